@@ -1,0 +1,62 @@
+/**
+ * The one interface every way of driving a box implements. Features and steps only ever see this:
+ * they never know whether a `boxlite`-dialect binary (`cli`) or the embedded runtime (`sdk`) runs
+ * the box.
+ */
+
+/** What one driver operation did: kept as evidence and for the "unexamined failure" guard. */
+export interface CommandRecord {
+  /** Human-readable form of what was run, e.g. `boxlite --home H exec ID -- sh -c '...'`. */
+  readonly command: string
+  readonly exitCode: number
+  readonly stdout: string
+  readonly stderr: string
+  readonly timedOut: boolean
+  readonly durationMs: number
+}
+
+/** How to make a box. Either `image` (registry reference) or `rootfs` (local OCI layout). */
+export interface BoxSpec {
+  readonly image?: string
+  readonly rootfs?: string
+  readonly memoryMib?: number
+  readonly cpus?: number
+  readonly diskSizeGb?: number
+  readonly name?: string
+  /** The box's main process; its lifetime is the box's lifetime. */
+  readonly command: readonly string[]
+}
+
+/** Lowercase, as BoxLite's `inspect` and SDK `info().state.status` report it. */
+export type BoxStatus = 'configured' | 'running' | 'stopped' | 'paused' | 'failed' | 'stopping' | 'unknown'
+
+export interface CallOptions {
+  /** Per-call limit; the call is killed and reported as timed out when it passes. */
+  readonly timeoutSeconds: number
+}
+
+export interface ExecOptions extends CallOptions {
+  /** Start the command and return at once (boxlite `exec -d`). */
+  readonly detach?: boolean
+}
+
+export interface BoxDriver {
+  readonly kind: 'cli' | 'sdk'
+  /** Absolute BoxLite home this driver works in (one per scenario). */
+  readonly home: string
+  /** Creates and starts a detached box; resolves to its id. Rejects with the runtime's message. */
+  create(spec: BoxSpec, opts: CallOptions): Promise<{ id: string; record: CommandRecord }>
+  /** Runs `sh -c script` inside the box. Never rejects on a non-zero exit. */
+  exec(id: string, script: string, opts: ExecOptions): Promise<CommandRecord>
+  status(id: string, opts: CallOptions): Promise<BoxStatus>
+  stop(id: string, opts: CallOptions): Promise<CommandRecord>
+  start(id: string, opts: CallOptions): Promise<CommandRecord>
+  /** Force-removes (stopping first). A missing box is reported, not thrown. */
+  remove(id: string, opts: CallOptions): Promise<CommandRecord>
+  /** Copies a host file into the box (boxlite `cp HOST ID:/path`). */
+  copyIn(hostPath: string, id: string, boxPath: string, opts: CallOptions): Promise<CommandRecord>
+  /** Host path of the box's rootfs overlay: `<home>/boxes/<id>/disks/disk.qcow2`. */
+  diskPath(id: string): string
+  /** Releases driver resources (runtime handles); boxes are removed by the caller first. */
+  close(): Promise<void>
+}
