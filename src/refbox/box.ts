@@ -1,0 +1,220 @@
+/**
+ * Box lifecycle: create (overlay on the shared base disk), start (launch the box's shim), stop, remove.
+ * There is no refbox daemon: each box is its own shim process tree, found again through state.json.
+ */
+import { spawn } from 'node:child_process'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { ensureBaseDisk } from './base-disk'
+import type { Defects } from './defects'
+import { RefboxError } from './errors'
+import { BOX_NAME, type HomePaths } from './home'
+import { loadLayout } from './oci'
+import { isAlive, namespaceOf, parentOf, pidNamespaceMembers, refOf, signalRef, waitFor, type ProcRef } from './proc'
+import { listStates, newBoxId, writeState, isRunning, type BoxState } from './state'
+import { BOX_TOOLS, requireRootAndFuse, requireTools, runTool } from './tools'
+
+const GiB = 1024 ** 3
+/** Size of the disk `unbounded-rootfs` gives a box: far beyond any image, like a host disk. */
+const UNBOUNDED_SIZE = 8 * GiB
+const SHIM = join(__dirname, 'box-shim.sh')
+
+export interface Ctx {
+  readonly paths: HomePaths
+  readonly defects: Defects
+}
+
+export interface BoxRequest {
+  readonly image: string
+  readonly rootfs: string
+  readonly name?: string
+  readonly memoryMib: number
+  readonly cpus: number
+  readonly diskSizeGb?: number
+  readonly command: readonly string[]
+}
+
+export function createBox(ctx: Ctx, req: BoxRequest): BoxState {
+  requireRootAndFuse()
+  requireTools(...BOX_TOOLS)
+  if (req.name !== undefined) {
+    if (!BOX_NAME.test(req.name)) throw new RefboxError(`invalid box name ${JSON.stringify(req.name)}: use letters, digits, '_', '.', '-' (at most 64)`)
+    if (listStates(ctx.paths).some((s) => s.name === req.name)) throw new RefboxError(`already exists: box name ${req.name}`)
+  }
+  const base = ensureBaseDisk(ctx.paths, loadLayout(req.rootfs))
+  let id = newBoxId()
+  while (existsSync(ctx.paths.boxDir(id))) id = newBoxId()
+  const box = ctx.paths.box(id)
+  mkdirSync(box.disks, { recursive: true })
+  mkdirSync(box.logs, { recursive: true })
+  let virtualSize = Math.max(Math.floor((req.diskSizeGb ?? 0) * GiB), base.size)
+  if (ctx.defects.has('unbounded-rootfs')) virtualSize = Math.max(virtualSize, UNBOUNDED_SIZE)
+  try {
+    createOverlay(base.path, box.qcow2, virtualSize)
+  } catch (e) {
+    rmSync(box.dir, { recursive: true, force: true })
+    throw e
+  }
+  const state: BoxState = {
+    id,
+    name: req.name,
+    image: req.image,
+    rootfs: req.rootfs,
+    createdAt: new Date().toISOString(),
+    command: req.command,
+    memoryMib: req.memoryMib,
+    cpus: req.cpus,
+    diskSizeGb: req.diskSizeGb,
+    baseDisk: base.path,
+    virtualSize,
+    needsResize: virtualSize > base.size,
+    status: 'configured',
+  }
+  writeState(ctx.paths, state)
+  return state
+}
+
+function createOverlay(base: string, qcow2: string, virtualSize: number): void {
+  runTool('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', base, qcow2, String(virtualSize)], 'creating the box overlay')
+}
+
+/** qemu option syntax: a comma inside a value is written twice. */
+const qemuEscape = (s: string): string => s.replace(/,/g, ',,')
+
+/** Boots the box's disk and main process; resolves once the main process runs on the box disk. */
+export async function startBox(ctx: Ctx, state: BoxState): Promise<void> {
+  if (isRunning(state)) return
+  requireRootAndFuse()
+  requireTools(...BOX_TOOLS)
+  const box = ctx.paths.box(state.id)
+  await waitForShimExit(state) // a previous boot may still be flushing its disk
+  if (ctx.defects.has('lost-writes-on-stop') && state.startedAt !== undefined) {
+    rmSync(box.qcow2, { force: true }) // the regression: "start" provisions the overlay as if the box were new
+    createOverlay(state.baseDisk, box.qcow2, state.virtualSize)
+  }
+  rmSync(box.run, { recursive: true, force: true })
+  rmSync(box.exit, { force: true })
+  mkdirSync(box.run, { recursive: true })
+  mkdirSync(box.logs, { recursive: true })
+
+  const env: NodeJS.ProcessEnv = {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    LANG: 'C',
+    REFBOX_BOX_DIR: box.dir,
+    REFBOX_QSD_FILE: qemuEscape(box.qcow2),
+    REFBOX_QSD_MOUNT: qemuEscape(box.raw),
+    REFBOX_TMP_SIZE: `${Math.max(16, Math.floor(state.memoryMib / 2))}m`,
+    REFBOX_RESIZE: state.needsResize ? '1' : '0',
+    REFBOX_MOUNT_DISCARD: ctx.defects.has('no-discard') ? 'nodiscard' : 'discard',
+    REFBOX_TMPFS: ctx.defects.has('no-tmpfs') ? '0' : '1',
+    REFBOX_REFUSE_FULL: ctx.defects.has('start-refuses-when-full') ? '1' : '0',
+  }
+  const boxCommand = state.command
+  let launcher = ['unshare', '--mount', '--propagation', 'private', 'sh', SHIM, ...boxCommand]
+  const peer = ctx.defects.has('shared-disk') ? listStates(ctx.paths).find((s) => s.id !== state.id && isRunning(s) && isAlive(s.shim)) : undefined
+  if (peer?.shim) {
+    // The regression: the disk is cached per image, so a new box joins a running box's mounted disk.
+    env.REFBOX_SHARE_ROOT = ctx.paths.box(peer.id).root
+    launcher = ['nsenter', '-t', String(peer.shim.pid), '-m', '--', 'sh', SHIM, ...boxCommand]
+  }
+  const log = openSync(box.shimLog, 'a')
+  const child = spawn(launcher[0], launcher.slice(1), { detached: true, stdio: ['ignore', log, log], env })
+  closeSync(log)
+  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve))
+  child.unref()
+  const shim = child.pid === undefined ? undefined : refOf(child.pid)
+  state.shim = shim
+  state.main = state.qsd = state.unshare = undefined
+  state.failure = undefined
+  state.status = 'running'
+  writeState(ctx.paths, state)
+
+  const ready = () => existsSync(box.runFile('ready'))
+  const over = () => ready() || existsSync(box.runFile('failed')) || !isAlive(shim)
+  const settled = await Promise.race([waitFor(over, 60_000, 20), spawnError.then(() => false)])
+  if (ready()) {
+    // Recorded only while their parents vouch for them, so a reused pid is never mistaken for them.
+    state.qsd = readChildRef(box.runFile('qsd.pid'), shim)
+    state.unshare = readChildRef(box.runFile('unshare.pid'), shim)
+    state.main = readChildRef(box.runFile('main.pid'), state.unshare)
+    state.rootDev = readFileSync(box.runFile('rootdev'), 'utf8').trim()
+    state.startedAt = new Date().toISOString()
+    if (existsSync(box.runFile('resized'))) state.needsResize = false
+    writeState(ctx.paths, state)
+    return
+  }
+  const reason = !settled ? 'timed out after 60 s' : shimFailure(box.runFile('failed'), box.shimLog)
+  await ensureStopped(state)
+  state.status = 'failed'
+  state.failure = reason
+  writeState(ctx.paths, state)
+  throw new RefboxError(`engine reported an error: box ${state.id} failed to start: ${reason}`, [`see ${box.shimLog}`])
+}
+
+/** The process whose pid the shim wrote to `file`, if it is still a child of `parent`. */
+function readChildRef(file: string, parent: ProcRef | undefined): ProcRef | undefined {
+  if (!isAlive(parent) || !existsSync(file)) return undefined
+  const pid = Number(readFileSync(file, 'utf8').trim())
+  const ref = refOf(pid)
+  return ref && parentOf(pid) === parent.pid ? ref : undefined
+}
+
+/** The useful line of a failed boot: what the shim said, else the last lines of its log. */
+function shimFailure(failedFile: string, log: string): string {
+  if (existsSync(failedFile)) return readFileSync(failedFile, 'utf8').trim()
+  const lines = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []
+  return lines.slice(-2).join(' | ') || 'the box shim exited without starting the box'
+}
+
+async function waitForShimExit(state: BoxState): Promise<void> {
+  if (!isAlive(state.shim)) return
+  if (!(await waitFor(() => !isAlive(state.shim), 30_000))) {
+    throw new RefboxError(`invalid state: box ${state.id} is still shutting down (shim pid ${state.shim?.pid})`)
+  }
+}
+
+/**
+ * Takes the box down: SIGKILL to its pid 1 (a pid-namespace init ignores SIGTERM), then the shim
+ * unmounts and flushes. If the shim does not finish in time it is killed; the kernel then releases
+ * the rest (parent-death signals, namespace teardown, loop autoclear).
+ */
+async function ensureStopped(state: BoxState): Promise<void> {
+  const ns = isAlive(state.main) ? namespaceOf(state.main.pid, 'pid') : undefined
+  signalRef(state.main, 'SIGKILL')
+  // An exec's nsenter waits outside the box for its child; if it is stopped it can never reap it, and
+  // the dying box's pid 1 would wait for that forever. Processes that entered the box go with it.
+  if (ns && ns !== namespaceOf('self', 'pid')) {
+    for (const pid of pidNamespaceMembers(ns)) signalRef(refOf(pid), 'SIGKILL')
+  }
+  if (await waitFor(() => !isAlive(state.shim), 60_000)) return
+  signalRef(state.shim, 'SIGKILL')
+  await waitFor(() => !isAlive(state.shim), 10_000)
+}
+
+export async function stopBox(ctx: Ctx, state: BoxState): Promise<void> {
+  await ensureStopped(state)
+  // The storage daemon got SIGTERM from the shim (or its parent-death signal): let it finish flushing.
+  if (!(await waitFor(() => !isAlive(state.qsd), 30_000))) signalRef(state.qsd, 'SIGKILL')
+  if (isAlive(state.shim)) throw new RefboxError(`box ${state.id}: its shim (pid ${state.shim?.pid}) did not exit`)
+  if (state.status === 'running') state.status = 'stopped'
+  writeState(ctx.paths, state)
+}
+
+export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Promise<void> {
+  if (isRunning(state) && !force) {
+    throw new RefboxError(`invalid state: cannot remove box ${state.id} with live pid ${state.main?.pid}. Use force=true to stop first`)
+  }
+  await stopBox(ctx, state)
+  const box = ctx.paths.box(state.id)
+  if (ctx.defects.has('leaky-rm')) {
+    // The regression: cleanup removes the box's record and logs but forgets its disks/ directory.
+    for (const entry of readdirSync(box.dir)) if (entry !== 'disks') rmSync(join(box.dir, entry), { recursive: true, force: true })
+    return
+  }
+  rmSync(box.dir, { recursive: true, force: true })
+}
+
+/** Host pids of the box's processes still worth knowing about (for prune and freeze). */
+export function recordedRefs(state: BoxState): ProcRef[] {
+  return [state.main, state.unshare, state.shim, state.qsd].filter((r): r is ProcRef => isAlive(r))
+}

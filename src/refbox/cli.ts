@@ -1,0 +1,277 @@
+/**
+ * refbox: a BoxLite-dialect CLI over BoxLite's disk stack, without a VM. Global flags come before the
+ * subcommand (`refbox --home /abs/h run -d ...`). Errors: `Error: <message>` on stderr, exit 1;
+ * usage errors exit 2.
+ */
+import { resolve } from 'node:path'
+import { flag, parseArgs, positiveInt, value, values, type Parsed } from './args'
+import { createBox, removeBox, startBox, stopBox, type Ctx } from './box'
+import { buildImage, DEFAULT_BUSYBOX } from './build-image'
+import { Defects } from './defects'
+import { RefboxError, ReportedFailure, UsageError } from './errors'
+import { copyIntoBox, execInBox } from './exec'
+import { inspectItem, listRow, listTable } from './format'
+import { HomePaths, lockHome, resolveHome } from './home'
+import { prune } from './prune'
+import { findBox, isRunning, listStates, type BoxState } from './state'
+
+const USAGE = `Usage: refbox [--home ABS_PATH] <command> [args]
+
+Commands (BoxLite CLI dialect):
+  run -d [--name N] [--memory MiB] [--cpus N] [--disk-size GB] (--rootfs OCI_LAYOUT | IMAGE) [CMD ARGS...]
+  create [same options as run]      create a box without starting it
+  exec [-d] [-i] [-e K=V] BOX -- CMD [ARGS...]
+  list|ls|ps [-a] [-q] [--format table|json]
+  inspect [--format json|'{{.State.Status}}'] BOX...
+  start BOX...   stop BOX...   restart BOX...   rm [-f] [-a] BOX...
+  cp HOST_FILE BOX:/path            stream a host file into the box
+  prune                             release what crashed runs left in the home
+  build-image --out DIR [--busybox PATH]   offline busybox OCI layout for --rootfs
+
+Home: --home ABS_PATH or BOXLITE_HOME. Defects: REFBOX_DEFECTS=name[,name...] (see src/refbox/defects.ts).
+`
+
+const out = (s: string) => process.stdout.write(s)
+const err = (s: string) => process.stderr.write(s)
+
+const DEFAULT_COMMAND = ['sleep', '2147483647']
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    return await dispatch(argv)
+  } catch (e) {
+    if (e instanceof ReportedFailure) return e.exitCode
+    if (e instanceof RefboxError) {
+      err(`Error: ${e.message}\n${e.detail.map((l) => `${l}\n`).join('')}`)
+      if (e instanceof UsageError) err(`\nFor more information, try 'refbox --help'.\n`)
+      return e instanceof UsageError ? 2 : 1
+    }
+    err(`Error: internal error: ${(e as Error).message}\n`)
+    if (process.env.REFBOX_DEBUG) err(`${(e as Error).stack}\n`)
+    return 1
+  }
+}
+
+async function dispatch(argv: readonly string[]): Promise<number> {
+  const global = parseArgs('refbox', argv, [
+    { name: 'home', value: true },
+    { name: 'registry', value: true, repeat: true },
+    { name: 'config', value: true },
+    { name: 'debug' },
+    { name: 'help', short: 'h' },
+  ])
+  const [command, ...rest] = global.positionals
+  if (flag(global, 'help') || command === 'help' || command === undefined) {
+    out(USAGE)
+    return command === undefined && !flag(global, 'help') ? 2 : 0
+  }
+  const defects = Defects.parse(process.env.REFBOX_DEFECTS)
+  if (command === 'build-image') return cmdBuildImage(rest)
+  const homeCommands: Record<string, (ctx: Ctx, args: string[]) => Promise<number> | number> = {
+    run: (c, a) => cmdRun(c, a, true),
+    create: (c, a) => cmdRun(c, a, false),
+    exec: cmdExec,
+    list: cmdList,
+    ls: cmdList,
+    ps: cmdList,
+    inspect: cmdInspect,
+    start: (c, a) => cmdEach(c, a, 'start'),
+    stop: (c, a) => cmdEach(c, a, 'stop'),
+    restart: (c, a) => cmdEach(c, a, 'restart'),
+    rm: cmdRm,
+    cp: cmdCp,
+    prune: cmdPrune,
+  }
+  const handler = homeCommands[command]
+  if (!handler) throw new UsageError(`unrecognized subcommand '${command}'`)
+  const paths = new HomePaths(resolveHome(value(global, 'home'), process.env))
+  lockHome(paths)
+  return handler({ paths, defects }, rest)
+}
+
+function cmdBuildImage(args: string[]): number {
+  const p = parseArgs('build-image', args, [{ name: 'out', value: true }, { name: 'busybox', value: true }], false)
+  const dir = value(p, 'out')
+  if (!dir) throw new UsageError("the following required arguments were not provided: --out <DIR>")
+  if (p.positionals.length) throw new UsageError(`unexpected argument '${p.positionals[0]}' found for 'build-image'`)
+  const digest = buildImage(resolve(dir), value(p, 'busybox') ?? DEFAULT_BUSYBOX)
+  out(`${resolve(dir)} ${digest}\n`)
+  return 0
+}
+
+async function cmdRun(ctx: Ctx, args: string[], start: boolean): Promise<number> {
+  const name = start ? 'run' : 'create'
+  const p = parseArgs(name, args, [
+    { name: 'detach', short: 'd' },
+    { name: 'name', value: true },
+    { name: 'memory', value: true },
+    { name: 'cpus', value: true },
+    { name: 'disk-size', value: true },
+    { name: 'rootfs', value: true },
+    { name: 'rm' },
+  ])
+  const memoryMib = positiveInt('memory', value(p, 'memory'), 1 << 20) ?? 512
+  const cpus = Math.min(positiveInt('cpus', value(p, 'cpus'), 1 << 16) ?? 1, 255)
+  const diskSizeGb = positiveInt('disk-size', value(p, 'disk-size'), 1 << 16)
+  const rootfsFlag = value(p, 'rootfs')
+  const positionals = [...p.positionals]
+  let image: string
+  let rootfs: string
+  if (rootfsFlag !== undefined) {
+    if (rootfsFlag === '') throw new UsageError("a value is required for '--rootfs <PATH>' but none was supplied")
+    rootfs = resolve(rootfsFlag)
+    image = rootfs
+  } else {
+    const ref = positionals.shift()
+    if (ref === undefined) throw new UsageError('the following required arguments were not provided: <IMAGE> (or --rootfs PATH)')
+    throw new RefboxError(
+      `images error: cannot resolve image '${ref}': refbox works offline and cannot pull from a registry; ` +
+        `pass a local OCI layout with --rootfs PATH (build one with 'refbox build-image --out DIR')`,
+    )
+  }
+  if (start && !flag(p, 'detach')) throw new RefboxError('unsupported: refbox runs boxes detached only; use run -d')
+  const command = positionals.length > 0 ? positionals : DEFAULT_COMMAND
+  const state = createBox(ctx, { image, rootfs, name: value(p, 'name'), memoryMib, cpus, diskSizeGb, command })
+  if (start) await startBox(ctx, state)
+  out(`${state.id}\n`)
+  return 0
+}
+
+function lookup(ctx: Ctx, idOrName: string): BoxState {
+  const s = findBox(ctx.paths, idOrName)
+  if (!s) throw new RefboxError(`No such box: ${idOrName}`)
+  return s
+}
+
+/** `exec` on a stopped or configured box boots it first, as BoxLite does. */
+async function ensureRunning(ctx: Ctx, state: BoxState): Promise<void> {
+  if (!isRunning(state)) await startBox(ctx, state)
+  if (!isRunning(state)) throw new RefboxError(`invalid state: box ${state.id} is not running (its main command exited)`)
+}
+
+async function cmdExec(ctx: Ctx, args: string[]): Promise<number> {
+  const p = parseArgs('exec', args, [
+    { name: 'detach', short: 'd' },
+    { name: 'interactive', short: 'i' },
+    { name: 'tty', short: 't' },
+    { name: 'env', short: 'e', value: true, repeat: true },
+  ], false)
+  const [box, ...command] = p.positionals
+  if (box === undefined) throw new UsageError('the following required arguments were not provided: <BOX>')
+  if (p.dashDashAt === undefined && command.length > 0) throw new UsageError("the command must follow '--': exec BOX -- CMD [ARGS...]")
+  if (command.length === 0) throw new UsageError('the following required arguments were not provided: <COMMAND>...')
+  const env = values(p, 'env')
+  for (const e of env) if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(e)) throw new UsageError(`invalid value '${e}' for '--env': expected KEY=VALUE`)
+  const state = lookup(ctx, box)
+  await ensureRunning(ctx, state)
+  const argv = env.length > 0 ? ['/usr/bin/env', ...env, ...command] : command
+  return execInBox(ctx, state, argv, flag(p, 'detach'), flag(p, 'interactive'))
+}
+
+function cmdList(ctx: Ctx, args: string[]): number {
+  const p = parseArgs('list', args, [{ name: 'all', short: 'a' }, { name: 'quiet', short: 'q' }, { name: 'format', value: true }], false)
+  if (p.positionals.length) throw new UsageError(`unexpected argument '${p.positionals[0]}' found for 'list'`)
+  const format = value(p, 'format') ?? 'table'
+  if (format !== 'table' && format !== 'json') throw new UsageError(`invalid value '${format}' for '--format': refbox supports table, json`)
+  const states = listStates(ctx.paths).filter((s) => flag(p, 'all') || isRunning(s))
+  if (flag(p, 'quiet')) out(states.map((s) => `${s.id}\n`).join(''))
+  else if (format === 'json') out(`${JSON.stringify(states.map(listRow), null, 2)}\n`)
+  else out(listTable(states))
+  return 0
+}
+
+function cmdInspect(ctx: Ctx, args: string[]): number {
+  const p = parseArgs('inspect', args, [{ name: 'format', short: 'f', value: true }], false)
+  if (p.positionals.length === 0) throw new UsageError('the following required arguments were not provided: <BOX>...')
+  const format = value(p, 'format') ?? 'json'
+  const items: ReturnType<typeof inspectItem>[] = []
+  const missing: string[] = []
+  for (const ref of p.positionals) {
+    const s = findBox(ctx.paths, ref)
+    if (s) items.push(inspectItem(s))
+    else missing.push(ref)
+  }
+  const template = /^\{\{\s*((?:\.[A-Za-z]+)+)\s*\}\}$/.exec(format)
+  if (template) {
+    for (const item of items) {
+      let v: unknown = item
+      for (const key of template[1].slice(1).split('.')) v = (v as Record<string, unknown> | undefined)?.[key]
+      out(`${typeof v === 'object' ? JSON.stringify(v) : String(v ?? '')}\n`)
+    }
+  } else if (format === 'json') {
+    out(`${JSON.stringify(items, null, 2)}\n`)
+  } else {
+    throw new UsageError(`invalid value '${format}' for '--format': refbox supports json and '{{.Field.Path}}'`)
+  }
+  if (missing.length === 0) return 0
+  for (const m of missing) err(`Error: no such box: ${m}\n`)
+  return 1
+}
+
+async function cmdEach(ctx: Ctx, args: string[], action: 'start' | 'stop' | 'restart'): Promise<number> {
+  const p = parseArgs(action, args, [], false)
+  if (p.positionals.length === 0) throw new UsageError('the following required arguments were not provided: <BOX>...')
+  let failed = 0
+  for (const ref of p.positionals) {
+    try {
+      const s = lookup(ctx, ref)
+      if (action !== 'start') await stopBox(ctx, s)
+      if (action !== 'stop') await startBox(ctx, s)
+      out(`${ref}\n`)
+    } catch (e) {
+      if (!(e instanceof RefboxError)) throw e
+      failed++
+      err(`Error: ${e.message}\n`)
+    }
+  }
+  if (failed === 0) return 0
+  err(`Error: Failed to ${action} all ${failed} box(es)\n`)
+  return 1
+}
+
+async function cmdRm(ctx: Ctx, args: string[]): Promise<number> {
+  const p = parseArgs('rm', args, [{ name: 'force', short: 'f' }, { name: 'all', short: 'a' }], false)
+  const targets = flag(p, 'all') ? listStates(ctx.paths).map((s) => s.id) : p.positionals
+  if (flag(p, 'all') && !flag(p, 'force')) throw new RefboxError('refusing to remove all boxes without --force')
+  if (targets.length === 0 && !flag(p, 'all')) throw new UsageError('the following required arguments were not provided: <BOX>...')
+  let failed = false
+  for (const ref of targets) {
+    try {
+      const s = findBox(ctx.paths, ref)
+      if (!s) throw new RefboxError(`box not found: ${ref}`)
+      await removeBox(ctx, s, flag(p, 'force'))
+      out(`${ref}\n`)
+    } catch (e) {
+      if (!(e instanceof RefboxError)) throw e
+      failed = true
+      err(`Error removing box '${ref}': ${e.message}\n`)
+    }
+  }
+  if (!failed) return 0
+  err('Error: Some boxes could not be removed\n')
+  return 1
+}
+
+async function cmdCp(ctx: Ctx, args: string[]): Promise<number> {
+  const p = parseArgs('cp', args, [{ name: 'follow-symlinks' }, { name: 'no-overwrite' }], false)
+  if (p.positionals.length !== 2) throw new UsageError('cp takes exactly two arguments: SRC DST (one of them BOX:PATH)')
+  const [src, dst] = p.positionals
+  const boxSide = (s: string) => /^[A-Za-z0-9][A-Za-z0-9_.-]*:/.exec(s) && !s.startsWith('/') && !s.startsWith('.')
+  if (boxSide(src) && boxSide(dst)) throw new RefboxError('cp: exactly one of SRC and DST must be BOX:PATH, not both')
+  if (!boxSide(dst)) {
+    if (boxSide(src)) throw new RefboxError('unsupported: refbox copies from the host into a box only (cp HOST_FILE BOX:/path)')
+    throw new RefboxError('cp: one of SRC and DST must be BOX:PATH')
+  }
+  const colon = dst.indexOf(':')
+  const state = lookup(ctx, dst.slice(0, colon))
+  await ensureRunning(ctx, state)
+  return copyIntoBox(ctx, state, resolve(src), dst.slice(colon + 1))
+}
+
+async function cmdPrune(ctx: Ctx, args: string[]): Promise<number> {
+  const p: Parsed = parseArgs('prune', args, [], false)
+  if (p.positionals.length) throw new UsageError(`unexpected argument '${p.positionals[0]}' found for 'prune'`)
+  const released = await prune(ctx)
+  out(released.length === 0 ? 'nothing to release\n' : released.map((r) => `released: ${r}\n`).join(''))
+  return 0
+}

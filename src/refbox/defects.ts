@@ -1,0 +1,52 @@
+/**
+ * Known disk regressions refbox can inject, to prove each scenario of the suite catches the one it
+ * guards against. Switched on per invocation by `REFBOX_DEFECTS=name[,name...]`; each is one small
+ * branch in the code path it breaks (grep for `defects.has('<name>')`).
+ */
+import { RefboxError } from './errors'
+
+export const DEFECTS = {
+  'shared-disk': 'boxes of one home share one filesystem (a new box reuses a running box\'s mounted disk)',
+  'unbounded-rootfs': 'the box\'s / is a sparse 8 GiB disk standing in for the host disk instead of the image-sized one',
+  'no-tmpfs': '/tmp lives on the rootfs instead of a tmpfs',
+  'no-discard': 'the rootfs is mounted without discard, so deletes never reach the qcow2',
+  'leaky-rm': 'rm -f deletes the box but leaves its disk file behind',
+  'exec-dies-when-full': 'exec stages each command (1 MiB) in the rootfs, so commands fail once it is full',
+  'readonly-when-full': 'a full rootfs is remounted read-only (reads work, rm fails)',
+  'lost-writes-on-stop': 'start re-creates the overlay, so a box comes back from the base image',
+  'start-refuses-when-full': 'start refuses a box whose rootfs is full',
+  'inodes-block-appends': 'a rootfs out of inodes is remounted read-only, so appends fail',
+  'cp-exits-zero-on-enospc': 'cp ignores the in-box copy\'s failure (exit 0, partial file left)',
+  'cp-stages-on-host': 'cp buffers the file in the home first and leaves it there when the copy fails',
+  'freeze-peers-during-fill': 'while one box runs a command, the other boxes of the home are paused (SIGSTOP)',
+} as const
+
+export type DefectName = keyof typeof DEFECTS
+
+export class Defects {
+  private constructor(private readonly on: ReadonlySet<DefectName>) {}
+
+  static parse(spec: string | undefined): Defects {
+    const names = (spec ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+    const unknown = names.filter((n) => !(n in DEFECTS))
+    if (unknown.length > 0) {
+      throw new RefboxError(`unknown defect${unknown.length > 1 ? 's' : ''} in REFBOX_DEFECTS: ${unknown.join(', ')}; known: ${Object.keys(DEFECTS).join(', ')}`)
+    }
+    return new Defects(new Set(names as DefectName[]))
+  }
+
+  static none(): Defects {
+    return new Defects(new Set())
+  }
+
+  has(name: DefectName): boolean {
+    return this.on.has(name)
+  }
+
+  get names(): DefectName[] {
+    return [...this.on]
+  }
+}
+
+/** Every defect name, in a stable order (the proof runs one suite per name). */
+export const KNOWN_DEFECTS: readonly DefectName[] = Object.keys(DEFECTS) as DefectName[]

@@ -1,0 +1,38 @@
+/** Output shapes of `list` and `inspect`, as BoxLite prints them. */
+import { isRunning, statusWord, type BoxState } from './state'
+
+/** `2026-01-22 15:04:05 UTC`, BoxLite's CreatedAt. */
+export function boxliteTime(iso: string): string {
+  return `${iso.slice(0, 19).replace('T', ' ')} UTC`
+}
+
+export function listRow(s: BoxState) {
+  return { ID: s.id, Image: s.image, Status: statusWord(s), CreatedAt: boxliteTime(s.createdAt), Names: s.name ?? '' }
+}
+
+export function listTable(states: readonly BoxState[]): string {
+  const head = ['ID', 'IMAGE', 'STATUS', 'CREATED', 'NAMES']
+  const rows = states.map((s) => {
+    const r = listRow(s)
+    return [r.ID, r.Image, r.Status, r.CreatedAt, r.Names]
+  })
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
+  const line = (l: string, m: string, r: string) => l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r
+  const row = (cells: string[]) => '│' + cells.map((c, i) => ` ${c.padEnd(widths[i])} `).join('│') + '│'
+  return [line('┌', '┬', '┐'), row(head), line('├', '┼', '┤'), ...rows.map(row), line('└', '┴', '┘')].join('\n') + '\n'
+}
+
+export function inspectItem(s: BoxState) {
+  const running = isRunning(s)
+  const status = statusWord(s).toLowerCase()
+  return {
+    Id: s.id,
+    Name: s.name ?? '',
+    Image: s.image,
+    Created: s.createdAt,
+    Status: status,
+    State: { Status: status, Running: running, Pid: running ? s.main!.pid : 0, Error: s.failure ?? '' },
+    Cpus: s.cpus,
+    Memory: s.memoryMib * 1024 * 1024,
+  }
+}

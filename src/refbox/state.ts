@@ -1,0 +1,93 @@
+/**
+ * A box's record: `<home>/boxes/<id>/state.json`, written only by refbox while it holds the home lock.
+ * The live status is derived from it and the process table, never trusted from the file alone.
+ */
+import { randomBytes } from 'node:crypto'
+import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs'
+import { BOX_ID, HomePaths } from './home'
+import { isAlive, type ProcRef } from './proc'
+
+export type RecordedStatus = 'configured' | 'running' | 'stopped' | 'failed'
+/** BoxLite's status words (Rust Debug names). */
+export type StatusWord = 'Configured' | 'Running' | 'Stopped' | 'Failed'
+
+export interface BoxState {
+  readonly id: string
+  name?: string
+  /** What the user asked for: an image reference or the `--rootfs` layout path. */
+  readonly image: string
+  /** Absolute path of the OCI layout the disk was built from. */
+  readonly rootfs: string
+  readonly createdAt: string
+  readonly command: readonly string[]
+  readonly memoryMib: number
+  readonly cpus: number
+  readonly diskSizeGb?: number
+  /** Read-only base ext4 under images/disk-images/, the qcow2's backing file. */
+  readonly baseDisk: string
+  /** Bytes; the qcow2's virtual size. */
+  readonly virtualSize: number
+  /** The filesystem still has to be grown to the virtual size (done once, on first boot). */
+  needsResize: boolean
+  status: RecordedStatus
+  /** The box's shim, its storage daemon, the unshare that holds the pid namespace, and the box's pid 1. */
+  shim?: ProcRef
+  qsd?: ProcRef
+  unshare?: ProcRef
+  main?: ProcRef
+  /** `MAJ:MIN` of the box's mounted disk (the loop device), as the shim reported it. */
+  rootDev?: string
+  startedAt?: string
+  failure?: string
+}
+
+const ID_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+
+export function newBoxId(): string {
+  let id = ''
+  while (id.length < 12) {
+    for (const b of randomBytes(16)) {
+      if (b < 248 && id.length < 12) id += ID_ALPHABET[b % 62] // 248 = 4 * 62: no modulo bias
+    }
+  }
+  return id
+}
+
+export function readState(paths: HomePaths, id: string): BoxState | undefined {
+  const file = paths.box(id).state
+  if (!existsSync(file)) return undefined
+  return JSON.parse(readFileSync(file, 'utf8')) as BoxState
+}
+
+export function writeState(paths: HomePaths, state: BoxState): void {
+  const file = paths.box(state.id).state
+  writeFileSync(`${file}.new`, `${JSON.stringify(state, null, 2)}\n`)
+  renameSync(`${file}.new`, file)
+}
+
+export function listStates(paths: HomePaths): BoxState[] {
+  if (!existsSync(paths.boxesDir)) return []
+  return readdirSync(paths.boxesDir)
+    .filter((d) => BOX_ID.test(d))
+    .map((d) => readState(paths, d))
+    .filter((s): s is BoxState => s !== undefined)
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+}
+
+/** Finds a box by id, id prefix is not accepted (ambiguous), or by name. */
+export function findBox(paths: HomePaths, idOrName: string): BoxState | undefined {
+  if (BOX_ID.test(idOrName)) {
+    const byId = readState(paths, idOrName)
+    if (byId) return byId
+  }
+  return listStates(paths).find((s) => s.name === idOrName)
+}
+
+export function isRunning(state: BoxState): boolean {
+  return state.status === 'running' && isAlive(state.main)
+}
+
+export function statusWord(state: BoxState): StatusWord {
+  if (state.status === 'running') return isAlive(state.main) ? 'Running' : 'Stopped'
+  return ({ configured: 'Configured', stopped: 'Stopped', failed: 'Failed' } as const)[state.status]
+}

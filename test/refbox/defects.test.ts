@@ -1,0 +1,244 @@
+/**
+ * Each REFBOX_DEFECTS switch really breaks what it claims to (and refbox is healthy without it), and
+ * still releases everything: the after hook checks that no loop device, mount or process is left.
+ */
+import { expect } from 'chai'
+import { existsSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { KNOWN_DEFECTS } from '../../src/refbox/defects'
+import { allocatedBytes, destroyHome, duBytes, freshHome, leftovers, refbox, refboxOk, runBox, sh, testImage } from './helpers'
+
+const MiB = 1024 * 1024
+const FILL = 'dd if=/dev/zero of=/fill bs=1M count=4096 2>/dev/null; sync'
+const defect = (name: string) => ({ env: { REFBOX_DEFECTS: name } })
+
+async function availKiB(home: string, id: string): Promise<number> {
+  return Number((await sh(home, id, 'df -P / | tail -n 1')).stdout.trim().split(/\s+/)[3])
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+describe('refbox defects (REFBOX_DEFECTS)', () => {
+  let home: string
+  const boxes: string[] = []
+  /** Starts a box and registers it for removal. */
+  const box = async (opts?: { env: Record<string, string> }, extra: string[] = []) => {
+    const id = await runBox(home, extra, opts)
+    boxes.push(id)
+    return id
+  }
+  const removeAll = async () => {
+    for (const id of boxes.splice(0).reverse()) await refbox(home, ['rm', '-f', id])
+  }
+
+  before(() => {
+    home = freshHome('defects')
+    testImage()
+  })
+  after(async () => {
+    await removeAll()
+    expect(await destroyHome(home)).to.deep.equal([])
+  })
+
+  it('has exactly the thirteen documented defects', () => {
+    expect(KNOWN_DEFECTS).to.have.length(13)
+  })
+
+  it('shared-disk: a second box writes into the first box\'s filesystem', async () => {
+    try {
+      const a = await box()
+      const healthy = await box()
+      const shared = await box(defect('shared-disk'))
+      await sh(home, a, 'echo from-a > /root/a.txt && sync')
+      expect((await sh(home, shared, 'cat /root/a.txt')).stdout).to.equal('from-a\n')
+      expect((await sh(home, healthy, 'cat /root/a.txt')).code).to.not.equal(0)
+    } finally {
+      await removeAll()
+    }
+    expect(leftovers(home)).to.deep.equal([])
+  })
+
+  it('unbounded-rootfs: / is a multi-GiB sparse disk inside the home, not the image-sized one', async () => {
+    try {
+      const before = duBytes(home)
+      const id = await box(defect('unbounded-rootfs'))
+      const total = Number((await sh(home, id, 'df -P / | tail -n 1')).stdout.trim().split(/\s+/)[1]) * 1024
+      expect(total).to.be.above(4096 * MiB)
+      expect(duBytes(home) - before).to.be.below(200 * MiB) // sparse: the host disk did not pay for it
+      const healthy = await box()
+      expect(Number((await sh(home, healthy, 'df -P / | tail -n 1')).stdout.trim().split(/\s+/)[1]) * 1024).to.be.below(512 * MiB)
+    } finally {
+      await removeAll()
+    }
+  })
+
+  it('no-tmpfs: /tmp is on the rootfs and eats its space', async () => {
+    try {
+      const id = await box(defect('no-tmpfs'))
+      expect((await sh(home, id, 'cat /proc/mounts')).stdout).not.to.match(/ \/tmp tmpfs /)
+      const before = await availKiB(home, id)
+      await sh(home, id, 'dd if=/dev/zero of=/tmp/t bs=1M count=20 2>/dev/null; sync')
+      expect(before - (await availKiB(home, id))).to.be.above(15 * 1024)
+    } finally {
+      await removeAll()
+    }
+  })
+
+  it('no-discard: deleting files no longer shrinks the qcow2', async () => {
+    try {
+      const id = await box(defect('no-discard'))
+      const qcow2 = join(home, 'boxes', id, 'disks', 'disk.qcow2')
+      expect((await sh(home, id, 'cat /proc/mounts')).stdout).not.to.match(/ \/ ext4 [^ ]*discard/)
+      await sh(home, id, 'dd if=/dev/zero of=/big bs=1M count=80 2>/dev/null && sync')
+      const grown = allocatedBytes(qcow2)
+      await sh(home, id, 'rm /big && sync')
+      await pause(3000)
+      expect(allocatedBytes(qcow2)).to.be.above(grown - 10 * MiB)
+    } finally {
+      await removeAll()
+    }
+  })
+
+  it('leaky-rm: rm -f reports success but leaves disk.qcow2 behind', async () => {
+    const id = await box()
+    const r = await refbox(home, ['rm', '-f', id], defect('leaky-rm'))
+    expect(r.code).to.equal(0)
+    expect(existsSync(join(home, 'boxes', id, 'disks', 'disk.qcow2'))).to.equal(true)
+    expect((await refboxOk(home, ['list', '-a', '-q'])).includes(id)).to.equal(false)
+    expect(leftovers(home)).to.deep.equal([]) // the processes and mounts did go
+    boxes.splice(boxes.indexOf(id), 1)
+  })
+
+  it('exec-dies-when-full: commands fail once the rootfs is full', async () => {
+    try {
+      const id = await box()
+      expect((await sh(home, id, 'echo alive', defect('exec-dies-when-full'))).stdout).to.equal('alive\n')
+      await sh(home, id, FILL)
+      const r = await sh(home, id, 'echo alive', defect('exec-dies-when-full'))
+      expect(r.code).to.equal(126)
+      expect(r.stderr).to.include('Execution error')
+      expect((await sh(home, id, 'echo alive')).stdout).to.equal('alive\n')
+    } finally {
+      await removeAll()
+    }
+  })
+
+  it('readonly-when-full: a full rootfs turns read-only (reads work, rm fails)', async () => {
+    try {
+      const id = await box()
+      await sh(home, id, FILL, defect('readonly-when-full'))
+      expect((await sh(home, id, 'cat /etc/os-release', defect('readonly-when-full'))).code).to.equal(0)
+      const rm = await sh(home, id, 'rm /fill', defect('readonly-when-full'))
+      expect(rm.code).to.not.equal(0)
+      expect(rm.stderr).to.include('Read-only file system')
+    } finally {
+      await removeAll()
+    }
+  })
+
+  it('lost-writes-on-stop: start comes back from the base image', async () => {
+    try {
+      const id = await box()
+      await sh(home, id, 'echo keep > /root/keep && sync')
+      await refboxOk(home, ['stop', id])
+      await refboxOk(home, ['start', id], defect('lost-writes-on-stop'))
+      expect((await sh(home, id, 'cat /root/keep')).code).to.not.equal(0)
+      await sh(home, id, 'echo keep > /root/keep && sync')
+      await refboxOk(home, ['stop', id])
+      await refboxOk(home, ['start', id])
+      expect((await sh(home, id, 'cat /root/keep')).stdout).to.equal('keep\n')
+    } finally {
+      await removeAll()
+    }
+  })
+
+  it('start-refuses-when-full: a box with a full rootfs cannot be started, and nothing is left running', async () => {
+    try {
+      const id = await box()
+      await sh(home, id, FILL)
+      await refboxOk(home, ['stop', id])
+      const r = await refbox(home, ['start', id], defect('start-refuses-when-full'))
+      expect(r.code).to.equal(1)
+      expect(r.stderr).to.include('rootfs is full')
+      expect(leftovers(home)).to.deep.equal([])
+      expect(await refboxOk(home, ['start', id])).to.equal(`${id}\n`)
+      expect((await sh(home, id, 'test -f /fill && echo kept')).stdout).to.equal('kept\n')
+    } finally {
+      await removeAll()
+    }
+  })
+
+  it('inodes-block-appends: once inodes run out, appending to an existing file fails', async () => {
+    try {
+      const id = await box()
+      const exhaust =
+        'echo initial > /persistent.log && mkdir -p /ino && cd /ino && i=0; ' +
+        'while true 2>/dev/null > f$i; do i=$((i+1)); [ $i -gt 500000 ] && break; done; echo created=$i'
+      const made = await sh(home, id, exhaust, defect('inodes-block-appends'))
+      expect(Number(/created=(\d+)/.exec(made.stdout)?.[1])).to.be.within(100, 500000)
+      const append = await sh(home, id, 'echo appended >> /persistent.log', defect('inodes-block-appends'))
+      expect(append.code).to.not.equal(0)
+      const healthy = await box()
+      await sh(home, healthy, exhaust)
+      expect((await sh(home, healthy, 'echo appended >> /persistent.log && cat /persistent.log')).stdout).to.equal('initial\nappended\n')
+    } finally {
+      await removeAll()
+    }
+  })
+
+  it('cp-exits-zero-on-enospc: a copy larger than the free space exits 0', async () => {
+    try {
+      const id = await box()
+      const big = join(home, 'big.bin')
+      writeFileSync(big, '')
+      truncateSync(big, 2 * (await availKiB(home, id)) * 1024)
+      expect((await refbox(home, ['cp', big, `${id}:/root/big.bin`], defect('cp-exits-zero-on-enospc'))).code).to.equal(0)
+      expect((await refbox(home, ['cp', big, `${id}:/root/big.bin`])).code).to.equal(1)
+    } finally {
+      await removeAll()
+    }
+  })
+
+  it('cp-stages-on-host: the copy is buffered in the home and left there when it fails', async () => {
+    try {
+      const id = await box()
+      const big = join(home, 'big.bin')
+      writeFileSync(big, '')
+      truncateSync(big, 2 * (await availKiB(home, id)) * 1024)
+      const staged = () => (existsSync(join(home, 'tmp')) ? readdirSync(join(home, 'tmp')).filter((n) => n.startsWith('cp-')) : [])
+      expect((await refbox(home, ['cp', big, `${id}:/root/big.bin`])).code).to.equal(1)
+      expect(staged()).to.deep.equal([])
+      expect((await refbox(home, ['cp', big, `${id}:/root/big.bin`], defect('cp-stages-on-host'))).code).to.equal(1)
+      const left = staged()
+      expect(left).to.have.length(1)
+      expect(statSync(join(home, 'tmp', left[0], 'big.bin')).size).to.equal(statSync(big).size)
+    } finally {
+      await removeAll()
+    }
+  })
+
+  it('freeze-peers-during-fill: a peer box stops making progress while another box works', async () => {
+    try {
+      const worker = await box()
+      const peer = await box()
+      await refboxOk(home, ['exec', '-d', peer, '--', 'sh', '-c', 'while :; do echo beat >> /root/beat; sleep 0.1; done'])
+      const beats = async () => Number((await sh(home, peer, 'wc -l < /root/beat')).stdout.trim())
+      const progress = async () => {
+        const b0 = await beats()
+        await pause(1000)
+        return (await beats()) - b0
+      }
+      await pause(500)
+      await refboxOk(home, ['exec', '-d', worker, '--', 'sh', '-c', 'sleep 3'])
+      expect(await progress()).to.be.above(3) // healthy: the peer keeps going
+      await pause(2500)
+      await refboxOk(home, ['exec', '-d', worker, '--', 'sh', '-c', 'sleep 4'], defect('freeze-peers-during-fill'))
+      expect(await progress()).to.equal(0) // frozen
+      await pause(3500)
+      expect(await progress()).to.be.above(3) // and released afterwards
+    } finally {
+      await removeAll()
+    }
+  })
+})
