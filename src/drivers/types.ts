@@ -22,6 +22,7 @@ export interface BoxSpec {
   readonly memoryMib?: number
   readonly cpus?: number
   readonly diskSizeGb?: number
+  /** Unique per run, so a box whose id never arrived (create timed out) can still be removed. */
   readonly name?: string
   /** The box's main process; its lifetime is the box's lifetime. */
   readonly command: readonly string[]
@@ -40,23 +41,43 @@ export interface ExecOptions extends CallOptions {
   readonly detach?: boolean
 }
 
+/** A driver call that could not produce what was asked for (e.g. no box id); carries the evidence. */
+export class DriverCallError extends Error {
+  constructor(
+    message: string,
+    readonly record: CommandRecord,
+  ) {
+    super(message)
+    this.name = 'DriverCallError'
+  }
+}
+
 export interface BoxDriver {
   readonly kind: 'cli' | 'sdk'
   /** Absolute BoxLite home this driver works in (one per scenario). */
   readonly home: string
-  /** Creates and starts a detached box; resolves to its id. Rejects with the runtime's message. */
+  /**
+   * Creates and starts a detached box; resolves to its id.
+   * Rejects with a DriverCallError carrying the runtime's message when no box id came back.
+   */
   create(spec: BoxSpec, opts: CallOptions): Promise<{ id: string; record: CommandRecord }>
   /** Runs `sh -c script` inside the box. Never rejects on a non-zero exit. */
   exec(id: string, script: string, opts: ExecOptions): Promise<CommandRecord>
-  status(id: string, opts: CallOptions): Promise<BoxStatus>
+  /** This box's own state (not "some box in the home is running"). `unknown` when it cannot be read. */
+  status(id: string, opts: CallOptions): Promise<{ status: BoxStatus; record: CommandRecord }>
   stop(id: string, opts: CallOptions): Promise<CommandRecord>
   start(id: string, opts: CallOptions): Promise<CommandRecord>
-  /** Force-removes (stopping first). A missing box is reported, not thrown. */
-  remove(id: string, opts: CallOptions): Promise<CommandRecord>
+  /** Force-removes (stopping first). A missing box is reported, not thrown. Accepts an id or a name. */
+  remove(idOrName: string, opts: CallOptions): Promise<CommandRecord>
   /** Copies a host file into the box (boxlite `cp HOST ID:/path`). */
   copyIn(hostPath: string, id: string, boxPath: string, opts: CallOptions): Promise<CommandRecord>
   /** Host path of the box's rootfs overlay: `<home>/boxes/<id>/disks/disk.qcow2`. */
   diskPath(id: string): string
+  /**
+   * Ends every call still running or queued (they resolve as timed out), so that cleanup after an
+   * interrupt or a step timeout can reach the home at once. The driver stays usable afterwards.
+   */
+  interrupt(): Promise<void>
   /** Releases driver resources (runtime handles); boxes are removed by the caller first. */
   close(): Promise<void>
 }

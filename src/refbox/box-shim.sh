@@ -31,8 +31,16 @@ teardown() {
   for m in "$root/proc" "$root/dev" "$root/tmp" "$root"; do
     if mountpoint -q "$m" 2>/dev/null; then umount "$m" 2>/dev/null || umount -l "$m"; fi
   done
-  # SIGTERM makes the storage daemon flush the qcow2 and remove its FUSE export.
-  if [ -n "$qsd_pid" ]; then kill -TERM "$qsd_pid" 2>/dev/null; wait "$qsd_pid"; fi
+  # SIGTERM makes the storage daemon flush the qcow2 and remove its FUSE export. Seen once under
+  # load: a daemon that took the SIGTERM and never exited, pinning the namespace. So it gets 20 s,
+  # then SIGKILL (the data was flushed by the unmount above; at worst the qcow2 leaks clusters).
+  if [ -n "$qsd_pid" ]; then
+    kill -TERM "$qsd_pid" 2>/dev/null
+    i=0
+    while alive "$qsd_pid" && [ "$i" -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+    if alive "$qsd_pid"; then say "qemu-storage-daemon ignored SIGTERM for 20 s: killing it"; kill -KILL "$qsd_pid" 2>/dev/null; fi
+    wait "$qsd_pid"
+  fi
 }
 
 fail() {

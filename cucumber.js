@@ -1,0 +1,56 @@
+/**
+ * Profiles (select with `--profile NAME`):
+ *   default    drives real BoxLite: the `boxlite` CLI (or BOXLITE_BIN), image BOXLITE_IMAGE.
+ *   reference  drives ./bin/refbox with the offline busybox image, built first if missing.
+ * Reports go to $REPORTS_DIR (default reports/): HTML for people, JUnit XML and messages for CI.
+ * Every other knob is an environment variable (README, "Running the suite").
+ */
+const { execFileSync } = require('node:child_process')
+const { existsSync, renameSync, rmSync } = require('node:fs')
+const { join, resolve } = require('node:path')
+
+const reports = resolve(process.env.REPORTS_DIR || 'reports')
+
+const common = {
+  paths: ['features/**/*.feature'],
+  requireModule: ['ts-node/register'],
+  require: ['support/**/*.ts', 'step_definitions/**/*.ts'],
+  format: [
+    'progress',
+    ['html', join(reports, 'cucumber-report.html')],
+    ['junit', join(reports, 'cucumber-junit.xml')],
+    ['message', join(reports, 'cucumber-messages.ndjson')],
+  ],
+  formatOptions: { snippetInterface: 'async-await', junit: { suiteName: 'boxlite-disk-spec' } },
+  publish: false,
+}
+
+/** The offline test image for refbox: built once, atomically, so parallel runs never see half of it. */
+function referenceImage() {
+  const dir = resolve(process.env.REFBOX_IMAGE_DIR || join(__dirname, '.refbox-image'))
+  if (existsSync(join(dir, 'index.json'))) return dir
+  const building = `${dir}.building-${process.pid}`
+  process.stderr.write(`reference profile: building the offline test image in ${dir}\n`)
+  rmSync(building, { recursive: true, force: true })
+  execFileSync(join(__dirname, 'bin', 'refbox'), ['build-image', '--out', building], { stdio: ['ignore', 2, 2] })
+  try {
+    renameSync(building, dir)
+  } catch (err) {
+    rmSync(building, { recursive: true, force: true })
+    if (!existsSync(join(dir, 'index.json'))) throw err // someone else finished first otherwise
+  }
+  return dir
+}
+
+module.exports = {
+  // Real BoxLite: first, once per run, the preflight checks that this host can boot a box
+  // (support/preflight-plugin.cjs); when it cannot, one scenario says why and the rest are skipped.
+  default: { ...common, plugin: ['./support/preflight-plugin.cjs'] },
+  // A getter, so the image is only built when this profile is actually chosen.
+  get reference() {
+    return {
+      ...common,
+      worldParameters: { driver: 'cli', bin: join(__dirname, 'bin', 'refbox'), rootfs: referenceImage() },
+    }
+  },
+}

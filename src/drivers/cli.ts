@@ -1,0 +1,212 @@
+/**
+ * The `cli` driver: runs a binary that speaks the boxlite CLI dialect (`boxlite` itself, or
+ * `./bin/refbox`) with `--home <abs>` before every subcommand.
+ *
+ * BoxLite holds an exclusive lock on the home for the whole of every CLI invocation, so two calls
+ * on one home must never overlap: calls are queued per home and run one after another.
+ */
+import { isAbsolute, join } from 'node:path'
+import { execa, type ResultPromise } from 'execa'
+import { shellQuote } from '../guest/shell'
+import {
+  type BoxDriver,
+  type BoxSpec,
+  type BoxStatus,
+  type CallOptions,
+  type CommandRecord,
+  DriverCallError,
+  type ExecOptions,
+} from './types'
+
+export interface CliDriverOptions {
+  /** Binary name on PATH or a path to it. */
+  readonly bin: string
+  /** Absolute home directory for every call. */
+  readonly home: string
+  /** Global flags placed before the subcommand, e.g. `['--registry', 'docker.m.daocloud.io']`. */
+  readonly globalArgs?: readonly string[]
+  /** Grace period between SIGTERM and SIGKILL when a call times out or is interrupted. */
+  readonly killGraceMs?: number
+  /**
+   * How long interrupt() lets a `run` in flight finish before ending it. A create cut short can
+   * leave a half-made box that no later `rm -f` can find or stop; a finished one has an id to remove.
+   */
+  readonly createGraceMs?: number
+}
+
+/** Box ids are 12 Base62 characters today, 26-character ULIDs in early builds. */
+const BOX_ID = /^[A-Za-z0-9_-]{1,128}$/
+const STATUSES: readonly BoxStatus[] = ['configured', 'running', 'stopped', 'paused', 'failed', 'stopping', 'unknown']
+
+/** Tail of the call chain of each home: a new call starts when the previous one has settled. */
+const homeQueues = new Map<string, Promise<unknown>>()
+
+export class CliDriver implements BoxDriver {
+  readonly kind = 'cli' as const
+  readonly home: string
+  /** Calls in flight, and whether they create a box (those are let finish on interrupt). */
+  private readonly running = new Map<ResultPromise, { creates: boolean }>()
+  /** Bumped by interrupt(): calls queued before it resolve as interrupted without running. */
+  private generation = 0
+
+  constructor(private readonly options: CliDriverOptions) {
+    if (!isAbsolute(options.home)) throw new Error(`the box home must be an absolute path, got "${options.home}"`)
+    if (options.bin.trim() === '') throw new Error('no boxlite binary given (set BOXLITE_BIN)')
+    this.home = options.home
+  }
+
+  async create(spec: BoxSpec, opts: CallOptions): Promise<{ id: string; record: CommandRecord }> {
+    if ((spec.image === undefined) === (spec.rootfs === undefined)) {
+      throw new Error('a box needs exactly one of image or rootfs')
+    }
+    const args = ['run', '-d']
+    if (spec.name !== undefined) args.push('--name', spec.name)
+    if (spec.memoryMib !== undefined) args.push('--memory', String(spec.memoryMib))
+    if (spec.cpus !== undefined) args.push('--cpus', String(spec.cpus))
+    if (spec.diskSizeGb !== undefined) args.push('--disk-size', String(spec.diskSizeGb))
+    if (spec.rootfs !== undefined) args.push('--rootfs', spec.rootfs)
+    else args.push(spec.image as string)
+    args.push(...spec.command)
+
+    const record = await this.call(args, opts.timeoutSeconds)
+    const id = record.stdout.trim()
+    if (record.exitCode !== 0 || !BOX_ID.test(id)) {
+      const why = record.timedOut ? 'timed out' : `exit ${record.exitCode}: ${firstLine(record.stderr) || 'no error text'}`
+      throw new DriverCallError(`the box did not start (${why})`, record)
+    }
+    return { id, record }
+  }
+
+  exec(id: string, script: string, opts: ExecOptions): Promise<CommandRecord> {
+    const args = ['exec', ...(opts.detach ? ['-d'] : []), id, '--', 'sh', '-c', script]
+    return this.call(args, opts.timeoutSeconds)
+  }
+
+  async status(id: string, opts: CallOptions): Promise<{ status: BoxStatus; record: CommandRecord }> {
+    const record = await this.call(['inspect', id], opts.timeoutSeconds)
+    return { status: record.exitCode === 0 ? parseInspectStatus(record.stdout) : 'unknown', record }
+  }
+
+  stop(id: string, opts: CallOptions): Promise<CommandRecord> {
+    return this.call(['stop', id], opts.timeoutSeconds)
+  }
+
+  start(id: string, opts: CallOptions): Promise<CommandRecord> {
+    return this.call(['start', id], opts.timeoutSeconds)
+  }
+
+  remove(idOrName: string, opts: CallOptions): Promise<CommandRecord> {
+    return this.call(['rm', '-f', idOrName], opts.timeoutSeconds)
+  }
+
+  copyIn(hostPath: string, id: string, boxPath: string, opts: CallOptions): Promise<CommandRecord> {
+    return this.call(['cp', hostPath, `${id}:${boxPath}`], opts.timeoutSeconds)
+  }
+
+  diskPath(id: string): string {
+    if (!BOX_ID.test(id)) throw new Error(`not a box id: ${JSON.stringify(id)}`)
+    return join(this.home, 'boxes', id, 'disks', 'disk.qcow2')
+  }
+
+  async interrupt(): Promise<void> {
+    this.generation++
+    const inFlight = [...this.running.entries()]
+    const timers: NodeJS.Timeout[] = []
+    for (const [child, { creates }] of inFlight) {
+      if (creates) timers.push(setTimeout(() => child.kill('SIGTERM'), this.options.createGraceMs ?? 20_000))
+      else child.kill('SIGTERM')
+    }
+    await Promise.allSettled(inFlight.map(([child]) => child))
+    timers.forEach(clearTimeout)
+  }
+
+  async close(): Promise<void> {
+    // Nothing is held between calls: every invocation is its own process.
+  }
+
+  /** Queues one invocation behind every earlier call on the same home. Never rejects. */
+  private call(args: readonly string[], timeoutSeconds: number): Promise<CommandRecord> {
+    const generation = this.generation
+    const previous = homeQueues.get(this.home) ?? Promise.resolve()
+    const mine = previous.then(() =>
+      generation === this.generation ? this.spawn(args, timeoutSeconds) : this.interrupted(args),
+    )
+    const tail = mine.catch(() => undefined)
+    homeQueues.set(this.home, tail)
+    void tail.then(() => {
+      if (homeQueues.get(this.home) === tail) homeQueues.delete(this.home)
+    })
+    return mine
+  }
+
+  private async spawn(args: readonly string[], timeoutSeconds: number): Promise<CommandRecord> {
+    const argv = ['--home', this.home, ...(this.options.globalArgs ?? []), ...args]
+    const command = renderCommand(this.options.bin, argv)
+    const started = Date.now()
+    const child = execa(this.options.bin, argv, {
+      reject: false,
+      stdin: 'ignore',
+      timeout: Math.max(1, Math.round(timeoutSeconds * 1000)),
+      killSignal: 'SIGTERM',
+      forceKillAfterDelay: this.options.killGraceMs ?? 5000,
+      stripFinalNewline: false,
+    })
+    this.running.set(child, { creates: args[0] === 'run' })
+    try {
+      const r = await child
+      const missing = r.failed && (r as { code?: string }).code === 'ENOENT'
+      return {
+        command,
+        exitCode: r.exitCode ?? -1,
+        stdout: String(r.stdout ?? ''),
+        stderr: missing
+          ? `cannot run "${this.options.bin}": not found (set BOXLITE_BIN to the boxlite binary)`
+          : r.timedOut
+            ? `${String(r.stderr ?? '')}\n[timed out after ${timeoutSeconds} s]`.trimStart()
+            : r.isTerminated && !r.timedOut
+              ? `${String(r.stderr ?? '')}\n[interrupted by ${r.signal ?? 'a signal'}]`.trimStart()
+              : String(r.stderr ?? ''),
+        timedOut: r.timedOut || (r.isTerminated && r.exitCode === undefined),
+        durationMs: Date.now() - started,
+      }
+    } finally {
+      this.running.delete(child)
+    }
+  }
+
+  private interrupted(args: readonly string[]): CommandRecord {
+    return {
+      command: renderCommand(this.options.bin, ['--home', this.home, ...args]),
+      exitCode: -1,
+      stdout: '',
+      stderr: '[not run: the driver was interrupted before this call started]',
+      timedOut: true,
+      durationMs: 0,
+    }
+  }
+}
+
+/** `inspect` prints a JSON array; the status is `Status` (lowercase) or `State.Status`. */
+export function parseInspectStatus(stdout: string): BoxStatus {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(stdout)
+  } catch {
+    return 'unknown'
+  }
+  const entry = (Array.isArray(parsed) ? parsed[0] : parsed) as
+    | { Status?: unknown; State?: { Status?: unknown } }
+    | undefined
+  const raw = entry?.Status ?? entry?.State?.Status
+  const status = typeof raw === 'string' ? raw.toLowerCase() : ''
+  return (STATUSES as readonly string[]).includes(status) ? (status as BoxStatus) : 'unknown'
+}
+
+/** A copy-pasteable shell form of the call, for the report. */
+export function renderCommand(bin: string, argv: readonly string[]): string {
+  return [bin, ...argv].map(shellQuote).join(' ')
+}
+
+function firstLine(text: string): string {
+  return text.trim().split('\n')[0] ?? ''
+}

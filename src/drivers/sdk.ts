@@ -1,0 +1,347 @@
+/**
+ * The `sdk` driver: the BoxLite runtime embedded through @boxlite-ai/boxlite (0.10.x), one
+ * `JsBoxlite({ homeDir })` per scenario home. Same contract as the `cli` driver, so a feature never
+ * knows which one runs it. The package is loaded on first use, so the `cli` driver works on hosts
+ * where the embedded runtime cannot even be loaded.
+ *
+ * SDK facts this relies on (boxlite-contract.md §9): `rt.create()` only configures a box (state
+ * `configured`), `box.start()` boots it; `detach: true` needs `autoRemove: false`; a handle dies
+ * with `stop()`, so every call takes a fresh one from `rt.get(id)`; `rt.remove(id, true)` rejects
+ * with `box not found: <id>` for a missing box; the home lock is held until the runtime object is
+ * garbage-collected (`close()` is a no-op).
+ */
+import { isAbsolute, join } from 'node:path'
+import type { Boxlite, JsImageRegistry } from '@boxlite-ai/boxlite'
+import { diagnose, sentence } from '../preflight/diagnose'
+import { renderCommand } from './cli'
+import {
+  type BoxDriver,
+  type BoxSpec,
+  type BoxStatus,
+  type CallOptions,
+  type CommandRecord,
+  DriverCallError,
+  type ExecOptions,
+} from './types'
+
+type SdkModule = typeof import('@boxlite-ai/boxlite')
+type JsBox = NonNullable<Awaited<ReturnType<Boxlite['get']>>>
+type JsExecution = Awaited<ReturnType<JsBox['exec']>>
+
+export interface SdkDriverOptions {
+  /** Absolute BoxLite home of this runtime. */
+  readonly home: string
+  /** `BOXLITE_REGISTRY` hosts, `host[:port]` (HTTPS), searched in order for unqualified images. */
+  readonly registries?: readonly string[]
+}
+
+const STATUSES: readonly BoxStatus[] = ['configured', 'running', 'stopped', 'paused', 'failed', 'stopping', 'unknown']
+/** close() may wait this long per leftover box: a boot still running first, then the removal. */
+const CLOSE_REMOVE_SECONDS = 180
+/** The records name the runtime like a command, so evidence reads the same for both drivers. */
+const SDK = 'boxlite-sdk'
+
+let loaded: SdkModule | undefined
+
+/** Loads the package (ESM, through Node's require(esm)); a missing native addon becomes one clear error. */
+export function loadSdk(): SdkModule {
+  if (loaded) return loaded
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    loaded = require('@boxlite-ai/boxlite') as SdkModule
+    return loaded
+  } catch (e) {
+    // The create error and the preflight add the cause and the way forward (diagnose.ts: sdk-missing).
+    throw new Error(`could not load @boxlite-ai/boxlite: ${(e as Error).message.split('\n')[0]}`)
+  }
+}
+
+/** `BOXLITE_REGISTRY` hosts (`host[:port]`, HTTPS) as the SDK's `imageRegistries`, searched in order. */
+export function imageRegistries(hosts: readonly string[]): JsImageRegistry[] {
+  return hosts.map((host) => ({ host, transport: 'https', search: true }))
+}
+
+/**
+ * What a user should do about an SDK failure, when BoxLite's message says (see diagnose.ts);
+ * undefined when the message is all there is to say.
+ */
+export function explainSdkError(message: string): string | undefined {
+  const d = diagnose(message)
+  return d.code === 'unknown' || d.code === 'no-such-box' ? undefined : sentence(d)
+}
+
+class Interrupted extends Error {}
+
+export class SdkDriver implements BoxDriver {
+  readonly kind = 'sdk' as const
+  readonly home: string
+  private runtime: Boxlite | undefined
+  /** Boxes this driver made and has not removed: close() removes any the caller left behind. */
+  private readonly created = new Set<string>()
+  /** Rejecters of the calls in flight, so interrupt() can end them at once. */
+  private readonly inFlight = new Set<(reason: Interrupted) => void>()
+  /** Executions in flight, killed on timeout or interrupt. */
+  private readonly executions = new Set<JsExecution>()
+  /**
+   * Boots (create, start) the SDK is still working on, also after their call timed out: a boot
+   * cannot be cancelled, and removing its box mid-boot could leave a shim behind, so remove() and
+   * close() wait for them first (within their own time limit).
+   */
+  private readonly booting = new Set<Promise<unknown>>()
+
+  constructor(private readonly options: SdkDriverOptions) {
+    if (!isAbsolute(options.home)) throw new Error(`the box home must be an absolute path, got "${options.home}"`)
+    this.home = options.home
+  }
+
+  async create(spec: BoxSpec, opts: CallOptions): Promise<{ id: string; record: CommandRecord }> {
+    if ((spec.image === undefined) === (spec.rootfs === undefined)) {
+      throw new Error('a box needs exactly one of image or rootfs')
+    }
+    const boxOptions = {
+      ...(spec.rootfs !== undefined ? { rootfsPath: spec.rootfs } : { image: spec.image }),
+      ...(spec.memoryMib !== undefined ? { memoryMib: spec.memoryMib } : {}),
+      ...(spec.cpus !== undefined ? { cpus: spec.cpus } : {}),
+      ...(spec.diskSizeGb !== undefined ? { diskSizeGb: spec.diskSizeGb } : {}),
+      ...(spec.command.length > 0 ? { cmd: [...spec.command] } : {}),
+      detach: true,
+      autoRemove: false,
+    }
+    const argv = ['run', '-d', ...(spec.name !== undefined ? ['--name', spec.name] : [])]
+    argv.push(...(spec.rootfs !== undefined ? ['--rootfs', spec.rootfs] : [spec.image as string]), ...spec.command)
+    let id = ''
+    const record = await this.call(argv, opts.timeoutSeconds, async () => {
+      const box = await this.rt().create(boxOptions, spec.name ?? null)
+      id = box.id
+      this.created.add(id)
+      await box.start()
+      return { exitCode: 0, stdout: `${id}\n`, stderr: '' }
+    }, true)
+    if (record.exitCode !== 0) {
+      // The configured box keeps its logs for the caller; remove(name) or close() clears it.
+      const why = record.timedOut ? 'timed out' : firstLine(record.stderr)
+      const explanation = record.timedOut ? undefined : explainSdkError(record.stderr)
+      throw new DriverCallError(
+        `the box did not start (${why})${explanation ? `: ${explanation}` : ''}`,
+        id ? { ...record, stdout: `${id}\n` } : record,
+      )
+    }
+    return { id, record }
+  }
+
+  exec(id: string, script: string, opts: ExecOptions): Promise<CommandRecord> {
+    const argv = ['exec', ...(opts.detach ? ['-d'] : []), id, '--', 'sh', '-c', script]
+    return this.call(argv, opts.timeoutSeconds, async (deadline) => {
+      const box = await this.handle(id)
+      // timeoutSecs makes the guest end the command too, not only this wait [INF: cannot boot here].
+      const execution = await box.exec('sh', ['-c', script], null, false, null, opts.detach ? null : Math.ceil(opts.timeoutSeconds), null)
+      if (opts.detach) {
+        void drain(execution).catch(() => undefined) // read and drop, so the command never blocks on a full pipe
+        return { exitCode: 0, stdout: '', stderr: '' }
+      }
+      this.executions.add(execution)
+      deadline.onExpire(() => execution.kill())
+      try {
+        const [out, err] = await Promise.all([readAll(execution.stdout()), readAll(execution.stderr())])
+        const result = await execution.wait()
+        return {
+          exitCode: cliExitCode(result.exitCode),
+          stdout: out,
+          stderr: result.errorMessage ? `${err}${err.endsWith('\n') || err === '' ? '' : '\n'}${result.errorMessage}` : err,
+        }
+      } finally {
+        this.executions.delete(execution)
+      }
+    })
+  }
+
+  async status(id: string, opts: CallOptions): Promise<{ status: BoxStatus; record: CommandRecord }> {
+    let status: BoxStatus = 'unknown'
+    const record = await this.call(['inspect', id], opts.timeoutSeconds, async () => {
+      const info = await this.rt().getInfo(id)
+      if (!info) return missingBox(id)
+      status = toStatus(info.state.status)
+      return { exitCode: 0, stdout: `${JSON.stringify(info)}\n`, stderr: '' }
+    })
+    return { status: record.exitCode === 0 ? status : 'unknown', record }
+  }
+
+  stop(id: string, opts: CallOptions): Promise<CommandRecord> {
+    return this.call(['stop', id], opts.timeoutSeconds, async () => {
+      const box = await this.rt().get(id)
+      if (!box) return missingBox(id)
+      await box.stop()
+      return { exitCode: 0, stdout: `${id}\n`, stderr: '' }
+    })
+  }
+
+  start(id: string, opts: CallOptions): Promise<CommandRecord> {
+    return this.call(['start', id], opts.timeoutSeconds, async () => {
+      await (await this.handle(id)).start()
+      return { exitCode: 0, stdout: `${id}\n`, stderr: '' }
+    }, true)
+  }
+
+  async remove(idOrName: string, opts: CallOptions): Promise<CommandRecord> {
+    let removedId: string | undefined
+    const record = await this.call(['rm', '-f', idOrName], opts.timeoutSeconds, async () => {
+      await Promise.allSettled([...this.booting])
+      removedId = (await this.rt().getInfo(idOrName))?.id
+      await this.rt().remove(idOrName, true)
+      return { exitCode: 0, stdout: `${idOrName}\n`, stderr: '' }
+    })
+    if (record.exitCode === 0 || /box not found/i.test(record.stderr)) {
+      this.created.delete(removedId ?? idOrName)
+      this.created.delete(idOrName)
+    }
+    return record
+  }
+
+  copyIn(hostPath: string, id: string, boxPath: string, opts: CallOptions): Promise<CommandRecord> {
+    return this.call(['cp', hostPath, `${id}:${boxPath}`], opts.timeoutSeconds, async () => {
+      await (await this.handle(id)).copyIn(hostPath, boxPath, null)
+      return { exitCode: 0, stdout: '', stderr: '' }
+    })
+  }
+
+  diskPath(id: string): string {
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) throw new Error(`not a box id: ${JSON.stringify(id)}`)
+    return join(this.home, 'boxes', id, 'disks', 'disk.qcow2')
+  }
+
+  async interrupt(): Promise<void> {
+    for (const execution of this.executions) void execution.kill().catch(() => undefined)
+    for (const reject of this.inFlight) reject(new Interrupted())
+  }
+
+  /**
+   * Waits for boots still in progress, removes any box the caller left behind, then lets go of
+   * the runtime (its home lock goes when the object is garbage-collected).
+   */
+  async close(): Promise<void> {
+    for (const id of [...this.created]) await this.remove(id, { timeoutSeconds: CLOSE_REMOVE_SECONDS })
+    this.runtime?.close()
+    this.runtime = undefined
+  }
+
+  /** The runtime of this home, made on first use (that runs BoxLite's KVM check and takes the home lock). */
+  private rt(): Boxlite {
+    if (!this.runtime) {
+      const { JsBoxlite } = loadSdk()
+      const registries = imageRegistries(this.options.registries ?? [])
+      this.runtime = new JsBoxlite({ homeDir: this.home, ...(registries.length ? { imageRegistries: registries } : {}) })
+    }
+    return this.runtime
+  }
+
+  /** A fresh handle: the one a stop() used is dead. */
+  private async handle(id: string): Promise<JsBox> {
+    const box = await this.rt().get(id)
+    if (!box) throw new Error(`No such box: ${id}`)
+    return box
+  }
+
+  /**
+   * Runs one SDK operation under the call's time limit and turns every outcome into a record, as
+   * the CLI would print it: a failure is `Error: <runtime message>`, never a stack. A call past its
+   * limit (or interrupted) resolves as timed out at once; the SDK's own promise is left to settle.
+   */
+  private async call(
+    argv: readonly string[],
+    timeoutSeconds: number,
+    work: (deadline: Deadline) => Promise<Pick<CommandRecord, 'exitCode' | 'stdout' | 'stderr'>>,
+    boots = false,
+  ): Promise<CommandRecord> {
+    const command = renderCommand(SDK, ['--home', this.home, ...argv])
+    const started = Date.now()
+    const deadline = new Deadline()
+    const working = work(deadline).catch(toFailure)
+    if (boots) {
+      this.booting.add(working)
+      void working.finally(() => this.booting.delete(working))
+    }
+    let reject: (reason: Interrupted) => void = () => undefined
+    const interrupted = new Promise<never>((_, r) => (reject = r))
+    this.inFlight.add(reject)
+    const timer = setTimeout(() => {
+      deadline.expire()
+      reject(new Interrupted())
+    }, Math.max(1, Math.round(timeoutSeconds * 1000)))
+    try {
+      const result = await Promise.race([working, interrupted])
+      return { command, ...result, timedOut: false, durationMs: Date.now() - started }
+    } catch (e) {
+      if (!(e instanceof Interrupted)) throw e
+      const why = deadline.expired ? `[timed out after ${timeoutSeconds} s]` : '[interrupted: the driver was interrupted]'
+      return { command, exitCode: -1, stdout: '', stderr: why, timedOut: true, durationMs: Date.now() - started }
+    } finally {
+      clearTimeout(timer)
+      this.inFlight.delete(reject)
+    }
+  }
+}
+
+/** Fires its callbacks once, when a call's time is up. */
+class Deadline {
+  expired = false
+  private readonly callbacks: Array<() => unknown> = []
+  /** Runs at expiry, or at once when the time is already up. */
+  onExpire(callback: () => unknown): void {
+    if (this.expired) void Promise.resolve().then(callback).catch(() => undefined)
+    else this.callbacks.push(callback)
+  }
+  expire(): void {
+    this.expired = true
+    for (const callback of this.callbacks) void Promise.resolve().then(callback).catch(() => undefined)
+  }
+}
+
+/** A rejected SDK call as the CLI would print it: `Error: <runtime message>` (create adds the explanation). */
+function toFailure(e: unknown): Pick<CommandRecord, 'exitCode' | 'stdout' | 'stderr'> {
+  return { exitCode: 1, stdout: '', stderr: `Error: ${e instanceof Error ? e.message : String(e)}\n` }
+}
+
+function missingBox(id: string): Pick<CommandRecord, 'exitCode' | 'stdout' | 'stderr'> {
+  return { exitCode: 1, stdout: '', stderr: `Error: No such box: ${id}\n` }
+}
+
+function toStatus(raw: string): BoxStatus {
+  const status = raw.toLowerCase()
+  return (STATUSES as readonly string[]).includes(status) ? (status as BoxStatus) : 'unknown'
+}
+
+/** The CLI reports death by signal N as 128+N; the SDK may give -N [INF]. */
+function cliExitCode(code: number): number {
+  return code < 0 ? 128 - code : code
+}
+
+type Stream = Awaited<ReturnType<JsExecution['stdout']>>
+
+/** Joins a stream's chunks; a stream the SDK cannot give (some commands have none) reads as empty. */
+async function readAll(streamPromise: Promise<Stream>): Promise<string> {
+  let stream: Stream
+  try {
+    stream = await streamPromise
+  } catch {
+    return ''
+  }
+  const chunks: string[] = []
+  try {
+    for (let chunk = await stream.next(); chunk !== null; chunk = await stream.next()) chunks.push(chunk)
+  } catch {
+    // the stream ends with an error when the command is killed; what was read is kept
+  }
+  return chunks.join('')
+}
+
+async function drain(execution: JsExecution): Promise<void> {
+  await Promise.all([readAll(execution.stdout()), readAll(execution.stderr())])
+  await execution.wait()
+}
+
+/** The headline of a runtime message; a line ending in ':' takes the next one along (`…after trying 1 registry: - host: …`). */
+function firstLine(text: string): string {
+  const [first = '', second = ''] = text.trim().split('\n')
+  const line = first.endsWith(':') && second ? `${first} ${second.trim()}` : first
+  return line.replace(/^Error:\s*/, '')
+}

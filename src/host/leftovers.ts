@@ -1,0 +1,111 @@
+/**
+ * What a box can leave behind on the host after it was removed: processes (box init, shim,
+ * storage daemon), mounts (FUSE exports) and loop devices whose files live under a directory.
+ * Read-only: this module only looks; ending anything is the runtime's job (`rm -f`).
+ */
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
+import { processIds } from './footprint'
+
+export interface Leftover {
+  readonly kind: 'process' | 'mount' | 'loop device'
+  readonly detail: string
+}
+
+/**
+ * Everything on the host that still refers to `dir` (a scenario home or one box's directory), or
+ * whose command line names `needle` (e.g. a box id). Our own process is never counted.
+ */
+export function findLeftovers(dir: string, needle?: string): Leftover[] {
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`
+  const under = (p: string) => p === dir || p.startsWith(prefix)
+  return [...leftoverProcesses(under, dir, needle), ...leftoverMounts(under), ...leftoverLoopDevices(under)]
+}
+
+function leftoverProcesses(under: (p: string) => boolean, dir: string, needle?: string): Leftover[] {
+  const found: Leftover[] = []
+  for (const pid of processIds()) {
+    if (pid === process.pid) continue
+    let cmdline = ''
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()
+    } catch {
+      continue // gone
+    }
+    if (cmdline === '') continue // kernel thread or zombie
+    const reasons: string[] = []
+    if (cmdline.includes(dir) || (needle !== undefined && cmdline.includes(needle))) reasons.push('command line')
+    for (const link of ['cwd', 'root', 'exe']) {
+      const target = readlinkQuiet(`/proc/${pid}/${link}`)
+      if (target !== undefined && under(target.replace(/ \(deleted\)$/, ''))) reasons.push(link)
+    }
+    if (reasons.length === 0) {
+      let fds: string[] = []
+      try {
+        fds = readdirSync(`/proc/${pid}/fd`)
+      } catch {
+        // not ours to read, or gone
+      }
+      for (const fd of fds) {
+        const target = readlinkQuiet(`/proc/${pid}/fd/${fd}`)
+        if (target !== undefined && under(target.replace(/ \(deleted\)$/, ''))) {
+          reasons.push(`open file ${target}`)
+          break
+        }
+      }
+    }
+    if (reasons.length) found.push({ kind: 'process', detail: `pid ${pid} (${reasons.join(', ')}): ${cmdline.slice(0, 200)}` })
+  }
+  return found
+}
+
+/** Mounts in our mount namespace whose mount point or source is under the directory. */
+function leftoverMounts(under: (p: string) => boolean): Leftover[] {
+  let text = ''
+  try {
+    text = readFileSync('/proc/self/mountinfo', 'utf8')
+  } catch {
+    return []
+  }
+  const found: Leftover[] = []
+  for (const line of text.split('\n')) {
+    const [left, right] = line.split(' - ')
+    if (!right) continue
+    const mountPoint = unescapeMount(left.split(' ')[4] ?? '')
+    const source = unescapeMount(right.split(' ')[1] ?? '')
+    if (under(mountPoint) || under(source)) found.push({ kind: 'mount', detail: `${source} on ${mountPoint} (${right.split(' ')[0]})` })
+  }
+  return found
+}
+
+/** Loop devices whose backing file is under the directory. */
+function leftoverLoopDevices(under: (p: string) => boolean): Leftover[] {
+  let devices: string[] = []
+  try {
+    devices = readdirSync('/sys/block').filter((d) => d.startsWith('loop'))
+  } catch {
+    return []
+  }
+  const found: Leftover[] = []
+  for (const dev of devices) {
+    let backing = ''
+    try {
+      backing = readFileSync(`/sys/block/${dev}/loop/backing_file`, 'utf8').trim()
+    } catch {
+      continue // not attached
+    }
+    if (under(backing.replace(/ \(deleted\)$/, ''))) found.push({ kind: 'loop device', detail: `/dev/${dev} backed by ${backing}` })
+  }
+  return found
+}
+
+function readlinkQuiet(path: string): string | undefined {
+  try {
+    return readlinkSync(path)
+  } catch {
+    return undefined
+  }
+}
+
+function unescapeMount(text: string): string {
+  return text.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)))
+}

@@ -1,0 +1,155 @@
+import type { CatchMatrix } from './matrix'
+import type { Cell, CellVerdict, ProofResult } from './compare'
+
+/** Where one run's own report lives, relative to the proof report. */
+export interface RunLink {
+  readonly defect: string | null
+  readonly reportHref: string
+  readonly seconds: number
+}
+
+export interface ProofReportInput {
+  readonly matrix: CatchMatrix
+  readonly result: ProofResult
+  readonly runs: readonly RunLink[]
+  /** Scenario name -> feature file, to group the rows. */
+  readonly featureOf: ReadonlyMap<string, string>
+  readonly wallSeconds: number
+}
+
+const SYMBOL: Record<CellVerdict, string> = {
+  passed: '·',
+  caught: 'caught',
+  missed: 'MISSED',
+  'wrong-reason': 'WRONG REASON',
+  'unexpected-failure': 'UNEXPECTED FAIL',
+  'did-not-run': 'DID NOT RUN',
+}
+
+const columns = (input: ProofReportInput) => input.runs.map((r) => r.defect)
+const cellOf = (input: ProofReportInput, scenario: string, defect: string | null): Cell | undefined =>
+  input.result.cells.find((c) => c.scenario === scenario && c.defect === defect)
+const columnName = (defect: string | null) => defect ?? 'healthy'
+
+function groupedScenarios(input: ProofReportInput): Array<[string, string[]]> {
+  const groups = new Map<string, string[]>()
+  for (const s of input.result.scenarios) {
+    const feature = input.featureOf.get(s) ?? '(unknown feature)'
+    groups.set(feature, [...(groups.get(feature) ?? []), s])
+  }
+  return [...groups]
+}
+
+export function renderJson(input: ProofReportInput): string {
+  return JSON.stringify(
+    {
+      ok: input.result.problems.length === 0,
+      wallSeconds: input.wallSeconds,
+      problems: input.result.problems,
+      runs: input.runs,
+      cells: input.result.cells,
+    },
+    null,
+    2,
+  )
+}
+
+export function renderMarkdown(input: ProofReportInput): string {
+  const cols = columns(input)
+  const lines = [
+    '# Proof: every guarantee catches the regression it exists for',
+    '',
+    verdictSentence(input),
+    '',
+    `| Scenario | ${cols.map(columnName).join(' | ')} |`,
+    `|---|${cols.map(() => '---').join('|')}|`,
+  ]
+  for (const [feature, scenarios] of groupedScenarios(input)) {
+    lines.push(`| **${feature}** |${cols.map(() => ' ').join('|')}|`)
+    for (const s of scenarios)
+      lines.push(`| ${s} | ${cols.map((d) => SYMBOL[cellOf(input, s, d)?.verdict ?? 'did-not-run']).join(' | ')} |`)
+  }
+  lines.push('', '## Defects', '')
+  for (const [name, d] of Object.entries(input.matrix.defects)) lines.push(`- \`${name}\`: ${d.regression}`)
+  const unguarded = Object.entries(input.matrix.guardsNothingModelled)
+  if (unguarded.length) {
+    lines.push('', '## Scenarios no modelled defect breaks', '')
+    for (const [s, why] of unguarded) lines.push(`- ${s}: ${why}`)
+  }
+  if (input.result.problems.length) {
+    lines.push('', '## Problems', '')
+    for (const p of input.result.problems) lines.push(`- ${p}`)
+  }
+  return lines.join('\n') + '\n'
+}
+
+export function renderHtml(input: ProofReportInput): string {
+  const cols = columns(input)
+  const head = cols
+    .map((d) => {
+      const run = input.runs.find((r) => r.defect === d)
+      const why = d ? input.matrix.defects[d]?.regression ?? '' : 'no defect injected: everything must pass'
+      return `<th title="${esc(why)}"><a href="${esc(run?.reportHref ?? '#')}">${esc(columnName(d))}</a></th>`
+    })
+    .join('')
+  const body = groupedScenarios(input)
+    .map(([feature, scenarios]) => {
+      const rows = scenarios.map((s) => {
+        const cells = cols
+          .map((d) => {
+            const c = cellOf(input, s, d)
+            const v = c?.verdict ?? 'did-not-run'
+            const title = c?.message ? ` title="${esc(c.message)}"` : ''
+            return `<td class="${v}"${title}>${esc(SYMBOL[v])}</td>`
+          })
+          .join('')
+        return `<tr><th scope="row">${esc(s)}</th>${cells}</tr>`
+      })
+      return `<tr class="feature"><th colspan="${cols.length + 1}">${esc(feature)}</th></tr>${rows.join('')}`
+    })
+    .join('\n')
+  const defects = Object.entries(input.matrix.defects)
+    .map(([n, d]) => `<li><code>${esc(n)}</code>: ${esc(d.regression)}</li>`)
+    .join('')
+  const unguarded = Object.entries(input.matrix.guardsNothingModelled)
+    .map(([s, why]) => `<li>${esc(s)}: ${esc(why)}</li>`)
+    .join('')
+  const problems = input.result.problems.map((p) => `<li>${esc(p)}</li>`).join('')
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>boxlite-disk-spec proof</title>
+<style>
+body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:4px 8px;text-align:center}
+th[scope=row]{text-align:left;font-weight:normal;max-width:40em}
+tr.feature th{background:#eef;text-align:left}
+td.caught{background:#c8f0c8;font-weight:bold}td.passed{color:#999}
+td.missed,td.wrong-reason,td.unexpected-failure,td.did-not-run{background:#f6c0c0;font-weight:bold}
+.ok{color:#161}.bad{color:#a11}
+</style></head><body>
+<h1>Proof: every guarantee catches the regression it exists for</h1>
+<p class="${input.result.problems.length ? 'bad' : 'ok'}">${esc(verdictSentence(input))}</p>
+<p>Each column is one run of the whole suite against the reference runtime: first healthy, then with one
+known regression injected. <b>caught</b> means the scenario failed because of that regression, as it must;
+<b>·</b> means it passed. Column headers link to that run's full report; hover a header for the regression
+and a cell for the failure message.</p>
+<table><thead><tr><th>Scenario</th>${head}</tr></thead><tbody>
+${body}
+</tbody></table>
+<h2>The injected regressions</h2><ul>${defects}</ul>
+${unguarded ? `<h2>Scenarios no modelled regression breaks</h2><ul>${unguarded}</ul>` : ''}
+${problems ? `<h2 class="bad">Problems</h2><ul>${problems}</ul>` : ''}
+</body></html>
+`
+}
+
+function verdictSentence(input: ProofReportInput): string {
+  const n = input.result.problems.length
+  const runs = input.runs.length
+  return n === 0
+    ? `All ${runs} runs match the catch matrix (${Math.round(input.wallSeconds)} s).`
+    : `${n} difference(s) from the catch matrix across ${runs} runs (${Math.round(input.wallSeconds)} s).`
+}
+
+function esc(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+}

@@ -1,0 +1,74 @@
+/**
+ * The preflight as a program, with the run's own settings (support/config.ts: BOXLITE_DRIVER,
+ * BOXLITE_BIN, BOXLITE_IMAGE, BOXLITE_ROOTFS, BOXLITE_REGISTRY, TIMEOUT_FACTOR). By hand:
+ *   node -r ts-node/register support/preflight-main.ts
+ * prints the verdict and exits 1 when this host cannot run the suite on real BoxLite. The cucumber
+ * plugin (preflight-plugin.cjs) runs it as a child with `--verdict FILE --logs DIR [--params JSON]`:
+ * a child, so a hung boot can be killed and the runtime and its home lock end with it.
+ * Inert when cucumber loads it as support code: it only runs as the main module.
+ */
+import { createDriver } from '../src/drivers/select'
+import { runPreflight } from '../src/preflight/probe'
+import { describeFailure, saveLogs, writeVerdict } from '../src/preflight/verdict'
+import { buildImage } from '../src/refbox/build-image'
+import { loadSuiteConfig, type WorldParameters } from './config'
+import { SUITE_ROOT } from './homes'
+
+/** Boot and command limits of the probe (seconds, times TIMEOUT_FACTOR); a healthy host needs a few. */
+const BOOT_SECONDS = 90
+const EXEC_SECONDS = 30
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name)
+  return i >= 0 ? process.argv[i + 1] : undefined
+}
+
+async function main(): Promise<number> {
+  const verdictFile = arg('--verdict')
+  const logsDir = arg('--logs')
+  const say = (line: string) => process.stderr.write(`BoxLite preflight: ${line}\n`)
+  const config = loadSuiteConfig(JSON.parse(arg('--params') ?? '{}') as WorldParameters, process.env)
+  const verdict = await runPreflight({
+    driverFor: (home) => createDriver(config.driver, home),
+    image: config.box.rootfs !== undefined ? { rootfs: config.box.rootfs } : { image: config.box.image ?? 'alpine:latest' },
+    memoryMib: config.box.memoryMib,
+    offlineImage: (dir) => {
+      try {
+        buildImage(dir)
+        return dir
+      } catch {
+        return undefined // no busybox-static (or not Linux): the registry answer stands
+      }
+    },
+    scratchParent: SUITE_ROOT,
+    bootSeconds: Math.ceil(BOOT_SECONDS * config.timeoutFactor),
+    execSeconds: Math.ceil(EXEC_SECONDS * config.timeoutFactor),
+    progress: say,
+  })
+  const savedTo = logsDir ? saveLogs(verdict, logsDir) : undefined
+  if (verdictFile) writeVerdict(verdictFile, verdict)
+  const seconds = (verdict.durationMs / 1000).toFixed(1)
+  if (verdict.ok) {
+    say(`ok: a ${config.driver.kind} box booted and ran a command (${seconds} s)`)
+    return 0
+  }
+  if (!verdictFile) {
+    process.stderr.write(`${describeFailure(verdict)}\n  (after ${seconds} s)\n`)
+    if (savedTo) process.stderr.write(`  box logs saved under ${savedTo}\n`)
+  }
+  return 1
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      // Bad settings (e.g. an unknown BOXLITE_DRIVER) end here: still one sentence, still a verdict.
+      const why = `this run's settings cannot be used (${e instanceof Error ? e.message : String(e)}): fix the setting named, or use \`--profile reference\``
+      const verdictFile = arg('--verdict')
+      if (verdictFile) writeVerdict(verdictFile, { ok: false, code: 'unknown', sentence: `${why}.`, evidence: [], logs: [], durationMs: 0 })
+      else process.stderr.write(`BoxLite preflight: ${why}.\n`)
+      process.exit(2)
+    },
+  )
+}

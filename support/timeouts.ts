@@ -1,0 +1,44 @@
+/**
+ * Per-call limits, in seconds, as upstream's stress tests use them (anchor-tests.md "Timeouts at
+ * a glance"). Every one is multiplied by TIMEOUT_FACTOR. Each step's own cucumber timeout is the
+ * sum of its calls plus a margin, so a stuck call fails with its own name, never the step's.
+ */
+import { timeoutFactor } from './config'
+
+export const CALL = {
+  createBox: 300,
+  fill: 120,
+  concurrentFill: 180,
+  inodeLoop: 180,
+  start: 180,
+  copy: 180,
+  stop: 60,
+  forceRemove: 60,
+  deleteAndSync: 30,
+  oneBlockWrite: 30,
+  cleanupRemove: 30,
+  bigWrite: 120,
+  fingerprint: 60,
+  probe: 20,
+  quickProbe: 15,
+  aliveTry: 15,
+} as const
+
+export const WAIT = {
+  /** `assert_alive`: retry every 500 ms for 10 s. */
+  aliveInterval: 0.5,
+  /** Host footprint polls. */
+  pollInterval: 0.5,
+  /** Leftover processes/mounts may take a moment to go after `rm -f`. */
+  leftovers: 10,
+  /** Disk growth to reach the host after a synced write. */
+  settleGrowth: 15,
+  /** A background fill may run this long before it is stopped and the scenario fails. */
+  backgroundFill: 300,
+} as const
+
+/** Cucumber step timeout (ms) for a step that makes the given calls or waits (seconds, unscaled). */
+export function stepBudget(...seconds: number[]): number {
+  const factor = timeoutFactor()
+  return Math.round((seconds.reduce((a, b) => a + b, 0) + 30) * factor * 1000)
+}

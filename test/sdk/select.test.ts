@@ -1,0 +1,77 @@
+import { strict as assert } from 'node:assert'
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { CliDriver } from '../../src/drivers/cli'
+import { SdkDriver } from '../../src/drivers/sdk'
+import { createDriver, driverKindFrom, resolveAuto, type DriverSettings } from '../../src/drivers/select'
+import { loadSuiteConfig } from '../../support/config'
+
+function pathWith(files: Record<string, number>): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'select-test-'))
+  for (const [name, mode] of Object.entries(files)) {
+    writeFileSync(join(dir, name), '#!/bin/sh\n')
+    chmodSync(join(dir, name), mode)
+  }
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+test('BOXLITE_DRIVER is cli, sdk or auto; unset means auto', () => {
+  assert.equal(driverKindFrom(undefined), 'auto')
+  assert.equal(driverKindFrom(' '), 'auto')
+  assert.equal(driverKindFrom('sdk'), 'sdk')
+  assert.equal(driverKindFrom('cli'), 'cli')
+  assert.throws(() => driverKindFrom('qemu'), { message: 'unknown BOXLITE_DRIVER "qemu": choose one of cli, sdk, auto' })
+})
+
+test('auto: a named binary or boxlite on PATH means cli, else the embedded runtime', () => {
+  const onPath = pathWith({ boxlite: 0o755 })
+  const notExecutable = pathWith({ boxlite: 0o644 })
+  try {
+    assert.equal(resolveAuto('./bin/refbox', true, ''), 'cli')
+    assert.equal(resolveAuto('boxlite', false, onPath.dir), 'cli')
+    assert.equal(resolveAuto('boxlite', false, `/nonexistent:${onPath.dir}`), 'cli')
+    assert.equal(resolveAuto('boxlite', false, notExecutable.dir), 'sdk')
+    assert.equal(resolveAuto('boxlite', false, ''), 'sdk')
+    assert.equal(resolveAuto('boxlite', false, undefined), 'sdk')
+  } finally {
+    onPath.cleanup()
+    notExecutable.cleanup()
+  }
+})
+
+test('createDriver gives each kind its driver, for the home asked', () => {
+  const base: DriverSettings = { kind: 'cli', bin: '/bin/true', globalArgs: [], registries: [] }
+  assert.ok(createDriver(base, '/h1') instanceof CliDriver)
+  const sdk = createDriver({ ...base, kind: 'sdk' }, '/h2')
+  assert.ok(sdk instanceof SdkDriver)
+  assert.equal(sdk.home, '/h2')
+  assert.ok(createDriver({ ...base, kind: 'auto' }, '/h3') instanceof CliDriver, 'a binary given as a path')
+  const saved = process.env.PATH
+  process.env.PATH = ''
+  try {
+    assert.ok(createDriver({ ...base, kind: 'auto', bin: 'boxlite' }, '/h4') instanceof SdkDriver)
+  } finally {
+    process.env.PATH = saved
+  }
+})
+
+test("the suite's config settles auto once, and only cli needs a binary", () => {
+  const empty = pathWith({})
+  const onPath = pathWith({ boxlite: 0o755 })
+  try {
+    assert.equal(loadSuiteConfig({}, { PATH: empty.dir }).driver.kind, 'sdk')
+    assert.equal(loadSuiteConfig({}, { PATH: onPath.dir }).driver.kind, 'cli')
+    assert.equal(loadSuiteConfig({}, { PATH: empty.dir, BOXLITE_DRIVER: 'sdk' }).driver.kind, 'sdk')
+    assert.equal(loadSuiteConfig({}, { PATH: empty.dir, BOXLITE_BIN: ' ' }).driver.kind, 'sdk', 'an empty BOXLITE_BIN is unset')
+    const named = loadSuiteConfig({}, { PATH: empty.dir, BOXLITE_BIN: './bin/refbox' }, process.cwd())
+    assert.equal(named.driver.kind, 'cli')
+    assert.equal(named.driver.bin, join(process.cwd(), 'bin/refbox'))
+    assert.throws(() => loadSuiteConfig({}, { PATH: empty.dir, BOXLITE_DRIVER: 'cli' }), /"boxlite" is not on PATH/)
+    assert.throws(() => loadSuiteConfig({}, { PATH: empty.dir, BOXLITE_BIN: './no/such/boxlite' }), /does not exist or is not executable/)
+  } finally {
+    empty.cleanup()
+    onPath.cleanup()
+  }
+})
