@@ -10,7 +10,10 @@ import { claimFailureReport, describeFailure, readVerdict } from '../src/preflig
 Before({ name: 'BoxLite preflight' }, function (this: IWorld) {
   const verdict = readVerdict()
   if (!verdict || verdict.ok) return undefined
-  if (!claimFailureReport()) return 'skipped'
+  if (!claimFailureReport()) {
+    this.log(`Skipped: the preflight found this host cannot run BoxLite boxes (${verdict.code ?? 'see the first scenario'})`)
+    return 'skipped'
+  }
   // Not text/plain: the console would print whole logs; the report shows them collapsed, by file name.
   for (const log of verdict.logs) if (log.text.trim()) this.attach(log.text, { mediaType: 'text/x-log', fileName: log.path })
   const error = new Error(describeFailure(verdict))

@@ -36,7 +36,7 @@ export class ProbeError extends Error {
 /** Exit status of a script whose own bound re-check refused to write. */
 export const REFUSED_EXIT = 97
 /** Where the paced (background) fill leaves its state, on the box's tmpfs. */
-const PACED = { done: '/tmp/fill.done', err: '/tmp/fill.err', chunks: '/tmp/fill.chunks' } as const
+const PACED = { done: '/tmp/fill.done', err: '/tmp/fill.err', chunks: '/tmp/fill.chunks', pid: '/tmp/fill.pid' } as const
 const APPENDER_PID = '/tmp/appender.pid'
 
 // ---------------------------------------------------------------------------------------------
@@ -262,7 +262,7 @@ export function startPacedFill(budget: FillBudget, chunkMiB: number, chunks: num
     throw new Error(`refusing a paced fill of ${chunks} x ${chunkMiB} MiB: the proven cap is ${budget.capMiB} MiB`)
   }
   return (
-    `rm -f ${PACED.done} ${PACED.err} ${PACED.chunks}; ` +
+    `rm -f ${PACED.done} ${PACED.err} ${PACED.chunks}; echo $$ > ${PACED.pid}; ` +
     `${boundCheck(budget.limitKiB, `echo refused > ${PACED.err}; touch ${PACED.done};`)} ` +
     `i=0; while [ $i -lt ${chunks} ] && dd if=/dev/zero of=/fill.$i bs=1M count=${chunkMiB} 2>${PACED.err}; ` +
     `do i=$((i + 1)); echo $i > ${PACED.chunks}; sleep ${pauseSeconds.toFixed(2)}; done; ` +
@@ -287,7 +287,11 @@ export const pacedFillState: GuestProbe<{ running: boolean; chunks: number }> = 
 export const pacedFillError = { what: 'background fill error', script: `cat ${PACED.err} 2>/dev/null; true` } as const
 
 /** Stops a runaway background fill (used only when it outlives its deadline). */
-export const stopPacedFill = { what: 'stop background fill', script: `touch ${PACED.done}; pkill dd 2>/dev/null; true` } as const
+export const stopPacedFill = {
+  what: 'stop background fill',
+  // By its recorded pid, never by name; the chunk being written is at most one budgeted dd.
+  script: `touch ${PACED.done}; kill $(cat ${PACED.pid}) 2>/dev/null; true`,
+} as const
 
 // ---------------------------------------------------------------------------------------------
 // Inodes

@@ -186,7 +186,10 @@ async function ensureStopped(state: BoxState): Promise<void> {
   if (ns && ns !== namespaceOf('self', 'pid')) {
     for (const pid of pidNamespaceMembers(ns)) signalRef(refOf(pid), 'SIGKILL')
   }
-  if (await waitFor(() => !isAlive(state.shim), 60_000)) return
+  // The shim's TERM trap stops a box at any stage, even one whose main pid was never recorded
+  // (a `run` interrupted mid-start): it kills the box, or tears the disk down if there is none yet.
+  signalRef(state.shim, 'SIGTERM')
+  if (await waitFor(() => !isAlive(state.shim), 30_000)) return
   signalRef(state.shim, 'SIGKILL')
   await waitFor(() => !isAlive(state.shim), 10_000)
 }
