@@ -2,8 +2,9 @@
  * Everything a run can be told from outside: the cucumber profile's world parameters first, then
  * environment variables, then defaults. Bad values fail with a message that says what to fix.
  */
-import { accessSync, constants, existsSync, statSync } from 'node:fs'
-import { delimiter, isAbsolute, join, resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { isAbsolute, join, resolve } from 'node:path'
+import { isExecutableFile, isOnPath } from '../src/drivers/executable'
 import { type DriverSettings, driverKindFrom, resolveAuto } from '../src/drivers/select'
 import { HARD_ROOTFS_LIMIT_BYTES } from '../src/guest/interlock'
 import { formatBytes, parseSize } from '../src/evidence/units'
@@ -101,22 +102,11 @@ function positiveInt(raw: string, name: string): number {
 export function resolveBinary(bin: string, env: NodeJS.ProcessEnv, cwd: string): string {
   if (bin.includes('/')) {
     const abs = isAbsolute(bin) ? bin : resolve(cwd, bin)
-    if (!isExecutable(abs)) throw new Error(`the boxlite binary ${abs} does not exist or is not executable (BOXLITE_BIN)`)
+    if (!isExecutableFile(abs)) throw new Error(`the boxlite binary ${abs} does not exist or is not executable (BOXLITE_BIN)`)
     return abs
   }
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    if (isExecutable(join(dir, bin))) return bin
-  }
+  if (isOnPath(bin, env.PATH)) return bin
   throw new Error(`"${bin}" is not on PATH: install BoxLite, set BOXLITE_BIN, or run the reference profile (--profile reference)`)
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK)
-    return statSync(path).isFile()
-  } catch {
-    return false
-  }
 }
 
 function checkOciLayout(dir: string): string {

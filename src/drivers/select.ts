@@ -3,9 +3,8 @@
  * embeds @boxlite-ai/boxlite, `auto` picks whichever works. Only this module knows the concrete
  * drivers; the World asks it for a BoxDriver and never looks further.
  */
-import { accessSync, constants, statSync } from 'node:fs'
-import { delimiter, join } from 'node:path'
 import { CliDriver } from './cli'
+import { isOnPath } from './executable'
 import { SdkDriver } from './sdk'
 import type { BoxDriver } from './types'
 
@@ -61,19 +60,5 @@ export function createSdkOrAutoDriver(settings: DriverSettings, home: string): B
  */
 export function resolveAuto(bin: string, binNamed: boolean, pathVariable: string | undefined): 'cli' | 'sdk' {
   if (binNamed) return 'cli'
-  return (pathVariable ?? '')
-    .split(delimiter)
-    .filter((dir) => dir !== '')
-    .some((dir) => isExecutableFile(join(dir, bin)))
-    ? 'cli'
-    : 'sdk'
-}
-
-function isExecutableFile(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK)
-    return statSync(path).isFile()
-  } catch {
-    return false
-  }
+  return isOnPath(bin, pathVariable) ? 'cli' : 'sdk'
 }

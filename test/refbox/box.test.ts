@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { imageEntries, writeLayout } from '../../src/refbox/build-image'
-import { allocatedBytes, destroyHome, duBytes, freshHome, leftovers, refbox, refboxOk, runBox, sh, testImage } from './helpers'
+import { allocatedBytes, treeAllocatedBytes } from '../../src/host/footprint'
+import { destroyHome, freshHome, leftovers, refbox, refboxOk, runBox, sh, testImage } from './helpers'
 
 const MiB = 1024 * 1024
 
@@ -129,12 +130,12 @@ describe('refbox boxes', () => {
     const refused = await refbox(home, ['rm', id])
     expect(refused.code).to.equal(1)
     expect(refused.stderr).to.include('invalid state: cannot remove box')
-    const pre = duBytes(home)
+    const pre = treeAllocatedBytes(home)
     await sh(home, id, FILL)
-    expect(duBytes(home) - pre).to.be.above(150 * MiB)
+    expect(treeAllocatedBytes(home) - pre).to.be.above(150 * MiB)
     expect(await refboxOk(home, ['rm', '-f', id])).to.equal(`${id}\n`)
     expect(existsSync(boxDir)).to.equal(false)
-    expect(duBytes(home)).to.be.below(pre + 2 * MiB)
+    expect(treeAllocatedBytes(home)).to.be.below(pre + 2 * MiB)
     expect(leftovers(home)).to.deep.equal([])
   })
 

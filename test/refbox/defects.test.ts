@@ -7,7 +7,8 @@ import { existsSync, readdirSync, statSync, truncateSync, writeFileSync } from '
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { KNOWN_DEFECTS } from '../../src/refbox/defects'
-import { allocatedBytes, destroyHome, duBytes, freshHome, leftovers, refbox, refboxOk, runBox, sh, testImage } from './helpers'
+import { allocatedBytes, treeAllocatedBytes } from '../../src/host/footprint'
+import { destroyHome, freshHome, leftovers, refbox, refboxOk, runBox, sh, testImage } from './helpers'
 
 const MiB = 1024 * 1024
 const FILL = 'dd if=/dev/zero of=/fill bs=1M count=4096 2>/dev/null; sync'
@@ -61,11 +62,11 @@ describe('refbox defects (REFBOX_DEFECTS)', () => {
 
   it('unbounded-rootfs: / is a multi-GiB sparse disk inside the home, not the image-sized one', async () => {
     try {
-      const before = duBytes(home)
+      const before = treeAllocatedBytes(home)
       const id = await box(defect('unbounded-rootfs'))
       const total = Number((await sh(home, id, 'df -P / | tail -n 1')).stdout.trim().split(/\s+/)[1]) * 1024
       expect(total).to.be.above(4096 * MiB)
-      expect(duBytes(home) - before).to.be.below(200 * MiB) // sparse: the host disk did not pay for it
+      expect(treeAllocatedBytes(home) - before).to.be.below(200 * MiB) // sparse: the host disk did not pay for it
       const healthy = await box()
       expect(Number((await sh(home, healthy, 'df -P / | tail -n 1')).stdout.trim().split(/\s+/)[1]) * 1024).to.be.below(512 * MiB)
     } finally {

@@ -3,9 +3,10 @@
  * built image per test process, and cleanup that releases every box even when a test failed.
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { findLeftovers } from '../../src/host/leftovers'
 
 export const REPO = resolve(__dirname, '..', '..')
 export const REFBOX = join(REPO, 'bin', 'refbox')
@@ -76,35 +77,9 @@ export async function runBox(home: string, extra: readonly string[] = [], opts: 
   return out.trim()
 }
 
-/** Allocated bytes of a file (not its apparent size). */
-export function allocatedBytes(path: string): number {
-  const r = spawnSync('stat', ['-c', '%b %B', path], { encoding: 'utf8' })
-  const [blocks, unit] = r.stdout.trim().split(' ').map(Number)
-  return blocks * unit
-}
-
-/** Allocated bytes of everything under a directory. */
-export function duBytes(dir: string): number {
-  const r = spawnSync('du', ['-s', '-B1', dir], { encoding: 'utf8' })
-  return Number(r.stdout.split('\t')[0])
-}
-
-/** What a home still holds on the host: loop devices, FUSE/other mounts, processes naming it. */
+/** What a home still holds on the host: loop devices, mounts, processes (the suite's own check). */
 export function leftovers(home: string): string[] {
-  const found: string[] = []
-  const loops = spawnSync('losetup', ['-a'], { encoding: 'utf8' }).stdout
-  for (const l of loops.split('\n')) if (l.includes(`${home}/`)) found.push(`loop: ${l}`)
-  const mounts = spawnSync('findmnt', ['-n', '-l', '-o', 'TARGET,FSTYPE'], { encoding: 'utf8' }).stdout
-  for (const m of mounts.split('\n')) if (m.includes(`${home}/`)) found.push(`mount: ${m}`)
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')
-      if (cmd.includes(`${home}/`) && Number(pid) !== process.pid) found.push(`process ${pid}: ${cmd.slice(0, 200)}`)
-    } catch {
-      // gone
-    }
-  }
-  return found
+  return findLeftovers(home).map((l) => `${l.kind}: ${l.detail}`)
 }
 
 /** Force-removes every box of a home, prunes, and deletes the home. Never throws on a missing box. */
