@@ -120,7 +120,8 @@ export function renderHtml(input: ProofReportInput): string {
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
 table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:4px 8px;text-align:center}
-th[scope=row]{text-align:left;font-weight:normal;max-width:40em}
+th[scope=row]{text-align:left;font-weight:normal;min-width:26em;max-width:40em}
+thead th{font-size:12px}
 tr.feature th{background:#eef;text-align:left}
 td.caught{background:#c8f0c8;font-weight:bold}td.passed{color:#999}
 td.missed,td.wrong-reason,td.unexpected-failure,td.did-not-run{background:#f6c0c0;font-weight:bold}
