@@ -18,6 +18,14 @@ async function availKiB(home: string, id: string): Promise<number> {
   return Number((await sh(home, id, 'df -P / | tail -n 1')).stdout.trim().split(/\s+/)[3])
 }
 
+/** A sparse host file (in the test home) twice the size of the box's free space. */
+async function sparseFileTwiceTheFreeSpace(home: string, id: string): Promise<string> {
+  const big = join(home, 'big.bin')
+  writeFileSync(big, '')
+  truncateSync(big, 2 * (await availKiB(home, id)) * 1024)
+  return big
+}
+
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe('refbox defects (REFBOX_DEFECTS)', () => {
@@ -191,9 +199,7 @@ describe('refbox defects (REFBOX_DEFECTS)', () => {
   it('cp-exits-zero-on-enospc: a copy larger than the free space exits 0', async () => {
     try {
       const id = await box()
-      const big = join(home, 'big.bin')
-      writeFileSync(big, '')
-      truncateSync(big, 2 * (await availKiB(home, id)) * 1024)
+      const big = await sparseFileTwiceTheFreeSpace(home, id)
       expect((await refbox(home, ['cp', big, `${id}:/root/big.bin`], defect('cp-exits-zero-on-enospc'))).code).to.equal(0)
       expect((await refbox(home, ['cp', big, `${id}:/root/big.bin`])).code).to.equal(1)
     } finally {
@@ -204,9 +210,7 @@ describe('refbox defects (REFBOX_DEFECTS)', () => {
   it('cp-stages-on-host: the copy is buffered in the home and left there when it fails', async () => {
     try {
       const id = await box()
-      const big = join(home, 'big.bin')
-      writeFileSync(big, '')
-      truncateSync(big, 2 * (await availKiB(home, id)) * 1024)
+      const big = await sparseFileTwiceTheFreeSpace(home, id)
       const staged = () => (existsSync(join(home, 'tmp')) ? readdirSync(join(home, 'tmp')).filter((n) => n.startsWith('cp-')) : [])
       expect((await refbox(home, ['cp', big, `${id}:/root/big.bin`])).code).to.equal(1)
       expect(staged()).to.deep.equal([])
