@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
 import { isExecutableFile, isOnPath } from '../src/drivers/executable'
-import { type DriverSettings, driverKindFrom, resolveAuto } from '../src/drivers/select'
+import { DRIVER_KINDS, type DriverKind, type DriverSettings, resolveAuto } from '../src/drivers/select'
 import { HARD_ROOTFS_LIMIT_BYTES } from '../src/guest/interlock'
 import { formatBytes, parseSize } from '../src/evidence/units'
 
@@ -38,7 +38,7 @@ export interface SuiteConfig {
 }
 
 export function loadSuiteConfig(params: WorldParameters, env: NodeJS.ProcessEnv, cwd = process.cwd()): SuiteConfig {
-  const requested = driverKindFrom(params.driver ?? env.BOXLITE_DRIVER)
+  const requested = driverKind(params.driver ?? env.BOXLITE_DRIVER)
   const named = params.bin ?? (env.BOXLITE_BIN?.trim() || undefined)
   // `auto` is settled once, here: a named binary or `boxlite` on PATH means cli, else the embedded runtime.
   const kind = requested === 'auto' ? resolveAuto(named ?? 'boxlite', named !== undefined, env.PATH) : requested
@@ -48,23 +48,39 @@ export function loadSuiteConfig(params: WorldParameters, env: NodeJS.ProcessEnv,
     .map((r) => r.trim())
     .filter(Boolean)
   for (const r of registries) {
-    if (!/^[A-Za-z0-9.-]+(:\d+)?$/.test(r)) throw new Error(`BOXLITE_REGISTRY: "${r}" is not a host[:port] (no scheme, no path)`)
+    if (!/^[A-Za-z0-9.-]+(:\d+)?$/.test(r)) throw new SettingError('BOXLITE_REGISTRY', r, 'is not a registry', 'write host[:port] (no scheme, no path), comma-separated for several')
   }
-  const rootfsRaw = params.rootfs ?? env.BOXLITE_ROOTFS
-  const rootfs = rootfsRaw ? checkOciLayout(resolve(cwd, rootfsRaw)) : undefined
-  const lifetime = Math.ceil(600 * timeoutFactor(env))
+  const rootfsRaw = params.rootfs ?? (env.BOXLITE_ROOTFS?.trim() || undefined)
+  const rootfs = rootfsRaw ? checkOciLayout(resolve(cwd, rootfsRaw), rootfsRaw) : undefined
+  const factor = timeoutFactor(env)
   return {
     driver: { kind, bin, registries, globalArgs: registries.flatMap((r) => ['--registry', r]) },
     box: {
       rootfs,
-      image: rootfs ? undefined : (params.image ?? env.BOXLITE_IMAGE ?? 'alpine:latest'),
-      memoryMib: positiveInt(env.BOXLITE_MEMORY_MIB ?? '256', 'BOXLITE_MEMORY_MIB'),
-      diskSizeGb: env.BOXLITE_DISK_SIZE_GB ? positiveInt(env.BOXLITE_DISK_SIZE_GB, 'BOXLITE_DISK_SIZE_GB') : undefined,
-      lifetimeSeconds: lifetime,
+      image: rootfs ? undefined : (params.image ?? imageReference(env.BOXLITE_IMAGE)),
+      memoryMib: wholeNumber(env.BOXLITE_MEMORY_MIB ?? '256', 'BOXLITE_MEMORY_MIB', 1, 1048576, 'MiB'),
+      diskSizeGb: env.BOXLITE_DISK_SIZE_GB ? wholeNumber(env.BOXLITE_DISK_SIZE_GB, 'BOXLITE_DISK_SIZE_GB', 1, 2, 'GiB; the suite fills the disk, so at most its 2 GiB safety bound') : undefined,
+      lifetimeSeconds: Math.ceil(600 * factor),
     },
-    timeoutFactor: timeoutFactor(env),
+    timeoutFactor: factor,
     keepBoxes: keepBoxes(env.KEEP_BOXES),
     rootfsSafetyLimitBytes: safetyLimit(env.ROOTFS_SAFETY_LIMIT),
+  }
+}
+
+/**
+ * A setting that cannot be used. Its message is one sentence a person acts on: the setting, the
+ * bad value, what is wrong and the accepted form.
+ */
+export class SettingError extends Error {
+  constructor(
+    readonly setting: string,
+    readonly value: string,
+    problem: string,
+    accepted: string,
+  ) {
+    super(`${setting}="${value}" ${problem}: ${accepted}.`)
+    this.name = 'SettingError'
   }
 }
 
@@ -72,46 +88,76 @@ export function loadSuiteConfig(params: WorldParameters, env: NodeJS.ProcessEnv,
 export function timeoutFactor(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.TIMEOUT_FACTOR ?? '1'
   const n = Number(raw)
-  if (!Number.isFinite(n) || n <= 0 || n > 100) throw new Error(`TIMEOUT_FACTOR must be a number above 0 (at most 100), got "${raw}"`)
+  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 100) {
+    throw new SettingError('TIMEOUT_FACTOR', raw, 'is not a usable factor', 'write a number above 0 and at most 100, e.g. 2 or 1.5')
+  }
   return n
+}
+
+function driverKind(raw: string | undefined): DriverKind {
+  const kind = (raw ?? '').trim() || 'auto'
+  if (!(DRIVER_KINDS as readonly string[]).includes(kind)) {
+    throw new SettingError('BOXLITE_DRIVER', raw ?? '', 'is not a driver', `use one of ${DRIVER_KINDS.join(', ')} (unset means auto)`)
+  }
+  return kind as DriverKind
+}
+
+/** Unset means the default image; set, it must look like an image reference. */
+function imageReference(raw: string | undefined): string {
+  if (raw === undefined) return 'alpine:latest'
+  if (!/^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/.test(raw)) {
+    throw new SettingError('BOXLITE_IMAGE', raw, raw.trim() === '' ? 'is empty' : 'is not an image reference', 'write a reference such as alpine:latest or registry.local:5000/team/alpine:3.20, or unset it')
+  }
+  return raw
 }
 
 function keepBoxes(raw: string | undefined): KeepBoxes {
   const v = (raw ?? '').trim() || 'never'
   if (v !== 'never' && v !== 'on-failure' && v !== 'always') {
-    throw new Error(`KEEP_BOXES must be never, on-failure or always, got "${raw}"`)
+    throw new SettingError('KEEP_BOXES', raw ?? '', 'is not a keep policy', 'use never, on-failure or always')
   }
   return v
 }
 
 function safetyLimit(raw: string | undefined): number {
   if (raw === undefined || raw.trim() === '') return HARD_ROOTFS_LIMIT_BYTES
-  const bytes = parseSize(raw)
-  if (bytes <= 0 || bytes > HARD_ROOTFS_LIMIT_BYTES) {
-    throw new Error(`ROOTFS_SAFETY_LIMIT must be above 0 and at most ${formatBytes(HARD_ROOTFS_LIMIT_BYTES)}, got "${raw}"`)
+  const accepted = `write a size above 0 and at most ${formatBytes(HARD_ROOTFS_LIMIT_BYTES)}, written as a number and B, KiB, MiB or GiB (e.g. "1 GiB")`
+  let bytes: number
+  try {
+    bytes = parseSize(raw)
+  } catch {
+    throw new SettingError('ROOTFS_SAFETY_LIMIT', raw, 'is not a size', accepted)
   }
+  if (bytes <= 0 || bytes > HARD_ROOTFS_LIMIT_BYTES) throw new SettingError('ROOTFS_SAFETY_LIMIT', raw, 'is out of range', accepted)
   return bytes
 }
 
-function positiveInt(raw: string, name: string): number {
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1) throw new Error(`${name} must be a whole number of at least 1, got "${raw}"`)
-  return Number(raw)
+function wholeNumber(raw: string, name: string, min: number, max: number, unit: string): number {
+  const n = Number(raw.trim())
+  if (!/^\d+$/.test(raw.trim()) || n < min || n > max) {
+    throw new SettingError(name, raw, 'is not usable', `write a whole number from ${min} to ${max}, in ${unit}`)
+  }
+  return n
 }
 
 /** A path (absolute, or relative to the project) must be an executable file; a bare name is looked up on PATH. */
 export function resolveBinary(bin: string, env: NodeJS.ProcessEnv, cwd: string): string {
+  const accepted = 'give the path of a boxlite-dialect binary (e.g. ./bin/refbox) or a name on PATH, or unset BOXLITE_BIN for the embedded runtime'
   if (bin.includes('/')) {
     const abs = isAbsolute(bin) ? bin : resolve(cwd, bin)
-    if (!isExecutableFile(abs)) throw new Error(`the boxlite binary ${abs} does not exist or is not executable (BOXLITE_BIN)`)
+    if (!existsSync(abs)) throw new SettingError('BOXLITE_BIN', bin, 'does not exist', accepted)
+    if (!isExecutableFile(abs)) throw new SettingError('BOXLITE_BIN', bin, 'is not an executable file', accepted)
     return abs
   }
   if (isOnPath(bin, env.PATH)) return bin
-  throw new Error(`"${bin}" is not on PATH: install BoxLite, set BOXLITE_BIN, or run the reference profile (--profile reference)`)
+  throw new SettingError('BOXLITE_BIN', bin, 'is not on PATH', `install BoxLite, or ${accepted}, or use \`--profile reference\``)
 }
 
-function checkOciLayout(dir: string): string {
+function checkOciLayout(dir: string, raw: string): string {
+  const accepted = 'give a directory holding an OCI image layout (oci-layout and index.json), e.g. one written by `./bin/refbox build-image --out DIR`'
+  if (!existsSync(dir)) throw new SettingError('BOXLITE_ROOTFS', raw, 'does not exist', accepted)
   if (!existsSync(join(dir, 'oci-layout')) || !existsSync(join(dir, 'index.json'))) {
-    throw new Error(`BOXLITE_ROOTFS ${dir} is not an OCI image layout (needs oci-layout and index.json)`)
+    throw new SettingError('BOXLITE_ROOTFS', raw, 'is not an OCI image layout', accepted)
   }
   return dir
 }

@@ -1,11 +1,16 @@
 /**
  * Ctrl-C (SIGINT), SIGTERM or SIGHUP during a run still removes every box: each live scenario
- * registers its cleanup here, the handler runs them all, then exits with 128 + signal number.
+ * registers its cleanup here, the handler runs them all, and the process exits with 128 + signal
+ * number whoever ends it.
  *
- * With --parallel, the boxes live in the worker processes. A signal sent to the coordinator alone
- * (a CI timeout, `kill PID`) is passed on to its workers by their pids, and the coordinator waits
- * for them to finish cleaning up. A worker whose coordinator vanished cleans up on its own.
- * A second signal exits at once.
+ * Ctrl-C in a terminal reaches the whole process group: the coordinator and every --parallel
+ * worker (the runtime's own commands run in their own groups, see src/drivers/cli.ts). A signal
+ * sent to the coordinator alone (a CI timeout, `kill PID`) is passed on to its workers by their
+ * pids, so a worker may see it twice. A repeated signal only shortens the wait: removal always
+ * finishes; only SIGKILL can leave boxes for the next run's sweep. Once the boxes are gone the
+ * run is let end by itself (scenarios still queued are skipped), so every report is complete; if
+ * it lingers past a few seconds, the process ends anyway. A worker whose coordinator vanished
+ * cleans up on its own.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 
@@ -13,8 +18,11 @@ const cleanups = new Set<() => Promise<void>>()
 const finals: Array<() => void> = []
 const SIGNALS: Record<string, number> = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 }
 const GIVE_UP_MS = 120_000
+/** How long a run may take to end by itself once its boxes are removed (a step may still be waiting). */
+const LINGER_MS = 10_000
 let installed = false
 let interrupted = false
+let hurry = false
 
 /** Registers a cleanup for the interrupt path; returns the function that unregisters it. */
 export function onInterrupt(cleanup: () => Promise<void>): () => void {
@@ -59,10 +67,15 @@ function isWorker(): boolean {
 
 async function cleanUpAndExit(reason: string, code: number, signal?: NodeJS.Signals): Promise<void> {
   if (interrupted) {
-    process.stderr.write(`\n${reason} again: exiting without finishing cleanup\n`)
-    process.exit(code)
+    hurry = true
+    process.stderr.write(`\n${reason} again: still removing boxes; exiting as soon as they are gone (only SIGKILL abandons them)\n`)
+    return
   }
   interrupted = true
+  // cucumber-js sets its own exit code when the run ends; an exit listener has the last word.
+  process.on('exit', () => {
+    process.exitCode = code
+  })
   const deadline = Date.now() + GIVE_UP_MS
   const workers = !isWorker() && signal ? cucumberWorkers() : []
   process.stderr.write(
@@ -90,7 +103,10 @@ async function cleanUpAndExit(reason: string, code: number, signal?: NodeJS.Sign
     }
   }
   while (workers.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
-  process.exit(code)
+  // A worker always lets its run end (its coordinator is waiting for the scenario's result); a
+  // coordinator or a serial run told twice does not wait.
+  if (hurry && !isWorker()) process.exit(code)
+  setTimeout(() => process.exit(code), LINGER_MS).unref()
 }
 
 /** Our child processes that are cucumber-js workers. */

@@ -8,6 +8,7 @@
  * Inert when cucumber loads it as support code: it only runs as the main module.
  */
 import { createDriver } from '../src/drivers/select'
+import { checkHost } from '../src/preflight/kvm'
 import { runPreflight } from '../src/preflight/probe'
 import { describeFailure, saveLogs, writeVerdict } from '../src/preflight/verdict'
 import { buildImage } from '../src/refbox/build-image'
@@ -32,6 +33,8 @@ async function main(): Promise<number> {
     driverFor: (home) => createDriver(config.driver, home),
     image: config.box.rootfs !== undefined ? { rootfs: config.box.rootfs } : { image: config.box.image ?? 'alpine:latest' },
     memoryMib: config.box.memoryMib,
+    // The embedded runtime needs this host's KVM; a binary may be remote or need none, so only its boot decides.
+    hostCheck: config.driver.kind === 'sdk' ? () => checkHost() : undefined,
     offlineImage: (dir) => {
       try {
         buildImage(dir)

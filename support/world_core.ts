@@ -146,6 +146,7 @@ export class CoreWorld extends World<WorldParameters> {
 
   /** Runs one driver call, records it as evidence, and judges it as asked. */
   async run(what: string, judgement: Judgement, call: () => Promise<CommandRecord>, opts: { quiet?: boolean } = {}): Promise<CommandRecord> {
+    refuseIfInterrupted(what) // the boxes are being removed: the step ends here instead of racing them
     const record = await call()
     this.records.push(record)
     // Collapsed in the report under its name: the checks (logged) are what people read first.

@@ -144,6 +144,9 @@ export class CliDriver implements BoxDriver {
     const command = renderCommand(this.options.bin, argv)
     const started = Date.now()
     const child = execa(this.options.bin, argv, {
+      // Its own process group: a terminal's Ctrl-C reaches the suite, which decides what to end
+      // (interrupt() lets a create finish, so it can be removed); the runtime never dies mid-call.
+      detached: true,
       reject: false,
       stdin: 'ignore',
       timeout: Math.max(1, Math.round(timeoutSeconds * 1000)),

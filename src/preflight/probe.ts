@@ -1,8 +1,10 @@
 /**
- * The preflight: can this host run the suite on real BoxLite? Checks the host (KVM), then boots one
- * small box through the run's own driver with a time limit and runs a command in it, because only
- * a real boot tells the truth (a nested PVM hypervisor passes BoxLite's own KVM smoke test and
- * still cannot boot its guest kernel). The answer is one sentence: the cause and the way forward.
+ * The preflight: can this run's runtime boot a box? It boots one small box through the run's own
+ * driver with a time limit and runs a command in it, because only a real boot tells the truth (a
+ * nested PVM hypervisor passes BoxLite's own KVM smoke test and still cannot boot its guest kernel).
+ * The embedded runtime needs this host's KVM, so for it a host check comes first; a boxlite-dialect
+ * binary may be remote or need no local KVM, so for it the host's facts only explain a failed boot.
+ * The answer is one sentence: the cause and the way forward.
  * Whatever it makes lives under one scratch directory that is gone when it returns.
  */
 import { readFileSync, mkdtempSync, rmSync, mkdirSync, existsSync, readdirSync } from 'node:fs'
@@ -10,7 +12,7 @@ import { join } from 'node:path'
 import { DriverCallError, type BoxDriver } from '../drivers/types'
 import { diagnose, sentence, type CauseCode } from './diagnose'
 import { readBoxLogs, usefulLines, type LogFile } from './evidence'
-import { checkHost, virtualizationHints, type HostCheck } from './kvm'
+import { thisHost, virtualizationHints, type HostCheck } from './kvm'
 
 /** What the run boots: a registry reference, or a local OCI layout. */
 export type ProbeImage = { readonly image: string } | { readonly rootfs: string }
@@ -30,9 +32,15 @@ export interface PreflightOptions {
   readonly scratchParent: string
   readonly bootSeconds: number
   readonly execSeconds: number
+  /**
+   * A gate before any box is made, for a runtime that needs this host's KVM (the sdk driver).
+   * Without one (the cli driver) only the probe boot decides.
+   */
   readonly hostCheck?: () => HostCheck
   /** Host facts worth printing next to a failed boot (default: this host's, see kvm.ts). */
   readonly hostHints?: () => string[]
+  /** Whether this host has a KVM device (default: /dev/kvm exists); only names the host's class. */
+  readonly kvmPresent?: () => boolean
   readonly progress?: (line: string) => void
 }
 
@@ -46,7 +54,19 @@ export interface PreflightVerdict {
   /** The box logs of the failed boot, for the report. */
   readonly logs: readonly LogFile[]
   readonly durationMs: number
+  /** What the preflight learnt of this host, for the report (see HostClass). */
+  readonly hostClass?: HostClass
 }
+
+/**
+ * `no-kvm`: no KVM device; `kvm-cannot-boot`: a KVM device on which BoxLite's guest did not boot;
+ * `boots`: the embedded runtime booted a box here; `not-checked`: a binary ran the probe, which
+ * says nothing of this host's KVM (it may be remote, or need none).
+ */
+export type HostClass = 'no-kvm' | 'kvm-cannot-boot' | 'boots' | 'not-checked'
+
+/** Causes that mean the guest itself could not run on this host's KVM. */
+const GUEST_CANNOT_RUN: readonly (CauseCode | undefined)[] = ['nested-hypervisor', 'vm-boot-failed', 'vm-crashed', 'kvm-unusable', 'kvm-cannot-run-vm']
 
 /** The probe box's main process and the command run in it. */
 const PROBE_COMMAND = ['sleep', '600']
@@ -55,31 +75,43 @@ const PROBE_MARK = 'boxlite-preflight-ok'
 export async function runPreflight(options: PreflightOptions): Promise<PreflightVerdict> {
   const started = Date.now()
   const progress = options.progress ?? (() => undefined)
-  const host = (options.hostCheck ?? checkHost)()
-  if (!host.ok) return failed(host.message, '', [host.message], [], started)
+  const kvmPresent = (options.kvmPresent ?? (() => thisHost().exists(thisHost().kvmDevice)))()
+  const gated = options.hostCheck !== undefined
+  const classify = (v: PreflightVerdict): PreflightVerdict => ({ ...v, hostClass: hostClassOf(v, kvmPresent, gated) })
+  const host = options.hostCheck?.() ?? { ok: true }
+  if (!host.ok) return classify(failed(host.message, '', [host.message], [], started))
 
   mkdirSync(options.scratchParent, { recursive: true })
   const scratch = mkdtempSync(join(options.scratchParent, 'preflight-'))
   try {
-    progress(`booting a probe box from ${describe(options.image)} (limit ${options.bootSeconds} s)`)
-    const first = await bootOnce(options, join(scratch, 'home'), options.image)
-    if (first.ok) return { ok: true, evidence: [], logs: [], durationMs: Date.now() - started }
-
-    // A registry failure hides whether the host could boot at all: ask an offline image, which is the more fundamental answer.
-    const offline = diagnose(first.message).code === 'registry' && 'image' in options.image && options.offlineImage
-      ? options.offlineImage(join(scratch, 'offline-image'))
-      : undefined
-    if (offline === undefined) {
-      return failed(first.message, first.logText, first.evidence, first.logs, started)
-    }
-    progress(`the image cannot be pulled; booting an offline busybox image to check the host itself (limit ${options.bootSeconds} s)`)
-    const second = await bootOnce(options, join(scratch, 'home-offline'), { rootfs: offline })
-    if (second.ok) return failed(first.message, first.logText, first.evidence, first.logs, started)
-    const pullNote = `also: ${sentence(diagnose(first.message))}`
-    return failed(second.message, second.logText, [...second.evidence, pullNote], second.logs, started)
+    return classify(await probe(options, scratch, started, progress))
   } finally {
     rmSync(scratch, { recursive: true, force: true })
   }
+}
+
+function hostClassOf(verdict: PreflightVerdict, kvmPresent: boolean, gated: boolean): HostClass {
+  if (!kvmPresent) return 'no-kvm'
+  if (!gated) return 'not-checked'
+  if (verdict.ok) return 'boots'
+  return GUEST_CANNOT_RUN.includes(verdict.code) ? 'kvm-cannot-boot' : 'not-checked'
+}
+
+/** Boots the probe box; when the image cannot be pulled, an offline image tells whether the host itself could boot. */
+async function probe(options: PreflightOptions, scratch: string, started: number, progress: (line: string) => void): Promise<PreflightVerdict> {
+  progress(`booting a probe box from ${describe(options.image)} (limit ${options.bootSeconds} s)`)
+  const first = await bootOnce(options, join(scratch, 'home'), options.image)
+  if (first.ok) return { ok: true, evidence: [], logs: [], durationMs: Date.now() - started }
+
+  const offline = diagnose(first.message).code === 'registry' && 'image' in options.image && options.offlineImage
+    ? options.offlineImage(join(scratch, 'offline-image'))
+    : undefined
+  if (offline === undefined) return failed(first.message, first.logText, first.evidence, first.logs, started)
+  progress(`the image cannot be pulled; booting an offline busybox image to check the host itself (limit ${options.bootSeconds} s)`)
+  const second = await bootOnce(options, join(scratch, 'home-offline'), { rootfs: offline })
+  if (second.ok) return failed(first.message, first.logText, first.evidence, first.logs, started)
+  const pullNote = `also: ${sentence(diagnose(first.message))}`
+  return failed(second.message, second.logText, [...second.evidence, pullNote], second.logs, started)
 }
 
 interface BootOutcome {
@@ -117,8 +149,14 @@ async function bootOnce(options: PreflightOptions, home: string, image: ProbeIma
     killLeftoverShims(home)
   }
   const logText = logs.map((l) => l.text).join('\n')
-  const hints = diagnose(message).code === 'registry' ? [] : (options.hostHints ?? virtualizationHints)()
+  const hints = diagnose(message).code === 'registry' ? [] : (options.hostHints ?? hostFacts)()
   return { ok: false, message, logText, evidence: [...runtimeLines(message), ...usefulLines(logs), ...hints], logs }
+}
+
+/** This host's facts next to a failed boot: whether it has a KVM device, and what the hypervisor under it is. */
+function hostFacts(): string[] {
+  const host = thisHost()
+  return [...(host.exists(host.kvmDevice) ? [] : [`host: ${host.kvmDevice} is missing`]), ...virtualizationHints()]
 }
 
 function failed(

@@ -203,3 +203,39 @@ test('a shim left running by a box that could not be removed is ended by its rec
   assert.equal(existsSync(`/proc/${shim.pid}`), false)
   done()
 })
+
+test('without a host gate (the cli driver) a host with no KVM device still boots the probe, and only names its class', async () => {
+  const { options, drivers, done } = setup(() => ({ id: 'BOX1' }), { hostCheck: undefined, kvmPresent: () => false })
+  const v = await runPreflight(options)
+  assert.equal(v.ok, true)
+  assert.equal(v.hostClass, 'no-kvm')
+  assert.equal(drivers.length, 1, 'the probe box was booted through the binary')
+  done()
+})
+
+test("a failed boot without a host gate adds the host's facts to the runtime's words", async () => {
+  const { options, done } = setup(() => new DriverCallError('no box', record({ exitCode: 1, stderr: 'Error: runtime is unreachable\n' })), {
+    hostCheck: undefined,
+    kvmPresent: () => true,
+  })
+  const v = await runPreflight(options)
+  assert.equal(v.ok, false)
+  assert.equal(v.hostClass, 'not-checked', 'a binary that failed says nothing of this host')
+  assert.deepEqual(v.evidence, ['runtime is unreachable', 'host: a hint'])
+  done()
+})
+
+test('the host class with a host gate (the sdk driver): boots, kvm-cannot-boot, no-kvm', async () => {
+  const boots = setup(() => ({ id: 'BOX1' }), { kvmPresent: () => true })
+  assert.equal((await runPreflight(boots.options)).hostClass, 'boots')
+  boots.done()
+  const pvm = setup((home) => failBootLikePvm(home), { kvmPresent: () => true })
+  assert.equal((await runPreflight(pvm.options)).hostClass, 'kvm-cannot-boot')
+  pvm.done()
+  const none = setup(() => ({ id: 'never' }), {
+    kvmPresent: () => false,
+    hostCheck: () => ({ ok: false, message: '/dev/kvm is missing: KVM is not available on this host.' }),
+  })
+  assert.equal((await runPreflight(none.options)).hostClass, 'no-kvm')
+  none.done()
+})

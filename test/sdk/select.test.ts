@@ -68,8 +68,8 @@ test("the suite's config settles auto once, and only cli needs a binary", () => 
     const named = loadSuiteConfig({}, { PATH: empty.dir, BOXLITE_BIN: './bin/refbox' }, process.cwd())
     assert.equal(named.driver.kind, 'cli')
     assert.equal(named.driver.bin, join(process.cwd(), 'bin/refbox'))
-    assert.throws(() => loadSuiteConfig({}, { PATH: empty.dir, BOXLITE_DRIVER: 'cli' }), /"boxlite" is not on PATH/)
-    assert.throws(() => loadSuiteConfig({}, { PATH: empty.dir, BOXLITE_BIN: './no/such/boxlite' }), /does not exist or is not executable/)
+    assert.throws(() => loadSuiteConfig({}, { PATH: empty.dir, BOXLITE_DRIVER: 'cli' }), /BOXLITE_BIN="boxlite" is not on PATH/)
+    assert.throws(() => loadSuiteConfig({}, { PATH: empty.dir, BOXLITE_BIN: './no/such/boxlite' }), /BOXLITE_BIN="\.\/no\/such\/boxlite" does not exist/)
   } finally {
     empty.cleanup()
     onPath.cleanup()

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { driverKindFrom, createDriver } from '../../src/drivers/select'
 import { parseSize } from '../../src/evidence/units'
-import { loadSuiteConfig, timeoutFactor } from '../../support/config'
+import { loadSuiteConfig, SettingError, timeoutFactor } from '../../support/config'
 
 const dir = mkdtempSync(join(tmpdir(), 'config-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
@@ -39,20 +39,31 @@ describe('suite configuration', () => {
     const c = loadSuiteConfig({}, { ...env, BOXLITE_REGISTRY: 'docker.m.daocloud.io, mirror.local:5000' })
     assert.deepEqual(c.driver.globalArgs, ['--registry', 'docker.m.daocloud.io', '--registry', 'mirror.local:5000'])
   })
-  const bad: Array<[string, Record<string, string>, RegExp]> = [
-    ['unknown driver', { BOXLITE_DRIVER: 'qemu' }, /unknown BOXLITE_DRIVER "qemu": choose one of cli, sdk, auto/],
-    ['missing binary', { BOXLITE_BIN: '/no/such/boxlite' }, /does not exist or is not executable/],
-    ['binary not on PATH', { BOXLITE_BIN: 'nosuchboxlite' }, /not on PATH/],
-    ['malformed safety limit', { ROOTFS_SAFETY_LIMIT: '2 gigabytes' }, /malformed size "2 gigabytes"/],
-    ['safety limit above 2 GiB', { ROOTFS_SAFETY_LIMIT: '3 GiB' }, /at most 2.00 GiB/],
-    ['bad TIMEOUT_FACTOR', { TIMEOUT_FACTOR: 'fast' }, /TIMEOUT_FACTOR must be a number/],
-    ['bad KEEP_BOXES', { KEEP_BOXES: 'yes' }, /KEEP_BOXES must be never, on-failure or always/],
-    ['bad memory', { BOXLITE_MEMORY_MIB: '256M' }, /BOXLITE_MEMORY_MIB must be a whole number/],
-    ['not an OCI layout', { BOXLITE_ROOTFS: dir }, /is not an OCI image layout/],
-    ['registry with a scheme', { BOXLITE_REGISTRY: 'https://x' }, /is not a host\[:port\]/],
+  // Each message is one sentence: the setting, the bad value, what is wrong, the accepted form.
+  const bad: Array<[string, Record<string, string>, string]> = [
+    ['unknown driver', { BOXLITE_DRIVER: 'qemu' }, 'BOXLITE_DRIVER="qemu" is not a driver: use one of cli, sdk, auto (unset means auto).'],
+    ['missing binary', { BOXLITE_BIN: '/no/such/boxlite' }, 'BOXLITE_BIN="/no/such/boxlite" does not exist: give the path'],
+    ['binary that is not executable', { BOXLITE_BIN: join(layout, 'index.json') }, 'is not an executable file: give the path'],
+    ['binary not on PATH', { BOXLITE_BIN: 'nosuchboxlite' }, 'BOXLITE_BIN="nosuchboxlite" is not on PATH: install BoxLite'],
+    ['missing rootfs', { BOXLITE_ROOTFS: join(dir, 'nothing') }, 'does not exist: give a directory holding an OCI image layout'],
+    ['rootfs that is not an OCI layout', { BOXLITE_ROOTFS: dir }, 'is not an OCI image layout: give a directory'],
+    ['empty image', { BOXLITE_IMAGE: '' }, 'BOXLITE_IMAGE="" is empty: write a reference such as alpine:latest'],
+    ['image with a space', { BOXLITE_IMAGE: 'alpine latest' }, 'BOXLITE_IMAGE="alpine latest" is not an image reference'],
+    ['bad memory', { BOXLITE_MEMORY_MIB: '256M' }, 'BOXLITE_MEMORY_MIB="256M" is not usable: write a whole number from 1'],
+    ['disk size above the safety bound', { BOXLITE_DISK_SIZE_GB: '5' }, 'BOXLITE_DISK_SIZE_GB="5" is not usable: write a whole number from 1 to 2, in GiB'],
+    ['bad TIMEOUT_FACTOR', { TIMEOUT_FACTOR: 'fast' }, 'TIMEOUT_FACTOR="fast" is not a usable factor: write a number above 0'],
+    ['empty TIMEOUT_FACTOR', { TIMEOUT_FACTOR: '' }, 'TIMEOUT_FACTOR="" is not a usable factor'],
+    ['bad KEEP_BOXES', { KEEP_BOXES: 'yes' }, 'KEEP_BOXES="yes" is not a keep policy: use never, on-failure or always.'],
+    ['malformed safety limit', { ROOTFS_SAFETY_LIMIT: '2 gigabytes' }, 'ROOTFS_SAFETY_LIMIT="2 gigabytes" is not a size: write a size above 0 and at most 2.00 GiB'],
+    ['safety limit above 2 GiB', { ROOTFS_SAFETY_LIMIT: '5GiB' }, 'ROOTFS_SAFETY_LIMIT="5GiB" is out of range: write a size above 0 and at most 2.00 GiB'],
+    ['registry with a scheme', { BOXLITE_REGISTRY: 'https://x' }, 'BOXLITE_REGISTRY="https://x" is not a registry: write host[:port]'],
   ]
   for (const [what, extra, message] of bad) {
-    it(`rejects a ${what}`, () => assert.throws(() => loadSuiteConfig({}, { ...env, ...extra }), message))
+    it(`rejects a ${what} in one sentence`, () =>
+      assert.throws(
+        () => loadSuiteConfig({}, { ...env, ...extra }),
+        (e: Error) => e instanceof SettingError && e.message.startsWith(`${Object.keys(extra)[0]}="`) && e.message.includes(message) && /^[^\n]+\.$/.test(e.message),
+      ))
   }
   it('TIMEOUT_FACTOR scales', () => assert.equal(timeoutFactor({ TIMEOUT_FACTOR: '2.5' }), 2.5))
   it('sizes read as people write them', () => {

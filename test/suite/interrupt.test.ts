@@ -9,17 +9,20 @@ import { after, describe, it } from 'node:test'
 const dir = mkdtempSync(join(tmpdir(), 'interrupt-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
 
-function runChild(signal: NodeJS.Signals): Promise<{ code: number | null; marker: string }> {
-  const marker = join(dir, `cleaned-${signal}`)
+function runChild(signal: NodeJS.Signals, times = 1): Promise<{ code: number | null; marker: string }> {
+  const marker = join(dir, `cleaned-${signal}-${times}`)
   const program = `
-    const { onInterrupt } = require(${JSON.stringify(join(__dirname, '..', '..', 'support', 'interrupt.ts'))})
+    const { isInterrupted, onInterrupt } = require(${JSON.stringify(join(__dirname, '..', '..', 'support', 'interrupt.ts'))})
     const { writeFileSync } = require('node:fs')
     onInterrupt(async () => { await new Promise((r) => setTimeout(r, 300)); writeFileSync(${JSON.stringify(marker)}, 'boxes removed') })
-    setInterval(() => undefined, 1000)
+    // A run that ends by itself once interrupted, as cucumber-js does when its scenarios are skipped.
+    const run = setInterval(() => isInterrupted() && clearInterval(run), 50)
     process.stdout.write('ready\\n')`
   const child = spawn(process.execPath, ['--require', 'ts-node/register', '-e', program], { cwd: join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'pipe'] })
   return new Promise((resolve) => {
-    child.stdout.once('data', () => child.kill(signal)) // the child this test started, by its pid
+    child.stdout.once('data', () => {
+      for (let i = 0; i < times; i++) setTimeout(() => child.kill(signal), i * 50) // the child this test started, by its pid
+    })
     child.on('exit', (code) => resolve({ code, marker: existsSync(marker) ? readFileSync(marker, 'utf8') : '' }))
   })
 }
@@ -27,6 +30,11 @@ function runChild(signal: NodeJS.Signals): Promise<{ code: number | null; marker
 describe('interrupt handling', () => {
   it('SIGINT runs the cleanups, then exits 130', async () => {
     const { code, marker } = await runChild('SIGINT')
+    assert.equal(marker, 'boxes removed')
+    assert.equal(code, 130)
+  })
+  it('a second SIGINT while the cleanups run does not abandon them', async () => {
+    const { code, marker } = await runChild('SIGINT', 2)
     assert.equal(marker, 'boxes removed')
     assert.equal(code, 130)
   })
