@@ -44,17 +44,17 @@ function referenceImage() {
 
 module.exports = {
   // Real BoxLite: first, once per run, the settings are checked and an empty selection fails
-  // (support/run-guard-plugin.cjs); then the preflight checks that the runtime can boot a box
+  // (support/before-run-plugin.cjs); then the preflight checks that the runtime can boot a box
   // (support/preflight-plugin.cjs); when it cannot, one scenario says why and the rest are skipped.
-  default: { ...common, plugin: ['./support/run-guard-plugin.cjs', './support/preflight-plugin.cjs'] },
+  default: { ...common, plugin: ['./support/before-run-plugin.cjs', './support/preflight-plugin.cjs'] },
   // A getter, so the image is only built when this profile is actually chosen.
   get reference() {
     const worldParameters = { driver: 'cli', bin: join(__dirname, 'bin', 'refbox'), rootfs: referenceImage() }
     return {
       ...common,
       worldParameters,
-      plugin: ['./support/run-guard-plugin.cjs'],
-      pluginOptions: { boxliteRunGuard: { worldParameters } },
+      plugin: ['./support/before-run-plugin.cjs'],
+      pluginOptions: { boxliteBeforeRun: { worldParameters } },
     }
   },
 }

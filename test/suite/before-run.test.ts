@@ -1,6 +1,6 @@
 /**
  * The real `cucumber-js`, started as a user would, with a bad setting or a selection that matches
- * nothing (support/run-guard-plugin.cjs). A bad setting ends the run before anything runs: one
+ * nothing (support/before-run-plugin.cjs). A bad setting ends the run before anything runs: one
  * sentence naming the setting, the value and the accepted form, no stack trace, exit code 2, and no
  * report file at all. An empty selection fails in every profile, naming the selection.
  */
@@ -13,7 +13,7 @@ import { after, describe, it } from 'node:test'
 
 const ROOT = resolve(__dirname, '../..')
 const CUCUMBER = join(ROOT, 'node_modules/.bin/cucumber-js')
-const scratch = mkdtempSync(join(tmpdir(), 'run-guard-test-'))
+const scratch = mkdtempSync(join(tmpdir(), 'before-run-test-'))
 after(() => rmSync(scratch, { recursive: true, force: true }))
 
 const notExecutable = join(scratch, 'boxlite-not-executable')

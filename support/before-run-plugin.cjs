@@ -46,8 +46,8 @@ function checkSettings(worldParameters, environment) {
 
 module.exports = {
   type: 'plugin',
-  /** cucumber.js: `pluginOptions: { boxliteRunGuard: { worldParameters } }` when the profile sets any. */
-  optionsKey: 'boxliteRunGuard',
+  /** cucumber.js: `pluginOptions: { boxliteBeforeRun: { worldParameters } }` when the profile sets any. */
+  optionsKey: 'boxliteBeforeRun',
   coordinator({ operation, on, transform, environment, options }) {
     if (operation !== 'runCucumber') return undefined
     checkSettings(options.worldParameters, environment)
