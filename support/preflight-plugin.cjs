@@ -3,7 +3,7 @@
  * scenario starts (BeforeAll would run once per parallel worker, and its errors print as stack
  * traces). Listed only in the profiles that drive real BoxLite, never in `reference`.
  *
- * It runs after tag filtering (so an empty selection probes nothing), starts support/preflight-main.ts
+ * It runs after tag filtering (so an empty selection probes nothing), starts scripts/preflight.ts
  * as a child process (a hung boot can be killed; the runtime and its home lock go with the child),
  * and leaves the verdict in a file named by an environment variable that workers inherit. The
  * Before hook in support/preflight.ts turns a failed verdict into one failed scenario carrying the
@@ -29,7 +29,7 @@ function isDryRun(argv) {
 /** Runs the preflight child; resolves to its exit code, or null when it had to be killed. */
 function runChild(args, env, stderr) {
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, ['--require', 'ts-node/register', join(ROOT, 'support/preflight-main.ts'), ...args], {
+    const child = spawn(process.execPath, ['--require', 'ts-node/register', join(ROOT, 'scripts/preflight.ts'), ...args], {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -1,5 +1,5 @@
 /**
- * Per-call limits, in seconds, as upstream's stress tests use them (anchor-tests.md "Timeouts at
+ * Per-call limits, in seconds, as upstream's stress tests use them (docs/reference/upstream-stress-tests.md "Timeouts at
  * a glance"). Every one is multiplied by TIMEOUT_FACTOR. Each step's own cucumber timeout is the
  * sum of its calls plus a margin, so a stuck call fails with its own name, never the step's.
  */

@@ -1,7 +1,7 @@
 /**
  * Turns what BoxLite says when it cannot make or boot a box into one sentence: the cause and the
  * way forward. Pure: it only reads the runtime's message (SDK error or CLI stderr) and, when there
- * are any, the box's log lines. The messages are BoxLite 0.10.0's own (boxlite-contract.md §2, §10).
+ * are any, the box's log lines. The messages are BoxLite 0.10.0's own (docs/reference/boxlite-contract.md §2, §10).
  */
 
 export type CauseCode =

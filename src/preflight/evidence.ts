@@ -1,5 +1,5 @@
 /**
- * The box logs a BoxLite home keeps (boxlite-contract.md §11), and the few lines of them that tell a
+ * The box logs a BoxLite home keeps (docs/reference/boxlite-contract.md §11), and the few lines of them that tell a
  * person why a box did not boot, e.g. `Received KVM_EXIT_INTERNAL_ERROR signal` from shim.stderr.
  */
 import { existsSync, readdirSync, readSync, openSync, closeSync, fstatSync } from 'node:fs'

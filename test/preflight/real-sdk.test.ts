@@ -89,7 +89,7 @@ test(`the preflight on this host, with the real runtime: ${expected}`, { timeout
 
 test('the preflight program prints one sentence and the evidence, no stack trace, and exits 1', { timeout: 240_000, skip: expected === 'ok' && 'this host boots boxes' }, () => {
   const started = Date.now()
-  const r = spawnSync(process.execPath, ['--require', 'ts-node/register', 'support/preflight-main.ts'], {
+  const r = spawnSync(process.execPath, ['--require', 'ts-node/register', 'scripts/preflight.ts'], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 200_000,

@@ -1,19 +1,18 @@
 /**
  * The preflight as a program, with the run's own settings (support/config.ts: BOXLITE_DRIVER,
  * BOXLITE_BIN, BOXLITE_IMAGE, BOXLITE_ROOTFS, BOXLITE_REGISTRY, TIMEOUT_FACTOR). By hand:
- *   node -r ts-node/register support/preflight-main.ts
+ *   node -r ts-node/register scripts/preflight.ts
  * prints the verdict and exits 1 when this host cannot run the suite on real BoxLite. The cucumber
- * plugin (preflight-plugin.cjs) runs it as a child with `--verdict FILE --logs DIR [--params JSON]`:
+ * plugin (support/preflight-plugin.cjs) runs it as a child with `--verdict FILE --logs DIR [--params JSON]`:
  * a child, so a hung boot can be killed and the runtime and its home lock end with it.
- * Inert when cucumber loads it as support code: it only runs as the main module.
  */
 import { createDriver } from '../src/drivers/select'
 import { checkHost } from '../src/preflight/kvm'
 import { runPreflight } from '../src/preflight/probe'
 import { describeFailure, saveLogs, writeVerdict } from '../src/preflight/verdict'
 import { buildImage } from '../src/refbox/build-image'
-import { loadSuiteConfig, type WorldParameters } from './config'
-import { SUITE_ROOT } from './homes'
+import { loadSuiteConfig, type WorldParameters } from '../support/config'
+import { SUITE_ROOT } from '../support/homes'
 
 /** Boot and command limits of the probe (seconds, times TIMEOUT_FACTOR); a healthy host needs a few. */
 const BOOT_SECONDS = 90
