@@ -75,7 +75,12 @@ test('a missing box: the real runtime says so in the words the driver maps', WIT
   try {
     const status = await driver.status('nope', T)
     assert.deepEqual([status.status, status.record.stderr], ['unknown', 'Error: No such box: nope\n'])
-    for (const record of [await driver.exec('nope', 'echo hi', T), await driver.stop('nope', T), await driver.start('nope', T)]) {
+    for (const record of [
+      await driver.exec('nope', 'echo hi', T),
+      await driver.stop('nope', T),
+      await driver.start('nope', T),
+      await driver.copyIn('/etc/hostname', 'nope', '/root/hostname', T),
+    ]) {
       assert.equal(record.stderr, 'Error: No such box: nope\n', record.command)
     }
     assert.equal((await driver.remove('nope', T)).stderr, `Error: ${RUNTIME_SAYS.boxNotFound('nope')}\n`)
