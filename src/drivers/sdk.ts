@@ -2,7 +2,8 @@
  * The `sdk` driver: the BoxLite runtime embedded through @boxlite-ai/boxlite (0.10.x), one
  * `JsBoxlite({ homeDir })` per scenario home. Same contract as the `cli` driver, so a feature never
  * knows which one runs it. The package is loaded on first use, so the `cli` driver works on hosts
- * where the embedded runtime cannot even be loaded.
+ * where the embedded runtime cannot even be loaded. The runtime comes through a factory
+ * (sdk-runtime.ts), so unit tests drive this class against a scripted runtime.
  *
  * SDK facts this relies on (boxlite-contract.md §9): `rt.create()` only configures a box (state
  * `configured`), `box.start()` boots it; `detach: true` needs `autoRemove: false`; a handle dies
@@ -11,9 +12,10 @@
  * garbage-collected (`close()` is a no-op).
  */
 import { isAbsolute, join } from 'node:path'
-import type { Boxlite, JsImageRegistry } from '@boxlite-ai/boxlite'
 import { diagnose, sentence } from '../preflight/diagnose'
 import { renderCommand } from './cli'
+import { type CallOutcome, type Deadline, drain, readAll, SdkCalls } from './sdk-calls'
+import { embeddedRuntime, imageRegistries, type RuntimeFactory, type SdkBox, type SdkExecution, type SdkRuntime } from './sdk-runtime'
 import {
   type BoxDriver,
   type BoxSpec,
@@ -24,15 +26,13 @@ import {
   type ExecOptions,
 } from './types'
 
-type SdkModule = typeof import('@boxlite-ai/boxlite')
-type JsBox = NonNullable<Awaited<ReturnType<Boxlite['get']>>>
-type JsExecution = Awaited<ReturnType<JsBox['exec']>>
-
 export interface SdkDriverOptions {
   /** Absolute BoxLite home of this runtime. */
   readonly home: string
   /** `BOXLITE_REGISTRY` hosts, `host[:port]` (HTTPS), searched in order for unqualified images. */
   readonly registries?: readonly string[]
+  /** Makes the runtime of the home (default: the real `JsBoxlite`); tests pass a scripted one. */
+  readonly runtime?: RuntimeFactory
 }
 
 const STATUSES: readonly BoxStatus[] = ['configured', 'running', 'stopped', 'paused', 'failed', 'stopping', 'unknown']
@@ -40,26 +40,6 @@ const STATUSES: readonly BoxStatus[] = ['configured', 'running', 'stopped', 'pau
 const CLOSE_REMOVE_SECONDS = 180
 /** The records name the runtime like a command, so evidence reads the same for both drivers. */
 const SDK = 'boxlite-sdk'
-
-let loaded: SdkModule | undefined
-
-/** Loads the package (ESM, through Node's require(esm)); a missing native addon becomes one clear error. */
-export function loadSdk(): SdkModule {
-  if (loaded) return loaded
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    loaded = require('@boxlite-ai/boxlite') as SdkModule
-    return loaded
-  } catch (e) {
-    // The create error and the preflight add the cause and the way forward (diagnose.ts: sdk-missing).
-    throw new Error(`could not load @boxlite-ai/boxlite: ${(e as Error).message.split('\n')[0]}`)
-  }
-}
-
-/** `BOXLITE_REGISTRY` hosts (`host[:port]`, HTTPS) as the SDK's `imageRegistries`, searched in order. */
-export function imageRegistries(hosts: readonly string[]): JsImageRegistry[] {
-  return hosts.map((host) => ({ host, transport: 'https', search: true }))
-}
 
 /**
  * What a user should do about an SDK failure, when BoxLite's message says (see diagnose.ts);
@@ -70,24 +50,16 @@ export function explainSdkError(message: string): string | undefined {
   return d.code === 'unknown' || d.code === 'no-such-box' ? undefined : sentence(d)
 }
 
-class Interrupted extends Error {}
-
 export class SdkDriver implements BoxDriver {
   readonly kind = 'sdk' as const
   readonly home: string
-  private runtime: Boxlite | undefined
+  private runtime: SdkRuntime | undefined
   /** Boxes this driver made and has not removed: close() removes any the caller left behind. */
   private readonly created = new Set<string>()
-  /** Rejecters of the calls in flight, so interrupt() can end them at once. */
-  private readonly inFlight = new Set<(reason: Interrupted) => void>()
   /** Executions in flight, killed on timeout or interrupt. */
-  private readonly executions = new Set<JsExecution>()
-  /**
-   * Boots (create, start) the SDK is still working on, also after their call timed out: a boot
-   * cannot be cancelled, and removing its box mid-boot could leave a shim behind, so remove() and
-   * close() wait for them first (within their own time limit).
-   */
-  private readonly booting = new Set<Promise<unknown>>()
+  private readonly executions = new Set<SdkExecution>()
+  /** Calls in flight and boots still going (remove() and close() wait for those first, within their own limit). */
+  private readonly calls = new SdkCalls()
 
   constructor(private readonly options: SdkDriverOptions) {
     if (!isAbsolute(options.home)) throw new Error(`the box home must be an absolute path, got "${options.home}"`)
@@ -136,7 +108,7 @@ export class SdkDriver implements BoxDriver {
       // timeoutSecs makes the guest end the command too, not only this wait [INF: cannot boot here].
       const execution = await box.exec('sh', ['-c', script], null, false, null, opts.detach ? null : Math.ceil(opts.timeoutSeconds), null)
       if (opts.detach) {
-        void drain(execution).catch(() => undefined) // read and drop, so the command never blocks on a full pipe
+        void drain(execution).catch(() => undefined)
         return { exitCode: 0, stdout: '', stderr: '' }
       }
       this.executions.add(execution)
@@ -185,7 +157,7 @@ export class SdkDriver implements BoxDriver {
   async remove(idOrName: string, opts: CallOptions): Promise<CommandRecord> {
     let removedId: string | undefined
     const record = await this.call(['rm', '-f', idOrName], opts.timeoutSeconds, async () => {
-      await Promise.allSettled([...this.booting])
+      await this.calls.bootsSettled()
       removedId = (await this.rt().getInfo(idOrName))?.id
       await this.rt().remove(idOrName, true)
       return { exitCode: 0, stdout: `${idOrName}\n`, stderr: '' }
@@ -211,7 +183,7 @@ export class SdkDriver implements BoxDriver {
 
   async interrupt(): Promise<void> {
     for (const execution of this.executions) void execution.kill().catch(() => undefined)
-    for (const reject of this.inFlight) reject(new Interrupted())
+    this.calls.interrupt()
   }
 
   /**
@@ -225,83 +197,29 @@ export class SdkDriver implements BoxDriver {
   }
 
   /** The runtime of this home, made on first use (that runs BoxLite's KVM check and takes the home lock). */
-  private rt(): Boxlite {
+  private rt(): SdkRuntime {
     if (!this.runtime) {
-      const { JsBoxlite } = loadSdk()
       const registries = imageRegistries(this.options.registries ?? [])
-      this.runtime = new JsBoxlite({ homeDir: this.home, ...(registries.length ? { imageRegistries: registries } : {}) })
+      const make = this.options.runtime ?? embeddedRuntime
+      this.runtime = make({ homeDir: this.home, ...(registries.length ? { imageRegistries: registries } : {}) })
     }
     return this.runtime
   }
 
   /** A fresh handle: the one a stop() used is dead. */
-  private async handle(id: string): Promise<JsBox> {
+  private async handle(id: string): Promise<SdkBox> {
     const box = await this.rt().get(id)
     if (!box) throw new Error(`No such box: ${id}`)
     return box
   }
 
-  /**
-   * Runs one SDK operation under the call's time limit and turns every outcome into a record, as
-   * the CLI would print it: a failure is `Error: <runtime message>`, never a stack. A call past its
-   * limit (or interrupted) resolves as timed out at once; the SDK's own promise is left to settle.
-   */
-  private async call(
-    argv: readonly string[],
-    timeoutSeconds: number,
-    work: (deadline: Deadline) => Promise<Pick<CommandRecord, 'exitCode' | 'stdout' | 'stderr'>>,
-    boots = false,
-  ): Promise<CommandRecord> {
-    const command = renderCommand(SDK, ['--home', this.home, ...argv])
-    const started = Date.now()
-    const deadline = new Deadline()
-    const working = work(deadline).catch(toFailure)
-    if (boots) {
-      this.booting.add(working)
-      void working.finally(() => this.booting.delete(working))
-    }
-    let reject: (reason: Interrupted) => void = () => undefined
-    const interrupted = new Promise<never>((_, r) => (reject = r))
-    this.inFlight.add(reject)
-    const timer = setTimeout(() => {
-      deadline.expire()
-      reject(new Interrupted())
-    }, Math.max(1, Math.round(timeoutSeconds * 1000)))
-    try {
-      const result = await Promise.race([working, interrupted])
-      return { command, ...result, timedOut: false, durationMs: Date.now() - started }
-    } catch (e) {
-      if (!(e instanceof Interrupted)) throw e
-      const why = deadline.expired ? `[timed out after ${timeoutSeconds} s]` : '[interrupted: the driver was interrupted]'
-      return { command, exitCode: -1, stdout: '', stderr: why, timedOut: true, durationMs: Date.now() - started }
-    } finally {
-      clearTimeout(timer)
-      this.inFlight.delete(reject)
-    }
+  /** One SDK operation as a record named like the CLI command it stands for (see SdkCalls.run). */
+  private call(argv: readonly string[], timeoutSeconds: number, work: (deadline: Deadline) => Promise<CallOutcome>, boots = false): Promise<CommandRecord> {
+    return this.calls.run(renderCommand(SDK, ['--home', this.home, ...argv]), timeoutSeconds, work, boots)
   }
 }
 
-/** Fires its callbacks once, when a call's time is up. */
-class Deadline {
-  expired = false
-  private readonly callbacks: Array<() => unknown> = []
-  /** Runs at expiry, or at once when the time is already up. */
-  onExpire(callback: () => unknown): void {
-    if (this.expired) void Promise.resolve().then(callback).catch(() => undefined)
-    else this.callbacks.push(callback)
-  }
-  expire(): void {
-    this.expired = true
-    for (const callback of this.callbacks) void Promise.resolve().then(callback).catch(() => undefined)
-  }
-}
-
-/** A rejected SDK call as the CLI would print it: `Error: <runtime message>` (create adds the explanation). */
-function toFailure(e: unknown): Pick<CommandRecord, 'exitCode' | 'stdout' | 'stderr'> {
-  return { exitCode: 1, stdout: '', stderr: `Error: ${e instanceof Error ? e.message : String(e)}\n` }
-}
-
-function missingBox(id: string): Pick<CommandRecord, 'exitCode' | 'stdout' | 'stderr'> {
+function missingBox(id: string): CallOutcome {
   return { exitCode: 1, stdout: '', stderr: `Error: No such box: ${id}\n` }
 }
 
@@ -313,30 +231,6 @@ function toStatus(raw: string): BoxStatus {
 /** The CLI reports death by signal N as 128+N; the SDK may give -N [INF]. */
 function cliExitCode(code: number): number {
   return code < 0 ? 128 - code : code
-}
-
-type Stream = Awaited<ReturnType<JsExecution['stdout']>>
-
-/** Joins a stream's chunks; a stream the SDK cannot give (some commands have none) reads as empty. */
-async function readAll(streamPromise: Promise<Stream>): Promise<string> {
-  let stream: Stream
-  try {
-    stream = await streamPromise
-  } catch {
-    return ''
-  }
-  const chunks: string[] = []
-  try {
-    for (let chunk = await stream.next(); chunk !== null; chunk = await stream.next()) chunks.push(chunk)
-  } catch {
-    // the stream ends with an error when the command is killed; what was read is kept
-  }
-  return chunks.join('')
-}
-
-async function drain(execution: JsExecution): Promise<void> {
-  await Promise.all([readAll(execution.stdout()), readAll(execution.stderr())])
-  await execution.wait()
 }
 
 /** The headline of a runtime message; a line ending in ':' takes the next one along (`…after trying 1 registry: - host: …`). */

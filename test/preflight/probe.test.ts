@@ -1,7 +1,7 @@
 /**
  * The preflight's logic against a scripted driver: what it boots, what it concludes, and that it
  * always removes the probe box, closes the driver and deletes its scratch directory.
- * (test/preflight/real-sdk.test.ts runs it against the real embedded runtime.)
+ * (test/host/preflight.test.ts runs it against the real embedded runtime.)
  */
 import { strict as assert } from 'node:assert'
 import { spawn } from 'node:child_process'

@@ -1,0 +1,204 @@
+/**
+ * A scripted stand-in for @boxlite-ai/boxlite's `JsBoxlite`, behind the sdk driver's runtime seam
+ * (src/drivers/sdk-runtime.ts). It keeps boxes in memory, says what BoxLite 0.10.0 says in the
+ * same words (RUNTIME_SAYS; test/host/sdk-runtime.test.ts checks them against the real package on
+ * a KVM host), and lets a test decide how each boot and command ends. No KVM, no network.
+ */
+import type { JsOptions } from '@boxlite-ai/boxlite'
+import type { RuntimeFactory, SdkBox, SdkBoxInfo, SdkBoxOptions, SdkExecution, SdkRuntime, SdkStream } from '../../src/drivers/sdk-runtime'
+
+/** BoxLite 0.10.0's own messages for the cases the driver maps. */
+export const RUNTIME_SAYS = {
+  noKvm: 'unsupported: KVM is not available on this host.',
+  boxNotFound: (idOrName: string) => `box not found: ${idOrName}`,
+  homeInUse: (home: string) =>
+    `Another BoxliteRuntime is already using directory: ${home}\nOnly one runtime instance can use a BOXLITE_HOME directory at a time.`,
+  pullFailed: (image: string, registry: string) =>
+    `storage error: Failed to pull image '${image}' after trying 1 registry:\n  - ${registry}/library/${image}: storage error: failed to pull manifest: error sending request for url (https://${registry}/v2/library/${image.replace(':', '/manifests/')})`,
+  rootfsMissing: (path: string) => `storage error: Rootfs path does not exist: ${path}`,
+}
+
+/** A command as the driver asked for it. */
+export interface ExecCall {
+  readonly box: ScriptedBox
+  readonly command: string
+  readonly args: readonly string[]
+  readonly timeoutSecs: number | null
+}
+
+/** How a command ends: its output chunks and result, or `hang` until killed. */
+export interface ExecScript {
+  readonly stdout?: readonly string[]
+  readonly stderr?: readonly string[]
+  readonly exitCode?: number
+  readonly errorMessage?: string
+  readonly hang?: boolean
+}
+
+export interface Script {
+  /** Thrown by the runtime's constructor (BoxLite's host check), e.g. RUNTIME_SAYS.noKvm. */
+  readonly refuse?: string
+  /** How a box's boot ends: resolve (it runs) or reject with the runtime's message. Default: it runs. */
+  readonly start?: (box: ScriptedBox) => Promise<void>
+  /** What a command prints and how it ends. Default: exit 0, no output. */
+  readonly exec?: (call: ExecCall) => ExecScript
+}
+
+/** Homes with a live runtime: like BoxLite's lock file, held until the object is gone (close() is a no-op). */
+const homesInUse = new Set<string>()
+
+export class ScriptedBox implements SdkBox {
+  status = 'configured'
+  constructor(
+    readonly id: string,
+    readonly name: string | null,
+    readonly options: SdkBoxOptions,
+    private readonly runtime: ScriptedRuntime,
+  ) {}
+
+  async start(): Promise<void> {
+    this.runtime.events.push(`start ${this.name}`)
+    try {
+      await (this.runtime.script.start ?? (async () => undefined))(this)
+      this.status = 'running'
+    } finally {
+      this.runtime.events.push(`start settled ${this.name}`)
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.status = 'stopped'
+  }
+
+  async exec(command: string, args: string[] | null, _env: null, _tty: boolean, _user: null, timeoutSecs: number | null): Promise<SdkExecution> {
+    const call = { box: this, command, args: args ?? [], timeoutSecs }
+    this.runtime.execs.push(call)
+    const execution = new ScriptedExecution((this.runtime.script.exec ?? (() => ({})))(call))
+    this.runtime.executions.push(execution)
+    return execution
+  }
+
+  async copyIn(hostPath: string, containerDest: string): Promise<void> {
+    this.runtime.events.push(`copyIn ${hostPath} ${containerDest}`)
+  }
+}
+
+export class ScriptedExecution implements SdkExecution {
+  killed = false
+  private endKilled: () => void = () => undefined
+  private readonly killedNow = new Promise<void>((resolve) => (this.endKilled = resolve))
+
+  constructor(private readonly script: ExecScript) {}
+
+  async stdout(): Promise<SdkStream> {
+    return this.stream(this.script.stdout ?? [])
+  }
+
+  async stderr(): Promise<SdkStream> {
+    return this.stream(this.script.stderr ?? [])
+  }
+
+  async wait(): Promise<{ exitCode: number; errorMessage?: string }> {
+    if (this.script.hang) await this.killedNow
+    if (this.killed) return { exitCode: -9 }
+    return { exitCode: this.script.exitCode ?? 0, ...(this.script.errorMessage ? { errorMessage: this.script.errorMessage } : {}) }
+  }
+
+  async kill(): Promise<void> {
+    this.killed = true
+    this.endKilled()
+  }
+
+  /** The chunks, then the end; a hanging command's stream ends with an error when it is killed, as BoxLite's does. */
+  private stream(chunks: readonly string[]): SdkStream {
+    const queue = [...chunks]
+    return {
+      next: async () => {
+        if (queue.length > 0) return queue.shift() as string
+        if (!this.script.hang) return null
+        await this.killedNow
+        throw new Error('execution killed')
+      },
+    }
+  }
+}
+
+export class ScriptedRuntime implements SdkRuntime {
+  readonly boxes = new Map<string, ScriptedBox>()
+  /** What happened, in order (boots starting and settling, removals, copies). */
+  readonly events: string[] = []
+  readonly execs: ExecCall[] = []
+  readonly executions: ScriptedExecution[] = []
+  closed = false
+
+  constructor(
+    readonly options: JsOptions,
+    readonly script: Script,
+  ) {
+    if (script.refuse) throw new Error(script.refuse)
+    const home = options.homeDir ?? ''
+    if (homesInUse.has(home)) throw new Error(RUNTIME_SAYS.homeInUse(home))
+    homesInUse.add(home)
+  }
+
+  async create(options: SdkBoxOptions, name: string | null): Promise<ScriptedBox> {
+    const box = new ScriptedBox(newId(), name, options, this)
+    this.boxes.set(box.id, box)
+    return box
+  }
+
+  async get(idOrName: string): Promise<ScriptedBox | null> {
+    return this.find(idOrName) ?? null
+  }
+
+  async getInfo(idOrName: string): Promise<SdkBoxInfo | null> {
+    const box = this.find(idOrName)
+    return box ? { id: box.id, state: { status: box.status } } : null
+  }
+
+  async remove(idOrName: string): Promise<void> {
+    const box = this.find(idOrName)
+    if (!box) throw new Error(RUNTIME_SAYS.boxNotFound(idOrName))
+    this.boxes.delete(box.id)
+    this.events.push(`remove ${box.name}`)
+  }
+
+  close(): void {
+    this.closed = true
+  }
+
+  private find(idOrName: string): ScriptedBox | undefined {
+    return this.boxes.get(idOrName) ?? [...this.boxes.values()].find((b) => b.name === idOrName)
+  }
+}
+
+/** A factory for the driver, and every runtime it made (one per driver that made a call). */
+export function scripted(script: Script = {}): { factory: RuntimeFactory; runtimes: ScriptedRuntime[] } {
+  const runtimes: ScriptedRuntime[] = []
+  return {
+    runtimes,
+    factory: (options) => {
+      const runtime = new ScriptedRuntime(options, script)
+      runtimes.push(runtime)
+      return runtime
+    },
+  }
+}
+
+/** A boot that ends when the test says so. */
+export function pendingBoot(): { start: () => Promise<void>; finish: () => void; fail: (message: string) => void } {
+  let finish: () => void = () => undefined
+  let fail: (message: string) => void = () => undefined
+  const done = new Promise<void>((resolve, reject) => {
+    finish = resolve
+    fail = (message) => reject(new Error(message))
+  })
+  return { start: () => done, finish, fail }
+}
+
+const ID_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+
+/** BoxLite's ids: 12 letters and digits. */
+function newId(): string {
+  return Array.from({ length: 12 }, () => ID_CHARS[Math.floor(Math.random() * ID_CHARS.length)]).join('')
+}
