@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
 import { isExecutableFile, isOnPath } from '../src/drivers/executable'
-import { DRIVER_KINDS, type DriverKind, type DriverSettings, resolveAuto } from '../src/drivers/select'
+import { DRIVER_CHOICES, type DriverChoice, type DriverSettings, resolveAuto } from '../src/drivers/select'
 import { HARD_ROOTFS_LIMIT_BYTES } from '../src/guest/interlock'
 import { formatBytes, parseSize } from '../src/evidence/units'
 
@@ -38,7 +38,7 @@ export interface SuiteConfig {
 }
 
 export function loadSuiteConfig(params: WorldParameters, env: NodeJS.ProcessEnv, cwd = process.cwd()): SuiteConfig {
-  const requested = driverKind(params.driver ?? env.BOXLITE_DRIVER)
+  const requested = driverChoice(params.driver ?? env.BOXLITE_DRIVER)
   const named = params.bin ?? (env.BOXLITE_BIN?.trim() || undefined)
   // `auto` is settled once, here: a named binary or `boxlite` on PATH means cli, else the embedded runtime.
   const kind = requested === 'auto' ? resolveAuto(named ?? 'boxlite', named !== undefined, env.PATH) : requested
@@ -94,12 +94,12 @@ export function timeoutFactor(env: NodeJS.ProcessEnv = process.env): number {
   return n
 }
 
-function driverKind(raw: string | undefined): DriverKind {
-  const kind = (raw ?? '').trim() || 'auto'
-  if (!(DRIVER_KINDS as readonly string[]).includes(kind)) {
-    throw new SettingError('BOXLITE_DRIVER', raw ?? '', 'is not a driver', `use one of ${DRIVER_KINDS.join(', ')} (unset means auto)`)
+function driverChoice(raw: string | undefined): DriverChoice {
+  const choice = (raw ?? '').trim() || 'auto'
+  if (!(DRIVER_CHOICES as readonly string[]).includes(choice)) {
+    throw new SettingError('BOXLITE_DRIVER', raw ?? '', 'is not a driver', `use one of ${DRIVER_CHOICES.join(', ')} (unset means auto)`)
   }
-  return kind as DriverKind
+  return choice as DriverChoice
 }
 
 /** Unset means the default image; set, it must look like an image reference. */

@@ -15,6 +15,7 @@ import { formatRecord } from '../src/evidence/commands'
 import type { BoundProof } from '../src/guest/interlock'
 import type { GuestProbe, RootfsSpace } from '../src/guest/probes'
 import { findLeftovers, type Leftover } from '../src/host/leftovers'
+import { advice } from '../src/preflight/diagnose'
 import { pollUntil } from '../src/host/poll'
 import { loadSuiteConfig, type SuiteConfig, type WorldParameters } from './config'
 import { newScenarioDirs, removeSuiteDirectory, type ScenarioDirs } from './homes'
@@ -189,7 +190,8 @@ export class CoreWorld extends World<WorldParameters> {
     } catch (err) {
       const record = (err as { record?: CommandRecord }).record
       if (record) this.records.push(record)
-      throw new Error(`could not start ${this.named(role)}: ${(err as Error).message}${record ? `\n${formatRecord(record)}` : ''}`)
+      const hint = record && !record.timedOut ? advice(record.stderr) : undefined
+      throw new Error(`could not start ${this.named(role)}: ${(err as Error).message}${hint ? `: ${hint}` : ''}${record ? `\n${formatRecord(record)}` : ''}`)
     }
     return box
   }

@@ -7,7 +7,7 @@
  */
 import { isAbsolute, join } from 'node:path'
 import { execa, type ResultPromise } from 'execa'
-import { shellQuote } from '../guest/shell'
+import { renderCommand } from '../shell/command'
 import {
   type BoxDriver,
   type BoxSpec,
@@ -203,11 +203,6 @@ export function parseInspectStatus(stdout: string): BoxStatus {
   const raw = entry?.Status ?? entry?.State?.Status
   const status = typeof raw === 'string' ? raw.toLowerCase() : ''
   return (STATUSES as readonly string[]).includes(status) ? (status as BoxStatus) : 'unknown'
-}
-
-/** A copy-pasteable shell form of the call, for the report. */
-export function renderCommand(bin: string, argv: readonly string[]): string {
-  return [bin, ...argv].map(shellQuote).join(' ')
 }
 
 function firstLine(text: string): string {

@@ -5,15 +5,14 @@
  * where the embedded runtime cannot even be loaded. The runtime comes through a factory
  * (sdk-runtime.ts), so unit tests drive this class against a scripted runtime.
  *
- * SDK facts this relies on (boxlite-contract.md §9): `rt.create()` only configures a box (state
+ * SDK facts this relies on (docs/reference/boxlite-contract.md §9): `rt.create()` only configures a box (state
  * `configured`), `box.start()` boots it; `detach: true` needs `autoRemove: false`; a handle dies
  * with `stop()`, so every call takes a fresh one from `rt.get(id)`; `rt.remove(id, true)` rejects
  * with `box not found: <id>` for a missing box; the home lock is held until the runtime object is
  * garbage-collected (`close()` is a no-op).
  */
 import { isAbsolute, join } from 'node:path'
-import { diagnose, sentence } from '../preflight/diagnose'
-import { renderCommand } from './cli'
+import { renderCommand } from '../shell/command'
 import { type CallOutcome, type Deadline, drain, readAll, SdkCalls } from './sdk-calls'
 import { embeddedRuntime, imageRegistries, type RuntimeFactory, type SdkBox, type SdkExecution, type SdkRuntime } from './sdk-runtime'
 import {
@@ -40,15 +39,6 @@ const STATUSES: readonly BoxStatus[] = ['configured', 'running', 'stopped', 'pau
 const CLOSE_REMOVE_SECONDS = 180
 /** The records name the runtime like a command, so evidence reads the same for both drivers. */
 const SDK = 'boxlite-sdk'
-
-/**
- * What a user should do about an SDK failure, when BoxLite's message says (see diagnose.ts);
- * undefined when the message is all there is to say.
- */
-export function explainSdkError(message: string): string | undefined {
-  const d = diagnose(message)
-  return d.code === 'unknown' || d.code === 'no-such-box' ? undefined : sentence(d)
-}
 
 export class SdkDriver implements BoxDriver {
   readonly kind = 'sdk' as const
@@ -92,11 +82,7 @@ export class SdkDriver implements BoxDriver {
     if (record.exitCode !== 0) {
       // The configured box keeps its logs for the caller; remove(name) or close() clears it.
       const why = record.timedOut ? 'timed out' : firstLine(record.stderr)
-      const explanation = record.timedOut ? undefined : explainSdkError(record.stderr)
-      throw new DriverCallError(
-        `the box did not start (${why})${explanation ? `: ${explanation}` : ''}`,
-        id ? { ...record, stdout: `${id}\n` } : record,
-      )
+      throw new DriverCallError(`the box did not start (${why})`, id ? { ...record, stdout: `${id}\n` } : record)
     }
     return { id, record }
   }
@@ -105,7 +91,7 @@ export class SdkDriver implements BoxDriver {
     const argv = ['exec', ...(opts.detach ? ['-d'] : []), id, '--', 'sh', '-c', script]
     return this.call(argv, opts.timeoutSeconds, async (deadline) => {
       const box = await this.handle(id)
-      // timeoutSecs makes the guest end the command too, not only this wait [INF: cannot boot here].
+      // timeoutSecs makes the guest end the command too, not only this wait (inferred, not yet seen: these hosts cannot boot BoxLite).
       const execution = await box.exec('sh', ['-c', script], null, false, null, opts.detach ? null : Math.ceil(opts.timeoutSeconds), null)
       if (opts.detach) {
         void drain(execution).catch(() => undefined)
@@ -228,7 +214,7 @@ function toStatus(raw: string): BoxStatus {
   return (STATUSES as readonly string[]).includes(status) ? (status as BoxStatus) : 'unknown'
 }
 
-/** The CLI reports death by signal N as 128+N; the SDK may give -N [INF]. */
+/** The CLI reports death by signal N as 128+N; the SDK may give -N (inferred, not yet seen on a booting host). */
 function cliExitCode(code: number): number {
   return code < 0 ? 128 - code : code
 }

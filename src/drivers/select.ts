@@ -1,15 +1,18 @@
 /**
- * Chooses how boxes are driven (`BOXLITE_DRIVER`): `cli` runs a boxlite-dialect binary, `sdk`
- * embeds @boxlite-ai/boxlite, `auto` picks whichever works. Only this module knows the concrete
- * drivers; the World asks it for a BoxDriver and never looks further.
+ * Chooses how boxes are driven: `cli` runs a boxlite-dialect binary, `sdk` embeds
+ * @boxlite-ai/boxlite. Only this module knows the concrete drivers; the World asks it for a
+ * BoxDriver and never looks further. Which one a run uses is settled by the suite's settings
+ * (support/config.ts, where `auto` is resolved with resolveAuto) before it gets here.
  */
 import { CliDriver } from './cli'
 import { isOnPath } from './executable'
 import { SdkDriver } from './sdk'
 import type { BoxDriver } from './types'
 
-export const DRIVER_KINDS = ['cli', 'sdk', 'auto'] as const
-export type DriverKind = (typeof DRIVER_KINDS)[number]
+/** What a person may ask for; `auto` is resolved to a DriverKind before any driver is made. */
+export const DRIVER_CHOICES = ['cli', 'sdk', 'auto'] as const
+export type DriverChoice = (typeof DRIVER_CHOICES)[number]
+export type DriverKind = Exclude<DriverChoice, 'auto'>
 
 export interface DriverSettings {
   readonly kind: DriverKind
@@ -21,44 +24,22 @@ export interface DriverSettings {
   readonly registries: readonly string[]
 }
 
-/** Reads `BOXLITE_DRIVER` (default `auto`); an unknown value is an error that lists the choices. */
-export function driverKindFrom(value: string | undefined): DriverKind {
-  const kind = (value ?? '').trim() || 'auto'
-  if (!(DRIVER_KINDS as readonly string[]).includes(kind)) {
-    throw new Error(`unknown BOXLITE_DRIVER "${value}": choose one of ${DRIVER_KINDS.join(', ')}`)
-  }
-  return kind as DriverKind
-}
-
 /** One driver per scenario home. */
 export function createDriver(settings: DriverSettings, home: string): BoxDriver {
   switch (settings.kind) {
     case 'cli':
       return new CliDriver({ bin: settings.bin, home, globalArgs: settings.globalArgs })
     case 'sdk':
-    case 'auto':
-      return createSdkOrAutoDriver(settings, home)
+      // The runtime embedded through @boxlite-ai/boxlite (src/drivers/sdk.ts): `npm ci` is all a KVM host needs.
+      return new SdkDriver({ home, registries: settings.registries })
   }
-}
-
-/**
- * ---- THE SDK HOOK --------------------------------------------------------------------------
- * `sdk`: the runtime embedded through @boxlite-ai/boxlite (src/drivers/sdk.ts), so `npm ci` is all
- * a KVM host needs. `auto`: see resolveAuto (the suite's config resolves it before it gets here;
- * a caller that passes `auto` straight through gets the same answer).
- */
-export function createSdkOrAutoDriver(settings: DriverSettings, home: string): BoxDriver {
-  const kind = settings.kind === 'auto' ? resolveAuto(settings.bin, settings.bin.includes('/'), process.env.PATH) : settings.kind
-  return kind === 'cli'
-    ? new CliDriver({ bin: settings.bin, home, globalArgs: settings.globalArgs })
-    : new SdkDriver({ home, registries: settings.registries })
 }
 
 /**
  * `auto`: the cli driver when a binary was named (BOXLITE_BIN, or a profile's `bin`) or `bin` is on
  * PATH, else the embedded runtime.
  */
-export function resolveAuto(bin: string, binNamed: boolean, pathVariable: string | undefined): 'cli' | 'sdk' {
+export function resolveAuto(bin: string, binNamed: boolean, pathVariable: string | undefined): DriverKind {
   if (binNamed) return 'cli'
   return isOnPath(bin, pathVariable) ? 'cli' : 'sdk'
 }

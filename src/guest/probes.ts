@@ -7,7 +7,7 @@
  * the same shell, that `/` is still below the proven bound before writing a single byte.
  */
 import type { CommandRecord } from '../drivers/types'
-import { shellQuote as q } from './shell'
+import { shellQuote as q } from '../shell/command'
 
 export interface GuestProbe<T> {
   /** Short name for errors and evidence. */

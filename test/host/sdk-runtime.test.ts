@@ -12,7 +12,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, test } from 'node:test'
-import { explainSdkError, SdkDriver } from '../../src/drivers/sdk'
+import { SdkDriver } from '../../src/drivers/sdk'
+import { advice } from '../../src/preflight/diagnose'
 import { DriverCallError } from '../../src/drivers/types'
 import { findLeftovers } from '../../src/host/leftovers'
 import { checkHost } from '../../src/preflight/kvm'
@@ -35,6 +36,12 @@ const NO_KVM = !kvm.ok && `this host has no usable /dev/kvm (${kvm.message}): th
 const HAS_KVM = kvm.ok && 'this host has /dev/kvm: the real runtime gets past its KVM check here'
 const WITH_KVM = { skip: NO_KVM, timeout: 120_000 }
 
+/** The failure as a person reads it: the driver's words, then the advice the World adds (support/world_core.ts). */
+function asRead(error: DriverCallError): string {
+  const hint = advice(error.record.stderr)
+  return hint ? `${error.message}: ${hint}` : error.message
+}
+
 async function createError(promise: Promise<unknown>): Promise<DriverCallError> {
   const error = await promise.then(() => assert.fail('the box was created'), (e: unknown) => e)
   assert.ok(error instanceof DriverCallError, String(error))
@@ -48,7 +55,7 @@ test('no /dev/kvm: the real runtime refuses with its no-KVM message, the driver 
     const { record } = await driver.status('x', T)
     assert.equal(record.stderr, `Error: ${RUNTIME_SAYS.noKvm}\n`)
     const error = await createError(driver.create({ rootfs: testImage(), name: 'refused', command: ['sleep', '1'] }, T))
-    assert.match(error.message, /^the box did not start \(unsupported: KVM is not available on this host\.\): this host has no KVM \(\/dev\/kvm is missing\): .*--profile reference/)
+    assert.match(asRead(error), /^the box did not start \(unsupported: KVM is not available on this host\.\): this host has no KVM \(\/dev\/kvm is missing\): .*--profile reference/)
   } finally {
     await driver.close()
   }
@@ -98,7 +105,7 @@ test('a second runtime on a home in use is told so, with the way forward', WITH_
     const { record } = await second.status('x', T)
     assert.equal(record.exitCode, 1)
     assert.match(record.stderr, /Another BoxliteRuntime is already using directory/)
-    assert.match(explainSdkError(record.stderr) ?? '', /^another BoxLite runtime is already using the home .*its own BoxLite home/)
+    assert.match(advice(record.stderr) ?? '', /^another BoxLite runtime is already using the home .*its own BoxLite home/)
   } finally {
     await first.close()
     await second.close()
@@ -111,7 +118,7 @@ test('an unreachable registry is explained, and the configured box stays for the
     const error = await createError(driver.create({ image: 'alpine:latest', name: 'pull-fails', command: ['sleep', '600'] }, T))
     // Reaching the pull proves the options passed validation (detach without autoRemove:false is refused earlier).
     assert.match(error.message, /^the box did not start \(storage error: Failed to pull image 'alpine:latest' after trying 1 registry: - 127\.0\.0\.1:9\/library\/alpine:latest/)
-    assert.match(error.message, /: the image alpine:latest cannot be pulled .*BOXLITE_REGISTRY.*BOXLITE_ROOTFS/)
+    assert.match(asRead(error), /: the image alpine:latest cannot be pulled .*BOXLITE_REGISTRY.*BOXLITE_ROOTFS/)
     assert.equal((await driver.status('pull-fails', T)).status, 'configured')
     assert.equal((await driver.remove('pull-fails', T)).exitCode, 0)
     assert.equal((await driver.status('pull-fails', T)).status, 'unknown')
@@ -126,7 +133,7 @@ test('an offline image that is not there is named', WITH_KVM, async () => {
   try {
     const error = await createError(driver.create({ rootfs: missing, name: 'r', command: ['sleep', '1'] }, T))
     const expected = `the box did not start (${RUNTIME_SAYS.rootfsMissing(missing)}): the offline image ${missing} does not exist: point BOXLITE_ROOTFS at`
-    assert.ok(error.message.startsWith(expected), error.message)
+    assert.ok(asRead(error).startsWith(expected), asRead(error))
   } finally {
     await driver.close()
   }

@@ -6,7 +6,8 @@
  */
 import { strict as assert } from 'node:assert'
 import { test } from 'node:test'
-import { explainSdkError, SdkDriver } from '../../src/drivers/sdk'
+import { SdkDriver } from '../../src/drivers/sdk'
+import { advice } from '../../src/preflight/diagnose'
 import { embeddedRuntime, imageRegistries, loadSdk, SEAM_METHODS } from '../../src/drivers/sdk-runtime'
 import { DriverCallError } from '../../src/drivers/types'
 import { RUNTIME_SAYS, scripted, type Script } from './scripted-runtime'
@@ -20,6 +21,12 @@ function driverWith(script: Script = {}, registries?: string[]) {
   const { factory, runtimes } = scripted(script)
   const driver = new SdkDriver({ home: newHome(), runtime: factory, ...(registries ? { registries } : {}) })
   return { driver, runtimes }
+}
+
+/** The failure as a person reads it: the driver's words, then the advice the World adds (support/world_core.ts). */
+function asRead(error: DriverCallError): string {
+  const hint = advice(error.record.stderr)
+  return hint ? `${error.message}: ${hint}` : error.message
 }
 
 async function createError(promise: Promise<unknown>): Promise<DriverCallError> {
@@ -101,13 +108,14 @@ test('a second runtime on a home in use is told so, with the way forward', async
   const { record } = await second.status('x', T)
   assert.equal(record.exitCode, 1)
   assert.match(record.stderr, /^Error: Another BoxliteRuntime is already using directory/)
-  assert.match(explainSdkError(record.stderr) ?? '', /^another BoxLite runtime is already using the home .*its own BoxLite home/)
+  assert.match(advice(record.stderr) ?? '', /^another BoxLite runtime is already using the home .*its own BoxLite home/)
 })
 
 test('a host without KVM: the runtime refuses and create says why, with the way forward', async () => {
   const { driver } = driverWith({ refuse: RUNTIME_SAYS.noKvm })
   const error = await createError(driver.create({ image: 'alpine:latest', command: ['sleep', '1'] }, T))
-  assert.match(error.message, /^the box did not start \(unsupported: KVM is not available on this host\.\): this host has no KVM .*--profile reference/)
+  assert.match(asRead(error), /^the box did not start \(unsupported: KVM is not available on this host\.\): this host has no KVM .*--profile reference/)
+  assert.equal(error.message, 'the box did not start (unsupported: KVM is not available on this host.)', 'the driver gives the runtime\'s words; advice is the reader\'s side')
   assert.equal(error.record.stdout, '', 'no box, no id')
   await driver.close()
 })
@@ -119,7 +127,7 @@ test('create passes the options BoxLite needs for a detached box, and an unreach
   assert.deepEqual(box.options, { image: 'alpine:latest', memoryMib: 256, diskSizeGb: 2, cmd: ['sleep', '600'], detach: true, autoRemove: false })
   assert.equal(box.name, 'pull-fails')
   assert.match(error.message, /^the box did not start \(storage error: Failed to pull image 'alpine:latest' after trying 1 registry: - 127\.0\.0\.1:9\/library\/alpine:latest/)
-  assert.match(error.message, /: the image alpine:latest cannot be pulled .*BOXLITE_REGISTRY.*BOXLITE_ROOTFS/)
+  assert.match(asRead(error), /: the image alpine:latest cannot be pulled .*BOXLITE_REGISTRY.*BOXLITE_ROOTFS/)
   assert.equal(error.record.command, `boxlite-sdk --home ${driver.home} run -d --name pull-fails alpine:latest sleep 600`)
   assert.equal(error.record.stdout, `${box.id}\n`, 'the id of the configured box is kept as evidence')
   // The configured box stays, by name, for the caller's cleanup.
@@ -137,10 +145,11 @@ test('a box from an offline image boots with its rootfs path; a missing image is
   assert.equal((await ok.driver.status(id, T)).status, 'running')
 
   const { driver } = driverWith({ start: async (box) => Promise.reject(new Error(RUNTIME_SAYS.rootfsMissing(box.options.rootfsPath ?? ''))) })
-  await assert.rejects(driver.create({ rootfs: '/nowhere/no-image', name: 'r', command: ['sleep', '1'] }, T), {
-    message:
-      'the box did not start (storage error: Rootfs path does not exist: /nowhere/no-image): the offline image /nowhere/no-image does not exist: point BOXLITE_ROOTFS at a directory made by `./bin/refbox build-image --out DIR`.',
-  })
+  const error = await createError(driver.create({ rootfs: '/nowhere/no-image', name: 'r', command: ['sleep', '1'] }, T))
+  assert.equal(
+    asRead(error),
+    'the box did not start (storage error: Rootfs path does not exist: /nowhere/no-image): the offline image /nowhere/no-image does not exist: point BOXLITE_ROOTFS at a directory made by `./bin/refbox build-image --out DIR`.',
+  )
   await assert.rejects(driver.create({ command: ['true'] }, T), { message: 'a box needs exactly one of image or rootfs' })
 })
 

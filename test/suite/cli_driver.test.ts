@@ -8,7 +8,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { CliDriver, parseInspectStatus, renderCommand } from '../../src/drivers/cli'
+import { CliDriver, parseInspectStatus } from '../../src/drivers/cli'
+import { renderCommand } from '../../src/shell/command'
 import { DriverCallError } from '../../src/drivers/types'
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-driver-'))

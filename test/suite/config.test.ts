@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { driverKindFrom, createDriver } from '../../src/drivers/select'
+import { createDriver } from '../../src/drivers/select'
 import { parseSize } from '../../src/evidence/units'
 import { loadSuiteConfig, SettingError, timeoutFactor } from '../../support/config'
 
@@ -75,7 +75,6 @@ describe('suite configuration', () => {
 
 describe('driver selection', () => {
   it('builds a cli driver for the scenario home', () => {
-    assert.equal(driverKindFrom('cli'), 'cli')
     const d = createDriver({ kind: 'cli', bin, globalArgs: [], registries: [] }, join(dir, 'home'))
     assert.equal(d.kind, 'cli')
     assert.equal(d.diskPath('ABCDEFGHIJKL'), join(dir, 'home', 'boxes', 'ABCDEFGHIJKL', 'disks', 'disk.qcow2'))
