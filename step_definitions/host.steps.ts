@@ -1,67 +1,81 @@
-/** What the host sees of a box's disk: growth, give-back, copies, leftovers (@host-access). */
+/** What the host sees of a box's disk: growth, give-back, copies, leftovers (@host-access). Assertions: see ./shared/judge.ts. */
 import { Given, Then, When } from '@cucumber/cucumber'
-import { CALL, WAIT, stepBudget } from '../support/timeouts'
+import { expect } from 'chai'
+import { formatBytes } from '../src/evidence/units'
+import { budget } from '../support/step-budget'
+import { CALL, WAIT } from '../support/timeouts'
 import type { DiskWorld } from '../support/world'
 
-Given('a running box whose disk is measured on the host', { timeout: stepBudget(CALL.createBox) }, async function (this: DiskWorld) {
-  await this.startBox('box')
-  this.sampleFootprint('box', 'start')
+Given('a running box whose disk is measured on the host', budget(CALL.createBox), async function (this: DiskWorld) {
+  await this.boxes.start('box')
+  this.host.sample('box', 'start')
 })
 
-Then("the box's disk on the host has grown by at least {size}", { timeout: stepBudget(WAIT.settleGrowth) }, async function (this: DiskWorld, bytes: number) {
-  const fills = this.fills.get('box')?.length ?? 0
-  await this.expectDiskGrowth('box', bytes, fills > 0 ? 'after fill' : 'after writing')
+Then("the box's disk on the host has grown by at least {size}", budget(WAIT.settleGrowth), async function (this: DiskWorld, bytes: number) {
+  const growth = await this.reclaim.growth('box', bytes, this.filling.fillCount('box') > 0 ? 'after fill' : 'after writing')
+  this.checks.verify("growth of the box's disk on the host", growth, '>=', bytes, 'bytes')
 })
 
-When('the box is force-removed', { timeout: stepBudget(CALL.forceRemove) }, async function (this: DiskWorld) {
-  await this.forceRemove('box')
+When('the box is force-removed', budget(CALL.forceRemove), async function (this: DiskWorld) {
+  await this.reclaim.forceRemove('box')
 })
 
-Then('at least {percent} of that growth is given back within {duration}', { timeout: stepBudget(60) }, async function (this: DiskWorld, fraction: number, seconds: number) {
-  await this.expectGrowthReleased('box', fraction, seconds)
+Then('at least {percent} of that growth is given back within {duration}', budget((_: number, window: number) => window), async function (this: DiskWorld, fraction: number, window: number) {
+  expect(this.calls.examine(this.reclaim.removal).exitCode, 'rm -f of the box failed').to.equal(0)
+  const { released, growth } = await this.reclaim.released('box', fraction, window)
+  this.checks.verify(`share of the fill's growth given back within ${window} s`, released / growth, '>=', fraction, 'ratio')
 })
 
-Then('nothing of the box is left running or mounted on the host', { timeout: stepBudget(WAIT.leftovers) }, async function (this: DiskWorld) {
-  await this.expectNothingOfTheBoxLeft('box')
+Then('nothing of the box is left running or mounted on the host', budget(WAIT.leftovers), async function (this: DiskWorld) {
+  const left = await this.reclaim.leftovers()
+  expect(left.map((l) => `${l.kind}: ${l.detail}`), 'the removed box left things behind on the host').to.deep.equal([])
 })
 
-When("the host copies a file twice the size of the box's free space into the box", { timeout: stepBudget(2 * CALL.probe, 60, CALL.copy) }, async function (this: DiskWorld) {
-  await this.copyInTwiceTheFreeSpace('box')
+When("the host copies a file twice the size of the box's free space into the box", budget(2 * CALL.probe + CALL.quickProbe + 60 + CALL.copy), async function (this: DiskWorld) {
+  await this.copying.copyInTwiceTheFreeSpace('box')
 })
 
 Then('the copy fails with a non-zero exit', function (this: DiskWorld) {
-  this.expectCopyFailed()
+  const record = this.calls.examine(this.copying.copy?.record)
+  expect(record.timedOut, 'the copy did not fail: it hung until its timeout').to.equal(false)
+  expect(record.exitCode, 'the copy of a file larger than the free space reported success').to.not.equal(0)
 })
 
 Then("the box's home on the host grew by at most twice the box's free space plus {size}", function (this: DiskWorld, slack: number) {
-  this.expectHomeGrowthAtMostTwiceFreePlus('box', slack)
+  const copy = this.copying.copy
+  if (!copy) throw new Error('no copy was made')
+  const limit = 2 * copy.freeBytes + slack
+  this.host.chart('box', [{ label: 'before + 2 x free + slack', bytes: copy.homeBefore + limit }], (s) => s.label.startsWith('home'), 'Home directory on the host during the copy')
+  this.checks.verify('peak growth of the home on the host during the copy', copy.homePeak - copy.homeBefore, '<=', limit, 'bytes')
 })
 
-Then("the box's disk on the host falls back to within {size} of its start within {duration}", { timeout: stepBudget(60) }, async function (this: DiskWorld, within: number, seconds: number) {
-  await this.expectDiskFallsBack('box', within, seconds, 'after delete')
+Then("the box's disk on the host falls back to within {size} of its start within {duration}", budget((_: number, window: number) => window), async function (this: DiskWorld, within: number, window: number) {
+  const deletion = this.filling.deletion
+  if (deletion) expect(this.calls.examine(deletion).exitCode, `the delete in the box failed:\n${deletion.stderr}`).to.equal(0)
+  const { above, seconds } = await this.reclaim.fallBack('box', within, window, 'after delete')
+  this.checks.verify(`the box's disk above its start, ${seconds.toFixed(1)} s after the delete`, above, '<=', within, 'bytes')
 })
 
 Then("the box's disk on the host is at most {float} times the first fill's growth above its start", function (this: DiskWorld, factor: number) {
-  this.expectAtMostTimesFirstGrowth('box', factor, 'after 2nd fill')
+  const { above, first } = this.reclaim.againstFirstGrowth('box', factor, 'after 2nd fill')
+  this.checks.verify(`the box's disk above its start, against ${factor} x the first fill's growth (${formatBytes(first)})`, above, '<=', factor * first, 'bytes')
 })
 
-When('the box writes a {size} file to its rootfs', { timeout: stepBudget(CALL.probe, CALL.bigWrite) }, async function (this: DiskWorld, bytes: number) {
-  this.sampleStartFootprint('box')
-  await this.writeFile('box', '/big', bytes)
+When('the box writes a {size} file to its rootfs', budget(CALL.probe + CALL.bigWrite), async function (this: DiskWorld, bytes: number) {
+  this.host.sampleStart('box')
+  await this.reclaim.writeFile('box', '/big', bytes)
 })
 
-When('the box deletes that file', { timeout: stepBudget(CALL.deleteAndSync) }, async function (this: DiskWorld) {
-  const r = await this.deleteFiles('box', ['/big'])
-  this.examine(r)
+When('the box deletes that file', budget(CALL.deleteAndSync), async function (this: DiskWorld) {
+  const r = this.calls.examine(await this.filling.delete('box', ['/big']))
   if (r.exitCode !== 0) throw new Error(`deleting /big failed: ${r.stderr}`)
 })
 
-When('the box writes {int} files of {size} each to its rootfs', { timeout: stepBudget(CALL.probe, CALL.bigWrite) }, async function (this: DiskWorld, count: number, bytes: number) {
-  this.sampleStartFootprint('box')
-  this.smallFiles = count
-  await this.writeSmallFiles('box', count, bytes)
+When('the box writes {int} files of {size} each to its rootfs', budget(CALL.probe + CALL.bigWrite), async function (this: DiskWorld, count: number, bytes: number) {
+  this.host.sampleStart('box')
+  await this.reclaim.writeSmallFiles('box', count, bytes)
 })
 
-When('the box deletes every other file, then the rest', { timeout: stepBudget(CALL.bigWrite) }, async function (this: DiskWorld) {
-  await this.deleteSmallFilesInterleaved('box', this.smallFiles ?? 0)
+When('the box deletes every other file, then the rest', budget(CALL.bigWrite), async function (this: DiskWorld) {
+  await this.reclaim.deleteSmallFiles('box')
 })

@@ -6,13 +6,13 @@
 import { After, AfterAll, Before, BeforeAll, Status } from '@cucumber/cucumber'
 import { isInterrupted, onInterruptDone } from './interrupt'
 import { sweepOrphanedRuns, sweepRunDirectory } from './homes'
-import { CALL, stepBudget, WAIT } from './timeouts'
+import { CALL, hookTimeout, WAIT } from './timeouts'
 import type { DiskWorld } from './world'
 
 const kept = new Set<string>()
 
 /** Boxes of a run that was killed outright are removed first (by the first worker only). */
-BeforeAll({ timeout: stepBudget(120) }, async function () {
+BeforeAll({ timeout: hookTimeout(120) }, async function () {
   if ((process.env.CUCUMBER_WORKER_ID ?? '0') === '0') await sweepOrphanedRuns()
 })
 
@@ -25,7 +25,7 @@ Before({ name: 'fresh home for the scenario' }, function (this: DiskWorld, { pic
   return undefined
 })
 
-After({ name: 'remove boxes, check nothing is left, delete the home', timeout: stepBudget(CALL.cleanupRemove * 2, WAIT.leftovers) }, async function (
+After({ name: 'remove boxes, check nothing is left, delete the home', timeout: hookTimeout(CALL.cleanupRemove * 2, WAIT.leftovers) }, async function (
   this: DiskWorld,
   { result },
 ) {
@@ -41,19 +41,19 @@ After({ name: 'remove boxes, check nothing is left, delete the home', timeout: s
 })
 
 After({ name: 'attach the measured numbers' }, function (this: DiskWorld, { result }) {
-  const evidence = this.checksEvidence()
+  const evidence = this.checks.evidence()
   if (evidence) {
     this.attach(evidence.json, { mediaType: 'application/json', fileName: 'measurements.json' })
   }
   if (result?.status !== Status.PASSED) {
-    this.log(`boxes: ${this.boxSummary()}; home: ${this.dirs?.home}; ${this.records.length} runtime calls`)
+    this.log(`boxes: ${this.dirs ? this.boxes.summary() : 'none'}; home: ${this.dirs?.home}; ${this.calls.records.length} runtime calls`)
     if (evidence) this.log(`measured so far:\n${evidence.table}`)
   }
 })
 
 After({ name: 'every failed outcome was examined' }, function (this: DiskWorld, { result }) {
   if (result?.status !== Status.PASSED) return
-  const missed = this.unexaminedOutcomes()
+  const missed = this.calls.unexaminedOutcomes()
   if (missed.length > 0) {
     throw new Error(`these outcomes were never examined by a step (add a Then step that checks them):\n${missed.join('\n')}`)
   }

@@ -1,9 +1,9 @@
 /**
  * Per-call limits, in seconds, as upstream's stress tests use them (docs/reference/upstream-stress-tests.md "Timeouts at
- * a glance"). Every one is multiplied by TIMEOUT_FACTOR. Each step's own cucumber timeout is the
- * sum of its calls plus a margin, so a stuck call fails with its own name, never the step's.
+ * a glance"). Every one is multiplied by TIMEOUT_FACTOR. A step's budget (./step-budget) is the sum of
+ * its calls' limits and stated waits, so a stuck call fails with its own name, never the step's.
  */
-import { timeoutFactor } from './config'
+import { deadlineMs } from './step-budget'
 
 export const CALL = {
   createBox: 300,
@@ -37,8 +37,7 @@ export const WAIT = {
   backgroundFill: 300,
 } as const
 
-/** Cucumber step timeout (ms) for a step that makes the given calls or waits (seconds, unscaled). */
-export function stepBudget(...seconds: number[]): number {
-  const factor = timeoutFactor()
-  return Math.round((seconds.reduce((a, b) => a + b, 0) + 30) * factor * 1000)
+/** Cucumber timeout (ms) of a hook that makes the given calls or waits (seconds, unscaled); steps state theirs with budget(). */
+export function hookTimeout(...seconds: number[]): number {
+  return deadlineMs(seconds.reduce((a, b) => a + b, 0))
 }

@@ -10,7 +10,8 @@
  */
 import type { CommandRecord } from '../drivers/types'
 import { formatBytes, GiB, KiB } from '../evidence/units'
-import { type FillBudget, fileFingerprints, type FileFingerprint, rootfsSpace, type RootfsSpace } from './probes'
+import type { FillBudget } from './bound'
+import { fileFingerprints, type Fingerprints, rootfsSpace, type RootfsSpace } from './measure'
 
 /** The largest rootfs the suite will ever fill, whatever a scenario or the environment asks. */
 export const HARD_ROOTFS_LIMIT_BYTES = 2 * GiB
@@ -49,7 +50,7 @@ export interface BoundProof {
   readonly budget: FillBudget
   readonly space: RootfsSpace
   /** Fingerprints of the files in `baselineFiles`, taken in the same call. */
-  readonly baseline: Map<string, FileFingerprint | 'missing'>
+  readonly baseline: Fingerprints
   readonly record: CommandRecord
 }
 

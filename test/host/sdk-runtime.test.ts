@@ -36,7 +36,7 @@ const NO_KVM = !kvm.ok && `this host has no usable /dev/kvm (${kvm.message}): th
 const HAS_KVM = kvm.ok && 'this host has /dev/kvm: the real runtime gets past its KVM check here'
 const WITH_KVM = { skip: NO_KVM, timeout: 120_000 }
 
-/** The failure as a person reads it: the driver's words, then the advice the World adds (support/world_core.ts). */
+/** The failure as a person reads it: the driver's words, then the advice the World adds (support/parts/boxes.ts). */
 function asRead(error: DriverCallError): string {
   const hint = advice(error.record.stderr)
   return hint ? `${error.message}: ${hint}` : error.message

@@ -23,7 +23,7 @@ function driverWith(script: Script = {}, registries?: string[]) {
   return { driver, runtimes }
 }
 
-/** The failure as a person reads it: the driver's words, then the advice the World adds (support/world_core.ts). */
+/** The failure as a person reads it: the driver's words, then the advice the World adds (support/parts/boxes.ts). */
 function asRead(error: DriverCallError): string {
   const hint = advice(error.record.stderr)
   return hint ? `${error.message}: ${hint}` : error.message

@@ -1,7 +1,7 @@
 /**
  * The safety interlock: nothing is ever filled unless `/` was just proven to be a small disk.
  * Shown three ways: the pure decision, the proof against a box that reports the host's disk, and
- * the World's own fill and inode paths (what the steps call) against such a box.
+ * the tasks' own fill and inode paths (what the steps call) against such a box.
  */
 import { strict as assert } from 'node:assert'
 import { spawnSync } from 'node:child_process'
@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { fillBudgetFor, proveBoundedRootfs, UnboundedRootfsError } from '../../src/guest/interlock'
-import { exhaustInodes, fillRootfs, REFUSED_EXIT } from '../../src/guest/probes'
+import { REFUSED_EXIT } from '../../src/guest/bound'
+import { exhaustInodes, fillRootfs } from '../../src/guest/guarded-writes'
 import { GiB, KiB } from '../../src/evidence/units'
 import { sweepRunDirectory } from '../../support/homes'
 import { DiskWorld } from '../../support/world'
@@ -65,7 +66,7 @@ describe('the World refuses to fill an unbounded rootfs', () => {
     const driver = new FakeDriver('/nonexistent-home', (script) => ({ stdout: script.includes('total_kib') ? rootfsReport(totalKiB) : 'dd: error writing: No space left on device\n' }))
     world.open('interlock test', driver)
     worlds.push(world)
-    await world.startBox('box')
+    await world.boxes.start('box')
     return { world, driver }
   }
 
@@ -73,27 +74,27 @@ describe('the World refuses to fill an unbounded rootfs', () => {
 
   it('a fill is refused and nothing is written', async () => {
     const { world, driver } = await worldOnA(HOST_DISK_KIB)
-    await assert.rejects(world.fillRootfs('box'), /refusing to fill/)
+    await assert.rejects(world.filling.fill('box'), /refusing to fill/)
     assert.deepEqual(writes(driver), [])
   })
   it('six racing writers are refused and nothing is written', async () => {
     const { world, driver } = await worldOnA(HOST_DISK_KIB)
-    await assert.rejects(world.fillWithConcurrentWriters('box', 6), /refusing to fill/)
+    await assert.rejects(world.filling.raceWriters('box', 6), /refusing to fill/)
     assert.deepEqual(writes(driver), [])
   })
   it('an inode exhaustion is refused and no file is created', async () => {
     const { world, driver } = await worldOnA(HOST_DISK_KIB)
-    await assert.rejects(world.exhaustInodes('box', 500_000), /refusing to fill/)
+    await assert.rejects(world.inodes.exhaust('box', 500_000), /refusing to fill/)
     assert.deepEqual(writes(driver), [])
   })
   it('an inode loop above the 500 000 cap is refused before anything runs', async () => {
     const { world, driver } = await worldOnA(BOX_DISK_KIB)
-    await assert.rejects(world.exhaustInodes('box', 500_001), /between 1 and 500000/)
+    await assert.rejects(world.inodes.exhaust('box', 500_001), /between 1 and 500000/)
     assert.deepEqual(driver.scripts, [])
   })
   it('a bounded rootfs is filled, capped at the proven size plus margin', async () => {
     const { world, driver } = await worldOnA(BOX_DISK_KIB)
-    await world.fillRootfs('box')
+    await world.filling.fill('box')
     const fills = writes(driver)
     assert.equal(fills.length, 1)
     assert.match(fills[0], new RegExp(`bs=1M count=${Math.ceil(BOX_DISK_KIB / 1024) + 16}\\b`))

@@ -1,0 +1,125 @@
+/**
+ * The boxes of one scenario, by role ("box", "victim", "bystander"): each is registered for
+ * removal before the runtime is even asked to create it (by a unique name, then by its id), and
+ * removeAll() force-removes every one of them, also after a failed or timed-out step.
+ */
+import { randomBytes } from 'node:crypto'
+import type { BoxDriver, BoxStatus, CommandRecord } from '../../src/drivers/types'
+import { formatRecord } from '../../src/evidence/commands'
+import type { BoundProof } from '../../src/guest/interlock'
+import type { GuestProbe } from '../../src/guest/probe'
+import type { RootfsSpace } from '../../src/guest/measure'
+import { advice } from '../../src/preflight/diagnose'
+import type { BoxDefaults } from '../config'
+import { refuseIfInterrupted } from '../interrupt'
+import { CALL } from '../timeouts'
+import type { CallLedger, Judgement } from './call-ledger'
+import type { Clock } from './clock'
+import type { Report } from './report'
+
+export interface BoxHandle {
+  readonly role: string
+  /** Unique name given at creation, so the box can be removed even if its id never arrived. */
+  readonly name: string
+  id?: string
+  removed: boolean
+  /** The first bound proof: its budget caps every write, its fingerprints are the image baseline. */
+  proof?: BoundProof
+  /** The scenario used up its blocks or inodes: only in-place writes can still succeed. */
+  rootfsFull: boolean
+  /** Free space of `/` when the scenario first measured it. */
+  startSpace?: RootfsSpace
+}
+
+export type RunningBox = BoxHandle & { readonly id: string }
+
+export class Boxes {
+  private readonly byRole = new Map<string, BoxHandle>()
+
+  constructor(
+    private readonly driver: BoxDriver,
+    private readonly calls: CallLedger,
+    private readonly clock: Clock,
+    private readonly report: Report,
+    private readonly defaults: BoxDefaults,
+  ) {}
+
+  /** Starts a box; it is registered for removal before the runtime is asked to create it. */
+  async start(role: string): Promise<RunningBox> {
+    if (this.byRole.has(role)) throw new Error(`the scenario already has a box called ${role}`)
+    refuseIfInterrupted(named(role))
+    const box: BoxHandle = { role, name: `dgs-${role}-${randomBytes(4).toString('hex')}`, removed: false, rootfsFull: false }
+    this.byRole.set(role, box)
+    const { image, rootfs, memoryMib, diskSizeGb, lifetimeSeconds } = this.defaults
+    const spec = { image, rootfs, memoryMib, diskSizeGb, name: box.name, command: ['sleep', String(lifetimeSeconds)] }
+    try {
+      const { id, record } = await this.driver.create(spec, { timeoutSeconds: this.clock.seconds(CALL.createBox) })
+      box.id = id
+      this.calls.note(record)
+      this.report.log(`started ${named(role)}: ${id}`)
+      this.report.attach(formatRecord(record), { mediaType: 'text/plain', fileName: `start ${named(role)}` })
+    } catch (err) {
+      const record = (err as { record?: CommandRecord }).record
+      if (record) this.calls.note(record)
+      // The driver gives the runtime's words; what to do about them is said here, where a person reads it.
+      const hint = record && !record.timedOut ? advice(record.stderr) : undefined
+      throw new Error(`could not start ${named(role)}: ${(err as Error).message}${hint ? `: ${hint}` : ''}${record ? `\n${formatRecord(record)}` : ''}`)
+    }
+    return box as RunningBox
+  }
+
+  /** The running box of this role. */
+  get(role: string): RunningBox {
+    const box = this.byRole.get(role)
+    if (!box?.id) throw new Error(`the scenario has no running ${role} box`)
+    return box as RunningBox
+  }
+
+  /**
+   * Runs a probe in the box through the ledger and parses what it printed. A `judged-later`
+   * outcome waits for a Then step; `detach` starts it and returns at once (`exec -d`).
+   */
+  async exec<T>(role: string, probe: GuestProbe<T>, callSeconds: number, judgement: Judgement, opts: { quiet?: boolean; detach?: boolean } = {}): Promise<{ value: T; record: CommandRecord }> {
+    const id = this.get(role).id
+    const record = await this.calls.run(`${probe.what} (${role})`, judgement, () =>
+      this.driver.exec(id, probe.script, { timeoutSeconds: this.clock.seconds(callSeconds), detach: opts.detach }),
+    opts)
+    return { value: probe.parse(record), record }
+  }
+
+  /** This box's own state (not "some box in the home is running"). */
+  async status(role: string): Promise<{ status: BoxStatus; record: CommandRecord }> {
+    const r = await this.driver.status(this.get(role).id, { timeoutSeconds: this.clock.seconds(CALL.quickProbe) })
+    this.calls.note(r.record)
+    return r
+  }
+
+  /** Force-removes every box not yet removed, newest first; failures are reported, not thrown. */
+  async removeAll(): Promise<void> {
+    for (const box of [...this.byRole.values()].reverse()) {
+      if (box.removed) continue
+      box.removed = true
+      const record = await this.driver.remove(box.id ?? box.name, { timeoutSeconds: this.clock.seconds(CALL.cleanupRemove) })
+      this.calls.note(record)
+      if (record.exitCode !== 0 && box.id) this.attachOutsideSteps(formatRecord(record), `cleanup: removing ${named(box.role)} failed`)
+    }
+  }
+
+  summary(): string {
+    return [...this.byRole.values()].map((b) => `${b.role} ${b.id ?? `(name ${b.name})`}`).join(', ') || 'no boxes'
+  }
+
+  /** On the interrupt path no step or hook is running, and cucumber refuses attachments then. */
+  private attachOutsideSteps(text: string, name: string): void {
+    try {
+      this.report.attach(text, { mediaType: 'text/plain', fileName: name })
+    } catch {
+      process.stderr.write(`${name}\n${text}\n`)
+    }
+  }
+}
+
+/** "the box", "the victim box", "the bystander box": for messages and the report. */
+export function named(role: string): string {
+  return role === 'box' ? 'the box' : `the ${role} box`
+}

@@ -1,0 +1,53 @@
+/**
+ * The one path every runtime call of a scenario takes: it is refused once the run is being
+ * interrupted, recorded as evidence (collapsed in the report under its name), and judged as asked.
+ * Outcomes left for a Then step are remembered until one looks at them; the After guard fails a
+ * scenario that never did (support/hooks.ts).
+ */
+import type { CommandRecord } from '../../src/drivers/types'
+import { formatRecord } from '../../src/evidence/commands'
+import { refuseIfInterrupted } from '../interrupt'
+import type { Report } from './report'
+
+/**
+ * How a call's result is judged:
+ * - `must-succeed`: setup whose failure is not the claim; it throws at once unless it exited 0;
+ * - `judged-later`: a Then step must examine it, or the scenario fails in After;
+ * - `judged-here`: the caller judges it on the spot (polls, probes with parsers).
+ */
+export type Judgement = 'must-succeed' | 'judged-later' | 'judged-here'
+
+export class CallLedger {
+  readonly records: CommandRecord[] = []
+  private readonly unexamined = new Map<CommandRecord, string>()
+
+  constructor(private readonly report: Report) {}
+
+  async run(what: string, judgement: Judgement, call: () => Promise<CommandRecord>, opts: { quiet?: boolean } = {}): Promise<CommandRecord> {
+    refuseIfInterrupted(what) // the boxes are being removed: the step ends here instead of racing them
+    const record = await call()
+    this.records.push(record)
+    // The checks (logged) are what people read first; each call is one collapsed attachment.
+    if (!opts.quiet) this.report.attach(formatRecord(record), { mediaType: 'text/plain', fileName: what })
+    if (judgement === 'judged-later') this.unexamined.set(record, what)
+    if (judgement === 'must-succeed' && (record.exitCode !== 0 || record.timedOut)) throw new Error(`${what} failed:\n${formatRecord(record)}`)
+    return record
+  }
+
+  /** A call made outside run() (a box start, a status read, a cleanup removal), kept as evidence. */
+  note(record: CommandRecord): void {
+    this.records.push(record)
+  }
+
+  /** A Then step looked at this outcome. */
+  examine(record: CommandRecord | undefined): CommandRecord {
+    if (!record) throw new Error('no such outcome: the step that should have produced it did not run')
+    this.unexamined.delete(record)
+    return record
+  }
+
+  /** Outcomes no step looked at. */
+  unexaminedOutcomes(): string[] {
+    return [...this.unexamined.entries()].map(([r, what]) => `${what}: ${r.command} -> exit ${r.exitCode}${r.timedOut ? ' (timed out)' : ''}`)
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * What the host sees of each box's disk over a scenario: samples of its allocated size (the first
+ * is its start), the growth of its first fill, and the charts the report shows them in.
+ */
+import type { BoxDriver } from '../../src/drivers/types'
+import { footprintChart, type ChartLine } from '../../src/evidence/chart'
+import { boxDiskFootprint } from '../../src/host/footprint'
+import { type Boxes, named } from './boxes'
+import type { Report } from './report'
+
+export interface FootprintSample {
+  readonly label: string
+  readonly bytes: number
+}
+
+export class HostMeter {
+  private readonly samples = new Map<string, FootprintSample[]>()
+  /** Growth of the first measured fill above the start, per box. */
+  private readonly firstGrowths = new Map<string, number>()
+
+  constructor(
+    private readonly driver: BoxDriver,
+    private readonly boxes: Boxes,
+    private readonly report: Report,
+  ) {}
+
+  /** Allocated bytes of the box's disk on the host now. */
+  disk(role: string): number {
+    return boxDiskFootprint(this.diskPath(role))
+  }
+
+  diskPath(role: string): string {
+    return this.driver.diskPath(this.boxes.get(role).id)
+  }
+
+  sample(role: string, label: string, bytes = this.disk(role)): FootprintSample {
+    const sample = { label, bytes }
+    this.samples.set(role, [...(this.samples.get(role) ?? []), sample])
+    return sample
+  }
+
+  /** The first measurement of the box's disk, unless the scenario already took one. */
+  sampleStart(role: string): void {
+    if (!this.samples.get(role)?.length) this.sample(role, 'start')
+  }
+
+  start(role: string): number {
+    const first = this.samples.get(role)?.[0]
+    if (!first) throw new Error(`${named(role)}'s disk was never measured at the start`)
+    return first.bytes
+  }
+
+  latest(role: string): FootprintSample | undefined {
+    return this.samples.get(role)?.at(-1)
+  }
+
+  /** Remembers the first growth measured (later fills are held against it). */
+  noteGrowth(role: string, bytes: number): void {
+    if (!this.firstGrowths.has(role)) this.firstGrowths.set(role, bytes)
+  }
+
+  firstGrowth(role: string): number {
+    const growth = this.firstGrowths.get(role)
+    if (growth === undefined) throw new Error(`${named(role)}'s disk growth was never measured after a fill`)
+    return growth
+  }
+
+  /** The box's samples as a bar chart, with threshold lines. */
+  chart(role: string, lines: ChartLine[], filter: (s: FootprintSample) => boolean = () => true, title = `Disk of ${named(role)} on the host`): void {
+    const bars = (this.samples.get(role) ?? []).filter(filter)
+    if (bars.length === 0) return
+    this.report.attach(footprintChart(title, bars, lines), { mediaType: 'image/svg+xml', fileName: 'host-footprint.svg' })
+  }
+}
