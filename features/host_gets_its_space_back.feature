@@ -10,7 +10,9 @@ Feature: The host gets its disk space back
 
   Rule: Removing a box gives back the space its disk used
   Removed boxes that keep their disk space (or keep a process holding it) slowly fill the
-  host until nothing can start.
+  host until nothing can start. The space is measured over the whole home, wherever the runtime
+  keeps it (a disk moved aside or a deletion put off still counts), against the home before the
+  box was created; the runtime's shared image store is a cache, named in the report.
 
     Scenario: Force-removing a filled box gives back at least 90 % of its disk growth within 30 seconds
       When the box fills its rootfs until "No space left on device"
@@ -18,6 +20,7 @@ Feature: The host gets its disk space back
       When the box is force-removed
       Then at least 90 % of that growth is given back within 30 seconds
       And nothing of the box is left running or mounted on the host
+      And no file or directory under the home still carries the box's id or name
 
   Rule: Copying in a file bigger than the box's free space fails, and costs the host no more than the file
   A host-side copy is limited by the box's disk like any write in the box: it must fail

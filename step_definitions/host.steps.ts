@@ -3,12 +3,14 @@ import { Given, Then, When } from '@cucumber/cucumber'
 import { expect } from 'chai'
 import { formatBytes } from '../src/evidence/units'
 import { budget } from '../support/step-budget'
+import { BEFORE_THE_BOX } from '../support/parts/host-meter'
 import { CALL, WAIT } from '../support/timeouts'
 import type { DiskWorld } from '../support/world'
 
 Given('a running box whose disk is measured on the host', budget(CALL.createBox), async function (this: DiskWorld) {
+  this.host.sampleHome(BEFORE_THE_BOX)
   await this.boxes.start('box')
-  this.host.sample('box', 'start')
+  this.host.sampleStart('box')
 })
 
 Then("the box's disk on the host has grown by at least {size}", budget(WAIT.settleGrowth), async function (this: DiskWorld, bytes: number) {
@@ -29,6 +31,10 @@ Then('at least {percent} of that growth is given back within {duration}', budget
 Then('nothing of the box is left running or mounted on the host', budget(WAIT.leftovers), async function (this: DiskWorld) {
   const left = await this.reclaim.leftovers()
   expect(left.map((l) => `${l.kind}: ${l.detail}`), 'the removed box left things behind on the host').to.deep.equal([])
+})
+
+Then("no file or directory under the home still carries the box's id or name", function (this: DiskWorld) {
+  expect(this.reclaim.pathsNamingRemovedBox(), 'the removed box left files in the home').to.deep.equal([])
 })
 
 When("the host copies a file twice the size of the box's free space into the box", budget(2 * CALL.probe + CALL.quickProbe + 60 + CALL.copy), async function (this: DiskWorld) {

@@ -8,7 +8,7 @@
  *   clock    TIMEOUT_FACTOR and the running step's budget (parts/clock.ts)
  *   boxes    the scenario's boxes by role (parts/boxes.ts)
  *   host     the boxes' disks as the host sees them (parts/host-meter.ts)
- *   rootfs, filling, inodes, restart, neighbours, serving, reclaim, copying: tasks (tasks/)
+ *   rootfs, filling, inodes, restart, neighbours, serving, reclaim, copying, baseDisks: tasks (tasks/)
  */
 import { World, type IWorldOptions } from '@cucumber/cucumber'
 import { writeFileSync } from 'node:fs'
@@ -28,6 +28,7 @@ import { Clock } from './parts/clock'
 import { HostMeter } from './parts/host-meter'
 import type { Report } from './parts/report'
 import type { Scene } from './tasks/context'
+import { BaseDisks } from './tasks/base-disks'
 import { Copying } from './tasks/copying'
 import { Filling } from './tasks/filling'
 import { Inodes } from './tasks/inodes'
@@ -48,6 +49,7 @@ interface Opened extends Scene {
   readonly serving: Serving
   readonly reclaim: Reclaim
   readonly copying: Copying
+  readonly baseDisks: BaseDisks
 }
 
 export class DiskWorld extends World<WorldParameters> implements Interruptible {
@@ -85,6 +87,7 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
       serving: new Serving(scene),
       reclaim: new Reclaim(scene, rootfs),
       copying: new Copying(scene, rootfs),
+      baseDisks: new BaseDisks(scene),
     }
     this.unregisterInterrupt = onInterrupt(async () => {
       await this.release()
@@ -123,6 +126,9 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
   }
   get copying(): Copying {
     return this.scene().copying
+  }
+  get baseDisks(): BaseDisks {
+    return this.scene().baseDisks
   }
 
   /** Ends the runtime calls in flight when a step runs past its budget (support/step-budget.ts). */

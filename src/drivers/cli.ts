@@ -8,6 +8,7 @@
 import { isAbsolute, join } from 'node:path'
 import { execa, type ResultPromise } from 'execa'
 import { renderCommand } from '../shell/command'
+import { boxliteImageStore } from './home-layout'
 import {
   type BoxDriver,
   type BoxSpec,
@@ -106,6 +107,10 @@ export class CliDriver implements BoxDriver {
   diskPath(id: string): string {
     if (!BOX_ID.test(id)) throw new Error(`not a box id: ${JSON.stringify(id)}`)
     return join(this.home, 'boxes', id, 'disks', 'disk.qcow2')
+  }
+
+  imageStoreDirs(): string[] {
+    return boxliteImageStore(this.home)
   }
 
   async interrupt(): Promise<void> {

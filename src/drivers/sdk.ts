@@ -13,6 +13,7 @@
  */
 import { isAbsolute, join } from 'node:path'
 import { renderCommand } from '../shell/command'
+import { boxliteImageStore } from './home-layout'
 import { type CallOutcome, type Deadline, drain, readAll, SdkCalls } from './sdk-calls'
 import { embeddedRuntime, imageRegistries, type RuntimeFactory, type SdkBox, type SdkExecution, type SdkRuntime } from './sdk-runtime'
 import {
@@ -165,6 +166,10 @@ export class SdkDriver implements BoxDriver {
   diskPath(id: string): string {
     if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) throw new Error(`not a box id: ${JSON.stringify(id)}`)
     return join(this.home, 'boxes', id, 'disks', 'disk.qcow2')
+  }
+
+  imageStoreDirs(): string[] {
+    return boxliteImageStore(this.home)
   }
 
   async interrupt(): Promise<void> {

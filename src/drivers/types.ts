@@ -74,6 +74,12 @@ export interface BoxDriver {
   /** Host path of the box's rootfs overlay: `<home>/boxes/<id>/disks/disk.qcow2`. */
   diskPath(id: string): string
   /**
+   * Host directories where the runtime keeps what the boxes of an image share (the image store
+   * and base disks; BoxLite: `<home>/images`, `<home>/bases`). A box's base disk lives there, and
+   * its share of them is a cache, not the box's own space.
+   */
+  imageStoreDirs(): string[]
+  /**
    * Ends every call still running or queued (they resolve as timed out), so that cleanup after an
    * interrupt or a step timeout can reach the home at once. The driver stays usable afterwards.
    */

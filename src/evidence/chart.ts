@@ -7,6 +7,8 @@ import { formatBytes } from './units'
 export interface ChartBar {
   readonly label: string
   readonly bytes: number
+  /** The bar's lower part, drawn darker (e.g. the box's disk within the whole home). */
+  readonly part?: number
 }
 
 export interface ChartLine {
@@ -19,8 +21,11 @@ const WIDTH = 560
 const HEIGHT = 300
 const PAD = { top: 40, right: 170, bottom: 50, left: 70 }
 
-/** Bars for the measured footprints, dashed lines for the thresholds they are held to. */
-export function footprintChart(title: string, bars: readonly ChartBar[], lines: readonly ChartLine[] = []): Buffer {
+/**
+ * Bars for the measured footprints, dashed lines for the thresholds they are held to. With
+ * `legend` (names of a bar's lower part and the rest), each bar is split at its `part`.
+ */
+export function footprintChart(title: string, bars: readonly ChartBar[], lines: readonly ChartLine[] = [], legend?: readonly [string, string]): Buffer {
   if (bars.length === 0) throw new Error('a footprint chart needs at least one measurement')
   const top = Math.max(1, ...bars.map((b) => b.bytes), ...lines.map((l) => l.bytes)) * 1.1
   const plotW = WIDTH - PAD.left - PAD.right
@@ -46,8 +51,12 @@ export function footprintChart(title: string, bars: readonly ChartBar[], lines: 
   bars.forEach((bar, i) => {
     const x = PAD.left + slot * i + (slot - barW) / 2
     const h = PAD.top + plotH - y(bar.bytes)
+    parts.push(`<rect x="${x}" y="${y(bar.bytes)}" width="${barW}" height="${Math.max(1, h)}" fill="${legend ? '#9cc0ee' : '#3b7dd8'}"/>`)
+    if (legend && bar.part !== undefined) {
+      const part = Math.min(bar.part, bar.bytes)
+      parts.push(`<rect x="${x}" y="${y(part)}" width="${barW}" height="${Math.max(0, PAD.top + plotH - y(part))}" fill="#1f4e8c"/>`)
+    }
     parts.push(
-      `<rect x="${x}" y="${y(bar.bytes)}" width="${barW}" height="${Math.max(1, h)}" fill="#3b7dd8"/>`,
       `<text x="${x + barW / 2}" y="${y(bar.bytes) - 4}" text-anchor="middle">${esc(formatBytes(bar.bytes))}</text>`,
       `<text x="${x + barW / 2}" y="${PAD.top + plotH + 16}" text-anchor="middle">${esc(bar.label)}</text>`,
     )
@@ -57,6 +66,13 @@ export function footprintChart(title: string, bars: readonly ChartBar[], lines: 
     parts.push(
       `<line x1="${PAD.left}" y1="${y(line.bytes)}" x2="${PAD.left + plotW}" y2="${y(line.bytes)}" stroke="${colour}" stroke-dasharray="6 4"/>`,
       `<text x="${PAD.left + plotW + 6}" y="${y(line.bytes) + 4}" fill="${colour}">${esc(line.label)}</text>`,
+    )
+  })
+  legend?.forEach((name, i) => {
+    const ly = HEIGHT - 12 - 14 * (1 - i)
+    parts.push(
+      `<rect x="${PAD.left + plotW + 6}" y="${ly - 9}" width="10" height="10" fill="${i === 0 ? '#1f4e8c' : '#9cc0ee'}"/>`,
+      `<text x="${PAD.left + plotW + 20}" y="${ly}">${esc(name)}</text>`,
     )
   })
   parts.push('</svg>')

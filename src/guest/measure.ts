@@ -70,3 +70,16 @@ export function lineCount(path: string): GuestProbe<number> {
     },
   }
 }
+
+/** Size of a file in bytes (0 when it does not exist). */
+export function fileBytes(path: string): GuestProbe<number> {
+  return {
+    what: `size of ${path}`,
+    script: `if [ -f ${q(path)} ]; then echo bytes=$(wc -c < ${q(path)}); else echo bytes=0; fi`,
+    parse(record) {
+      const n = int(keyValues(record.stdout).bytes)
+      if (record.exitCode !== 0 || n === undefined) throw new ProbeError('file size', `cannot read the size of ${path}`, record)
+      return n
+    },
+  }
+}

@@ -7,6 +7,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, 
 import { join } from 'node:path'
 import { ensureBaseDisk } from './base-disk'
 import type { Defects } from './defects'
+import { baseFor, deferDiskDeleteIfDefective, reserveIfDefective, resizeWanted, touchBaseIfDefective } from './host-disk-defects'
 import { RefboxError } from './errors'
 import { BOX_NAME, type HomePaths } from './home'
 import { loadLayout } from './oci'
@@ -49,8 +50,11 @@ export function createBox(ctx: Ctx, req: BoxRequest): BoxState {
   mkdirSync(box.logs, { recursive: true })
   let virtualSize = Math.max(Math.floor((req.diskSizeGb ?? 0) * GiB), base.size)
   if (ctx.defects.has('unbounded-rootfs')) virtualSize = Math.max(virtualSize, UNBOUNDED_SIZE)
+  let baseDisk = base.path
   try {
-    createOverlay(base.path, box.qcow2, virtualSize)
+    baseDisk = baseFor(ctx.defects, box, base.path)
+    createOverlay(baseDisk, box.qcow2, virtualSize)
+    reserveIfDefective(ctx.defects, box.qcow2, virtualSize)
   } catch (e) {
     rmSync(box.dir, { recursive: true, force: true })
     throw e
@@ -65,7 +69,7 @@ export function createBox(ctx: Ctx, req: BoxRequest): BoxState {
     memoryMib: req.memoryMib,
     cpus: req.cpus,
     diskSizeGb: req.diskSizeGb,
-    baseDisk: base.path,
+    baseDisk,
     virtualSize,
     needsResize: virtualSize > base.size,
     status: 'configured',
@@ -88,6 +92,7 @@ export async function startBox(ctx: Ctx, state: BoxState): Promise<void> {
   requireTools(...BOX_TOOLS)
   const box = ctx.paths.box(state.id)
   await waitForShimExit(state) // a previous boot may still be flushing its disk
+  touchBaseIfDefective(ctx.defects, state.baseDisk, state.startedAt !== undefined)
   if (ctx.defects.has('lost-writes-on-stop') && state.startedAt !== undefined) {
     rmSync(box.qcow2, { force: true }) // the regression: "start" provisions the overlay as if the box were new
     createOverlay(state.baseDisk, box.qcow2, state.virtualSize)
@@ -104,7 +109,7 @@ export async function startBox(ctx: Ctx, state: BoxState): Promise<void> {
     REFBOX_QSD_FILE: qemuEscape(box.qcow2),
     REFBOX_QSD_MOUNT: qemuEscape(box.raw),
     REFBOX_TMP_SIZE: `${Math.max(16, Math.floor(state.memoryMib / 2))}m`,
-    REFBOX_RESIZE: state.needsResize ? '1' : '0',
+    REFBOX_RESIZE: resizeWanted(ctx.defects, state.needsResize) ? '1' : '0',
     REFBOX_MOUNT_DISCARD: ctx.defects.has('no-discard') ? 'nodiscard' : 'discard',
     REFBOX_TMPFS: ctx.defects.has('no-tmpfs') ? '0' : '1',
     REFBOX_REFUSE_FULL: ctx.defects.has('start-refuses-when-full') ? '1' : '0',
@@ -214,6 +219,7 @@ export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Prom
     for (const entry of readdirSync(box.dir)) if (entry !== 'disks') rmSync(join(box.dir, entry), { recursive: true, force: true })
     return
   }
+  deferDiskDeleteIfDefective(ctx.defects, ctx.paths, box)
   rmSync(box.dir, { recursive: true, force: true })
 }
 

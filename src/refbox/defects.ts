@@ -19,6 +19,11 @@ export const DEFECTS = {
   'cp-exits-zero-on-enospc': 'cp ignores the in-box copy\'s failure (exit 0, partial file left)',
   'cp-stages-on-host': 'cp buffers the file in the home first and leaves it there when the copy fails',
   'freeze-peers-during-fill': 'while one box runs a command, the other boxes of the home are paused (SIGSTOP)',
+  'rm-defers-disk-delete': 'rm -f moves the box\'s disk to a deletion queue in the home that is never emptied',
+  'reserved-disk-space': 'every new disk reserves 64 MiB of host space up front, so a fresh box is not sparse',
+  'base-written-on-restart': 'starting a stopped box writes a boot count into the image\'s shared base disk',
+  'base-per-box': 'every box gets a private copy of the image\'s base disk instead of sharing one',
+  'disk-size-not-grown': '--disk-size sizes the disk but the filesystem is not grown to fill it',
 } as const
 
 export type DefectName = keyof typeof DEFECTS

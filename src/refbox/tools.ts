@@ -13,6 +13,8 @@ const PACKAGE_OF: Readonly<Record<string, string>> = {
   'qemu-img': 'qemu-utils',
   'mkfs.ext4': 'e2fsprogs',
   resize2fs: 'e2fsprogs',
+  tune2fs: 'e2fsprogs',
+  fallocate: 'util-linux',
   unshare: 'util-linux',
   nsenter: 'util-linux',
   setpriv: 'util-linux',

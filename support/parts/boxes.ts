@@ -44,13 +44,14 @@ export class Boxes {
     private readonly defaults: BoxDefaults,
   ) {}
 
-  /** Starts a box; it is registered for removal before the runtime is asked to create it. */
-  async start(role: string): Promise<RunningBox> {
+  /** Starts a box (the run's settings, unless `overrides` say otherwise); it is registered for removal before the runtime is asked to create it. */
+  async start(role: string, overrides: { diskSizeGb?: number } = {}): Promise<RunningBox> {
     if (this.byRole.has(role)) throw new Error(`the scenario already has a box called ${role}`)
     refuseIfInterrupted(named(role))
     const box: BoxHandle = { role, name: `dgs-${role}-${randomBytes(4).toString('hex')}`, removed: false, rootfsFull: false }
     this.byRole.set(role, box)
-    const { image, rootfs, memoryMib, diskSizeGb, lifetimeSeconds } = this.defaults
+    const { image, rootfs, memoryMib, lifetimeSeconds } = this.defaults
+    const diskSizeGb = overrides.diskSizeGb ?? this.defaults.diskSizeGb
     const spec = { image, rootfs, memoryMib, diskSizeGb, name: box.name, command: ['sleep', String(lifetimeSeconds)] }
     try {
       const { id, record } = await this.driver.create(spec, { timeoutSeconds: this.clock.seconds(CALL.createBox) })
@@ -103,6 +104,11 @@ export class Boxes {
       this.calls.note(record)
       if (record.exitCode !== 0 && box.id) this.attachOutsideSteps(formatRecord(record), `cleanup: removing ${named(box.role)} failed`)
     }
+  }
+
+  /** Ids of every box the scenario created (removed ones too). */
+  ids(): string[] {
+    return [...this.byRole.values()].flatMap((b) => (b.id ? [b.id] : []))
   }
 
   summary(): string {

@@ -1,10 +1,13 @@
 /**
  * What the host sees of each box's disk over a scenario: samples of its allocated size (the first
- * is its start), the growth of its first fill, and the charts the report shows them in.
+ * is its start), the growth of its first fill, and the charts the report shows them in. Beside
+ * them, samples of the whole home (src/host/home-footprint.ts): growth and give-back are judged on
+ * everything the runtime keeps on the host, wherever it keeps it.
  */
 import type { BoxDriver } from '../../src/drivers/types'
 import { footprintChart, type ChartLine } from '../../src/evidence/chart'
 import { boxDiskFootprint } from '../../src/host/footprint'
+import { homeFootprint, type HomeFootprint } from '../../src/host/home-footprint'
 import { type Boxes, named } from './boxes'
 import type { Report } from './report'
 
@@ -13,8 +16,18 @@ export interface FootprintSample {
   readonly bytes: number
 }
 
+export interface HomeSample {
+  readonly label: string
+  readonly home: HomeFootprint
+}
+
+/** Labels of the home samples every host-side scenario takes. */
+export const BEFORE_THE_BOX = 'before the box'
+export const START = 'start'
+
 export class HostMeter {
   private readonly samples = new Map<string, FootprintSample[]>()
+  private readonly homeSamples: HomeSample[] = []
   /** Growth of the first measured fill above the start, per box. */
   private readonly firstGrowths = new Map<string, number>()
 
@@ -39,9 +52,39 @@ export class HostMeter {
     return sample
   }
 
-  /** The first measurement of the box's disk, unless the scenario already took one. */
+  /** The first measurement of the box's disk (and of the home), unless the scenario already took one. */
   sampleStart(role: string): void {
-    if (!this.samples.get(role)?.length) this.sample(role, 'start')
+    if (!this.samples.get(role)?.length) this.sample(role, START)
+    if (!this.homeSampled(START)) this.sampleHome(START)
+  }
+
+  /** Allocated bytes under the home now: all of it, the image store, and the boxes' disk files. */
+  home(): HomeFootprint {
+    return homeFootprint(this.driver.home, this.driver.imageStoreDirs(), this.boxes.ids().map((id) => this.driver.diskPath(id)))
+  }
+
+  sampleHome(label: string, home = this.home()): HomeSample {
+    const sample = { label, home }
+    this.homeSamples.push(sample)
+    return sample
+  }
+
+  /** The first home sample with this label. */
+  homeSampled(label: string): HomeSample | undefined {
+    return this.homeSamples.find((s) => s.label === label)
+  }
+
+  homeAt(label: string): HomeFootprint {
+    const sample = this.homeSampled(label)
+    if (!sample) throw new Error(`the home was never measured "${label}"`)
+    return sample.home
+  }
+
+  /** The home samples as stacked bars (the boxes' disks, the rest), with threshold lines. */
+  homeChart(lines: ChartLine[], title = 'Home directory on the host'): void {
+    if (this.homeSamples.length === 0) return
+    const bars = this.homeSamples.map((s) => ({ label: s.label, bytes: s.home.total, part: s.home.disks }))
+    this.report.attach(footprintChart(title, bars, lines, ["the box's disk", 'the rest of the home']), { mediaType: 'image/svg+xml', fileName: 'host-home.svg' })
   }
 
   start(role: string): number {

@@ -5,6 +5,7 @@
 import type { CommandRecord } from '../../src/drivers/types'
 import { fillRootfs, fillRootfsWithConcurrentWriters, type FillOutcome, type WriterOutcome } from '../../src/guest/guarded-writes'
 import { removeAndSync } from '../../src/guest/files'
+import { fileBytes } from '../../src/guest/measure'
 import { named } from '../parts/boxes'
 import { CALL } from '../timeouts'
 import type { Scene } from './context'
@@ -52,6 +53,11 @@ export class Filling {
     if (!fill) throw new Error(`${named(role)} never filled its rootfs in this scenario`)
     this.scene.calls.examine(fill.record)
     return fill
+  }
+
+  /** How many bytes the fill file holds now. */
+  async filledBytes(role: string, path = '/fill'): Promise<number> {
+    return (await this.scene.boxes.exec(role, fileBytes(path), CALL.quickProbe, 'judged-here')).value
   }
 
   fillCount(role: string): number {

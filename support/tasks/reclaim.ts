@@ -1,19 +1,21 @@
 /**
  * The host side of a box's disk (@host-access): what the box writes to grow it, how far its file
  * grows, whether it falls back when files are deleted in the box, and what a force-removal gives
- * back. Every wait is a poll with the stated window (scaled), and every reading is a sample in the
- * report's chart. Measures only; the Then steps judge.
+ * back. Growth and give-back are measured over the whole home (../parts/host-meter.ts), so a
+ * disk kept anywhere in it counts. Every wait is a poll with the stated window (scaled), and every
+ * reading is a sample in the report's chart. Measures only; the Then steps judge.
  */
 import { dirname } from 'node:path'
 import type { CommandRecord } from '../../src/drivers/types'
 import { formatBytes, MiB } from '../../src/evidence/units'
 import { deleteSmallFilesInterleaved } from '../../src/guest/files'
 import { writeFileOfSize, writeSmallFiles } from '../../src/guest/guarded-writes'
-import { boxDiskFootprint } from '../../src/host/footprint'
+import { ownBytes, pathsNaming } from '../../src/host/home-footprint'
 import { findLeftovers, type Leftover } from '../../src/host/leftovers'
 import { pollUntil } from '../../src/host/poll'
 import { CALL, WAIT } from '../timeouts'
 import { named } from '../parts/boxes'
+import { BEFORE_THE_BOX, START } from '../parts/host-meter'
 import type { Scene } from './context'
 import type { Rootfs } from './rootfs'
 
@@ -22,7 +24,7 @@ const SMALL_FILES_DIR = '/small'
 export class Reclaim {
   /** The force-removal, for the Then step. */
   removal?: CommandRecord
-  private removedDisk?: { path: string; boxDir: string; id: string }
+  private removedDisk?: { path: string; boxDir: string; id: string; name: string }
   private smallFiles = 0
 
   constructor(
@@ -47,63 +49,81 @@ export class Reclaim {
     await this.scene.boxes.exec(role, deleteSmallFilesInterleaved(SMALL_FILES_DIR, this.smallFiles), CALL.bigWrite, 'must-succeed')
   }
 
-  /** Polls until the disk grew by `bytes` above its start (the data may still be on its way); returns the growth. */
+  /**
+   * Polls until what the runtime keeps on the host (the home outside its shared image store) grew
+   * by `bytes` above its start (the data may still be on its way); returns the growth.
+   */
   async growth(role: string, bytes: number, label: string): Promise<number> {
     const { host, clock } = this.scene
-    const start = host.start(role)
-    const poll = await pollUntil(() => host.disk(role), (b) => b - start >= bytes, { intervalMs: WAIT.pollInterval * 1000, timeoutMs: clock.ms(WAIT.settleGrowth) })
-    host.sample(role, label, poll.value)
-    host.noteGrowth(role, poll.value - start)
-    host.chart(role, [{ label: `start + ${formatBytes(bytes)}`, bytes: start + bytes }])
-    return poll.value - start
+    const start = ownBytes(host.homeAt(START))
+    const poll = await pollUntil(() => host.home(), (h) => ownBytes(h) - start >= bytes, { intervalMs: WAIT.pollInterval * 1000, timeoutMs: clock.ms(WAIT.settleGrowth) })
+    host.sampleHome(label, poll.value)
+    host.sample(role, label)
+    host.noteGrowth(role, ownBytes(poll.value) - start)
+    host.homeChart([{ label: `start + ${formatBytes(bytes)}`, bytes: host.homeAt(START).total + bytes }])
+    return ownBytes(poll.value) - start
   }
 
-  /** Polls until the disk is back within `within` of its start, or the window passed; returns how far above it is. */
+  /** Polls until what the runtime keeps is back within `within` of its start, or the window passed; returns how far above it is. */
   async fallBack(role: string, within: number, windowSeconds: number, label: string): Promise<{ above: number; seconds: number }> {
     const { host, clock, report } = this.scene
-    const start = host.start(role)
-    const poll = await pollUntil(() => host.disk(role), (b) => b <= start + within, { intervalMs: WAIT.pollInterval * 1000, timeoutMs: clock.ms(windowSeconds) })
-    host.sample(role, label, poll.value)
-    host.chart(role, [{ label: `start + ${formatBytes(within)}`, bytes: start + within }])
+    const start = ownBytes(host.homeAt(START))
+    const poll = await pollUntil(() => host.home(), (h) => ownBytes(h) <= start + within, { intervalMs: WAIT.pollInterval * 1000, timeoutMs: clock.ms(windowSeconds) })
+    host.sampleHome(label, poll.value)
+    host.sample(role, label)
+    host.homeChart([{ label: `start + ${formatBytes(within)}`, bytes: host.homeAt(START).total + within }])
     report.log(`measured ${poll.samples} times over ${(poll.elapsedMs / 1000).toFixed(1)} s`)
-    return { above: poll.value - start, seconds: poll.elapsedMs / 1000 }
+    return { above: ownBytes(poll.value) - start, seconds: poll.elapsedMs / 1000 }
   }
 
-  /** The disk above its start now, next to `factor` times the first fill's growth. */
+  /** What the runtime keeps above its start now, next to `factor` times the first fill's growth. */
   againstFirstGrowth(role: string, factor: number, label: string): { above: number; first: number } {
     const { host } = this.scene
-    const start = host.start(role)
+    const start = host.homeAt(START)
     const first = host.firstGrowth(role)
-    const now = host.sample(role, label).bytes
-    host.chart(role, [{ label: `start + ${factor} x first growth`, bytes: start + factor * first }])
-    return { above: now - start, first }
+    const now = host.sampleHome(label).home
+    host.sample(role, label)
+    host.homeChart([{ label: `start + ${factor} x first growth`, bytes: start.total + factor * first }])
+    return { above: ownBytes(now) - ownBytes(start), first }
   }
 
   async forceRemove(role: string): Promise<void> {
     const box = this.scene.boxes.get(role)
     const { calls, driver, clock } = this.scene
     const path = driver.diskPath(box.id)
-    this.removedDisk = { path, boxDir: dirname(dirname(path)), id: box.id }
+    this.removedDisk = { path, boxDir: dirname(dirname(path)), id: box.id, name: box.name }
     this.removal = await calls.run(`force-remove ${named(role)}`, 'judged-later', () => driver.remove(box.id, { timeoutSeconds: clock.seconds(CALL.forceRemove) }))
     box.removed = true
   }
 
-  /** Polls (every 500 ms) until `fraction` of the first fill's growth is given back, or the window passed. */
+  /**
+   * Polls until `fraction` of the box's growth is given back, or the window passed. The growth is
+   * what the runtime kept outside its image store at the fill's peak above the home before the
+   * box; what is given back is measured over the whole home, image store included, so a disk moved
+   * anywhere in the home still counts. The image store's growth is named: a cache, not the box.
+   */
   async released(role: string, fraction: number, windowSeconds: number): Promise<{ released: number; growth: number; seconds: number }> {
     const { host, clock, report } = this.scene
-    const peak = host.latest(role)
-    const growth = host.firstGrowth(role)
-    if (!peak || !this.removedDisk) throw new Error('the disk was never measured after the fill, or the box was not removed')
-    const path = this.removedDisk.path
-    const poll = await pollUntil(() => boxDiskFootprint(path), (b) => peak.bytes - b >= fraction * growth, {
+    const peak = host.homeSampled('after fill')?.home
+    if (!peak || !this.removedDisk) throw new Error('the home was never measured after the fill, or the box was not removed')
+    const before = host.homeSampled(BEFORE_THE_BOX)?.home ?? host.homeAt(START)
+    const growth = ownBytes(peak) - ownBytes(before)
+    const poll = await pollUntil(() => host.home(), (h) => peak.total - h.total >= fraction * growth, {
       intervalMs: WAIT.pollInterval * 1000,
       timeoutMs: clock.ms(windowSeconds),
     })
-    host.sample(role, 'after rm -f', poll.value)
-    host.chart(role, [{ label: `${Math.round(fraction * 100)} % of growth released`, bytes: peak.bytes - fraction * growth }])
+    host.sampleHome('after rm -f', poll.value)
+    host.homeChart([{ label: `${Math.round(fraction * 100)} % of growth released`, bytes: peak.total - fraction * growth }])
     const seconds = poll.elapsedMs / 1000
-    report.log(`released ${formatBytes(peak.bytes - poll.value)} of ${formatBytes(growth)} growth after ${seconds.toFixed(1)} s`)
-    return { released: peak.bytes - poll.value, growth, seconds }
+    report.log(`released ${formatBytes(peak.total - poll.value.total)} of the box's ${formatBytes(growth)} growth after ${seconds.toFixed(1)} s`)
+    report.log(`the image store (${this.scene.driver.imageStoreDirs().join(', ')}) grew by ${formatBytes(peak.store - before.store)} for this box: a cache the image's boxes share, kept after rm -f and not counted as the box's growth`)
+    return { released: peak.total - poll.value.total, growth, seconds }
+  }
+
+  /** Paths under the home that still carry the removed box's id or name. */
+  pathsNamingRemovedBox(): string[] {
+    if (!this.removedDisk) throw new Error('the box was not removed')
+    return pathsNaming(this.scene.driver.home, [this.removedDisk.id, this.removedDisk.name])
   }
 
   /** Processes, mounts and loop devices of the removed box still on the host (polled briefly: teardown is asynchronous). */

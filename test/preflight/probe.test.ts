@@ -62,6 +62,9 @@ class ScriptedDriver implements BoxDriver {
   diskPath(id: string) {
     return join(this.home, 'boxes', id, 'disks', 'disk.qcow2')
   }
+  imageStoreDirs() {
+    return [join(this.home, 'images')]
+  }
   async interrupt() {}
   async close() {
     this.calls.push('close')

@@ -38,6 +38,9 @@ export class FakeDriver implements BoxDriver {
   diskPath(id: string): string {
     return `${this.home}/boxes/${id}/disks/disk.qcow2`
   }
+  imageStoreDirs(): string[] {
+    return [`${this.home}/images`]
+  }
   async interrupt(): Promise<void> {}
   async close(): Promise<void> {}
 }
