@@ -5,9 +5,8 @@
 import { createHash } from 'node:crypto'
 import { closeSync, openSync, readSync } from 'node:fs'
 import { dirname, isAbsolute, resolve } from 'node:path'
-import { execa } from 'execa'
 import type { CommandRecord } from '../drivers/types'
-import { renderCommand } from '../shell/command'
+import { runHostTool } from './host-tool'
 
 export interface DiskImage {
   readonly path: string
@@ -16,18 +15,8 @@ export interface DiskImage {
 }
 
 /** `qemu-img info -U --backing-chain --output=json PATH`, as a record for the report. */
-export async function qemuImgInfo(path: string, timeoutSeconds: number): Promise<CommandRecord> {
-  const args = ['info', '-U', '--backing-chain', '--output=json', path]
-  const started = Date.now()
-  const r = await execa('qemu-img', args, { reject: false, timeout: timeoutSeconds * 1000, stdin: 'ignore' })
-  return {
-    command: renderCommand('qemu-img', args),
-    exitCode: r.exitCode ?? -1,
-    stdout: String(r.stdout ?? ''),
-    stderr: (r as { code?: string }).code === 'ENOENT' ? 'qemu-img not found (Debian package qemu-utils)' : String(r.stderr ?? ''),
-    timedOut: r.timedOut,
-    durationMs: Date.now() - started,
-  }
+export function qemuImgInfo(path: string, timeoutSeconds: number): Promise<CommandRecord> {
+  return runHostTool('qemu-img', ['info', '-U', '--backing-chain', '--output=json', path], timeoutSeconds, 'qemu-utils')
 }
 
 /** The chain from the disk itself down to its last backing file, with absolute paths. */

@@ -28,7 +28,7 @@ export const START = 'start'
 export class HostMeter {
   private readonly samples = new Map<string, FootprintSample[]>()
   private readonly homeSamples: HomeSample[] = []
-  /** Growth of the first measured fill above the start, per box. */
+  /** Growth of the first measured fill above the start (what the runtime keeps outside its image store), per box. */
   private readonly firstGrowths = new Map<string, number>()
 
   constructor(

@@ -50,18 +50,19 @@ export class Reclaim {
   }
 
   /**
-   * Polls until what the runtime keeps on the host (the home outside its shared image store) grew
-   * by `bytes` above its start (the data may still be on its way); returns the growth.
+   * Polls until the box's disk file grew by `bytes` above its start (the data may still be on its
+   * way); returns that growth. The home is measured at the same moment: later give-back and
+   * fall-back are judged on everything the runtime keeps, from this peak.
    */
   async growth(role: string, bytes: number, label: string): Promise<number> {
     const { host, clock } = this.scene
-    const start = ownBytes(host.homeAt(START))
-    const poll = await pollUntil(() => host.home(), (h) => ownBytes(h) - start >= bytes, { intervalMs: WAIT.pollInterval * 1000, timeoutMs: clock.ms(WAIT.settleGrowth) })
-    host.sampleHome(label, poll.value)
-    host.sample(role, label)
-    host.noteGrowth(role, ownBytes(poll.value) - start)
+    const start = host.start(role)
+    const poll = await pollUntil(() => host.disk(role), (b) => b - start >= bytes, { intervalMs: WAIT.pollInterval * 1000, timeoutMs: clock.ms(WAIT.settleGrowth) })
+    host.sample(role, label, poll.value)
+    const home = host.sampleHome(label).home
+    host.noteGrowth(role, ownBytes(home) - ownBytes(host.homeAt(START)))
     host.homeChart([{ label: `start + ${formatBytes(bytes)}`, bytes: host.homeAt(START).total + bytes }])
-    return ownBytes(poll.value) - start
+    return poll.value - start
   }
 
   /** Polls until what the runtime keeps is back within `within` of its start, or the window passed; returns how far above it is. */
