@@ -8,7 +8,7 @@
  *   clock    TIMEOUT_FACTOR and the running step's budget (parts/clock.ts)
  *   boxes    the scenario's boxes by role (parts/boxes.ts)
  *   host     the boxes' disks as the host sees them (parts/host-meter.ts)
- *   rootfs, filling, inodes, restart, neighbours, serving, reclaim, copying, baseDisks: tasks (tasks/)
+ *   rootfs, filling, inodes, restart, neighbours, serving, reclaim, copying, baseDisks, hostFull: tasks (tasks/)
  */
 import { World, type IWorldOptions } from '@cucumber/cucumber'
 import { writeFileSync } from 'node:fs'
@@ -31,6 +31,7 @@ import type { Scene } from './tasks/context'
 import { BaseDisks } from './tasks/base-disks'
 import { Copying } from './tasks/copying'
 import { Filling } from './tasks/filling'
+import { HostFull } from './tasks/host-full'
 import { Inodes } from './tasks/inodes'
 import { Neighbours } from './tasks/neighbours'
 import { Reclaim } from './tasks/reclaim'
@@ -50,6 +51,7 @@ interface Opened extends Scene {
   readonly reclaim: Reclaim
   readonly copying: Copying
   readonly baseDisks: BaseDisks
+  readonly hostFull: HostFull
 }
 
 export class DiskWorld extends World<WorldParameters> implements Interruptible {
@@ -88,6 +90,7 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
       reclaim: new Reclaim(scene, rootfs),
       copying: new Copying(scene, rootfs),
       baseDisks: new BaseDisks(scene),
+      hostFull: new HostFull(scene),
     }
     this.unregisterInterrupt = onInterrupt(async () => {
       await this.release()
@@ -130,6 +133,9 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
   get baseDisks(): BaseDisks {
     return this.scene().baseDisks
   }
+  get hostFull(): HostFull {
+    return this.scene().hostFull
+  }
 
   /** Ends the runtime calls in flight when a step runs past its budget (support/step-budget.ts). */
   async interruptCalls(): Promise<void> {
@@ -164,15 +170,24 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
 
   /**
    * Ends any call still in flight (a timed-out step may have left one running or queued), force-
-   * removes every box, waits briefly for their processes, mounts and loop devices to go, and
-   * deletes the scenario's directory when nothing is left.
+   * removes every box, unmounts a filesystem the scenario put under its home, waits briefly for
+   * their processes, mounts and loop devices to go, and deletes the scenario's directory when
+   * nothing is left.
    */
   private async releaseOnce(): Promise<Leftover[]> {
     const opened = this.opened
     if (!opened) return []
     await opened.driver.interrupt()
     await opened.boxes.removeAll()
-    const poll = await pollUntil(() => findLeftovers(opened.dirs.home), (l) => l.length === 0, { intervalMs: 250, timeoutMs: this.clock.ms(WAIT.leftovers) })
+    let detached: string | undefined
+    try {
+      detached = await opened.hostFull.release()
+    } catch (err) {
+      process.stderr.write(`boxlite-disk-spec: ${(err as Error).message}\n`) // the leftover check below names what stayed
+    }
+    // A detached loop device that only other processes' copied mounts still hold is released by us; the kernel frees it.
+    const left = () => findLeftovers(opened.dirs.dir).filter((l) => !(detached && l.kind === 'loop device' && l.detail.startsWith(`${detached} `)))
+    const poll = await pollUntil(left, (l) => l.length === 0, { intervalMs: 250, timeoutMs: this.clock.ms(WAIT.leftovers) })
     if (poll.ok) removeSuiteDirectory(opened.dirs.dir)
     return poll.value
   }

@@ -24,6 +24,7 @@ export const DEFECTS = {
   'base-written-on-restart': 'starting a stopped box writes a boot count into the image\'s shared base disk',
   'base-per-box': 'every box gets a private copy of the image\'s base disk instead of sharing one',
   'disk-size-not-grown': '--disk-size sizes the disk but the filesystem is not grown to fill it',
+  'rm-fails-when-host-full': 'rm -f gives up when the home\'s filesystem is full, so the disk that filled the host is never freed',
 } as const
 
 export type DefectName = keyof typeof DEFECTS

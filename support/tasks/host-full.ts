@@ -1,0 +1,105 @@
+/**
+ * A host that runs out of space (@host-full): the scenario's home on a small filesystem of its own
+ * (src/host/loop-filesystem.ts), a witness file in a neighbour, writes tried once the host is full,
+ * and a new box tried on the full host. The filesystem is released by the World's release path
+ * (support/world.ts), after the boxes, also on a failed step or Ctrl-C. Measures only.
+ */
+import { join } from 'node:path'
+import { statfsSync } from 'node:fs'
+import type { CommandRecord } from '../../src/drivers/types'
+import { fileFingerprints, type Fingerprints } from '../../src/guest/measure'
+import { command } from '../../src/guest/probe'
+import { writeRandomFile } from '../../src/guest/files'
+import { checkLoopFilesystemPlan, describeLoopFilesystem, heldElsewhere, type LoopFilesystem, mountLoopFilesystem, releaseLoopFilesystem } from '../../src/host/loop-filesystem'
+import { pollUntil } from '../../src/host/poll'
+import { formatBytes } from '../../src/evidence/units'
+import { CALL, WAIT } from '../timeouts'
+import type { Scene } from './context'
+
+const WITNESS = '/witness'
+const HOST_TOOL_SECONDS = 60
+
+export class HostFull {
+  private fs?: LoopFilesystem
+  /** The neighbour's witness file as it was written. */
+  witness?: Fingerprints
+  /** How creating a box on the full host ended. */
+  newBox?: { error?: string; seconds: number }
+
+  constructor(private readonly scene: Scene) {}
+
+  /** Mounts a fresh ext4 of `bytes` on the (still empty) home; the image lives beside the home, outside it. */
+  async homeOnItsOwnFilesystem(bytes: number): Promise<void> {
+    const { dirs, calls, clock, report } = this.scene
+    const fs: LoopFilesystem = { image: join(dirs.dir, 'home-fs.img'), mountPoint: dirs.home, bytes, mounted: false }
+    checkLoopFilesystemPlan(fs.image, fs.mountPoint, bytes)
+    this.fs = fs
+    await mountLoopFilesystem(fs, (what, call) => calls.run(what, 'judged-here', call), clock.seconds(HOST_TOOL_SECONDS))
+    const d = describeLoopFilesystem(fs)
+    report.log(
+      `the home ${fs.mountPoint} is ${d.device}, an ext4 of ${formatBytes(d.sizeBytes)} (${formatBytes(d.freeBytes)} free) backed by ${d.backing} ` +
+        `(${formatBytes(d.imageBytes)} long, and a loop device never grows it): everything the runtime writes under the home lands in it, ` +
+        `so the host's own filesystem can lose at most ${formatBytes(bytes)}`,
+    )
+  }
+
+  /** The small filesystem as it is now. */
+  describe(): ReturnType<typeof describeLoopFilesystem> {
+    if (!this.fs) throw new Error("the scenario's home is not on a filesystem of its own")
+    return describeLoopFilesystem(this.fs)
+  }
+
+  /** Free bytes of the home's filesystem now. */
+  homeFreeBytes(): number {
+    const st = statfsSync(this.scene.dirs.home)
+    return st.bavail * st.bsize
+  }
+
+  async writeWitness(role: string): Promise<void> {
+    const { boxes } = this.scene
+    await boxes.exec(role, writeRandomFile(WITNESS, 16 * 1024), CALL.quickProbe, 'must-succeed')
+    await boxes.exec(role, command('sync', 'sync'), CALL.quickProbe, 'must-succeed')
+    this.witness = (await boxes.exec(role, fileFingerprints([WITNESS]), CALL.fingerprint, 'judged-here')).value
+  }
+
+  async witnessNow(role: string): Promise<Fingerprints> {
+    return (await this.scene.boxes.exec(role, fileFingerprints([WITNESS]), CALL.fingerprint, 'judged-here')).value
+  }
+
+  /** A new 64 KiB file, flushed: on a full host the flush is where the error shows. */
+  async trySyncedWrite(role: string): Promise<CommandRecord> {
+    const probe = command('write 64 KiB and flush it', 'dd if=/dev/zero of=/after-full bs=64k count=1 conv=fsync 2>&1; echo "dd_exit=$?"')
+    return (await this.scene.boxes.exec(role, probe, CALL.oneBlockWrite, 'judged-here')).record
+  }
+
+  /** Tries to create a box; returns the error it failed with, if any, and how long it took. */
+  async tryNewBox(role: string): Promise<{ error?: string; seconds: number }> {
+    const started = Date.now()
+    try {
+      await this.scene.boxes.start(role)
+      this.newBox = { seconds: (Date.now() - started) / 1000 }
+    } catch (err) {
+      this.newBox = { error: (err as Error).message, seconds: (Date.now() - started) / 1000 }
+    }
+    return this.newBox
+  }
+
+  /**
+   * Unmounts and detaches the small filesystem (the boxes must be gone first), then waits briefly
+   * for the kernel to free the loop device. Returns the device if mount namespaces of other
+   * processes still hold it (see heldElsewhere). Idempotent.
+   */
+  async release(): Promise<string | undefined> {
+    const fs = this.fs
+    if (!fs) return undefined
+    await releaseLoopFilesystem(fs, (_what, call) => call(), HOST_TOOL_SECONDS)
+    const poll = await pollUntil(async () => heldElsewhere(fs), (held) => held === undefined, { intervalMs: 250, timeoutMs: this.scene.clock.ms(WAIT.leftovers) })
+    const held = poll.value
+    if (!held) return undefined
+    process.stderr.write(
+      `boxlite-disk-spec: ${held.device} (the scenario's filesystem) is unmounted and detached; copies of its mount in the mount namespaces of pids ${held.pids.join(', ')} ` +
+        '(processes started while it was mounted) hold it, and the kernel frees it when they end\n',
+    )
+    return held.device
+  }
+}
