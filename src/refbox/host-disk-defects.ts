@@ -3,7 +3,7 @@
  * image's base disk and leave it untouched, whether `--disk-size` grows the filesystem, and
  * whether `rm -f` really deletes the disk. Each is one branch taken only when its switch is on.
  */
-import { copyFileSync, constants, mkdirSync, renameSync } from 'node:fs'
+import { mkdirSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { Defects } from './defects'
@@ -19,7 +19,7 @@ export function baseFor(defects: Defects, box: BoxPaths, sharedBase: string): st
   if (!defects.has('base-per-box')) return sharedBase
   // The regression: each box copies the image's base instead of sharing the cached one.
   const copy = join(box.disks, 'base.ext4')
-  copyFileSync(sharedBase, copy, constants.COPYFILE_EXCL)
+  runTool('cp', ['--sparse=always', '--no-clobber', sharedBase, copy], 'copying the base disk for the box')
   return copy
 }
 

@@ -24,6 +24,7 @@ const PACKAGE_OF: Readonly<Record<string, string>> = {
   mount: 'mount',
   umount: 'mount',
   tar: 'tar',
+  cp: 'coreutils',
   busybox: 'busybox-static',
 }
 
