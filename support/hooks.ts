@@ -46,7 +46,7 @@ After({ name: 'attach the measured numbers' }, function (this: DiskWorld, { resu
     this.attach(evidence.json, { mediaType: 'application/json', fileName: 'measurements.json' })
   }
   if (result?.status !== Status.PASSED) {
-    this.log(`boxes: ${this.dirs ? this.boxes.summary() : 'none'}; home: ${this.dirs?.home}; ${this.calls.records.length} runtime calls`)
+    this.log(`boxes: ${this.boxes.summary()}; home: ${this.dirs?.home}; ${this.calls.records.length} runtime calls`)
     if (evidence) this.log(`measured so far:\n${evidence.table}`)
   }
 })

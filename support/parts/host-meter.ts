@@ -2,11 +2,10 @@
  * What the host sees of each box's disk over a scenario: samples of its allocated size (the first
  * is its start), the growth of its first fill, and the charts the report shows them in.
  */
-import type { BoxDriver } from '../../src/drivers/types'
 import { footprintChart, type ChartLine } from '../../src/evidence/chart'
 import { boxDiskFootprint } from '../../src/host/footprint'
+import type { Basics } from './basics'
 import { type Boxes, named } from './boxes'
-import type { Report } from './report'
 
 export interface FootprintSample {
   readonly label: string
@@ -18,11 +17,7 @@ export class HostMeter {
   /** Growth of the first measured fill above the start, per box. */
   private readonly firstGrowths = new Map<string, number>()
 
-  constructor(
-    private readonly driver: BoxDriver,
-    private readonly boxes: Boxes,
-    private readonly report: Report,
-  ) {}
+  constructor(private readonly scene: Basics & { readonly boxes: Boxes }) {}
 
   /** Allocated bytes of the box's disk on the host now. */
   disk(role: string): number {
@@ -30,7 +25,7 @@ export class HostMeter {
   }
 
   diskPath(role: string): string {
-    return this.driver.diskPath(this.boxes.get(role).id)
+    return this.scene.driver.diskPath(this.scene.boxes.get(role).id)
   }
 
   sample(role: string, label: string, bytes = this.disk(role)): FootprintSample {
@@ -69,6 +64,6 @@ export class HostMeter {
   chart(role: string, lines: ChartLine[], filter: (s: FootprintSample) => boolean = () => true, title = `Disk of ${named(role)} on the host`): void {
     const bars = (this.samples.get(role) ?? []).filter(filter)
     if (bars.length === 0) return
-    this.report.attach(footprintChart(title, bars, lines), { mediaType: 'image/svg+xml', fileName: 'host-footprint.svg' })
+    this.scene.report.attach(footprintChart(title, bars, lines), { mediaType: 'image/svg+xml', fileName: 'host-footprint.svg' })
   }
 }

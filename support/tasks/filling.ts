@@ -7,7 +7,7 @@ import { fillRootfs, fillRootfsWithConcurrentWriters, type FillOutcome, type Wri
 import { removeAndSync } from '../../src/guest/files'
 import { named } from '../parts/boxes'
 import { CALL } from '../timeouts'
-import type { Scene } from './context'
+import type { Scene } from '../parts/scene'
 import type { Rootfs } from './rootfs'
 
 export interface Fill {

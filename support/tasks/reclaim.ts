@@ -14,7 +14,7 @@ import { findLeftovers, type Leftover } from '../../src/host/leftovers'
 import { pollUntil } from '../../src/host/poll'
 import { CALL, WAIT } from '../timeouts'
 import { named } from '../parts/boxes'
-import type { Scene } from './context'
+import type { Scene } from '../parts/scene'
 import type { Rootfs } from './rootfs'
 
 const SMALL_FILES_DIR = '/small'
