@@ -1,7 +1,7 @@
 /** Boxes coming up, staying up, and keeping what they were given. */
 import { Given, Then, When } from '@cucumber/cucumber'
 import { expect } from 'chai'
-import { KiB } from '../src/evidence/units'
+import { formatBytes, KiB } from '../src/evidence/units'
 import { CALL, stepBudget } from '../support/timeouts'
 import type { DiskWorld } from '../support/world'
 
@@ -21,7 +21,10 @@ Then("the box's rootfs is an ext4 filesystem between {size} and {size}", { timeo
   const space = await this.rootfsSpace('box')
   expect(space.fsType, 'the filesystem type of / inside the box').to.equal('ext4')
   this.verify('size of / inside the box', space.totalKiB * KiB, '>=', min, 'bytes')
-  this.verify('size of / inside the box', space.totalKiB * KiB, '<', max, 'bytes')
+  this.verify('size of / inside the box', space.totalKiB * KiB, '<', max, 'bytes', {
+    name: 'size of / inside the box',
+    needs: `at least ${formatBytes(min)} and less than ${formatBytes(max)}`,
+  })
 })
 
 Then('{box} is still running and serving commands within {duration}', { timeout: ALIVE_BUDGET(60) }, async function (this: DiskWorld, role: string, window: number) {

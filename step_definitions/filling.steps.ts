@@ -28,7 +28,7 @@ Then('the fill stops with "No space left on device"', function (this: DiskWorld)
 Then('the fill stops with "No space left on device" and less than {size} is left free', { timeout: stepBudget(CALL.probe) }, async function (this: DiskWorld, limit: number) {
   this.expectFillEndedWithEnospc('box')
   const space = await this.rootfsSpace('box')
-  this.verify('free space on the full rootfs', space.availKiB * KiB, '<', limit, 'bytes')
+  this.verify('free space on the full rootfs', space.availKiB * KiB, '<', limit, 'bytes', { name: 'free space on the full rootfs' })
 })
 
 When('{int} writers race to fill the rootfs at the same time', { timeout: stepBudget(CALL.probe, CALL.concurrentFill) }, async function (this: DiskWorld, writers: number) {
@@ -44,14 +44,17 @@ Then('all {int} writers stop with "No space left on device" and none of them suc
   expect(record!.exitCode, `the exec running the writers failed:\n${record!.stderr}`).to.equal(0)
   expect(record!.stderr.trim(), 'the exec running the writers printed errors of its own').to.equal('')
   this.verify('writers that reported their exit', outcomes!.filter((w) => w.exitCode !== undefined).length, '==', writers, 'count')
-  this.verify('writers that stopped with "No space left on device"', outcomes!.filter((w) => w.enospc).length, '==', writers, 'count')
+  this.verify('writers that stopped with "No space left on device"', outcomes!.filter((w) => w.enospc).length, '==', writers, 'count', {
+    name: 'writers stopped by "No space left on device"',
+    needs: `all ${writers}`,
+  })
   this.verify('writers that exited 0 (claimed success)', outcomes!.filter((w) => w.exitCode === 0).length, '==', 0, 'count')
 })
 
 Then("the bystander's free space has shrunk by at most {size}", { timeout: stepBudget(CALL.probe) }, async function (this: DiskWorld, slack: number) {
   const before = this.startFreeBytes(this.box('bystander'))
   const now = await this.rootfsSpace('bystander')
-  this.verify("bystander's free space lost while the victim filled", before - now.availKiB * KiB, '<=', slack, 'bytes')
+  this.verify("bystander's free space lost while the victim filled", before - now.availKiB * KiB, '<=', slack, 'bytes', { name: "bystander's free space lost" })
 })
 
 When(
@@ -75,6 +78,11 @@ Then(
       '>=',
       perSecond,
       'per-second',
+      {
+        name: "bystander's lines per second during the fill",
+        detail: `${run.linesDuringFill} lines in ${run.windowSeconds.toFixed(1)} s`,
+        figures: [{ name: 'lines appended during the fill', value: run.linesDuringFill, unit: 'count' }],
+      },
     )
     this.verify('commands into the bystander that failed during the fill', run.failedReads, '==', 0, 'count')
   },
@@ -95,7 +103,7 @@ Then('more than {int} files were created and the next one failed with "No space 
   this.examine(record)
   expect(record!.timedOut, 'the file-creation loop timed out').to.equal(false)
   expect(result!.reachedCap, `the loop reached its safety cap of ${cap} files without running out of inodes`).to.equal(false)
-  this.verify('empty files created before inodes ran out', result!.created, '>', minimum, 'count')
+  this.verify('empty files created before inodes ran out', result!.created, '>', minimum, 'count', { name: 'empty files created before inodes ran out' })
   expect(result!.lastError, 'the file creation that stopped the loop did not fail with "No space left on device"').to.match(/No space left on device/)
 })
 
@@ -120,7 +128,7 @@ Then('the free space is back to within {size} of where it started', { timeout: s
   expect(this.examine(this.deletion).exitCode, `deleting the fill on the full rootfs failed:\n${this.deletion?.stderr}`).to.equal(0)
   const start = this.startFreeBytes(this.box('box'))
   const now = await this.rootfsSpace('box')
-  this.verify('free space still missing after the delete', start - now.availKiB * KiB, '<=', slack, 'bytes')
+  this.verify('free space still missing after the delete', start - now.availKiB * KiB, '<=', slack, 'bytes', { name: 'free space still missing after the delete' })
 })
 
 When('the box fills its rootfs and deletes the fill {int} times', { timeout: stepBudget(3 * (2 * CALL.probe + CALL.probe + CALL.fill + CALL.deleteAndSync)) }, async function (this: DiskWorld, times: number) {
@@ -130,7 +138,7 @@ When('the box fills its rootfs and deletes the fill {int} times', { timeout: ste
 Then('each fill left less than {size} free and each delete gave it back to within {size}', function (this: DiskWorld, fullLimit: number, slack: number) {
   const start = this.startFreeBytes(this.box('box'))
   const { done, requested } = this.cycles ?? { done: [], requested: 0 }
-  this.verify('fill-and-delete cycles completed', done.length, '==', requested, 'count')
+  this.verify('fill-and-delete cycles completed', done.length, '==', requested, 'count', { name: 'fill-and-delete cycles completed', needs: `all ${requested}` })
   done.forEach((c, i) => {
     expect(c.fill.output, `fill ${i + 1} did not end with "No space left on device"`).to.match(/No space left on device/)
     this.verify(`free space after fill ${i + 1}`, c.freeWhenFullKiB * KiB, '<', fullLimit, 'bytes')

@@ -77,7 +77,13 @@ export class DiskWorld extends GuestWorld {
     this.sampleFootprint(role, label, poll.value)
     this.chart(role, `Disk of ${this.named(role)} on the host`, [{ label: `start + ${formatBytes(within)}`, bytes: start + within }])
     this.log(`measured ${poll.samples} times over ${(poll.elapsedMs / 1000).toFixed(1)} s`)
-    this.verify(`${this.named(role)}'s disk above its start, ${(poll.elapsedMs / 1000).toFixed(1)} s after the delete`, poll.value - start, '<=', within, 'bytes')
+    const seconds = poll.elapsedMs / 1000
+    this.verify(`${this.named(role)}'s disk above its start, ${seconds.toFixed(1)} s after the delete`, poll.value - start, '<=', within, 'bytes', {
+      name: 'disk above its start after the delete',
+      detail: `${seconds.toFixed(1)} s after the delete`,
+      needs: `at most ${formatBytes(within)} within ${windowSeconds} s`,
+      figures: [{ name: 'reclaim time', value: seconds, unit: 'seconds' }],
+    })
   }
 
   expectAtMostTimesFirstGrowth(role: string, factor: number, label: string): void {
@@ -86,7 +92,11 @@ export class DiskWorld extends GuestWorld {
     if (first === undefined) throw new Error('the first fill was never measured')
     const now = this.sampleFootprint(role, label).bytes
     this.chart(role, `Disk of ${this.named(role)} on the host`, [{ label: `start + ${factor} x first growth`, bytes: start + factor * first }])
-    this.verify(`${this.named(role)}'s disk above its start, against ${factor} x the first fill's growth (${formatBytes(first)})`, now - start, '<=', factor * first, 'bytes')
+    this.verify(`${this.named(role)}'s disk above its start, against ${factor} x the first fill's growth (${formatBytes(first)})`, now - start, '<=', factor * first, 'bytes', {
+      name: 'disk above its start after the last fill',
+      detail: `${(first > 0 ? (now - start) / first : 0).toFixed(2)} x the first fill's ${formatBytes(first)}`,
+      needs: `at most ${factor} x the first fill (${formatBytes(factor * first)})`,
+    })
   }
 
   // ---- removing a box -------------------------------------------------------------------------
@@ -115,8 +125,14 @@ export class DiskWorld extends GuestWorld {
     this.chart(role, `Disk of ${this.named(role)} on the host`, [
       { label: `${Math.round(fraction * 100)} % of growth released`, bytes: peak.bytes - fraction * growth },
     ])
-    this.log(`released ${formatBytes(peak.bytes - poll.value)} of ${formatBytes(growth)} growth after ${(poll.elapsedMs / 1000).toFixed(1)} s`)
-    this.verify(`share of the fill's growth given back within ${windowSeconds} s`, (peak.bytes - poll.value) / growth, '>=', fraction, 'ratio')
+    const seconds = poll.elapsedMs / 1000
+    this.log(`released ${formatBytes(peak.bytes - poll.value)} of ${formatBytes(growth)} growth after ${seconds.toFixed(1)} s`)
+    this.verify(`share of the fill's growth given back within ${windowSeconds} s`, (peak.bytes - poll.value) / growth, '>=', fraction, 'ratio', {
+      name: 'share of the growth given back',
+      detail: `of ${formatBytes(growth)}, in ${seconds.toFixed(1)} s`,
+      needs: `at least ${Math.round(fraction * 100)} % within ${windowSeconds} s`,
+      figures: [{ name: 'reclaim time', value: seconds, unit: 'seconds' }],
+    })
   }
 
   /** No process, mount or loop device of the box is left on the host (polled briefly: teardown is asynchronous). */
@@ -175,7 +191,11 @@ export class DiskWorld extends GuestWorld {
     const limit = 2 * freeBytes + slack
     const bars = (this.footprints.get(role) ?? []).filter((s) => s.label.startsWith('home'))
     this.attachChart(`Home directory on the host during the copy`, bars, [{ label: 'before + 2 x free + slack', bytes: homeBefore + limit }])
-    this.verify('peak growth of the home on the host during the copy', homePeak - homeBefore, '<=', limit, 'bytes')
+    this.verify('peak growth of the home on the host during the copy', homePeak - homeBefore, '<=', limit, 'bytes', {
+      name: 'peak growth of the home during the copy',
+      detail: `the box had ${formatBytes(freeBytes)} free`,
+      needs: `at most twice the free space plus ${formatBytes(slack)} (${formatBytes(limit)})`,
+    })
   }
 
   // ---- evidence -------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createDriver } from '../src/drivers/select'
 import type { BoxDriver, CommandRecord } from '../src/drivers/types'
-import { type Check, checksTable, describeCheck, judge, type Rule, type Unit } from '../src/evidence/checks'
+import { type Check, checksTable, describeCheck, type Headline, judge, type Rule, type Unit } from '../src/evidence/checks'
 import { formatRecord } from '../src/evidence/commands'
 import type { BoundProof } from '../src/guest/interlock'
 import type { GuestProbe, RootfsSpace } from '../src/guest/probes'
@@ -217,9 +217,12 @@ export class CoreWorld extends World<WorldParameters> {
 
   // ---- numbers against thresholds -------------------------------------------------------------
 
-  /** Records a measured number against its threshold (shown in the report) and asserts it. */
-  verify(what: string, measured: number, rule: Rule, threshold: number, unit: Unit): Check {
-    const check = judge(what, measured, rule, threshold, unit)
+  /**
+   * Records a measured number against its threshold (shown in the report) and asserts it. A
+   * `headline` marks the number the scenario exists for (the summary page and the trend use it).
+   */
+  verify(what: string, measured: number, rule: Rule, threshold: number, unit: Unit, headline?: Headline): Check {
+    const check = judge(what, measured, rule, threshold, unit, headline)
     this.checks.push(check)
     this.log(describeCheck(check))
     expect(check.passed, describeCheck(check)).to.equal(true)
