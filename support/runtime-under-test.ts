@@ -22,9 +22,8 @@ export function runtimeFacts(config: SuiteConfig, env: NodeJS.ProcessEnv = proce
   const { driver, box } = config
   const key = JSON.stringify([driver, box.image, box.rootfs])
   if (cached?.key !== key) {
-    const kind = driver.kind === 'cli' ? 'cli' : 'sdk' // the config settles `auto` before it gets here
     const facts = gatherRuntimeFacts(
-      { driver: kind, bin: driver.bin, image: box.image, rootfs: box.rootfs, registries: driver.registries },
+      { driver: driver.kind, bin: driver.bin, image: box.image, rootfs: box.rootfs, registries: driver.registries },
       { suiteRoot: resolve(__dirname, '..'), startedAt: env[RUN_STARTED_ENV] || processStarted, verdict: readVerdict(env), env },
     )
     cached = { key, facts }
