@@ -2,7 +2,8 @@
  * Profiles (select with `--profile NAME`):
  *   default    drives real BoxLite: the `boxlite` CLI (or BOXLITE_BIN), image BOXLITE_IMAGE.
  *   reference  drives ./bin/refbox with the offline busybox image, built first if missing.
- * Reports go to $REPORTS_DIR (default reports/): HTML for people, JUnit XML and messages for CI.
+ * Reports go to $REPORTS_DIR (default reports/): the one-glance summary (summary.html, .md, .json)
+ * and the full HTML report for people, JUnit XML and messages for CI.
  * Every other knob is an environment variable (README, "Running the suite").
  */
 const { execFileSync } = require('node:child_process')
@@ -11,17 +12,23 @@ const { join, resolve } = require('node:path')
 
 const reports = resolve(process.env.REPORTS_DIR || 'reports')
 
+// One start time for the whole run: workers are forked later and inherit it (support/runtime-under-test.ts).
+process.env.BOXLITE_DISK_SPEC_RUN_STARTED ||= new Date().toISOString()
+
 const common = {
   paths: ['features/**/*.feature'],
   requireModule: ['ts-node/register'],
   require: ['support/**/*.ts', 'step_definitions/**/*.ts'],
+  // HTML and JUnit are cucumber's own, titled and named after the runtime under test
+  // (support/formatters/); the summary is the one-glance page for people and CI job summaries.
   format: [
     'progress',
-    ['html', join(reports, 'cucumber-report.html')],
-    ['junit', join(reports, 'cucumber-junit.xml')],
+    ['./support/formatters/html.cjs', join(reports, 'cucumber-report.html')],
+    ['./support/formatters/junit.cjs', join(reports, 'cucumber-junit.xml')],
     ['message', join(reports, 'cucumber-messages.ndjson')],
+    ['./support/formatters/summary.cjs', join(reports, 'summary.html')],
   ],
-  formatOptions: { snippetInterface: 'async-await', junit: { suiteName: 'boxlite-disk-spec' } },
+  formatOptions: { snippetInterface: 'async-await' },
   publish: false,
 }
 

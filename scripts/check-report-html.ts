@@ -1,35 +1,25 @@
 /**
- * Opens the generated HTML report the way a person would (headless Debian Chromium through
- * playwright-core, no browser download) and checks that every scenario's name is visible once
- * its feature is expanded and that every attached chart decodes as an image.
+ * Opens both HTML reports the way a person would (headless Debian Chromium through playwright-core,
+ * no browser download) and checks them against the run's own messages:
+ * - cucumber-report.html: the runtime under test in the page title and above the report, every
+ *   scenario visible once its feature is expanded, each starting with the runtime line, every
+ *   attached chart decoding as an image;
+ * - summary.html (./check-summary-html.ts): the runtime block, the title, every guarantee row with
+ *   its status and headline number, every chart, and every link landing on its scenario in the
+ *   cucumber report. Saves a screenshot of the summary as summary.png beside it.
  *
  *   node -r ts-node/register scripts/check-report-html.ts [reports/]
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { chromium, type Page } from 'playwright-core'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { readRunMessages, type RunRecord } from '../src/report/run-messages'
+import { pageTitle } from '../src/report/runtime-facts'
+import { checkSummary } from './check-summary-html'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
-
-export interface ReportExpectations {
-  readonly scenarioNames: string[]
-  readonly imageAttachments: number
-}
-
-/** What the report must show, read from the run's own message file. */
-export function expectationsFrom(ndjson: string): ReportExpectations {
-  const names = new Set<string>()
-  let images = 0
-  for (const line of ndjson.split('\n')) {
-    if (!line.trim()) continue
-    const e = JSON.parse(line) as { pickle?: { name: string }; attachment?: { mediaType: string } }
-    if (e.pickle) names.add(e.pickle.name)
-    if (e.attachment?.mediaType.startsWith('image/')) images++
-  }
-  return { scenarioNames: [...names], imageAttachments: images }
-}
 
 /** Clicks every collapsed section open (features start collapsed when they all passed), then every <details>. */
 async function expandEverything(page: Page): Promise<void> {
@@ -41,48 +31,73 @@ async function expandEverything(page: Page): Promise<void> {
   await page.evaluate(() => document.querySelectorAll('details').forEach((d) => (d.open = true)))
 }
 
-export async function checkReport(htmlPath: string, expected: ReportExpectations): Promise<string[]> {
+export async function checkCucumberReport(browser: Browser, htmlPath: string, run: RunRecord): Promise<{ problems: string[]; said: string }> {
   const problems: string[] = []
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
+  const page = await browser.newPage()
   try {
-    const page = await browser.newPage()
     await page.goto(pathToFileURL(htmlPath).href)
     await page.getByText('Scenarios', { exact: true }).first().waitFor({ timeout: 30_000 })
+    const title = await page.title()
+    if (title !== pageTitle('report', run.runtime)) problems.push(`cucumber report: page title is "${title}", not "${pageTitle('report', run.runtime)}"`)
+    const banner = (await page.locator('#runtime-under-test').textContent().catch(() => null)) ?? ''
+    if (!run.runtime || !banner.includes(run.runtime.description)) problems.push(`cucumber report: no runtime line above the report (found "${banner.slice(0, 120)}")`)
     await expandEverything(page)
-    for (const name of expected.scenarioNames) {
-      const visible = await page.getByText(`Scenario: ${name}`, { exact: true }).first().isVisible().catch(() => false)
-      if (!visible) problems.push(`scenario not visible: "${name}"`)
+    const ran = run.scenarios.filter((s) => s.status !== 'NOT_SELECTED')
+    for (const s of ran) {
+      const visible = await page.getByText(`Scenario: ${s.name}`, { exact: true }).first().isVisible().catch(() => false)
+      if (!visible) problems.push(`cucumber report: scenario not visible: "${s.name}"`)
     }
+    // Every scenario whose steps ran logs the line first (scenarios stopped by a hook have only the banner).
+    const told = run.scenarios.filter((s) => s.logs.some((l) => l.startsWith('Runtime under test: ')))
+    const passedUntold = run.scenarios.filter((s) => s.status === 'PASSED' && !told.includes(s))
+    const notFirst = told.filter((s) => !s.logs[0].startsWith('Runtime under test: '))
+    if (notFirst.length) problems.push(`messages: the runtime line is not the first log line of "${notFirst[0].name}"`)
+    if (passedUntold.length) problems.push(`messages: ${passedUntold.length} passed scenarios never logged the runtime line (e.g. "${passedUntold[0].name}")`)
+    const shown = await page.locator('pre').filter({ hasText: /^Runtime under test: / }).count()
+    if (shown < told.length) problems.push(`cucumber report: ${told.length} scenarios logged the runtime line, ${shown} show it`)
     await page.waitForFunction(() => [...document.images].every((img) => img.complete), undefined, { timeout: 30_000 })
     const images = await page.evaluate(() => [...document.images].map((img) => ({ width: img.naturalWidth, src: img.src.slice(0, 40) })))
-    if (images.length < expected.imageAttachments) {
-      problems.push(`${expected.imageAttachments} image attachments in the run, ${images.length} images in the page`)
-    }
-    images.filter((i) => i.width === 0).forEach((i) => problems.push(`an attached image does not decode: ${i.src}…`))
+    const charts = run.scenarios.reduce((n, s) => n + s.charts.length, 0)
+    if (images.length < charts) problems.push(`cucumber report: ${charts} charts in the run, ${images.length} images in the page`)
+    images.filter((i) => i.width === 0).forEach((i) => problems.push(`cucumber report: an attached image does not decode: ${i.src}…`))
+    return { problems, said: `cucumber report: title and runtime banner; ${ran.length} scenarios visible, ${shown} showing the runtime line first; ${charts} charts decode` }
+  } finally {
+    await page.close()
+  }
+}
+
+async function main(): Promise<number> {
+  const dir = resolve(process.argv[2] ?? process.env.REPORTS_DIR ?? 'reports')
+  const [report, summary, ndjson] = ['cucumber-report.html', 'summary.html', 'cucumber-messages.ndjson'].map((f) => join(dir, f))
+  const missing = [report, summary, ndjson].filter((f) => !existsSync(f))
+  if (missing.length) {
+    console.error(`report check: ${missing.join(', ')} missing; run the suite first`)
+    return 1
+  }
+  const run = readRunMessages(readFileSync(ndjson, 'utf8'))
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
+  let problems: string[]
+  let said: string[]
+  try {
+    const cucumber = await checkCucumberReport(browser, report, run)
+    const result = await checkSummary(browser, summary, run, join(dir, 'summary.png'))
+    problems = [...cucumber.problems, ...result.problems]
+    said = [cucumber.said, ...result.said]
   } finally {
     await browser.close()
   }
-  return problems
+  if (problems.length) {
+    console.error(`report check: ${problems.length} problem(s) in ${dir}:`)
+    problems.forEach((p) => console.error(`  - ${p}`))
+    return 1
+  }
+  said.forEach((line) => console.log(`report check: ${line}`))
+  return 0
 }
 
 if (require.main === module) {
-  const dir = resolve(process.argv[2] ?? process.env.REPORTS_DIR ?? 'reports')
-  const html = join(dir, 'cucumber-report.html')
-  const ndjson = join(dir, 'cucumber-messages.ndjson')
-  if (!existsSync(html) || !existsSync(ndjson)) {
-    console.error(`report check: ${html} or ${ndjson} is missing; run the suite first`)
-    process.exit(1)
-  }
-  const expected = expectationsFrom(readFileSync(ndjson, 'utf8'))
-  checkReport(html, expected).then(
-    (problems) => {
-      if (problems.length) {
-        console.error(`report check: ${problems.length} problem(s) in ${html}:`)
-        problems.forEach((p) => console.error(`  - ${p}`))
-        process.exit(1)
-      }
-      console.log(`report check: ${expected.scenarioNames.length} scenarios visible, ${expected.imageAttachments} charts decode as images`)
-    },
+  main().then(
+    (code) => process.exit(code),
     (err: unknown) => {
       console.error(`report check: ${err instanceof Error ? err.message : String(err)}`)
       process.exit(1)

@@ -8,7 +8,7 @@ import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from 
 import { join, relative, resolve } from 'node:path'
 import { KNOWN_DEFECTS } from '../src/refbox/defects'
 import { compareWithMatrix, type ProofRun } from '../src/proof/compare'
-import { loadMatrix } from '../src/proof/matrix'
+import { type CatchMatrix, expectedFailures, loadMatrix } from '../src/proof/matrix'
 import { readOutcomes, readScenarios } from '../src/proof/outcomes'
 import { renderHtml, renderJson, renderMarkdown, type RunLink } from '../src/proof/render'
 
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const started = Date.now()
   console.log(`prove: ${defects.length} suite runs (healthy + ${KNOWN_DEFECTS.length} defects), ${concurrency} at a time`)
   const finished = await mapLimit(defects, concurrency, async (defect, i) => {
-    const run = await runSuite(defect)
+    const run = await runSuite(defect, matrix)
     const failed = run.outcomes.filter((o) => o.status !== 'PASSED').length
     console.log(
       `prove: [${i + 1}/${defects.length}] ${defect ?? 'healthy'}: ${failed} of ${run.outcomes.length} scenarios failed (${run.seconds} s)`,
@@ -66,13 +66,16 @@ async function main(): Promise<void> {
 }
 
 /** One whole suite run into its own report folder; never throws on a failing suite. */
-async function runSuite(defect: string | null): Promise<Finished> {
+async function runSuite(defect: string | null, matrix: CatchMatrix): Promise<Finished> {
   const name = defect ?? 'healthy'
   const dir = join(proofDir, name)
   mkdirSync(dir, { recursive: true })
   const log = createWriteStream(join(dir, 'console.log'))
   const t0 = Date.now()
-  const env = { ...process.env, REPORTS_DIR: dir, REFBOX_DEFECTS: defect ?? '' }
+  // The run's summary shows the scenarios the matrix expects to fail in red, with the regression as the reason.
+  const expected = join(dir, 'expected-failures.json')
+  if (defect) writeFileSync(expected, JSON.stringify(expectedFailures(matrix, defect), null, 2))
+  const env = { ...process.env, REPORTS_DIR: dir, REFBOX_DEFECTS: defect ?? '', PROOF_EXPECTED_FAILURES: defect ? expected : 'none' }
   const child = spawn(join(root, 'node_modules', '.bin', 'cucumber-js'), ['--profile', 'reference', '--tags', '@disk-guest'], {
     cwd: root,
     env,

@@ -1,7 +1,7 @@
 /** Boxes coming up, staying up, and keeping what they were given. Assertions: see ./shared/judge.ts. */
 import { Given, Then, When } from '@cucumber/cucumber'
 import { expect } from 'chai'
-import { KiB } from '../src/evidence/units'
+import { formatBytes, KiB } from '../src/evidence/units'
 import type { FileFingerprint } from '../src/guest/measure'
 import { budget } from '../support/step-budget'
 import { CALL } from '../support/timeouts'
@@ -25,7 +25,10 @@ Then("the box's rootfs is an ext4 filesystem between {size} and {size}", budget(
   const space = await this.rootfs.space('box')
   expect(space.fsType, 'the filesystem type of / inside the box').to.equal('ext4')
   this.checks.verify('size of / inside the box', space.totalKiB * KiB, '>=', min, 'bytes')
-  this.checks.verify('size of / inside the box', space.totalKiB * KiB, '<', max, 'bytes')
+  this.checks.verify('size of / inside the box', space.totalKiB * KiB, '<', max, 'bytes', {
+    name: 'size of / inside the box',
+    needs: `at least ${formatBytes(min)} and less than ${formatBytes(max)}`,
+  })
 })
 
 Then('{box} is still running and serving commands within {duration}', budget((_: string, window: number) => SERVING(window)), async function (this: DiskWorld, role: string, window: number) {

@@ -35,7 +35,7 @@ Then('the fill stops with "No space left on device"', function (this: DiskWorld)
 Then('the fill stops with "No space left on device" and less than {size} is left free', budget(CALL.probe), async function (this: DiskWorld, limit: number) {
   expectFillEndedWithEnospc(this, 'box')
   const space = await this.rootfs.space('box')
-  this.checks.verify('free space on the full rootfs', space.availKiB * KiB, '<', limit, 'bytes')
+  this.checks.verify('free space on the full rootfs', space.availKiB * KiB, '<', limit, 'bytes', { name: 'free space on the full rootfs' })
 })
 
 When('{int} writers race to fill the rootfs at the same time', budget(CALL.probe + CALL.concurrentFill), async function (this: DiskWorld, writers: number) {
@@ -51,14 +51,17 @@ Then('all {int} writers stop with "No space left on device" and none of them suc
   expect(record!.exitCode, `the exec running the writers failed:\n${record!.stderr}`).to.equal(0)
   expect(record!.stderr.trim(), 'the exec running the writers printed errors of its own').to.equal('')
   this.checks.verify('writers that reported their exit', outcomes!.filter((w) => w.exitCode !== undefined).length, '==', writers, 'count')
-  this.checks.verify('writers that stopped with "No space left on device"', outcomes!.filter((w) => w.enospc).length, '==', writers, 'count')
+  this.checks.verify('writers that stopped with "No space left on device"', outcomes!.filter((w) => w.enospc).length, '==', writers, 'count', {
+    name: 'writers stopped by "No space left on device"',
+    needs: `all ${writers}`,
+  })
   this.checks.verify('writers that exited 0 (claimed success)', outcomes!.filter((w) => w.exitCode === 0).length, '==', 0, 'count')
 })
 
 Then("the bystander's free space has shrunk by at most {size}", budget(CALL.probe), async function (this: DiskWorld, slack: number) {
   const before = this.rootfs.startFreeBytes('bystander')
   const now = await this.rootfs.space('bystander')
-  this.checks.verify("bystander's free space lost while the victim filled", before - now.availKiB * KiB, '<=', slack, 'bytes')
+  this.checks.verify("bystander's free space lost while the victim filled", before - now.availKiB * KiB, '<=', slack, 'bytes', { name: "bystander's free space lost" })
 })
 
 When(
@@ -82,6 +85,11 @@ Then(
       '>=',
       perSecond,
       'per-second',
+      {
+        name: "bystander's lines per second during the fill",
+        detail: `${run.linesDuringFill} lines in ${run.windowSeconds.toFixed(1)} s`,
+        figures: [{ name: 'lines appended during the fill', value: run.linesDuringFill, unit: 'count' }],
+      },
     )
     this.checks.verify('commands into the bystander that failed during the fill', run.failedReads, '==', 0, 'count')
   },
@@ -102,7 +110,7 @@ Then('more than {int} files were created and the next one failed with "No space 
   this.calls.examine(record)
   expect(record!.timedOut, 'the file-creation loop timed out').to.equal(false)
   expect(result!.reachedCap, `the loop reached its safety cap of ${cap} files without running out of inodes`).to.equal(false)
-  this.checks.verify('empty files created before inodes ran out', result!.created, '>', minimum, 'count')
+  this.checks.verify('empty files created before inodes ran out', result!.created, '>', minimum, 'count', { name: 'empty files created before inodes ran out' })
   expect(result!.lastError, 'the file creation that stopped the loop did not fail with "No space left on device"').to.match(/No space left on device/)
 })
 
@@ -130,7 +138,7 @@ Then('the free space is back to within {size} of where it started', budget(CALL.
   expect(this.calls.examine(deletion).exitCode, `deleting the fill on the full rootfs failed:\n${deletion?.stderr}`).to.equal(0)
   const start = this.rootfs.startFreeBytes('box')
   const now = await this.rootfs.space('box')
-  this.checks.verify('free space still missing after the delete', start - now.availKiB * KiB, '<=', slack, 'bytes')
+  this.checks.verify('free space still missing after the delete', start - now.availKiB * KiB, '<=', slack, 'bytes', { name: 'free space still missing after the delete' })
 })
 
 When('the box fills its rootfs and deletes the fill {int} times', budget((times: number) => times * CYCLE), async function (this: DiskWorld, times: number) {
@@ -140,7 +148,7 @@ When('the box fills its rootfs and deletes the fill {int} times', budget((times:
 Then('each fill left less than {size} free and each delete gave it back to within {size}', function (this: DiskWorld, fullLimit: number, slack: number) {
   const start = this.rootfs.startFreeBytes('box')
   const { done, requested } = this.filling.cycles ?? { done: [], requested: 0 }
-  this.checks.verify('fill-and-delete cycles completed', done.length, '==', requested, 'count')
+  this.checks.verify('fill-and-delete cycles completed', done.length, '==', requested, 'count', { name: 'fill-and-delete cycles completed', needs: `all ${requested}` })
   done.forEach((c, i) => {
     expect(c.fill.output, `fill ${i + 1} did not end with "No space left on device"`).to.match(/No space left on device/)
     this.checks.verify(`free space after fill ${i + 1}`, c.freeWhenFullKiB * KiB, '<', fullLimit, 'bytes')

@@ -1,11 +1,14 @@
 /**
- * Per scenario: a fresh home before; after, in this order (cucumber runs After hooks in reverse
- * order of definition): the unexamined-outcome guard, the evidence, then the cleanup that cannot
- * be skipped (boxes force-removed, leftovers checked, home deleted).
+ * Per scenario: first the runtime under test (its facts attached by the first hook, skipped
+ * scenarios included; its line logged first in the first step), then a fresh home; after, in this
+ * order (cucumber runs After hooks in reverse order of definition): the unexamined-outcome guard,
+ * the evidence, then the cleanup that cannot be skipped (boxes force-removed, leftovers checked,
+ * home deleted).
  */
-import { After, AfterAll, Before, BeforeAll, Status } from '@cucumber/cucumber'
+import { After, AfterAll, Before, BeforeAll, BeforeStep, Status } from '@cucumber/cucumber'
 import { isInterrupted, onInterruptDone } from './interrupt'
 import { sweepOrphanedRuns, sweepRunDirectory } from './homes'
+import { attachRuntimeFacts, logRuntimeLine, runtimeFacts } from './runtime-under-test'
 import { CALL, hookTimeout, WAIT } from './timeouts'
 import type { DiskWorld } from './world'
 
@@ -14,6 +17,18 @@ const kept = new Set<string>()
 /** Boxes of a run that was killed outright are removed first (by the first worker only). */
 BeforeAll({ timeout: hookTimeout(120) }, async function () {
   if ((process.env.CUCUMBER_WORKER_ID ?? '0') === '0') await sweepOrphanedRuns()
+})
+
+// Defined first in the first support file with hooks: cucumber runs Before hooks in definition order.
+Before({ name: 'runtime under test' }, function (this: DiskWorld) {
+  attachRuntimeFacts(this, runtimeFacts(this.config))
+})
+
+const toldRuntime = new WeakSet<DiskWorld>()
+BeforeStep(function (this: DiskWorld) {
+  if (toldRuntime.has(this)) return
+  toldRuntime.add(this)
+  logRuntimeLine(this, runtimeFacts(this.config))
 })
 
 Before({ name: 'fresh home for the scenario' }, function (this: DiskWorld, { pickle }) {
@@ -46,7 +61,7 @@ After({ name: 'attach the measured numbers' }, function (this: DiskWorld, { resu
     this.attach(evidence.json, { mediaType: 'application/json', fileName: 'measurements.json' })
   }
   if (result?.status !== Status.PASSED) {
-    this.log(`boxes: ${this.dirs ? this.boxes.summary() : 'none'}; home: ${this.dirs?.home}; ${this.calls.records.length} runtime calls`)
+    this.log(`boxes: ${this.boxes.summary()}; home: ${this.dirs?.home}; ${this.calls.records.length} runtime calls`)
     if (evidence) this.log(`measured so far:\n${evidence.table}`)
   }
 })

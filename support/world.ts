@@ -8,7 +8,8 @@
  *   clock    TIMEOUT_FACTOR and the running step's budget (parts/clock.ts)
  *   boxes    the scenario's boxes by role (parts/boxes.ts)
  *   host     the boxes' disks as the host sees them (parts/host-meter.ts)
- *   rootfs, filling, inodes, restart, neighbours, serving, reclaim, copying, baseDisks, hostFull: tasks (tasks/)
+ *   rootfs, filling, inodes, restart, neighbours, serving, reclaim, copying, baseDisks, hostFull: tasks (tasks/),
+ *   made once per scenario and sharing one Scene (parts/scene.ts)
  */
 import { World, type IWorldOptions } from '@cucumber/cucumber'
 import { writeFileSync } from 'node:fs'
@@ -27,7 +28,7 @@ import { Checks } from './parts/checks'
 import { Clock } from './parts/clock'
 import { HostMeter } from './parts/host-meter'
 import type { Report } from './parts/report'
-import type { Scene } from './tasks/context'
+import type { Scene } from './parts/scene'
 import { BaseDisks } from './tasks/base-disks'
 import { Copying } from './tasks/copying'
 import { Filling } from './tasks/filling'
@@ -40,8 +41,13 @@ import { Rootfs } from './tasks/rootfs'
 import { Serving } from './tasks/serving'
 import { WAIT } from './timeouts'
 
-/** What open() makes for a scenario: its home, driver, boxes and tasks. */
-interface Opened extends Scene {
+export class DiskWorld extends World<WorldParameters> implements Interruptible {
+  readonly config: SuiteConfig
+  readonly clock: Clock
+  readonly calls: CallLedger
+  readonly checks: Checks
+  readonly boxes: Boxes
+  readonly host: HostMeter
   readonly rootfs: Rootfs
   readonly filling: Filling
   readonly inodes: Inodes
@@ -52,14 +58,8 @@ interface Opened extends Scene {
   readonly copying: Copying
   readonly baseDisks: BaseDisks
   readonly hostFull: HostFull
-}
-
-export class DiskWorld extends World<WorldParameters> implements Interruptible {
-  readonly config: SuiteConfig
-  readonly clock: Clock
-  readonly calls: CallLedger
-  readonly checks: Checks
-  private opened?: Opened
+  /** The scenario's home and driver, from open() on. */
+  private opened?: { readonly dirs: ScenarioDirs; readonly driver: BoxDriver }
   private unregisterInterrupt?: () => void
   private releasing?: Promise<Leftover[]>
 
@@ -69,29 +69,25 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
     this.clock = new Clock(this.config.timeoutFactor)
     this.calls = new CallLedger(this.report)
     this.checks = new Checks(this.report)
+    const scene = this.scene()
+    this.boxes = scene.boxes
+    this.host = scene.host
+    this.rootfs = new Rootfs(scene)
+    this.filling = new Filling(scene, this.rootfs)
+    this.inodes = new Inodes(scene, this.rootfs)
+    this.restart = new Restart(scene, this.rootfs)
+    this.neighbours = new Neighbours(scene, this.rootfs)
+    this.serving = new Serving(scene)
+    this.reclaim = new Reclaim(scene, this.rootfs)
+    this.copying = new Copying(scene, this.rootfs)
+    this.baseDisks = new BaseDisks(scene)
+    this.hostFull = new HostFull(scene)
   }
 
   /** A fresh home and driver for this scenario; `driver` may be injected by tests. */
   open(label: string, driver?: BoxDriver): void {
     const dirs = newScenarioDirs(label, this.config.driver)
-    const d = driver ?? createDriver(this.config.driver, dirs.home)
-    const boxes = new Boxes(d, this.calls, this.clock, this.report, this.config.box)
-    const scene: Scene = { config: this.config, dirs, driver: d, calls: this.calls, clock: this.clock, report: this.report, boxes, host: new HostMeter(d, boxes, this.report) }
-    const rootfs = new Rootfs(scene)
-    const filling = new Filling(scene, rootfs)
-    this.opened = {
-      ...scene,
-      rootfs,
-      filling,
-      inodes: new Inodes(scene, rootfs),
-      restart: new Restart(scene, rootfs),
-      neighbours: new Neighbours(scene, rootfs),
-      serving: new Serving(scene),
-      reclaim: new Reclaim(scene, rootfs),
-      copying: new Copying(scene, rootfs),
-      baseDisks: new BaseDisks(scene),
-      hostFull: new HostFull(scene),
-    }
+    this.opened = { dirs, driver: driver ?? createDriver(this.config.driver, dirs.home) }
     this.unregisterInterrupt = onInterrupt(async () => {
       await this.release()
     })
@@ -99,42 +95,6 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
 
   get dirs(): ScenarioDirs | undefined {
     return this.opened?.dirs
-  }
-  get boxes(): Boxes {
-    return this.scene().boxes
-  }
-  get host(): HostMeter {
-    return this.scene().host
-  }
-  get rootfs(): Rootfs {
-    return this.scene().rootfs
-  }
-  get filling(): Filling {
-    return this.scene().filling
-  }
-  get inodes(): Inodes {
-    return this.scene().inodes
-  }
-  get restart(): Restart {
-    return this.scene().restart
-  }
-  get neighbours(): Neighbours {
-    return this.scene().neighbours
-  }
-  get serving(): Serving {
-    return this.scene().serving
-  }
-  get reclaim(): Reclaim {
-    return this.scene().reclaim
-  }
-  get copying(): Copying {
-    return this.scene().copying
-  }
-  get baseDisks(): BaseDisks {
-    return this.scene().baseDisks
-  }
-  get hostFull(): HostFull {
-    return this.scene().hostFull
   }
 
   /** Ends the runtime calls in flight when a step runs past its budget (support/step-budget.ts). */
@@ -152,7 +112,7 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
       if (!opened) return []
       if (keep) {
         writeFileSync(join(opened.dirs.dir, 'KEPT'), 'kept on purpose (KEEP_BOXES)\n')
-        this.log(`KEEP_BOXES=${this.config.keepBoxes}: kept ${opened.boxes.summary()} in home ${opened.dirs.home}`)
+        this.log(`KEEP_BOXES=${this.config.keepBoxes}: kept ${this.boxes.summary()} in home ${opened.dirs.home}`)
         return []
       }
       return await this.release()
@@ -178,10 +138,10 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
     const opened = this.opened
     if (!opened) return []
     await opened.driver.interrupt()
-    await opened.boxes.removeAll()
+    await this.boxes.removeAll()
     let detached: string | undefined
     try {
-      detached = await opened.hostFull.release()
+      detached = await this.hostFull.release()
     } catch (err) {
       process.stderr.write(`boxlite-disk-spec: ${(err as Error).message}\n`) // the leftover check below names what stayed
     }
@@ -192,7 +152,27 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
     return poll.value
   }
 
-  private scene(): Opened {
+  /** The parts the tasks share; the home and the driver are read when used, after open(). */
+  private scene(): Scene {
+    const world = this
+    const scene = {
+      config: this.config,
+      calls: this.calls,
+      clock: this.clock,
+      report: this.report,
+      get dirs() {
+        return world.opening().dirs
+      },
+      get driver() {
+        return world.opening().driver
+      },
+    } as { -readonly [K in keyof Scene]: Scene[K] }
+    scene.boxes = new Boxes(scene)
+    scene.host = new HostMeter(scene)
+    return scene
+  }
+
+  private opening(): { readonly dirs: ScenarioDirs; readonly driver: BoxDriver } {
     if (!this.opened) throw new Error('the scenario was not opened (the Before hook did not run)')
     return this.opened
   }

@@ -14,9 +14,29 @@ export interface Check {
   readonly threshold: number
   readonly unit: Unit
   readonly passed: boolean
+  /** Set on the check a scenario exists for: the summary page shows it, the trend follows it. */
+  readonly headline?: Headline
 }
 
-export function judge(what: string, measured: number, rule: Rule, threshold: number, unit: Unit): Check {
+/** How the summary page words a headline check, and the numbers the trend compares run to run. */
+export interface Headline {
+  /** Stable name of the measured number across runs (`what` may contain measured values). */
+  readonly name: string
+  /** Context for the measured value in plain words, e.g. "of 216.3 MiB growth, in 2.1 s". */
+  readonly detail?: string
+  /** What the scenario needs, when the rule and threshold alone do not say it ("between 50 MiB and 2 GiB"). */
+  readonly needs?: string
+  /** Further numbers behind the value (e.g. how long it took), followed by the trend. */
+  readonly figures?: readonly Figure[]
+}
+
+export interface Figure {
+  readonly name: string
+  readonly value: number
+  readonly unit: Unit
+}
+
+export function judge(what: string, measured: number, rule: Rule, threshold: number, unit: Unit, headline?: Headline): Check {
   const passed =
     rule === '<'
       ? measured < threshold
@@ -27,10 +47,16 @@ export function judge(what: string, measured: number, rule: Rule, threshold: num
           : rule === '>='
             ? measured >= threshold
             : measured === threshold
-  return { what, measured, rule, threshold, unit, passed: Number.isFinite(measured) && passed }
+  return { what, measured, rule, threshold, unit, passed: Number.isFinite(measured) && passed, ...(headline ? { headline } : {}) }
 }
 
 const SYMBOL: Record<Rule, string> = { '<': '<', '<=': '≤', '>': '>', '>=': '≥', '==': '=' }
+const WORDS: Record<Rule, string> = { '<': 'less than', '<=': 'at most', '>': 'more than', '>=': 'at least', '==': 'exactly' }
+
+/** "at least 90.0 %": the threshold as a person says it. */
+export function describeNeed(c: Check): string {
+  return c.headline?.needs ?? `${WORDS[c.rule]} ${formatValue(c.threshold, c.unit)}`
+}
 
 export function formatValue(value: number, unit: Unit): string {
   switch (unit) {

@@ -42,6 +42,12 @@ export function advice(message: string): string | undefined {
   return d.code === 'unknown' || d.code === 'no-such-box' ? undefined : sentence(d)
 }
 
+/** A failure as a person reads it: the driver's words, then what to do about the runtime's message, when it says. */
+export function withAdvice(failure: string, runtimeOutput: string): string {
+  const hint = advice(runtimeOutput)
+  return hint ? `${failure}: ${hint}` : failure
+}
+
 /** The one sentence a person reads: `cause: way forward.` */
 export function sentence(d: Diagnosis): string {
   return `${d.cause}: ${d.wayForward}.`

@@ -34,3 +34,9 @@ export function loadMatrix(path: string): CatchMatrix {
   }
   return { defects: raw.defects, guardsNothingModelled: raw.guardsNothingModelled ?? {} }
 }
+
+/** For the summary of a run with `defect` on: each scenario that must fail, and why (the regression it stands for). */
+export function expectedFailures(matrix: CatchMatrix, defect: string): Record<string, string> {
+  const d = matrix.defects[defect]
+  return Object.fromEntries(Object.keys(d?.caughtBy ?? {}).map((scenario) => [scenario, `${defect}: ${d!.regression}`]))
+}

@@ -13,9 +13,11 @@ import { copyIntoBox, execInBox } from './exec'
 import { inspectItem, listRow, listTable } from './format'
 import { HomePaths, lockHome, resolveHome } from './home'
 import { prune } from './prune'
+import { versionLine } from './version'
 import { findBox, isRunning, listStates, type BoxState } from './state'
 
 const USAGE = `Usage: refbox [--home ABS_PATH] <command> [args]
+       refbox --version
 
 Commands (BoxLite CLI dialect):
   run -d [--name N] [--memory MiB] [--cpus N] [--disk-size GB] (--rootfs OCI_LAYOUT | IMAGE) [CMD ARGS...]
@@ -59,13 +61,18 @@ async function dispatch(argv: readonly string[]): Promise<number> {
     { name: 'config', value: true },
     { name: 'debug' },
     { name: 'help', short: 'h' },
+    { name: 'version', short: 'V' },
   ])
   const [command, ...rest] = global.positionals
-  if (flag(global, 'help') || command === 'help' || command === undefined) {
+  if (flag(global, 'help') || command === 'help' || (command === undefined && !flag(global, 'version'))) {
     out(USAGE)
     return command === undefined && !flag(global, 'help') ? 2 : 0
   }
   const defects = Defects.parse(process.env.REFBOX_DEFECTS)
+  if (flag(global, 'version')) {
+    out(`${versionLine(defects)}\n`)
+    return 0
+  }
   if (command === 'build-image') return cmdBuildImage(rest)
   const homeCommands: Record<string, (ctx: Ctx, args: string[]) => Promise<number> | number> = {
     run: (c, a) => cmdRun(c, a, true),

@@ -4,18 +4,16 @@
  * removeAll() force-removes every one of them, also after a failed or timed-out step.
  */
 import { randomBytes } from 'node:crypto'
-import type { BoxDriver, BoxStatus, CommandRecord } from '../../src/drivers/types'
+import type { BoxStatus, CommandRecord } from '../../src/drivers/types'
 import { formatRecord } from '../../src/evidence/commands'
 import type { BoundProof } from '../../src/guest/interlock'
 import type { GuestProbe } from '../../src/guest/probe'
 import type { RootfsSpace } from '../../src/guest/measure'
-import { advice } from '../../src/preflight/diagnose'
-import type { BoxDefaults } from '../config'
+import { withAdvice } from '../../src/preflight/diagnose'
 import { refuseIfInterrupted } from '../interrupt'
 import { CALL } from '../timeouts'
-import type { CallLedger, Judgement } from './call-ledger'
-import type { Clock } from './clock'
-import type { Report } from './report'
+import type { Judgement } from './call-ledger'
+import type { Basics } from './basics'
 
 export interface BoxHandle {
   readonly role: string
@@ -36,13 +34,7 @@ export type RunningBox = BoxHandle & { readonly id: string }
 export class Boxes {
   private readonly byRole = new Map<string, BoxHandle>()
 
-  constructor(
-    private readonly driver: BoxDriver,
-    private readonly calls: CallLedger,
-    private readonly clock: Clock,
-    private readonly report: Report,
-    private readonly defaults: BoxDefaults,
-  ) {}
+  constructor(private readonly scene: Basics) {}
 
   /** Starts a box (the run's settings, unless `overrides` say otherwise); it is registered for removal before the runtime is asked to create it. */
   async start(role: string, overrides: { diskSizeGb?: number } = {}): Promise<RunningBox> {
@@ -50,21 +42,21 @@ export class Boxes {
     refuseIfInterrupted(named(role))
     const box: BoxHandle = { role, name: `dgs-${role}-${randomBytes(4).toString('hex')}`, removed: false, rootfsFull: false }
     this.byRole.set(role, box)
-    const { image, rootfs, memoryMib, lifetimeSeconds } = this.defaults
-    const diskSizeGb = overrides.diskSizeGb ?? this.defaults.diskSizeGb
+    const { image, rootfs, memoryMib, lifetimeSeconds } = this.scene.config.box
+    const diskSizeGb = overrides.diskSizeGb ?? this.scene.config.box.diskSizeGb
     const spec = { image, rootfs, memoryMib, diskSizeGb, name: box.name, command: ['sleep', String(lifetimeSeconds)] }
     try {
-      const { id, record } = await this.driver.create(spec, { timeoutSeconds: this.clock.seconds(CALL.createBox) })
+      const { id, record } = await this.scene.driver.create(spec, { timeoutSeconds: this.scene.clock.seconds(CALL.createBox) })
       box.id = id
-      this.calls.note(record)
-      this.report.log(`started ${named(role)}: ${id}`)
-      this.report.attach(formatRecord(record), { mediaType: 'text/plain', fileName: `start ${named(role)}` })
+      this.scene.calls.note(record)
+      this.scene.report.log(`started ${named(role)}: ${id}`)
+      this.scene.report.attach(formatRecord(record), { mediaType: 'text/plain', fileName: `start ${named(role)}` })
     } catch (err) {
       const record = (err as { record?: CommandRecord }).record
-      if (record) this.calls.note(record)
+      if (record) this.scene.calls.note(record)
       // The driver gives the runtime's words; what to do about them is said here, where a person reads it.
-      const hint = record && !record.timedOut ? advice(record.stderr) : undefined
-      throw new Error(`could not start ${named(role)}: ${(err as Error).message}${hint ? `: ${hint}` : ''}${record ? `\n${formatRecord(record)}` : ''}`)
+      const failure = record && !record.timedOut ? withAdvice((err as Error).message, record.stderr) : (err as Error).message
+      throw new Error(`could not start ${named(role)}: ${failure}${record ? `\n${formatRecord(record)}` : ''}`)
     }
     return box as RunningBox
   }
@@ -82,16 +74,16 @@ export class Boxes {
    */
   async exec<T>(role: string, probe: GuestProbe<T>, callSeconds: number, judgement: Judgement, opts: { quiet?: boolean; detach?: boolean } = {}): Promise<{ value: T; record: CommandRecord }> {
     const id = this.get(role).id
-    const record = await this.calls.run(`${probe.what} (${role})`, judgement, () =>
-      this.driver.exec(id, probe.script, { timeoutSeconds: this.clock.seconds(callSeconds), detach: opts.detach }),
+    const record = await this.scene.calls.run(`${probe.what} (${role})`, judgement, () =>
+      this.scene.driver.exec(id, probe.script, { timeoutSeconds: this.scene.clock.seconds(callSeconds), detach: opts.detach }),
     opts)
     return { value: probe.parse(record), record }
   }
 
   /** This box's own state (not "some box in the home is running"). */
   async status(role: string): Promise<{ status: BoxStatus; record: CommandRecord }> {
-    const r = await this.driver.status(this.get(role).id, { timeoutSeconds: this.clock.seconds(CALL.quickProbe) })
-    this.calls.note(r.record)
+    const r = await this.scene.driver.status(this.get(role).id, { timeoutSeconds: this.scene.clock.seconds(CALL.quickProbe) })
+    this.scene.calls.note(r.record)
     return r
   }
 
@@ -100,8 +92,8 @@ export class Boxes {
     for (const box of [...this.byRole.values()].reverse()) {
       if (box.removed) continue
       box.removed = true
-      const record = await this.driver.remove(box.id ?? box.name, { timeoutSeconds: this.clock.seconds(CALL.cleanupRemove) })
-      this.calls.note(record)
+      const record = await this.scene.driver.remove(box.id ?? box.name, { timeoutSeconds: this.scene.clock.seconds(CALL.cleanupRemove) })
+      this.scene.calls.note(record)
       if (record.exitCode !== 0 && box.id) this.attachOutsideSteps(formatRecord(record), `cleanup: removing ${named(box.role)} failed`)
     }
   }
@@ -118,7 +110,7 @@ export class Boxes {
   /** On the interrupt path no step or hook is running, and cucumber refuses attachments then. */
   private attachOutsideSteps(text: string, name: string): void {
     try {
-      this.report.attach(text, { mediaType: 'text/plain', fileName: name })
+      this.scene.report.attach(text, { mediaType: 'text/plain', fileName: name })
     } catch {
       process.stderr.write(`${name}\n${text}\n`)
     }

@@ -4,12 +4,11 @@
  * them, samples of the whole home (src/host/home-footprint.ts): growth and give-back are judged on
  * everything the runtime keeps on the host, wherever it keeps it.
  */
-import type { BoxDriver } from '../../src/drivers/types'
 import { footprintChart, type ChartLine } from '../../src/evidence/chart'
 import { boxDiskFootprint } from '../../src/host/footprint'
 import { homeFootprint, type HomeFootprint } from '../../src/host/home-footprint'
+import type { Basics } from './basics'
 import { type Boxes, named } from './boxes'
-import type { Report } from './report'
 
 export interface FootprintSample {
   readonly label: string
@@ -31,11 +30,7 @@ export class HostMeter {
   /** Growth of the first measured fill above the start (what the runtime keeps outside its image store), per box. */
   private readonly firstGrowths = new Map<string, number>()
 
-  constructor(
-    private readonly driver: BoxDriver,
-    private readonly boxes: Boxes,
-    private readonly report: Report,
-  ) {}
+  constructor(private readonly scene: Basics & { readonly boxes: Boxes }) {}
 
   /** Allocated bytes of the box's disk on the host now. */
   disk(role: string): number {
@@ -43,7 +38,7 @@ export class HostMeter {
   }
 
   diskPath(role: string): string {
-    return this.driver.diskPath(this.boxes.get(role).id)
+    return this.scene.driver.diskPath(this.scene.boxes.get(role).id)
   }
 
   sample(role: string, label: string, bytes = this.disk(role)): FootprintSample {
@@ -60,7 +55,7 @@ export class HostMeter {
 
   /** Allocated bytes under the home now: all of it, the image store, and the boxes' disk files. */
   home(): HomeFootprint {
-    return homeFootprint(this.driver.home, this.driver.imageStoreDirs(), this.boxes.ids().map((id) => this.driver.diskPath(id)))
+    return homeFootprint(this.scene.driver.home, this.scene.driver.imageStoreDirs(), this.scene.boxes.ids().map((id) => this.scene.driver.diskPath(id)))
   }
 
   sampleHome(label: string, home = this.home()): HomeSample {
@@ -84,7 +79,7 @@ export class HostMeter {
   homeChart(lines: ChartLine[], title = 'Home directory on the host'): void {
     if (this.homeSamples.length === 0) return
     const bars = this.homeSamples.map((s) => ({ label: s.label, bytes: s.home.total, part: s.home.disks }))
-    this.report.attach(footprintChart(title, bars, lines, ["the box's disk", 'the rest of the home']), { mediaType: 'image/svg+xml', fileName: 'host-home.svg' })
+    this.scene.report.attach(footprintChart(title, bars, lines, ["the box's disk", 'the rest of the home']), { mediaType: 'image/svg+xml', fileName: 'host-home.svg' })
   }
 
   start(role: string): number {
@@ -112,6 +107,6 @@ export class HostMeter {
   chart(role: string, lines: ChartLine[], filter: (s: FootprintSample) => boolean = () => true, title = `Disk of ${named(role)} on the host`): void {
     const bars = (this.samples.get(role) ?? []).filter(filter)
     if (bars.length === 0) return
-    this.report.attach(footprintChart(title, bars, lines), { mediaType: 'image/svg+xml', fileName: 'host-footprint.svg' })
+    this.scene.report.attach(footprintChart(title, bars, lines), { mediaType: 'image/svg+xml', fileName: 'host-footprint.svg' })
   }
 }

@@ -8,7 +8,7 @@ import { sep } from 'node:path'
 import { type DiskImage, parseBackingChain, qemuImgInfo, sha256OfFile } from '../../src/host/disk-image'
 import { named } from '../parts/boxes'
 import { CALL } from '../timeouts'
-import type { Scene } from './context'
+import type { Scene } from '../parts/scene'
 
 export interface BaseDisk {
   /** The backing file as the box's disk names it. */

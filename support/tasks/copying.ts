@@ -12,7 +12,7 @@ import { ensureCanary } from '../../src/guest/bound'
 import { treeAllocatedBytes } from '../../src/host/footprint'
 import { peakDuring } from '../../src/host/poll'
 import { CALL } from '../timeouts'
-import type { Scene } from './context'
+import type { Scene } from '../parts/scene'
 import type { Rootfs } from './rootfs'
 
 export interface Copy {

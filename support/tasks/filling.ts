@@ -8,7 +8,7 @@ import { removeAndSync } from '../../src/guest/files'
 import { fileBytes } from '../../src/guest/measure'
 import { named } from '../parts/boxes'
 import { CALL } from '../timeouts'
-import type { Scene } from './context'
+import type { Scene } from '../parts/scene'
 import type { Rootfs } from './rootfs'
 
 export interface Fill {

@@ -14,7 +14,7 @@ import { checkLoopFilesystemPlan, describeLoopFilesystem, heldElsewhere, type Lo
 import { pollUntil } from '../../src/host/poll'
 import { formatBytes } from '../../src/evidence/units'
 import { CALL, WAIT } from '../timeouts'
-import type { Scene } from './context'
+import type { Scene } from '../parts/scene'
 
 const WITNESS = '/witness'
 const HOST_TOOL_SECONDS = 60

@@ -4,7 +4,7 @@ import { appendAndRead, writeAndReadBack } from '../../src/guest/files'
 import { exhaustInodes, type InodeExhaustion } from '../../src/guest/guarded-writes'
 import { INODE_SAFETY_CAP } from '../../src/guest/interlock'
 import { CALL } from '../timeouts'
-import type { Scene } from './context'
+import type { Scene } from '../parts/scene'
 import type { Rootfs } from './rootfs'
 
 /** An existing file that must stay appendable when no inode is left. */

@@ -12,7 +12,7 @@ import { pacedFillError, pacedFillState, startAppender, startPacedFill, stopAppe
 import { lineCount } from '../../src/guest/measure'
 import { sleep } from '../../src/host/poll'
 import { CALL, WAIT } from '../timeouts'
-import type { Scene } from './context'
+import type { Scene } from '../parts/scene'
 import type { Rootfs } from './rootfs'
 
 const BYSTANDER_LOG = '/work/log'

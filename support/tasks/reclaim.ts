@@ -16,7 +16,7 @@ import { pollUntil } from '../../src/host/poll'
 import { CALL, WAIT } from '../timeouts'
 import { named } from '../parts/boxes'
 import { BEFORE_THE_BOX, START } from '../parts/host-meter'
-import type { Scene } from './context'
+import type { Scene } from '../parts/scene'
 import type { Rootfs } from './rootfs'
 
 const SMALL_FILES_DIR = '/small'

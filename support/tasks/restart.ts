@@ -8,7 +8,7 @@ import { rewriteInPlace, tryWriteOneMiB, writeRandomFile } from '../../src/guest
 import { fileFingerprints, type Fingerprints } from '../../src/guest/measure'
 import { named } from '../parts/boxes'
 import { CALL } from '../timeouts'
-import type { Scene } from './context'
+import type { Scene } from '../parts/scene'
 import type { Rootfs } from './rootfs'
 
 /** Written before the fill and rewritten after it, so a restart must keep both old and fresh data. */

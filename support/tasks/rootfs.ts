@@ -9,7 +9,7 @@ import { type RootfsSpace, rootfsSpace } from '../../src/guest/measure'
 import { command } from '../../src/guest/probe'
 import { named } from '../parts/boxes'
 import { CALL } from '../timeouts'
-import type { Scene } from './context'
+import type { Scene } from '../parts/scene'
 
 /** Files every test image ships (alpine and the refbox image): "files that came with the image". */
 export const IMAGE_FILES = ['/etc/os-release', '/bin/busybox'] as const

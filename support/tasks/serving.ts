@@ -9,7 +9,7 @@ import { CANARY } from '../../src/guest/bound'
 import { fileFingerprints, type Fingerprints } from '../../src/guest/measure'
 import { sleep } from '../../src/host/poll'
 import { CALL, WAIT } from '../timeouts'
-import type { Scene } from './context'
+import type { Scene } from '../parts/scene'
 
 export interface Answer {
   readonly answered: boolean

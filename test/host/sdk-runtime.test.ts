@@ -14,11 +14,10 @@ import { join, resolve } from 'node:path'
 import { after, test } from 'node:test'
 import { SdkDriver } from '../../src/drivers/sdk'
 import { advice } from '../../src/preflight/diagnose'
-import { DriverCallError } from '../../src/drivers/types'
 import { findLeftovers } from '../../src/host/leftovers'
 import { checkHost } from '../../src/preflight/kvm'
 import { testImage } from '../refbox/helpers'
-import { RUNTIME_SAYS } from '../sdk/scripted-runtime'
+import { asRead, createError, RUNTIME_SAYS } from '../sdk/scripted-runtime'
 import { entriesOf } from './host-class'
 
 const ROOT = resolve(__dirname, '../..')
@@ -35,18 +34,6 @@ const kvm = checkHost()
 const NO_KVM = !kvm.ok && `this host has no usable /dev/kvm (${kvm.message}): the real runtime refuses before it can show this`
 const HAS_KVM = kvm.ok && 'this host has /dev/kvm: the real runtime gets past its KVM check here'
 const WITH_KVM = { skip: NO_KVM, timeout: 120_000 }
-
-/** The failure as a person reads it: the driver's words, then the advice the World adds (support/parts/boxes.ts). */
-function asRead(error: DriverCallError): string {
-  const hint = advice(error.record.stderr)
-  return hint ? `${error.message}: ${hint}` : error.message
-}
-
-async function createError(promise: Promise<unknown>): Promise<DriverCallError> {
-  const error = await promise.then(() => assert.fail('the box was created'), (e: unknown) => e)
-  assert.ok(error instanceof DriverCallError, String(error))
-  return error
-}
 
 test('no /dev/kvm: the real runtime refuses with its no-KVM message, the driver explains it, no box is made', { skip: HAS_KVM }, async () => {
   const home = newHome()

@@ -4,8 +4,11 @@
  * same words (RUNTIME_SAYS; test/host/sdk-runtime.test.ts checks them against the real package on
  * a KVM host), and lets a test decide how each boot and command ends. No KVM, no network.
  */
+import { strict as assert } from 'node:assert'
 import type { JsOptions } from '@boxlite-ai/boxlite'
 import type { RuntimeFactory, SdkBox, SdkBoxInfo, SdkBoxOptions, SdkExecution, SdkRuntime, SdkStream } from '../../src/drivers/sdk-runtime'
+import { DriverCallError } from '../../src/drivers/types'
+import { withAdvice } from '../../src/preflight/diagnose'
 
 /** BoxLite 0.10.0's own messages for the cases the driver maps. */
 export const RUNTIME_SAYS = {
@@ -201,4 +204,16 @@ const ID_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 /** BoxLite's ids: 12 letters and digits. */
 function newId(): string {
   return Array.from({ length: 12 }, () => ID_CHARS[Math.floor(Math.random() * ID_CHARS.length)]).join('')
+}
+
+/** The create error a test expects: a DriverCallError carrying the runtime's record. */
+export async function createError(promise: Promise<unknown>): Promise<DriverCallError> {
+  const error = await promise.then(() => assert.fail('the box was created'), (e: unknown) => e)
+  assert.ok(error instanceof DriverCallError, String(error))
+  return error
+}
+
+/** The failure as a person reads it: the driver's words, then the advice the World adds (support/parts/boxes.ts). */
+export function asRead(error: DriverCallError): string {
+  return withAdvice(error.message, error.record.stderr)
 }

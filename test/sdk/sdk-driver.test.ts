@@ -9,8 +9,7 @@ import { test } from 'node:test'
 import { SdkDriver } from '../../src/drivers/sdk'
 import { advice } from '../../src/preflight/diagnose'
 import { embeddedRuntime, imageRegistries, loadSdk, SEAM_METHODS } from '../../src/drivers/sdk-runtime'
-import { DriverCallError } from '../../src/drivers/types'
-import { RUNTIME_SAYS, scripted, type Script } from './scripted-runtime'
+import { asRead, createError, RUNTIME_SAYS, scripted, type Script } from './scripted-runtime'
 
 let homes = 0
 /** A fresh home per driver: one runtime per home is BoxLite's rule (and the script's). */
@@ -21,18 +20,6 @@ function driverWith(script: Script = {}, registries?: string[]) {
   const { factory, runtimes } = scripted(script)
   const driver = new SdkDriver({ home: newHome(), runtime: factory, ...(registries ? { registries } : {}) })
   return { driver, runtimes }
-}
-
-/** The failure as a person reads it: the driver's words, then the advice the World adds (support/parts/boxes.ts). */
-function asRead(error: DriverCallError): string {
-  const hint = advice(error.record.stderr)
-  return hint ? `${error.message}: ${hint}` : error.message
-}
-
-async function createError(promise: Promise<unknown>): Promise<DriverCallError> {
-  const error = await promise.then(() => assert.fail('the box was created'), (e: unknown) => e)
-  assert.ok(error instanceof DriverCallError, String(error))
-  return error
 }
 
 test('the real package loads from CommonJS (require(esm)) and has every method the driver uses', () => {

@@ -15,7 +15,7 @@ import { exhaustInodes, fillRootfs } from '../../src/guest/guarded-writes'
 import { GiB, KiB } from '../../src/evidence/units'
 import { sweepRunDirectory } from '../../support/homes'
 import { DiskWorld } from '../../support/world'
-import { FakeDriver, rootfsReport } from './fake_driver'
+import { FakeDriver, rootfsReport } from './fake-driver'
 
 const HOST_DISK_KIB = 130_000_000 // a 124 GiB host filesystem
 const BOX_DISK_KIB = 229_096 // what a 256 MiB box disk reports

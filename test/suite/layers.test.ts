@@ -15,7 +15,7 @@ const ROOT = resolve(__dirname, '../..')
 const RANKS: ReadonlyArray<readonly [rank: number, modules: readonly string[]]> = [
   [6, ['step_definitions', 'scripts', 'cucumber.js']],
   [5, ['support']],
-  [4, ['src/guest', 'src/host', 'src/preflight', 'src/proof']],
+  [4, ['src/guest', 'src/host', 'src/preflight', 'src/proof', 'src/report']],
   [3, ['src/evidence']],
   [2, ['src/drivers']],
   [1, ['src/shell']],

@@ -1,0 +1,29 @@
+/**
+ * Cucumber formatter: when the run finishes, writes the one-glance summary to its output file
+ * (summary.html) and summary.md and summary.json beside it (src/report/write-summary.ts, which
+ * names the settings). Plain CommonJS because cucumber loads formatters with import(), which
+ * cannot load TypeScript; cucumber has registered ts-node (requireModule) before it loads them.
+ */
+const { resolve } = require('node:path')
+if (!require.extensions['.ts']) require('ts-node/register')
+const { buildSummaryFiles, summarySettings, writeSummaryFiles } = require('../../src/report/write-summary.ts')
+
+module.exports = {
+  type: 'formatter',
+  formatter({ on, write, directory, logger }) {
+    const outDir = directory || resolve(process.env.REPORTS_DIR || 'reports')
+    const settings = summarySettings(outDir) // reads the previous summary.json now, before it is replaced
+    const lines = []
+    on('message', (envelope) => {
+      lines.push(JSON.stringify(envelope))
+      if (!envelope.testRunFinished) return
+      try {
+        const files = buildSummaryFiles(lines.join('\n'), settings)
+        write(files.html)
+        writeSummaryFiles(outDir, files, false)
+      } catch (err) {
+        logger.error(`summary: ${err.message}`) // the run guard reports a bad settings file too
+      }
+    })
+  },
+}
