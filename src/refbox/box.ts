@@ -2,7 +2,7 @@
  * Box lifecycle: create (overlay on the shared base disk), start (launch the box's shim), stop, remove.
  * There is no refbox daemon: each box is its own shim process tree, found again through state.json.
  */
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { ensureBaseDisk } from './base-disk'
@@ -45,16 +45,8 @@ export function createBox(ctx: Ctx, req: BoxRequest): BoxState {
   let id = newBoxId()
   while (existsSync(ctx.paths.boxDir(id))) id = newBoxId()
   const box = ctx.paths.box(id)
-  mkdirSync(box.disks, { recursive: true })
-  mkdirSync(box.logs, { recursive: true })
   let virtualSize = Math.max(Math.floor((req.diskSizeGb ?? 0) * GiB), base.size)
   if (ctx.defects.has('unbounded-rootfs')) virtualSize = Math.max(virtualSize, UNBOUNDED_SIZE)
-  try {
-    createOverlay(base.path, box.qcow2, virtualSize)
-  } catch (e) {
-    rmSync(box.dir, { recursive: true, force: true })
-    throw e
-  }
   const state: BoxState = {
     id,
     name: req.name,
@@ -70,7 +62,18 @@ export function createBox(ctx: Ctx, req: BoxRequest): BoxState {
     needsResize: virtualSize > base.size,
     status: 'configured',
   }
+  // Recorded before anything else is made, so a run killed from here on leaves a box that
+  // `list -a` shows and `rm -f` removes (a directory without a record is listed too: ./state).
+  mkdirSync(box.dir, { recursive: true })
   writeState(ctx.paths, state)
+  try {
+    mkdirSync(box.disks, { recursive: true })
+    mkdirSync(box.logs, { recursive: true })
+    createOverlay(base.path, box.qcow2, virtualSize)
+  } catch (e) {
+    rmSync(box.dir, { recursive: true, force: true })
+    throw e
+  }
   return state
 }
 
@@ -88,7 +91,9 @@ export async function startBox(ctx: Ctx, state: BoxState): Promise<void> {
   requireTools(...BOX_TOOLS)
   const box = ctx.paths.box(state.id)
   await waitForShimExit(state) // a previous boot may still be flushing its disk
-  if (ctx.defects.has('lost-writes-on-stop') && state.startedAt !== undefined) {
+  // Its last boot never wrote an exit status: its shim died (killed, or the host crashed).
+  const crashed = state.startedAt !== undefined && state.status === 'running' && !existsSync(box.exit)
+  if ((ctx.defects.has('lost-writes-on-stop') && state.startedAt !== undefined) || (ctx.defects.has('rebuild-after-crash') && crashed)) {
     rmSync(box.qcow2, { force: true }) // the regression: "start" provisions the overlay as if the box were new
     createOverlay(state.baseDisk, box.qcow2, state.virtualSize)
   }
@@ -127,7 +132,8 @@ export async function startBox(ctx: Ctx, state: BoxState): Promise<void> {
   state.main = state.qsd = state.unshare = undefined
   state.failure = undefined
   state.status = 'running'
-  writeState(ctx.paths, state)
+  // The regression `unrecorded-shim`: the shim is recorded only once ready, so a run killed now orphans it.
+  if (!ctx.defects.has('unrecorded-shim')) writeState(ctx.paths, state)
 
   const ready = () => existsSync(box.runFile('ready'))
   const over = () => ready() || existsSync(box.runFile('failed')) || !isAlive(shim)
@@ -207,14 +213,22 @@ export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Prom
   if (isRunning(state) && !force) {
     throw new RefboxError(`invalid state: cannot remove box ${state.id} with live pid ${state.main?.pid}. Use force=true to stop first`)
   }
-  await stopBox(ctx, state)
   const box = ctx.paths.box(state.id)
+  if (ctx.defects.has('torn-disk-unremovable')) refuseUnreadableDisk(box.qcow2)
+  await stopBox(ctx, state)
   if (ctx.defects.has('leaky-rm')) {
     // The regression: cleanup removes the box's record and logs but forgets its disks/ directory.
     for (const entry of readdirSync(box.dir)) if (entry !== 'disks') rmSync(join(box.dir, entry), { recursive: true, force: true })
     return
   }
   rmSync(box.dir, { recursive: true, force: true })
+}
+
+/** The regression `torn-disk-unremovable`: a disk `qemu-img check` finds corrupt (exit 2) or cannot read (1) blocks removal. */
+function refuseUnreadableDisk(qcow2: string): void {
+  if (!existsSync(qcow2)) return
+  const r = spawnSync('qemu-img', ['check', '-U', '-q', qcow2], { stdio: ['ignore', 'ignore', 'pipe'] })
+  if (r.status === 1 || r.status === 2) throw new RefboxError(`cannot remove the box: its disk ${qcow2} cannot be read: ${r.stderr.toString().trim().split('\n')[0]}`)
 }
 
 /** Host pids of the box's processes still worth knowing about (for prune and freeze). */

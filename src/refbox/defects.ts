@@ -19,6 +19,10 @@ export const DEFECTS = {
   'cp-exits-zero-on-enospc': 'cp ignores the in-box copy\'s failure (exit 0, partial file left)',
   'cp-stages-on-host': 'cp buffers the file in the home first and leaves it there when the copy fails',
   'freeze-peers-during-fill': 'while one box runs a command, the other boxes of the home are paused (SIGSTOP)',
+  'rebuild-after-crash': 'start after an unclean exit rebuilds the overlay from the base, so even fsync\'d data is lost',
+  'evict-when-crowded': 'with six or more boxes running in a home, a background exec stops the home\'s oldest box',
+  'unrecorded-shim': 'run records the box\'s shim only once the box is ready, so a run killed mid-start orphans it',
+  'torn-disk-unremovable': 'rm -f reads the box\'s disk header first and refuses when it cannot, so a torn disk stays forever',
 } as const
 
 export type DefectName = keyof typeof DEFECTS
