@@ -8,7 +8,7 @@
  *   clock    TIMEOUT_FACTOR and the running step's budget (parts/clock.ts)
  *   boxes    the scenario's boxes by role (parts/boxes.ts)
  *   host     the boxes' disks as the host sees them (parts/host-meter.ts)
- *   rootfs, filling, inodes, restart, neighbours, serving, reclaim, copying: tasks (tasks/)
+ *   rootfs, filling, inodes, restart, neighbours, serving, reclaim, copying, hardKill: tasks (tasks/)
  */
 import { World, type IWorldOptions } from '@cucumber/cucumber'
 import { writeFileSync } from 'node:fs'
@@ -30,6 +30,7 @@ import type { Report } from './parts/report'
 import type { Scene } from './tasks/context'
 import { Copying } from './tasks/copying'
 import { Filling } from './tasks/filling'
+import { HardKill } from './tasks/hard-kill'
 import { Inodes } from './tasks/inodes'
 import { Neighbours } from './tasks/neighbours'
 import { Reclaim } from './tasks/reclaim'
@@ -48,6 +49,7 @@ interface Opened extends Scene {
   readonly serving: Serving
   readonly reclaim: Reclaim
   readonly copying: Copying
+  readonly hardKill: HardKill
 }
 
 export class DiskWorld extends World<WorldParameters> implements Interruptible {
@@ -85,6 +87,7 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
       serving: new Serving(scene),
       reclaim: new Reclaim(scene, rootfs),
       copying: new Copying(scene, rootfs),
+      hardKill: new HardKill(scene, rootfs),
     }
     this.unregisterInterrupt = onInterrupt(async () => {
       await this.release()
@@ -123,6 +126,9 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
   }
   get copying(): Copying {
     return this.scene().copying
+  }
+  get hardKill(): HardKill {
+    return this.scene().hardKill
   }
 
   /** Ends the runtime calls in flight when a step runs past its budget (support/step-budget.ts). */

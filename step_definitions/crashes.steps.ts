@@ -1,0 +1,54 @@
+/** A box killed, torn or interrupted: what must survive and what must be left behind (nothing). */
+import { Given, Then, When } from '@cucumber/cucumber'
+import { expect } from 'chai'
+import type { FileFingerprint } from '../src/guest/measure'
+import { budget } from '../support/step-budget'
+import { SYNCED, UNSYNCED } from '../support/tasks/hard-kill'
+import { CALL, WAIT } from '../support/timeouts'
+import type { DiskWorld } from '../support/world'
+import { expectRunning } from './shared/judge'
+
+Given('the box has synced a {int} MiB file and written a {int} KiB file without syncing it', budget(CALL.probe + CALL.bigWrite + CALL.quickProbe + CALL.fingerprint), async function (this: DiskWorld, mib: number, kib: number) {
+  await this.hardKill.writeFiles('box', mib, kib)
+})
+
+When("the box's host process is killed with SIGKILL", budget(CALL.quickProbe + 2 * WAIT.leftovers), async function (this: DiskWorld) {
+  if (!this.hardKill.supported) {
+    this.log('Skipped: this driver cannot ask the runtime for the box\'s host process (the sdk driver reports none)')
+    return 'skipped'
+  }
+  await this.hardKill.kill('box')
+  return undefined
+})
+
+Then('the box\'s disk passes "qemu-img check" with {int} errors and {int} corruptions', budget(CALL.probe), async function (this: DiskWorld, errors: number, corruptions: number) {
+  const { record, result } = await this.hardKill.checkDisk('box')
+  expect(result, `qemu-img check gave no report (exit ${record.exitCode}): ${record.stderr.trim()}`).to.not.equal(undefined)
+  this.checks.verify('check errors of "qemu-img check" after the kill', result!.checkErrors, '<=', errors, 'count')
+  this.checks.verify('corruptions "qemu-img check" found after the kill', result!.corruptions, '<=', corruptions, 'count')
+  this.log(`leaked clusters (allowed after a kill): ${result!.leaks}`)
+})
+
+Then('the box starts again and the synced file keeps its size and SHA-256', budget(CALL.start + CALL.quickProbe + CALL.fingerprint), async function (this: DiskWorld) {
+  const start = this.calls.examine(await this.hardKill.startAgain('box'))
+  expect(start.exitCode, `starting the box after the kill failed: ${start.stderr.trim()}`).to.equal(0)
+  await expectRunning(this, 'box')
+  const { before, after } = await this.hardKill.fingerprintsNow('box')
+  const was = before.get(SYNCED) as FileFingerprint
+  const now = after.get(SYNCED)
+  expect(now, `${SYNCED} (synced before the kill) is gone after the hard kill`).to.not.equal('missing')
+  expect(now, `${SYNCED} (synced before the kill) changed across the hard kill (size and SHA-256 before: ${JSON.stringify(was)})`).to.deep.equal(was)
+  this.log(`✔ ${SYNCED}: ${was.bytes} bytes, sha256 ${was.sha256.slice(0, 16)}… unchanged`)
+  this.log(`${UNSYNCED} (never synced; may be lost): ${JSON.stringify(after.get(UNSYNCED)) === JSON.stringify(before.get(UNSYNCED)) ? 'survived' : 'lost or changed'}`)
+})
+
+Then('the box\'s kernel log since it started again has no "EXT4-fs error"', budget(CALL.quickProbe), async function (this: DiskWorld) {
+  const log = await this.hardKill.kernelLog('box')
+  if (!log || log.exitCode !== 0) {
+    this.log(`not checked: the runtime exposes no kernel log${log ? ` (logs exited ${log.exitCode}: ${log.stderr.trim().split('\n')[0]})` : ''}`)
+    return
+  }
+  const errors = log.stdout.split('\n').filter((l) => /EXT4-fs error/.test(l))
+  expect(errors, `the box's kernel log shows ext4 errors after the hard kill:\n${errors.join('\n')}`).to.deep.equal([])
+  this.log(`✔ no "EXT4-fs error" in ${log.stdout.split('\n').filter(Boolean).length} kernel log lines of the box's disk since it started again`)
+})
