@@ -8,7 +8,7 @@
  *   clock    TIMEOUT_FACTOR and the running step's budget (parts/clock.ts)
  *   boxes    the scenario's boxes by role (parts/boxes.ts)
  *   host     the boxes' disks as the host sees them (parts/host-meter.ts)
- *   rootfs, filling, inodes, restart, neighbours, serving, reclaim, copying, hardKill: tasks (tasks/)
+ *   rootfs, filling, inodes, restart, neighbours, serving, reclaim, copying, hardKill, crowd: tasks (tasks/)
  */
 import { World, type IWorldOptions } from '@cucumber/cucumber'
 import { writeFileSync } from 'node:fs'
@@ -29,6 +29,7 @@ import { HostMeter } from './parts/host-meter'
 import type { Report } from './parts/report'
 import type { Scene } from './tasks/context'
 import { Copying } from './tasks/copying'
+import { Crowd } from './tasks/crowd'
 import { Filling } from './tasks/filling'
 import { HardKill } from './tasks/hard-kill'
 import { Inodes } from './tasks/inodes'
@@ -50,6 +51,7 @@ interface Opened extends Scene {
   readonly reclaim: Reclaim
   readonly copying: Copying
   readonly hardKill: HardKill
+  readonly crowd: Crowd
 }
 
 export class DiskWorld extends World<WorldParameters> implements Interruptible {
@@ -88,6 +90,7 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
       reclaim: new Reclaim(scene, rootfs),
       copying: new Copying(scene, rootfs),
       hardKill: new HardKill(scene, rootfs),
+      crowd: new Crowd(scene, rootfs),
     }
     this.unregisterInterrupt = onInterrupt(async () => {
       await this.release()
@@ -129,6 +132,9 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
   }
   get hardKill(): HardKill {
     return this.scene().hardKill
+  }
+  get crowd(): Crowd {
+    return this.scene().crowd
   }
 
   /** Ends the runtime calls in flight when a step runs past its budget (support/step-budget.ts). */
