@@ -17,3 +17,21 @@ Feature: A box survives being killed, torn or interrupted
       Then the box's disk passes "qemu-img check" with 0 errors and 0 corruptions
       And the box starts again and the synced file keeps its size and SHA-256
       And the box's kernel log since it started again has no "EXT4-fs error"
+
+  Rule: A start that is interrupted or fails leaves nothing behind
+  A `run` killed part-way must leave at most a box that "list -a" shows and "rm -f" removes
+  completely: no process, mount, loop device, storage daemon or file of it under the home. A
+  start that fails must leave no box at all.
+
+    @host-access
+    Scenario: Starts killed early, mid-start and just before they return leave nothing once the listed boxes are removed
+      Given the time one box takes to start in this home
+      When 3 starts are killed with SIGKILL at 10 %, 50 % and 90 % of that time
+      And every box "list -a" shows is force-removed
+      Then no process, mount, loop device or box directory is left under the home within 10 seconds
+
+    @host-access
+    Scenario: Starts from a missing image layout and from a broken one fail and leave no box behind
+      When a box is started from an image layout that does not exist and one from a layout whose index is not JSON
+      Then both starts fail with an error and "list -a" shows no box
+      And no process, mount, loop device or box directory is left under the home within 10 seconds

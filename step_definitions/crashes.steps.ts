@@ -52,3 +52,48 @@ Then('the box\'s kernel log since it started again has no "EXT4-fs error"', budg
   expect(errors, `the box's kernel log shows ext4 errors after the hard kill:\n${errors.join('\n')}`).to.deep.equal([])
   this.log(`✔ no "EXT4-fs error" in ${log.stdout.split('\n').filter(Boolean).length} kernel log lines of the box's disk since it started again`)
 })
+
+Given('the time one box takes to start in this home', budget(2 * (CALL.createBox + CALL.forceRemove)), async function (this: DiskWorld) {
+  if (!this.interruptedStarts.supported) {
+    this.log('Skipped: this driver cannot kill a start by its pid or list every box (the sdk driver runs starts in-process)')
+    return 'skipped'
+  }
+  await this.interruptedStarts.timeAStart()
+  return undefined
+})
+
+When('{int} starts are killed with SIGKILL at {percent}, {percent} and {percent} of that time', budget(3 * CALL.createBox), async function (this: DiskWorld, count: number, a: number, b: number, c: number) {
+  expect(count, 'the sentence names three kill points').to.equal(3)
+  await this.interruptedStarts.killStartsAt([a, b, c])
+})
+
+When('every box "list -a" shows is force-removed', budget(CALL.quickProbe + 6 * CALL.forceRemove), async function (this: DiskWorld) {
+  await this.interruptedStarts.removeWhatIsListed()
+  this.log(`"list -a" showed ${this.interruptedStarts.listed.length} box(es): ${this.interruptedStarts.listed.map((b) => b.id).join(', ') || 'none'}`)
+})
+
+When('a box is started from an image layout that does not exist and one from a layout whose index is not JSON', budget(2 * CALL.createBox), async function (this: DiskWorld) {
+  if (!this.interruptedStarts.supported) {
+    this.log('Skipped: this driver cannot list every box (the sdk driver has no list -a)')
+    return 'skipped'
+  }
+  await this.interruptedStarts.startFromBadImages()
+  return undefined
+})
+
+Then('both starts fail with an error and "list -a" shows no box', budget(CALL.quickProbe + 6 * CALL.forceRemove), async function (this: DiskWorld) {
+  for (const r of this.interruptedStarts.failedStarts) {
+    expect(r.exitCode, `a start from a bad image did not fail: ${r.command}`).to.not.equal(0)
+    expect(r.stderr.trim(), `a start from a bad image failed without saying why: ${r.command}`).to.not.equal('')
+    this.log(`✔ failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n')[0]}`)
+  }
+  await this.interruptedStarts.removeWhatIsListed()
+  expect(this.interruptedStarts.listed.map((b) => b.id), 'boxes "list -a" shows after starts that failed').to.deep.equal([])
+})
+
+Then('no process, mount, loop device or box directory is left under the home within {duration}', budget((window: number) => window), async function (this: DiskWorld, window: number) {
+  const { leftovers, boxDirs } = await this.interruptedStarts.remains(window)
+  expect(leftovers.map((l) => `${l.kind}: ${l.detail}`), `left behind under the home ${window} s after the listed boxes were removed`).to.deep.equal([])
+  expect(boxDirs, `box directories left under the home's boxes/ ${window} s after the listed boxes were removed`).to.deep.equal([])
+  this.log('✔ nothing of those boxes is left under the home')
+})

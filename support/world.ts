@@ -8,7 +8,8 @@
  *   clock    TIMEOUT_FACTOR and the running step's budget (parts/clock.ts)
  *   boxes    the scenario's boxes by role (parts/boxes.ts)
  *   host     the boxes' disks as the host sees them (parts/host-meter.ts)
- *   rootfs, filling, inodes, restart, neighbours, serving, reclaim, copying, hardKill, crowd: tasks (tasks/)
+ *   rootfs, filling, inodes, restart, neighbours, serving, reclaim, copying, hardKill, crowd,
+ *            interruptedStarts: tasks (tasks/)
  */
 import { World, type IWorldOptions } from '@cucumber/cucumber'
 import { writeFileSync } from 'node:fs'
@@ -33,6 +34,7 @@ import { Crowd } from './tasks/crowd'
 import { Filling } from './tasks/filling'
 import { HardKill } from './tasks/hard-kill'
 import { Inodes } from './tasks/inodes'
+import { InterruptedStarts } from './tasks/interrupted-starts'
 import { Neighbours } from './tasks/neighbours'
 import { Reclaim } from './tasks/reclaim'
 import { Restart } from './tasks/restart'
@@ -52,6 +54,7 @@ interface Opened extends Scene {
   readonly copying: Copying
   readonly hardKill: HardKill
   readonly crowd: Crowd
+  readonly interruptedStarts: InterruptedStarts
 }
 
 export class DiskWorld extends World<WorldParameters> implements Interruptible {
@@ -91,6 +94,7 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
       copying: new Copying(scene, rootfs),
       hardKill: new HardKill(scene, rootfs),
       crowd: new Crowd(scene, rootfs),
+      interruptedStarts: new InterruptedStarts(scene),
     }
     this.unregisterInterrupt = onInterrupt(async () => {
       await this.release()
@@ -135,6 +139,9 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
   }
   get crowd(): Crowd {
     return this.scene().crowd
+  }
+  get interruptedStarts(): InterruptedStarts {
+    return this.scene().interruptedStarts
   }
 
   /** Ends the runtime calls in flight when a step runs past its budget (support/step-budget.ts). */
