@@ -134,8 +134,7 @@ export async function startBox(ctx: Ctx, state: BoxState): Promise<void> {
   state.main = state.qsd = state.unshare = undefined
   state.failure = undefined
   state.status = 'running'
-  // The regression `unrecorded-shim`: the shim is recorded only once ready, so a run killed now orphans it.
-  if (!ctx.defects.has('unrecorded-shim')) writeState(ctx.paths, state)
+  writeState(ctx.paths, state)
 
   const ready = () => existsSync(box.runFile('ready'))
   const over = () => ready() || existsSync(box.runFile('failed')) || !isAlive(shim)
@@ -218,7 +217,7 @@ export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Prom
   const box = ctx.paths.box(state.id)
   if (ctx.defects.has('torn-disk-unremovable')) refuseUnreadableDisk(box.qcow2)
   await stopBox(ctx, state)
-  if (ctx.defects.has('leaky-rm')) {
+  if (ctx.defects.has('leaky-rm') || (ctx.defects.has('rm-keeps-unstarted-disks') && state.startedAt === undefined)) {
     // The regression: cleanup removes the box's record and logs but forgets its disks/ directory.
     for (const entry of readdirSync(box.dir)) if (entry !== 'disks') rmSync(join(box.dir, entry), { recursive: true, force: true })
     return

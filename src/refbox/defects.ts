@@ -21,7 +21,7 @@ export const DEFECTS = {
   'freeze-peers-during-fill': 'while one box runs a command, the other boxes of the home are paused (SIGSTOP)',
   'rebuild-after-crash': 'start after an unclean exit rebuilds the overlay from the base, so even fsync\'d data is lost',
   'evict-when-crowded': 'with six or more boxes running in a home, a background exec stops the home\'s oldest box',
-  'unrecorded-shim': 'run records the box\'s shim only once the box is ready, so a run killed mid-start orphans it',
+  'rm-keeps-unstarted-disks': 'rm -f of a box that never finished starting deletes its record but leaves its disk behind',
   'failed-create-leaves-dir': 'a create makes the box directory before it reads the image and leaves it when the image is bad',
   'torn-disk-unremovable': 'rm -f reads the box\'s disk header first and refuses when it cannot, so a torn disk stays forever',
 } as const
