@@ -18,6 +18,20 @@ Feature: A box survives being killed, torn or interrupted
       And the box starts again and the synced file keeps its size and SHA-256
       And the box's kernel log since it started again has no "EXT4-fs error"
 
+  Rule: A box whose disk was torn starts from its image or says why, and can always be removed
+  A crash can leave the box's disk file cut short (BoxLite #866: every restart then failed). The
+  box must come back (its disk rebuilt from the image, its data gone, and the runtime says so) or
+  its start must fail naming the disk; never a start that hangs or a box nothing can remove.
+
+    @host-access
+    Scenario: A stopped box whose disk file was cut to half its length starts from its image or fails clearly, and rm -f removes it
+      Given a running box
+      And the box has written a 64 KiB file and was stopped
+      When its disk file is cut to 50 % of its length on the host
+      And the box is started again, given at most 60 seconds
+      Then the start ended within 60 seconds, either with the box serving commands again within 10 seconds and its disk rebuilt, or failing with an error that names the disk
+      And "rm -f" removes the box and nothing of it is left under the home within 10 seconds
+
   Rule: A start that is interrupted or fails leaves nothing behind
   A `run` killed part-way must leave at most a box that "list -a" shows and "rm -f" removes
   completely: no process, mount, loop device, storage daemon or file of it under the home. A

@@ -6,7 +6,10 @@ import { budget } from '../support/step-budget'
 import { SYNCED, UNSYNCED } from '../support/tasks/hard-kill'
 import { CALL, WAIT } from '../support/timeouts'
 import type { DiskWorld } from '../support/world'
-import { expectRunning } from './shared/judge'
+import { expectRunning, expectServing } from './shared/judge'
+
+/** Status, then `echo alive` retried over the window, then a write. */
+const SERVING = (window: number) => CALL.quickProbe + window + CALL.aliveTry + CALL.quickProbe
 
 Given('the box has synced a {int} MiB file and written a {int} KiB file without syncing it', budget(CALL.probe + CALL.bigWrite + CALL.quickProbe + CALL.fingerprint), async function (this: DiskWorld, mib: number, kib: number) {
   await this.hardKill.writeFiles('box', mib, kib)
@@ -92,8 +95,44 @@ Then('both starts fail with an error and "list -a" shows no box', budget(CALL.qu
 })
 
 Then('no process, mount, loop device or box directory is left under the home within {duration}', budget((window: number) => window), async function (this: DiskWorld, window: number) {
-  const { leftovers, boxDirs } = await this.interruptedStarts.remains(window)
-  const left = [...leftovers.map((l) => `${l.kind}: ${l.detail}`), ...boxDirs.map((d) => `box directory: boxes/${d}`)]
+  const left = await this.interruptedStarts.remains(window)
   expect(left.length, `left behind under the home ${window} s after the listed boxes were removed:\n${left.join('\n')}`).to.equal(0)
   this.log('✔ nothing of those boxes is left under the home')
+})
+
+Given('the box has written a {int} KiB file and was stopped', budget(CALL.probe + CALL.quickProbe + CALL.fingerprint + CALL.stop), async function (this: DiskWorld, kib: number) {
+  await this.tornDisk.writeAndStop('box', kib)
+})
+
+When('its disk file is cut to {percent} of its length on the host', budget(0), async function (this: DiskWorld, fraction: number) {
+  this.tornDisk.tear('box', fraction)
+})
+
+When('the box is started again, given at most {duration}', budget((window: number) => window), async function (this: DiskWorld, window: number) {
+  await this.tornDisk.startAgain('box', window)
+})
+
+Then('the start ended within {duration}, either with the box serving commands again within {duration} and its disk rebuilt, or failing with an error that names the disk', budget((_: number, serving: number) => SERVING(serving) + CALL.fingerprint), async function (this: DiskWorld, window: number, serving: number) {
+  const start = this.calls.examine(this.tornDisk.start)
+  const said = `${start.stdout}\n${start.stderr}`.trim()
+  expect(start.timedOut, `the start on a torn disk did not end within ${window} s (it hangs)`).to.equal(false)
+  if (start.exitCode === 0) {
+    expect(said, `the box started on its torn disk without saying the disk was rebuilt: ${JSON.stringify(said)}`).to.match(/(rebuil|recreat|restor|reset|repair)/i).and.to.match(/(disk|overlay|rootfs)/i)
+    await expectServing(this, 'box', serving)
+    const was = this.tornDisk.before
+    const now = await this.tornDisk.keepsakeNow('box')
+    this.log(`the runtime REBUILT the torn disk and the box serves again (its file written before the tear: ${JSON.stringify([...now.values()]) === JSON.stringify([...(was?.values() ?? [])]) ? 'kept' : 'gone'}); it said: ${said.split('\n')[0]}`)
+  } else {
+    expect(start.stderr, `the start on a torn disk failed without naming the disk:\n${start.stderr}`).to.match(/(disk|overlay|rootfs|qcow2)/i)
+    expect(start.stderr, `the start on a torn disk failed with a stack trace:\n${start.stderr}`).to.not.match(/^\s+at /m)
+    this.log(`the runtime REFUSED to start the torn disk (exit ${start.exitCode}): ${start.stderr.trim().split('\n')[0]}`)
+  }
+})
+
+Then('"rm -f" removes the box and nothing of it is left under the home within {duration}', budget((window: number) => CALL.forceRemove + window), async function (this: DiskWorld, window: number) {
+  const { removal, left } = await this.tornDisk.removeAndLook('box', window)
+  this.calls.examine(removal)
+  expect(removal.exitCode, `rm -f of the box with the torn disk failed: ${removal.stderr.trim()}`).to.equal(0)
+  expect(left.length, `left behind under the home ${window} s after rm -f:\n${left.join('\n')}`).to.equal(0)
+  this.log('✔ rm -f removed the box and nothing of it is left under the home')
 })

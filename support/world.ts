@@ -9,7 +9,7 @@
  *   boxes    the scenario's boxes by role (parts/boxes.ts)
  *   host     the boxes' disks as the host sees them (parts/host-meter.ts)
  *   rootfs, filling, inodes, restart, neighbours, serving, reclaim, copying, hardKill, crowd,
- *            interruptedStarts: tasks (tasks/)
+ *            interruptedStarts, tornDisk: tasks (tasks/)
  */
 import { World, type IWorldOptions } from '@cucumber/cucumber'
 import { writeFileSync } from 'node:fs'
@@ -40,6 +40,7 @@ import { Reclaim } from './tasks/reclaim'
 import { Restart } from './tasks/restart'
 import { Rootfs } from './tasks/rootfs'
 import { Serving } from './tasks/serving'
+import { TornDisk } from './tasks/torn-disk'
 import { WAIT } from './timeouts'
 
 /** What open() makes for a scenario: its home, driver, boxes and tasks. */
@@ -55,6 +56,7 @@ interface Opened extends Scene {
   readonly hardKill: HardKill
   readonly crowd: Crowd
   readonly interruptedStarts: InterruptedStarts
+  readonly tornDisk: TornDisk
 }
 
 export class DiskWorld extends World<WorldParameters> implements Interruptible {
@@ -95,6 +97,7 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
       hardKill: new HardKill(scene, rootfs),
       crowd: new Crowd(scene, rootfs),
       interruptedStarts: new InterruptedStarts(scene),
+      tornDisk: new TornDisk(scene, rootfs),
     }
     this.unregisterInterrupt = onInterrupt(async () => {
       await this.release()
@@ -142,6 +145,9 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
   }
   get interruptedStarts(): InterruptedStarts {
     return this.scene().interruptedStarts
+  }
+  get tornDisk(): TornDisk {
+    return this.scene().tornDisk
   }
 
   /** Ends the runtime calls in flight when a step runs past its budget (support/step-budget.ts). */

@@ -2,7 +2,7 @@
  * Box lifecycle: create (overlay on the shared base disk), start (launch the box's shim), stop, remove.
  * There is no refbox daemon: each box is its own shim process tree, found again through state.json.
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { ensureBaseDisk } from './base-disk'
@@ -10,9 +10,10 @@ import type { Defects } from './defects'
 import { RefboxError } from './errors'
 import { BOX_NAME, type HomePaths } from './home'
 import { loadLayout } from './oci'
+import { createOverlay, rebuildIfTorn, refuseUnreadableDisk } from './overlay'
 import { isAlive, namespaceOf, parentOf, pidNamespaceMembers, refOf, signalRef, waitFor, type ProcRef } from './proc'
 import { listStates, newBoxId, writeState, isRunning, type BoxState } from './state'
-import { BOX_TOOLS, requireRootAndFuse, requireTools, runTool } from './tools'
+import { BOX_TOOLS, requireRootAndFuse, requireTools } from './tools'
 
 const GiB = 1024 ** 3
 /** Size of the disk `unbounded-rootfs` gives a box: far beyond any image, like a host disk. */
@@ -79,9 +80,6 @@ export function createBox(ctx: Ctx, req: BoxRequest): BoxState {
   return state
 }
 
-function createOverlay(base: string, qcow2: string, virtualSize: number): void {
-  runTool('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', base, qcow2, String(virtualSize)], 'creating the box overlay')
-}
 
 /** qemu option syntax: a comma inside a value is written twice. */
 const qemuEscape = (s: string): string => s.replace(/,/g, ',,')
@@ -99,6 +97,7 @@ export async function startBox(ctx: Ctx, state: BoxState): Promise<void> {
     rmSync(box.qcow2, { force: true }) // the regression: "start" provisions the overlay as if the box were new
     createOverlay(state.baseDisk, box.qcow2, state.virtualSize)
   }
+  if (!ctx.defects.has('torn-disk-unremovable')) rebuildIfTorn(state, box.qcow2)
   rmSync(box.run, { recursive: true, force: true })
   rmSync(box.exit, { force: true })
   mkdirSync(box.run, { recursive: true })
@@ -223,13 +222,6 @@ export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Prom
     return
   }
   rmSync(box.dir, { recursive: true, force: true })
-}
-
-/** The regression `torn-disk-unremovable`: a disk `qemu-img check` finds corrupt (exit 2) or cannot read (1) blocks removal. */
-function refuseUnreadableDisk(qcow2: string): void {
-  if (!existsSync(qcow2)) return
-  const r = spawnSync('qemu-img', ['check', '-U', '-q', qcow2], { stdio: ['ignore', 'ignore', 'pipe'] })
-  if (r.status === 1 || r.status === 2) throw new RefboxError(`cannot remove the box: its disk ${qcow2} cannot be read: ${r.stderr.toString().trim().split('\n')[0]}`)
 }
 
 /** Host pids of the box's processes still worth knowing about (for prune and freeze). */

@@ -23,7 +23,7 @@ export const DEFECTS = {
   'evict-when-crowded': 'with six or more boxes running in a home, a background exec stops the home\'s oldest box',
   'rm-keeps-unstarted-disks': 'rm -f of a box that never finished starting deletes its record but leaves its disk behind',
   'failed-create-leaves-dir': 'a create makes the box directory before it reads the image and leaves it when the image is bad',
-  'torn-disk-unremovable': 'rm -f reads the box\'s disk header first and refuses when it cannot, so a torn disk stays forever',
+  'torn-disk-unremovable': 'a torn disk is neither rebuilt at start nor removable: start fails on it and rm -f refuses it',
 } as const
 
 export type DefectName = keyof typeof DEFECTS

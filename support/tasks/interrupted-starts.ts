@@ -3,20 +3,14 @@
  * then whatever `list -a` shows force-removed; and starts that fail on a bad image. What is left
  * of them under the home afterwards is what the Then steps judge.
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { BoxSpec, CommandRecord } from '../../src/drivers/types'
-import { findLeftovers, type Leftover } from '../../src/host/leftovers'
+import { homeRemains } from '../../src/host/home-remains'
 import { pollUntil } from '../../src/host/poll'
 import { named } from '../parts/boxes'
 import { CALL } from '../timeouts'
 import type { Scene } from './context'
-
-export interface Remains {
-  readonly leftovers: Leftover[]
-  /** Entries of the home's `boxes/` directory. */
-  readonly boxDirs: string[]
-}
 
 export class InterruptedStarts {
   /** Duration of an uninterrupted start in this home (ms). */
@@ -96,12 +90,9 @@ export class InterruptedStarts {
   }
 
   /** What is left under the home, polled until nothing is or the window ends. */
-  async remains(windowSeconds: number): Promise<Remains> {
+  async remains(windowSeconds: number): Promise<string[]> {
     const home = this.scene.dirs.home
-    const boxesDir = join(home, 'boxes')
-    const look = (): Remains => ({ leftovers: findLeftovers(home), boxDirs: existsSync(boxesDir) ? readdirSync(boxesDir) : [] })
-    const poll = await pollUntil(look, (r) => r.leftovers.length === 0 && r.boxDirs.length === 0, { intervalMs: 250, timeoutMs: this.scene.clock.ms(windowSeconds) })
-    return poll.value
+    return (await pollUntil(() => homeRemains(home), (r) => r.length === 0, { intervalMs: 250, timeoutMs: this.scene.clock.ms(windowSeconds) })).value
   }
 
   private spec(name: string, rootfs: string | undefined): BoxSpec {
