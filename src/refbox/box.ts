@@ -42,12 +42,12 @@ export function createBox(ctx: Ctx, req: BoxRequest): BoxState {
     if (!BOX_NAME.test(req.name)) throw new RefboxError(`invalid box name ${JSON.stringify(req.name)}: use letters, digits, '_', '.', '-' (at most 64)`)
     if (listStates(ctx.paths).some((s) => s.name === req.name)) throw new RefboxError(`already exists: box name ${req.name}`)
   }
-  // The regression `failed-create-leaves-dir`: the box directory is made before the image is read.
-  if (ctx.defects.has('failed-create-leaves-dir')) mkdirSync(ctx.paths.box(newBoxId()).logs, { recursive: true })
-  const base = ensureBaseDisk(ctx.paths, loadLayout(req.rootfs))
   let id = newBoxId()
   while (existsSync(ctx.paths.boxDir(id))) id = newBoxId()
   const box = ctx.paths.box(id)
+  // The regression `failed-create-leaves-dir`: the box directory is made before the image is read.
+  if (ctx.defects.has('failed-create-leaves-dir')) mkdirSync(box.logs, { recursive: true })
+  const base = ensureBaseDisk(ctx.paths, loadLayout(req.rootfs))
   let virtualSize = Math.max(Math.floor((req.diskSizeGb ?? 0) * GiB), base.size)
   if (ctx.defects.has('unbounded-rootfs')) virtualSize = Math.max(virtualSize, UNBOUNDED_SIZE)
   const state: BoxState = {
