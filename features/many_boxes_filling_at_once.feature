@@ -13,4 +13,4 @@ Feature: Many boxes filling their disks at once
       Then every fill ends with "No space left on device"
       And each box's disk on the host grew by at most the size of its rootfs plus 16 MiB, and the home by at most 6 times that
       And all 6 boxes are still running and serving commands within 10 seconds
-      And every box's 64 KiB file keeps its SHA-256
+      And the 64 KiB file of each of the 6 boxes keeps its SHA-256
