@@ -121,7 +121,7 @@ Then('the start ended within {duration}, either with the box serving commands ag
     await expectServing(this, 'box', serving)
     const was = this.tornDisk.before
     const now = await this.tornDisk.keepsakeNow('box')
-    this.log(`the runtime REBUILT the torn disk and the box serves again (its file written before the tear: ${JSON.stringify([...now.values()]) === JSON.stringify([...(was?.values() ?? [])]) ? 'kept' : 'gone'}); it said: ${said.split('\n')[0]}`)
+    this.log(`the runtime REBUILT the torn disk and the box serves again (its file written before the tear: ${JSON.stringify([...now.values()]) === JSON.stringify([...(was?.values() ?? [])]) ? 'kept' : 'gone'}); it said: ${said.split('\n').find((l) => /(rebuil|recreat|restor|reset|repair)/i.test(l))}`)
   } else {
     expect(start.stderr, `the start on a torn disk failed without naming the disk:\n${start.stderr}`).to.match(/(disk|overlay|rootfs|qcow2)/i)
     expect(start.stderr, `the start on a torn disk failed with a stack trace:\n${start.stderr}`).to.not.match(/^\s+at /m)
