@@ -8,8 +8,9 @@
  *   clock    TIMEOUT_FACTOR and the running step's budget (parts/clock.ts)
  *   boxes    the scenario's boxes by role (parts/boxes.ts)
  *   host     the boxes' disks as the host sees them (parts/host-meter.ts)
- *   rootfs, filling, inodes, restart, neighbours, serving, reclaim, copying, baseDisks, hostFull: tasks (tasks/),
- *   made once per scenario and sharing one Scene (parts/scene.ts)
+ *   rootfs, filling, inodes, restart, neighbours, serving, reclaim, copying, baseDisks, hostFull,
+ *   hardKill, crowd, interruptedStarts, tornDisk: tasks (tasks/), made once per scenario and
+ *   sharing one Scene (parts/scene.ts)
  */
 import { World, type IWorldOptions } from '@cucumber/cucumber'
 import { writeFileSync } from 'node:fs'
@@ -31,14 +32,18 @@ import type { Report } from './parts/report'
 import type { Scene } from './parts/scene'
 import { BaseDisks } from './tasks/base-disks'
 import { Copying } from './tasks/copying'
+import { Crowd } from './tasks/crowd'
 import { Filling } from './tasks/filling'
 import { HostFull } from './tasks/host-full'
+import { HardKill } from './tasks/hard-kill'
 import { Inodes } from './tasks/inodes'
+import { InterruptedStarts } from './tasks/interrupted-starts'
 import { Neighbours } from './tasks/neighbours'
 import { Reclaim } from './tasks/reclaim'
 import { Restart } from './tasks/restart'
 import { Rootfs } from './tasks/rootfs'
 import { Serving } from './tasks/serving'
+import { TornDisk } from './tasks/torn-disk'
 import { WAIT } from './timeouts'
 
 export class DiskWorld extends World<WorldParameters> implements Interruptible {
@@ -58,6 +63,10 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
   readonly copying: Copying
   readonly baseDisks: BaseDisks
   readonly hostFull: HostFull
+  readonly hardKill: HardKill
+  readonly crowd: Crowd
+  readonly interruptedStarts: InterruptedStarts
+  readonly tornDisk: TornDisk
   /** The scenario's home and driver, from open() on. */
   private opened?: { readonly dirs: ScenarioDirs; readonly driver: BoxDriver }
   private unregisterInterrupt?: () => void
@@ -82,6 +91,10 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
     this.copying = new Copying(scene, this.rootfs)
     this.baseDisks = new BaseDisks(scene)
     this.hostFull = new HostFull(scene)
+    this.hardKill = new HardKill(scene, this.rootfs)
+    this.crowd = new Crowd(scene, this.rootfs)
+    this.interruptedStarts = new InterruptedStarts(scene)
+    this.tornDisk = new TornDisk(scene, this.rootfs)
   }
 
   /** A fresh home and driver for this scenario; `driver` may be injected by tests. */

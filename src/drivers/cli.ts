@@ -9,6 +9,7 @@ import { isAbsolute, join } from 'node:path'
 import { execa, type ResultPromise } from 'execa'
 import { renderCommand } from '../shell/command'
 import { boxliteImageStore } from './home-layout'
+import { parseInspectPid, parseListJson } from './cli-output'
 import {
   type BoxDriver,
   type BoxSpec,
@@ -57,25 +58,31 @@ export class CliDriver implements BoxDriver {
   }
 
   async create(spec: BoxSpec, opts: CallOptions): Promise<{ id: string; record: CommandRecord }> {
-    if ((spec.image === undefined) === (spec.rootfs === undefined)) {
-      throw new Error('a box needs exactly one of image or rootfs')
-    }
-    const args = ['run', '-d']
-    if (spec.name !== undefined) args.push('--name', spec.name)
-    if (spec.memoryMib !== undefined) args.push('--memory', String(spec.memoryMib))
-    if (spec.cpus !== undefined) args.push('--cpus', String(spec.cpus))
-    if (spec.diskSizeGb !== undefined) args.push('--disk-size', String(spec.diskSizeGb))
-    if (spec.rootfs !== undefined) args.push('--rootfs', spec.rootfs)
-    else args.push(spec.image as string)
-    args.push(...spec.command)
-
-    const record = await this.call(args, opts.timeoutSeconds)
+    const record = await this.call(runArgs(spec), opts.timeoutSeconds)
     const id = record.stdout.trim()
     if (record.exitCode !== 0 || !BOX_ID.test(id)) {
       const why = record.timedOut ? 'timed out' : `exit ${record.exitCode}: ${firstLine(record.stderr) || 'no error text'}`
       throw new DriverCallError(`the box did not start (${why})`, record)
     }
     return { id, record }
+  }
+
+  async hostPid(id: string, opts: CallOptions): Promise<{ pid?: number; record: CommandRecord }> {
+    const record = await this.call(['inspect', id], opts.timeoutSeconds)
+    return { pid: record.exitCode === 0 ? parseInspectPid(record.stdout) : undefined, record }
+  }
+
+  kernelLog(id: string, opts: CallOptions): Promise<CommandRecord> {
+    return this.call(['logs', id], opts.timeoutSeconds)
+  }
+
+  createKilled(spec: BoxSpec, killAfterMs: number, opts: CallOptions): Promise<CommandRecord> {
+    return this.call(runArgs(spec), opts.timeoutSeconds, killAfterMs)
+  }
+
+  async listAll(opts: CallOptions): Promise<{ boxes: Array<{ id: string; name: string }>; record: CommandRecord }> {
+    const record = await this.call(['list', '-a', '--format', 'json'], opts.timeoutSeconds)
+    return { boxes: record.exitCode === 0 ? parseListJson(record.stdout) : [], record }
   }
 
   exec(id: string, script: string, opts: ExecOptions): Promise<CommandRecord> {
@@ -130,11 +137,11 @@ export class CliDriver implements BoxDriver {
   }
 
   /** Queues one invocation behind every earlier call on the same home. Never rejects. */
-  private call(args: readonly string[], timeoutSeconds: number): Promise<CommandRecord> {
+  private call(args: readonly string[], timeoutSeconds: number, killAfterMs?: number): Promise<CommandRecord> {
     const generation = this.generation
     const previous = homeQueues.get(this.home) ?? Promise.resolve()
     const mine = previous.then(() =>
-      generation === this.generation ? this.spawn(args, timeoutSeconds) : this.interrupted(args),
+      generation === this.generation ? this.spawn(args, timeoutSeconds, killAfterMs) : this.interrupted(args),
     )
     const tail = mine.catch(() => undefined)
     homeQueues.set(this.home, tail)
@@ -144,7 +151,7 @@ export class CliDriver implements BoxDriver {
     return mine
   }
 
-  private async spawn(args: readonly string[], timeoutSeconds: number): Promise<CommandRecord> {
+  private async spawn(args: readonly string[], timeoutSeconds: number, killAfterMs?: number): Promise<CommandRecord> {
     const argv = ['--home', this.home, ...(this.options.globalArgs ?? []), ...args]
     const command = renderCommand(this.options.bin, argv)
     const started = Date.now()
@@ -160,6 +167,8 @@ export class CliDriver implements BoxDriver {
       stripFinalNewline: false,
     })
     this.running.set(child, { creates: args[0] === 'run' })
+    // A start cut short on purpose: the runtime's own process (the one just spawned), by its pid.
+    const killer = killAfterMs === undefined ? undefined : setTimeout(() => child.pid && process.kill(child.pid, 'SIGKILL'), killAfterMs)
     try {
       const r = await child
       const missing = r.failed && (r as { code?: string }).code === 'ENOENT'
@@ -178,6 +187,7 @@ export class CliDriver implements BoxDriver {
         durationMs: Date.now() - started,
       }
     } finally {
+      clearTimeout(killer)
       this.running.delete(child)
     }
   }
@@ -208,6 +218,18 @@ export function parseInspectStatus(stdout: string): BoxStatus {
   const raw = entry?.Status ?? entry?.State?.Status
   const status = typeof raw === 'string' ? raw.toLowerCase() : ''
   return (STATUSES as readonly string[]).includes(status) ? (status as BoxStatus) : 'unknown'
+}
+
+/** `run -d`'s arguments for a box spec. */
+function runArgs(spec: BoxSpec): string[] {
+  if ((spec.image === undefined) === (spec.rootfs === undefined)) throw new Error('a box needs exactly one of image or rootfs')
+  const args = ['run', '-d']
+  if (spec.name !== undefined) args.push('--name', spec.name)
+  if (spec.memoryMib !== undefined) args.push('--memory', String(spec.memoryMib))
+  if (spec.cpus !== undefined) args.push('--cpus', String(spec.cpus))
+  if (spec.diskSizeGb !== undefined) args.push('--disk-size', String(spec.diskSizeGb))
+  args.push(...(spec.rootfs !== undefined ? ['--rootfs', spec.rootfs] : [spec.image as string]), ...spec.command)
+  return args
 }
 
 function firstLine(text: string): string {

@@ -71,6 +71,14 @@ export interface BoxDriver {
   remove(idOrName: string, opts: CallOptions): Promise<CommandRecord>
   /** Copies a host file into the box (boxlite `cp HOST ID:/path`). */
   copyIn(hostPath: string, id: string, boxPath: string, opts: CallOptions): Promise<CommandRecord>
+  /** The box's host-side main process as the runtime reports it (`inspect`'s State.Pid; absent if it reports none). */
+  hostPid?(id: string, opts: CallOptions): Promise<{ pid?: number; record: CommandRecord }>
+  /** The box's kernel log as the runtime exposes it (`logs BOX`). */
+  kernelLog?(id: string, opts: CallOptions): Promise<CommandRecord>
+  /** `run -d` whose runtime process is SIGKILLed, by its pid, `killAfterMs` after it started. */
+  createKilled?(spec: BoxSpec, killAfterMs: number, opts: CallOptions): Promise<CommandRecord>
+  /** Every box the runtime lists, running or not (`list -a`). */
+  listAll?(opts: CallOptions): Promise<{ boxes: Array<{ id: string; name: string }>; record: CommandRecord }>
   /** Host path of the box's rootfs overlay: `<home>/boxes/<id>/disks/disk.qcow2`. */
   diskPath(id: string): string
   /**

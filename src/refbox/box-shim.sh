@@ -77,7 +77,10 @@ else
     resize2fs -f "$raw" >"$run/resize.log" 2>&1 || fail "resize2fs failed: $(tail -n 1 "$run/resize.log")"
     : > "$run/resized"
   fi
+  # The kernel's clock before the mount: `refbox logs` shows the loop device's messages from then on.
+  cut -d' ' -f1 /proc/uptime > "$run/boot-uptime"
   mount -o "loop,noatime,${REFBOX_MOUNT_DISCARD:-discard}" "$raw" "$root" || fail "cannot loop-mount the box disk"
+  findmnt -n -o SOURCE --mountpoint "$root" > "$run/loopdev" || fail "cannot read the box disk's loop device"
 fi
 
 # The image decides what these are; a symlink here would send the mounts below out of the box.

@@ -11,9 +11,10 @@ import { baseFor, deferDiskDeleteIfDefective, reserveIfDefective, resizeWanted, 
 import { RefboxError } from './errors'
 import { BOX_NAME, type HomePaths } from './home'
 import { loadLayout } from './oci'
+import { createOverlay, rebuildIfTorn, refuseUnreadableDisk } from './overlay'
 import { isAlive, namespaceOf, parentOf, pidNamespaceMembers, refOf, signalRef, waitFor, type ProcRef } from './proc'
 import { listStates, newBoxId, writeState, isRunning, type BoxState } from './state'
-import { BOX_TOOLS, requireRootAndFuse, requireTools, runTool } from './tools'
+import { BOX_TOOLS, requireRootAndFuse, requireTools } from './tools'
 
 const GiB = 1024 ** 3
 /** Size of the disk `unbounded-rootfs` gives a box: far beyond any image, like a host disk. */
@@ -42,24 +43,15 @@ export function createBox(ctx: Ctx, req: BoxRequest): BoxState {
     if (!BOX_NAME.test(req.name)) throw new RefboxError(`invalid box name ${JSON.stringify(req.name)}: use letters, digits, '_', '.', '-' (at most 64)`)
     if (listStates(ctx.paths).some((s) => s.name === req.name)) throw new RefboxError(`already exists: box name ${req.name}`)
   }
-  const base = ensureBaseDisk(ctx.paths, loadLayout(req.rootfs))
   let id = newBoxId()
   while (existsSync(ctx.paths.boxDir(id))) id = newBoxId()
   const box = ctx.paths.box(id)
-  mkdirSync(box.disks, { recursive: true })
-  mkdirSync(box.logs, { recursive: true })
+  // The regression `failed-create-leaves-dir`: the box directory is made before the image is read.
+  if (ctx.defects.has('failed-create-leaves-dir')) mkdirSync(box.logs, { recursive: true })
+  const base = ensureBaseDisk(ctx.paths, loadLayout(req.rootfs))
   let virtualSize = Math.max(Math.floor((req.diskSizeGb ?? 0) * GiB), base.size)
   if (ctx.defects.has('unbounded-rootfs')) virtualSize = Math.max(virtualSize, UNBOUNDED_SIZE)
-  let baseDisk = base.path
-  try {
-    baseDisk = baseFor(ctx.defects, box, base.path)
-    createOverlay(baseDisk, box.qcow2, virtualSize)
-    reserveIfDefective(ctx.defects, box.qcow2, virtualSize)
-  } catch (e) {
-    rmSync(box.dir, { recursive: true, force: true })
-    throw e
-  }
-  const state: BoxState = {
+  let state: BoxState = {
     id,
     name: req.name,
     image: req.image,
@@ -69,18 +61,32 @@ export function createBox(ctx: Ctx, req: BoxRequest): BoxState {
     memoryMib: req.memoryMib,
     cpus: req.cpus,
     diskSizeGb: req.diskSizeGb,
-    baseDisk,
+    baseDisk: base.path,
     virtualSize,
     needsResize: virtualSize > base.size,
     status: 'configured',
   }
+  // Recorded before anything else is made, so a run killed from here on leaves a box that
+  // `list -a` shows and `rm -f` removes (a directory without a record is listed too: ./state).
+  mkdirSync(box.dir, { recursive: true })
   writeState(ctx.paths, state)
+  try {
+    mkdirSync(box.disks, { recursive: true })
+    mkdirSync(box.logs, { recursive: true })
+    const baseDisk = baseFor(ctx.defects, box, base.path)
+    if (baseDisk !== state.baseDisk) {
+      state = { ...state, baseDisk }
+      writeState(ctx.paths, state)
+    }
+    createOverlay(baseDisk, box.qcow2, virtualSize)
+    reserveIfDefective(ctx.defects, box.qcow2, virtualSize)
+  } catch (e) {
+    rmSync(box.dir, { recursive: true, force: true })
+    throw e
+  }
   return state
 }
 
-function createOverlay(base: string, qcow2: string, virtualSize: number): void {
-  runTool('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', base, qcow2, String(virtualSize)], 'creating the box overlay')
-}
 
 /** qemu option syntax: a comma inside a value is written twice. */
 const qemuEscape = (s: string): string => s.replace(/,/g, ',,')
@@ -93,10 +99,13 @@ export async function startBox(ctx: Ctx, state: BoxState): Promise<void> {
   const box = ctx.paths.box(state.id)
   await waitForShimExit(state) // a previous boot may still be flushing its disk
   touchBaseIfDefective(ctx.defects, state.baseDisk, state.startedAt !== undefined)
-  if (ctx.defects.has('lost-writes-on-stop') && state.startedAt !== undefined) {
+  // Its last boot never wrote an exit status: its shim died (killed, or the host crashed).
+  const crashed = state.startedAt !== undefined && state.status === 'running' && !existsSync(box.exit)
+  if ((ctx.defects.has('lost-writes-on-stop') && state.startedAt !== undefined) || (ctx.defects.has('rebuild-after-crash') && crashed)) {
     rmSync(box.qcow2, { force: true }) // the regression: "start" provisions the overlay as if the box were new
     createOverlay(state.baseDisk, box.qcow2, state.virtualSize)
   }
+  if (!ctx.defects.has('torn-disk-unremovable')) rebuildIfTorn(state, box.qcow2)
   rmSync(box.run, { recursive: true, force: true })
   rmSync(box.exit, { force: true })
   mkdirSync(box.run, { recursive: true })
@@ -212,14 +221,15 @@ export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Prom
   if (isRunning(state) && !force) {
     throw new RefboxError(`invalid state: cannot remove box ${state.id} with live pid ${state.main?.pid}. Use force=true to stop first`)
   }
+  const box = ctx.paths.box(state.id)
+  if (ctx.defects.has('torn-disk-unremovable')) refuseUnreadableDisk(box.qcow2)
   try {
     await stopBox(ctx, state)
   } catch (e) {
     // A full home cannot take the state update; the box is down, so its removal goes on and frees the space.
     if ((e as NodeJS.ErrnoException).code !== 'ENOSPC' || isAlive(state.shim) || ctx.defects.has('rm-fails-when-host-full')) throw e
   }
-  const box = ctx.paths.box(state.id)
-  if (ctx.defects.has('leaky-rm')) {
+  if (ctx.defects.has('leaky-rm') || (ctx.defects.has('rm-keeps-unstarted-disks') && state.startedAt === undefined)) {
     // The regression: cleanup removes the box's record and logs but forgets its disks/ directory.
     for (const entry of readdirSync(box.dir)) if (entry !== 'disks') rmSync(join(box.dir, entry), { recursive: true, force: true })
     return

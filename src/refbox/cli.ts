@@ -12,6 +12,7 @@ import { RefboxError, ReportedFailure, UsageError } from './errors'
 import { copyIntoBox, execInBox } from './exec'
 import { inspectItem, listRow, listTable } from './format'
 import { HomePaths, lockHome, resolveHome } from './home'
+import { cmdLogs } from './kernel-log'
 import { prune } from './prune'
 import { versionLine } from './version'
 import { findBox, isRunning, listStates, type BoxState } from './state'
@@ -27,6 +28,7 @@ Commands (BoxLite CLI dialect):
   inspect [--format json|'{{.State.Status}}'] BOX...
   start BOX...   stop BOX...   restart BOX...   rm [-f] [-a] BOX...
   cp HOST_FILE BOX:/path            stream a host file into the box
+  logs BOX                          the kernel's messages about the box's disk since it booted
   prune                             release what crashed runs left in the home
   build-image --out DIR [--busybox PATH]   offline busybox OCI layout for --rootfs
 
@@ -88,6 +90,7 @@ async function dispatch(argv: readonly string[]): Promise<number> {
     rm: cmdRm,
     cp: cmdCp,
     prune: cmdPrune,
+    logs: cmdLogs,
   }
   const handler = homeCommands[command]
   if (!handler) throw new UsageError(`unrecognized subcommand '${command}'`)

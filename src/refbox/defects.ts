@@ -25,6 +25,11 @@ export const DEFECTS = {
   'base-per-box': 'every box gets a private copy of the image\'s base disk instead of sharing one',
   'disk-size-not-grown': '--disk-size sizes the disk but the filesystem is not grown to fill it',
   'rm-fails-when-host-full': 'rm -f gives up when the home\'s filesystem is full, so the disk that filled the host is never freed',
+  'rebuild-after-crash': 'start after an unclean exit rebuilds the overlay from the base, so even fsync\'d data is lost',
+  'evict-when-crowded': 'with six or more boxes running in a home, a background exec stops the home\'s oldest box',
+  'rm-keeps-unstarted-disks': 'rm -f of a box that never finished starting deletes its record but leaves its disk behind',
+  'failed-create-leaves-dir': 'a create makes the box directory before it reads the image and leaves it when the image is bad',
+  'torn-disk-unremovable': 'a torn disk is neither rebuilt at start nor removable: start fails on it and rm -f refuses it',
 } as const
 
 export type DefectName = keyof typeof DEFECTS

@@ -9,7 +9,7 @@ import { basename, join, posix } from 'node:path'
 import type { Ctx } from './box'
 import { RefboxError } from './errors'
 import { openBoxHandles, type BoxHandles } from './guard'
-import { applyPressureDefects, peerProcesses } from './pressure-defects'
+import { applyPressureDefects, peerProcesses, evictWhenCrowded } from './pressure-defects'
 import type { BoxState } from './state'
 import { requireTools } from './tools'
 
@@ -69,6 +69,7 @@ export async function execInBox(ctx: Ctx, state: BoxState, argv: readonly string
   try {
     applyPressureDefects(ctx, state, handles)
     if (detach) {
+      evictWhenCrowded(ctx, state)
       const log = openSync(join(ctx.paths.box(state.id).logs, 'exec.log'), 'a')
       try {
         return await launchInBox(ctx, state, handles, argv, { stdio: ['ignore', log, log], detach: true })

@@ -22,6 +22,7 @@ export function listTable(states: readonly BoxState[]): string {
   return [line('┌', '┬', '┐'), row(head), line('├', '┼', '┤'), ...rows.map(row), line('└', '┴', '┘')].join('\n') + '\n'
 }
 
+/** `State.Pid` is the box's host-side main process, as BoxLite reports its shim (VMM): refbox's shim. */
 export function inspectItem(s: BoxState) {
   const running = isRunning(s)
   const status = statusWord(s).toLowerCase()
@@ -31,7 +32,7 @@ export function inspectItem(s: BoxState) {
     Image: s.image,
     Created: s.createdAt,
     Status: status,
-    State: { Status: status, Running: running, Pid: running ? s.main!.pid : 0, Error: s.failure ?? '' },
+    State: { Status: status, Running: running, Pid: running ? (s.shim?.pid ?? 0) : 0, Error: s.failure ?? '' },
     Cpus: s.cpus,
     Memory: s.memoryMib * 1024 * 1024,
   }

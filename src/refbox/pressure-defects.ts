@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process'
 import { statfsSync } from 'node:fs'
 import type { Ctx } from './box'
 import type { BoxHandles } from './guard'
-import { namespaceOf, pidNamespaceMembers } from './proc'
+import { namespaceOf, pidNamespaceMembers, signalRef } from './proc'
 import { isRunning, listStates, type BoxState } from './state'
 
 const FULL_BELOW_BYTES = 1024 * 1024
@@ -37,4 +37,16 @@ export function peerProcesses(ctx: Ctx, state: BoxState): number[] {
     .map((s) => namespaceOf(s.main!.pid, 'pid'))
     .filter((ns): ns is string => ns !== undefined && ns !== hostNs)
     .flatMap((ns) => pidNamespaceMembers(ns))
+}
+
+/** Boxes running in a home from which `evict-when-crowded` starts evicting. */
+const CROWD = 6
+
+/** With `evict-when-crowded` on, a background exec in a crowded home kills the oldest other box. */
+export function evictWhenCrowded(ctx: Ctx, state: BoxState): void {
+  if (!ctx.defects.has('evict-when-crowded')) return
+  const running = listStates(ctx.paths).filter(isRunning)
+  if (running.length < CROWD) return
+  // The regression: "load shedding" stops the home's oldest box to make room for the busy one.
+  signalRef(running.find((s) => s.id !== state.id)?.main, 'SIGKILL')
 }

@@ -3,7 +3,7 @@
  * The live status is derived from it and the process table, never trusted from the file alone.
  */
 import { randomBytes } from 'node:crypto'
-import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { BOX_ID, HomePaths } from './home'
 import { isAlive, type ProcRef } from './proc'
 
@@ -69,15 +69,31 @@ export function listStates(paths: HomePaths): BoxState[] {
   if (!existsSync(paths.boxesDir)) return []
   return readdirSync(paths.boxesDir)
     .filter((d) => BOX_ID.test(d))
-    .map((d) => readState(paths, d))
+    .map((d) => readState(paths, d) ?? incompleteState(paths, d))
     .filter((s): s is BoxState => s !== undefined)
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+}
+
+/**
+ * A box directory without a record: a create killed between making the directory and writing
+ * state.json. Listed as failed so that `list -a` shows it and `rm -f` removes it.
+ */
+function incompleteState(paths: HomePaths, id: string): BoxState | undefined {
+  const dir = paths.boxDir(id)
+  let since: Date
+  try {
+    since = statSync(dir).mtime
+  } catch {
+    return undefined
+  }
+  const failure = 'its create was interrupted before the box was recorded'
+  return { id, image: '', rootfs: '', createdAt: since.toISOString(), command: [], memoryMib: 0, cpus: 0, baseDisk: '', virtualSize: 0, needsResize: false, status: 'failed', failure }
 }
 
 /** Finds a box by id, id prefix is not accepted (ambiguous), or by name. */
 export function findBox(paths: HomePaths, idOrName: string): BoxState | undefined {
   if (BOX_ID.test(idOrName)) {
-    const byId = readState(paths, idOrName)
+    const byId = readState(paths, idOrName) ?? incompleteState(paths, idOrName)
     if (byId) return byId
   }
   return listStates(paths).find((s) => s.name === idOrName)

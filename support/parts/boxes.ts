@@ -61,6 +61,18 @@ export class Boxes {
     return box as RunningBox
   }
 
+  /**
+   * Registers a box the scenario will ask for without waiting for its id (a start it interrupts):
+   * removeAll() force-removes it by its unique name. Returns that name.
+   */
+  reserve(role: string): string {
+    if (this.byRole.has(role)) throw new Error(`the scenario already has a box called ${role}`)
+    refuseIfInterrupted(named(role))
+    const box: BoxHandle = { role, name: `dgs-${role}-${randomBytes(4).toString('hex')}`, removed: false, rootfsFull: false }
+    this.byRole.set(role, box)
+    return box.name
+  }
+
   /** The running box of this role. */
   get(role: string): RunningBox {
     const box = this.byRole.get(role)

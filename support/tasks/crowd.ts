@@ -1,0 +1,91 @@
+/**
+ * Many boxes of one home filling their rootfs at the same time (`exec -d` in each, so the fills
+ * overlap): each must stop at its own bound, keep serving, and keep what it held before.
+ */
+import type { Fingerprints } from '../../src/guest/measure'
+import { KiB } from '../../src/evidence/units'
+import { pacedFillError, pacedFillState, startPacedFill } from '../../src/guest/background'
+import { writeRandomFile } from '../../src/guest/files'
+import { fileFingerprints } from '../../src/guest/measure'
+import { treeAllocatedBytes } from '../../src/host/footprint'
+import { sleep } from '../../src/host/poll'
+import { named } from '../parts/boxes'
+import { CALL, WAIT } from '../timeouts'
+import type { Scene } from '../parts/scene'
+import type { Rootfs } from './rootfs'
+
+const KEEPSAKE = '/crowd-keepsake'
+
+export interface CrowdFill {
+  readonly role: string
+  /** The fill's last error, or how it ended when the box stopped under it. */
+  readonly error: string
+  readonly rootfsBytes: number
+  readonly diskGrowth: number
+}
+
+export class Crowd {
+  readonly roles: string[] = []
+  private readonly keepsakes = new Map<string, Fingerprints>()
+  private homeStart = 0
+  fills?: CrowdFill[]
+  homeGrowth = 0
+
+  constructor(
+    private readonly scene: Scene,
+    private readonly rootfs: Rootfs,
+  ) {}
+
+  /** `count` boxes at the suite's default memory, each with a small fingerprinted file. */
+  async startMany(count: number, keepsakeKiB: number): Promise<void> {
+    const { boxes, report, config } = this.scene
+    for (let i = 1; i <= count; i++) this.roles.push((await boxes.start(`crowd-${i}`)).role)
+    report.log(`${count} boxes at ${config.box.memoryMib} MiB of memory each (the suite's default)`)
+    for (const role of this.roles) {
+      await this.rootfs.proveBounded(role)
+      await boxes.exec(role, writeRandomFile(KEEPSAKE, keepsakeKiB * KiB), CALL.quickProbe, 'must-succeed')
+      this.keepsakes.set(role, (await boxes.exec(role, fileFingerprints([KEEPSAKE]), CALL.fingerprint, 'judged-here')).value)
+      this.scene.host.sample(role, 'start')
+    }
+    this.homeStart = treeAllocatedBytes(this.scene.dirs.home)
+  }
+
+  /** Starts every box's fill in the background, then waits for all of them to end. */
+  async fillAll(): Promise<void> {
+    const { boxes, clock, host } = this.scene
+    for (const role of this.roles) {
+      const proof = await this.rootfs.proveBounded(role)
+      const chunkMiB = Math.max(1, Math.ceil(proof.space.availKiB / 1024 / 16))
+      await boxes.exec(role, startPacedFill(proof.budget, chunkMiB, Math.floor(proof.budget.capMiB / chunkMiB), 0), CALL.quickProbe, 'must-succeed', { detach: true })
+    }
+    const deadline = Date.now() + clock.ms(WAIT.backgroundFill)
+    const ended = new Map<string, string>()
+    while (ended.size < this.roles.length && Date.now() < deadline) {
+      for (const role of this.roles.filter((r) => !ended.has(r))) {
+        // A box that stopped under its fill would be booted again by an exec: ask its status first.
+        const { status } = await boxes.status(role)
+        if (status !== 'running') ended.set(role, `${named(role)} stopped during the fill (status ${status})`)
+        else if (!(await boxes.exec(role, pacedFillState, CALL.quickProbe, 'judged-here', { quiet: true })).value.running) {
+          ended.set(role, (await boxes.exec(role, pacedFillError, CALL.quickProbe, 'judged-here')).value)
+        }
+      }
+      if (ended.size < this.roles.length) await sleep(500)
+    }
+    this.fills = this.roles.map((role) => {
+      const error = ended.get(role) ?? `still filling after ${clock.seconds(WAIT.backgroundFill)} s`
+      if (/No space left/.test(error)) boxes.get(role).rootfsFull = true
+      const rootfsBytes = (boxes.get(role).proof?.space.totalKiB ?? 0) * KiB
+      return { role, error, rootfsBytes, diskGrowth: host.sample(role, 'after the fills').bytes - host.start(role) }
+    })
+    this.homeGrowth = treeAllocatedBytes(this.scene.dirs.home) - this.homeStart
+  }
+
+  async keepsakesNow(): Promise<Array<{ role: string; before: Fingerprints; now: Fingerprints }>> {
+    const out = []
+    for (const role of this.roles) {
+      const now = (await this.scene.boxes.exec(role, fileFingerprints([KEEPSAKE]), CALL.fingerprint, 'judged-here')).value
+      out.push({ role, before: this.keepsakes.get(role) as Fingerprints, now })
+    }
+    return out
+  }
+}

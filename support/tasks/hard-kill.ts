@@ -1,0 +1,96 @@
+/**
+ * A box's host-side main process killed with SIGKILL (the pid the runtime reports for the box,
+ * never a name): what it synced before must survive, its disk must pass `qemu-img check`, and the
+ * kernel log of its next boot must show no ext4 error.
+ */
+import { existsSync } from 'node:fs'
+import type { CommandRecord } from '../../src/drivers/types'
+import { KiB } from '../../src/evidence/units'
+import { writeSyncedFile } from '../../src/guest/durability'
+import { writeRandomFile } from '../../src/guest/files'
+import { fileFingerprints, type Fingerprints } from '../../src/guest/measure'
+import { pollUntil } from '../../src/host/poll'
+import { checkQcow2, type Qcow2Check } from '../../src/host/qcow2-check'
+import { named } from '../parts/boxes'
+import { CALL, WAIT } from '../timeouts'
+import type { Scene } from '../parts/scene'
+import type { Rootfs } from './rootfs'
+
+export const SYNCED = '/synced'
+export const UNSYNCED = '/unsynced'
+
+export class HardKill {
+  /** Fingerprints of both files before the kill. */
+  before?: Fingerprints
+  killedPid?: number
+  diskCheck?: Qcow2Check
+  start?: CommandRecord
+
+  constructor(
+    private readonly scene: Scene,
+    private readonly rootfs: Rootfs,
+  ) {}
+
+  /** Whether the runtime reports a host pid for its boxes (the `cli` dialect's `inspect` does). */
+  get supported(): boolean {
+    return this.scene.driver.hostPid !== undefined
+  }
+
+  async writeFiles(role: string, syncedMiB: number, unsyncedKiB: number): Promise<void> {
+    const proof = await this.rootfs.proveBounded(role)
+    const { boxes } = this.scene
+    await boxes.exec(role, writeSyncedFile(proof.budget, SYNCED, syncedMiB), CALL.bigWrite, 'must-succeed')
+    await boxes.exec(role, writeRandomFile(UNSYNCED, unsyncedKiB * KiB), CALL.quickProbe, 'must-succeed')
+    this.before = (await boxes.exec(role, fileFingerprints([SYNCED, UNSYNCED]), CALL.fingerprint, 'judged-here')).value
+  }
+
+  /** SIGKILL to the pid the runtime reports for the box; waits until it is gone and the box is no longer running. */
+  async kill(role: string): Promise<void> {
+    const { driver, calls, clock, boxes, report } = this.scene
+    const id = boxes.get(role).id
+    const ask = driver.hostPid?.bind(driver)
+    if (!ask) throw new Error('the driver cannot ask the runtime for the box\'s host process')
+    let pid: number | undefined
+    await calls.run(`inspect ${named(role)} for its host pid`, 'judged-here', async () => {
+      const r = await ask(id, { timeoutSeconds: clock.seconds(CALL.quickProbe) })
+      pid = r.pid
+      return r.record
+    })
+    if (pid === undefined || !existsSync(`/proc/${pid}`)) throw new Error(`the runtime reported no live host process for ${named(role)} (pid ${pid})`)
+    process.kill(pid, 'SIGKILL')
+    this.killedPid = pid
+    report.log(`killed ${named(role)}'s host process, pid ${pid}, with SIGKILL`)
+    const gone = await pollUntil(() => existsSync(`/proc/${pid}`), (alive) => !alive, { intervalMs: 100, timeoutMs: clock.ms(WAIT.leftovers) })
+    if (!gone.ok) throw new Error(`pid ${pid} was still there ${clock.seconds(WAIT.leftovers)} s after SIGKILL`)
+    await pollUntil(async () => (await boxes.status(role)).status, (s) => s !== 'running', { intervalMs: 250, timeoutMs: clock.ms(WAIT.leftovers) })
+  }
+
+  async checkDisk(role: string): Promise<Qcow2Check> {
+    const check = await checkQcow2(this.scene.host.diskPath(role), this.scene.clock.seconds(CALL.probe))
+    this.scene.calls.note(check.record)
+    this.diskCheck = check
+    return check
+  }
+
+  async startAgain(role: string): Promise<CommandRecord> {
+    const { calls, driver, clock, boxes } = this.scene
+    const id = boxes.get(role).id
+    this.start = await calls.run(`start ${named(role)} after the kill`, 'judged-later', () => driver.start(id, { timeoutSeconds: clock.seconds(CALL.start) }))
+    return this.start
+  }
+
+  async fingerprintsNow(role: string): Promise<{ before: Fingerprints; after: Fingerprints }> {
+    if (!this.before) throw new Error('nothing was fingerprinted before the kill')
+    const after = (await this.scene.boxes.exec(role, fileFingerprints([...this.before.keys()]), CALL.fingerprint, 'judged-here')).value
+    return { before: this.before, after }
+  }
+
+  /** The box's kernel log as the runtime exposes it; undefined when it exposes none. */
+  async kernelLog(role: string): Promise<CommandRecord | undefined> {
+    const { driver, calls, clock, boxes } = this.scene
+    const read = driver.kernelLog?.bind(driver)
+    if (!read) return undefined
+    const id = boxes.get(role).id
+    return calls.run(`kernel log of ${named(role)}`, 'judged-here', () => read(id, { timeoutSeconds: clock.seconds(CALL.quickProbe) }))
+  }
+}

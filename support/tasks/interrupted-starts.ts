@@ -1,0 +1,107 @@
+/**
+ * Starts cut short: `run -d` SIGKILLed (its own process, by pid) at points of a measured start,
+ * then whatever `list -a` shows force-removed; and starts that fail on a bad image. What is left
+ * of them under the home afterwards is what the Then steps judge.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { BoxSpec, CommandRecord } from '../../src/drivers/types'
+import { homeRemains } from '../../src/host/home-remains'
+import { pollUntil } from '../../src/host/poll'
+import { named } from '../parts/boxes'
+import { CALL } from '../timeouts'
+import type { Scene } from '../parts/scene'
+
+export class InterruptedStarts {
+  /** Duration of an uninterrupted start in this home (ms). */
+  startMs = 0
+  readonly kills: CommandRecord[] = []
+  readonly failedStarts: CommandRecord[] = []
+  listed: Array<{ id: string; name: string }> = []
+
+  constructor(private readonly scene: Scene) {}
+
+  /** Whether the runtime lets a start be killed by pid and lists every box (the `cli` dialect does). */
+  get supported(): boolean {
+    return this.scene.driver.createKilled !== undefined && this.scene.driver.listAll !== undefined
+  }
+
+  /** Starts and removes two boxes: the first makes the image's disk, the second is timed. */
+  async timeAStart(): Promise<number> {
+    for (const role of ['warm-up', 'timed']) {
+      const started = Date.now()
+      await this.scene.boxes.start(role)
+      this.startMs = Date.now() - started
+      await this.remove(role, this.scene.boxes.get(role).id)
+      this.scene.boxes.get(role).removed = true
+    }
+    this.scene.report.log(`an uninterrupted start took ${this.startMs} ms`)
+    return this.startMs
+  }
+
+  /** One `run -d` per fraction, each SIGKILLed at that fraction of the measured start. */
+  async killStartsAt(fractions: readonly number[]): Promise<void> {
+    const { driver, calls, clock, boxes, config, report } = this.scene
+    const createKilled = driver.createKilled?.bind(driver)
+    if (!createKilled) throw new Error('the driver cannot kill a start part-way')
+    for (const fraction of fractions) {
+      const role = `killed-at-${Math.round(fraction * 100)}pct`
+      const name = boxes.reserve(role)
+      const ms = Math.max(1, Math.round(fraction * this.startMs))
+      const spec = this.spec(name, config.box.rootfs)
+      this.kills.push(await calls.run(`start ${named(role)}, SIGKILLed after ${ms} ms`, 'judged-here', () => createKilled(spec, ms, { timeoutSeconds: clock.seconds(CALL.createBox) })))
+      report.log(`killed the start of ${named(role)} after ${ms} ms`)
+    }
+  }
+
+  /** `list -a`, then `rm -f` of every box it shows. */
+  async removeWhatIsListed(): Promise<void> {
+    const { driver, calls, clock } = this.scene
+    const listAll = driver.listAll?.bind(driver)
+    if (!listAll) throw new Error('the driver cannot list every box')
+    await calls.run('list -a', 'judged-here', async () => {
+      const r = await listAll({ timeoutSeconds: clock.seconds(CALL.quickProbe) })
+      this.listed = r.boxes
+      return r.record
+    })
+    for (const box of this.listed) await this.remove(box.name || box.id, box.id)
+  }
+
+  /** Starts from an image layout that does not exist and from one whose index is not JSON. */
+  async startFromBadImages(): Promise<void> {
+    const { dirs, driver, calls, clock, boxes } = this.scene
+    const broken = join(dirs.dir, 'broken-layout')
+    mkdirSync(broken, { recursive: true })
+    writeFileSync(join(broken, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}\n')
+    writeFileSync(join(broken, 'index.json'), 'not json\n')
+    for (const [role, rootfs] of [['missing-image', join(dirs.dir, 'no-such-layout')], ['broken-image', broken]] as const) {
+      const spec = this.spec(boxes.reserve(role), rootfs)
+      const record = await calls.run(`start ${named(role)}`, 'judged-here', async () => {
+        try {
+          return (await driver.create(spec, { timeoutSeconds: clock.seconds(CALL.createBox) })).record
+        } catch (err) {
+          const rec = (err as { record?: CommandRecord }).record
+          if (!rec) throw err
+          return rec
+        }
+      })
+      this.failedStarts.push(record)
+    }
+  }
+
+  /** What is left under the home, polled until nothing is or the window ends. */
+  async remains(windowSeconds: number): Promise<string[]> {
+    const home = this.scene.dirs.home
+    return (await pollUntil(() => homeRemains(home), (r) => r.length === 0, { intervalMs: 250, timeoutMs: this.scene.clock.ms(windowSeconds) })).value
+  }
+
+  private spec(name: string, rootfs: string | undefined): BoxSpec {
+    const { image, memoryMib, lifetimeSeconds } = this.scene.config.box
+    return { ...(rootfs !== undefined ? { rootfs } : { image }), memoryMib, name, command: ['sleep', String(lifetimeSeconds)] }
+  }
+
+  private async remove(label: string, id: string): Promise<CommandRecord> {
+    const { driver, calls, clock } = this.scene
+    return calls.run(`rm -f ${label}`, 'judged-here', () => driver.remove(id, { timeoutSeconds: clock.seconds(CALL.forceRemove) }))
+  }
+}

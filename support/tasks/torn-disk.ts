@@ -1,0 +1,70 @@
+/**
+ * A stopped box whose disk file is cut short on the host (a crash tearing the overlay, BoxLite
+ * #866), then started again: it must come back from its image or fail saying why, and either way
+ * `rm -f` must remove it completely.
+ */
+import { statSync, truncateSync } from 'node:fs'
+import type { CommandRecord } from '../../src/drivers/types'
+import { formatBytes, KiB } from '../../src/evidence/units'
+import { writeRandomFile } from '../../src/guest/files'
+import { fileFingerprints, type Fingerprints } from '../../src/guest/measure'
+import { homeRemains } from '../../src/host/home-remains'
+import { pollUntil } from '../../src/host/poll'
+import { named } from '../parts/boxes'
+import { CALL } from '../timeouts'
+import type { Scene } from '../parts/scene'
+import type { Rootfs } from './rootfs'
+
+const KEEPSAKE = '/torn-keepsake'
+
+export class TornDisk {
+  before?: Fingerprints
+  start?: CommandRecord
+  removal?: CommandRecord
+
+  constructor(
+    private readonly scene: Scene,
+    private readonly rootfs: Rootfs,
+  ) {}
+
+  /** A small file written, then the box stopped. */
+  async writeAndStop(role: string, kib: number): Promise<void> {
+    const { boxes, calls, driver, clock } = this.scene
+    await this.rootfs.proveBounded(role)
+    await boxes.exec(role, writeRandomFile(KEEPSAKE, kib * KiB), CALL.quickProbe, 'must-succeed')
+    this.before = (await boxes.exec(role, fileFingerprints([KEEPSAKE]), CALL.fingerprint, 'judged-here')).value
+    const id = boxes.get(role).id
+    await calls.run(`stop ${named(role)}`, 'must-succeed', () => driver.stop(id, { timeoutSeconds: clock.seconds(CALL.stop) }))
+  }
+
+  /** Cuts the box's disk file to `fraction` of its length, on the host. */
+  tear(role: string, fraction: number): void {
+    const path = this.scene.host.diskPath(role)
+    const length = statSync(path).size
+    truncateSync(path, Math.floor(length * fraction))
+    this.scene.report.log(`cut ${path} from ${formatBytes(length)} to ${formatBytes(statSync(path).size)}`)
+  }
+
+  /** `start`, given at most `windowSeconds`: a start that runs longer is ended and reported as timed out. */
+  async startAgain(role: string, windowSeconds: number): Promise<CommandRecord> {
+    const { calls, driver, clock, boxes } = this.scene
+    const id = boxes.get(role).id
+    this.start = await calls.run(`start ${named(role)} on its torn disk`, 'judged-later', () => driver.start(id, { timeoutSeconds: clock.seconds(windowSeconds) }))
+    return this.start
+  }
+
+  async keepsakeNow(role: string): Promise<Fingerprints> {
+    return (await this.scene.boxes.exec(role, fileFingerprints([KEEPSAKE]), CALL.fingerprint, 'judged-here')).value
+  }
+
+  /** `rm -f` of the box, then what is left under the home, polled over the window. */
+  async removeAndLook(role: string, windowSeconds: number): Promise<{ removal: CommandRecord; left: string[] }> {
+    const { calls, driver, clock, boxes, dirs } = this.scene
+    const box = boxes.get(role)
+    const removal = await calls.run(`rm -f ${named(role)}`, 'judged-later', () => driver.remove(box.id, { timeoutSeconds: clock.seconds(CALL.forceRemove) }))
+    if (removal.exitCode === 0) box.removed = true
+    this.removal = removal
+    const left = (await pollUntil(() => homeRemains(dirs.home), (r) => r.length === 0, { intervalMs: 250, timeoutMs: clock.ms(windowSeconds) })).value
+    return { removal, left }
+  }
+}
