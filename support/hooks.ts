@@ -5,7 +5,7 @@
  */
 import { After, AfterAll, Before, BeforeAll, Status } from '@cucumber/cucumber'
 import { isInterrupted, onInterruptDone } from './interrupt'
-import { sweepOrphanedRuns, sweepRunDirectory } from './homes'
+import { recordScenarioHome, sweepOrphanedRuns, sweepRunDirectory } from './homes'
 import { CALL, stepBudget, WAIT } from './timeouts'
 import type { DiskWorld } from './world'
 
@@ -22,6 +22,7 @@ Before({ name: 'fresh home for the scenario' }, function (this: DiskWorld, { pic
     return 'skipped'
   }
   this.open(pickle.name)
+  if (this.dirs) recordScenarioHome(pickle, this.dirs.home)
   return undefined
 })
 

@@ -11,6 +11,7 @@ import { RefboxError } from './errors'
 import { BOX_NAME, type HomePaths } from './home'
 import { loadLayout } from './oci'
 import { isAlive, namespaceOf, parentOf, pidNamespaceMembers, refOf, signalRef, waitFor, type ProcRef } from './proc'
+import { collectDiscardReport, reachBootSites, reachSite, recordingSites } from './sites'
 import { listStates, newBoxId, writeState, isRunning, type BoxState } from './state'
 import { BOX_TOOLS, requireRootAndFuse, requireTools, runTool } from './tools'
 
@@ -42,6 +43,7 @@ export function createBox(ctx: Ctx, req: BoxRequest): BoxState {
     if (listStates(ctx.paths).some((s) => s.name === req.name)) throw new RefboxError(`already exists: box name ${req.name}`)
   }
   const base = ensureBaseDisk(ctx.paths, loadLayout(req.rootfs))
+  reachSite(ctx.paths.home, 'box-create')
   let id = newBoxId()
   while (existsSync(ctx.paths.boxDir(id))) id = newBoxId()
   const box = ctx.paths.box(id)
@@ -88,6 +90,9 @@ export async function startBox(ctx: Ctx, state: BoxState): Promise<void> {
   requireTools(...BOX_TOOLS)
   const box = ctx.paths.box(state.id)
   await waitForShimExit(state) // a previous boot may still be flushing its disk
+  collectDiscardReport(ctx.paths.home, box.runFile('discards'), false) // a boot that ended without a stop
+  reachSite(ctx.paths.home, 'box-start')
+  if (state.startedAt !== undefined) reachSite(ctx.paths.home, 'restart')
   if (ctx.defects.has('lost-writes-on-stop') && state.startedAt !== undefined) {
     rmSync(box.qcow2, { force: true }) // the regression: "start" provisions the overlay as if the box were new
     createOverlay(state.baseDisk, box.qcow2, state.virtualSize)
@@ -108,10 +113,13 @@ export async function startBox(ctx: Ctx, state: BoxState): Promise<void> {
     REFBOX_MOUNT_DISCARD: ctx.defects.has('no-discard') ? 'nodiscard' : 'discard',
     REFBOX_TMPFS: ctx.defects.has('no-tmpfs') ? '0' : '1',
     REFBOX_REFUSE_FULL: ctx.defects.has('start-refuses-when-full') ? '1' : '0',
+    REFBOX_COUNT_DISCARDS: recordingSites() ? '1' : '0',
   }
   const boxCommand = state.command
   let launcher = ['unshare', '--mount', '--propagation', 'private', 'sh', SHIM, ...boxCommand]
-  const peer = ctx.defects.has('shared-disk') ? listStates(ctx.paths).find((s) => s.id !== state.id && isRunning(s) && isAlive(s.shim)) : undefined
+  const running = listStates(ctx.paths).find((s) => s.id !== state.id && isRunning(s) && isAlive(s.shim))
+  if (running) reachSite(ctx.paths.home, 'start-beside-running-box')
+  const peer = ctx.defects.has('shared-disk') ? running : undefined
   if (peer?.shim) {
     // The regression: the disk is cached per image, so a new box joins a running box's mounted disk.
     env.REFBOX_SHARE_ROOT = ctx.paths.box(peer.id).root
@@ -141,6 +149,7 @@ export async function startBox(ctx: Ctx, state: BoxState): Promise<void> {
     state.startedAt = new Date().toISOString()
     if (existsSync(box.runFile('resized'))) state.needsResize = false
     writeState(ctx.paths, state)
+    if (state.main) reachBootSites(ctx.paths.home, `/proc/${state.main.pid}/root`)
     return
   }
   const reason = !settled ? 'timed out after 60 s' : shimFailure(box.runFile('failed'), box.shimLog)
@@ -195,10 +204,12 @@ async function ensureStopped(state: BoxState): Promise<void> {
 }
 
 export async function stopBox(ctx: Ctx, state: BoxState): Promise<void> {
+  const booted = state.status === 'running' && state.rootDev !== undefined
   await ensureStopped(state)
   // The storage daemon got SIGTERM from the shim (or its parent-death signal): let it finish flushing.
   if (!(await waitFor(() => !isAlive(state.qsd), 30_000))) signalRef(state.qsd, 'SIGKILL')
   if (isAlive(state.shim)) throw new RefboxError(`box ${state.id}: its shim (pid ${state.shim?.pid}) did not exit`)
+  collectDiscardReport(ctx.paths.home, ctx.paths.box(state.id).runFile('discards'), booted)
   if (state.status === 'running') state.status = 'stopped'
   writeState(ctx.paths, state)
 }
@@ -209,6 +220,7 @@ export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Prom
   }
   await stopBox(ctx, state)
   const box = ctx.paths.box(state.id)
+  reachSite(ctx.paths.home, 'remove-box')
   if (ctx.defects.has('leaky-rm')) {
     // The regression: cleanup removes the box's record and logs but forgets its disks/ directory.
     for (const entry of readdirSync(box.dir)) if (entry !== 'disks') rmSync(join(box.dir, entry), { recursive: true, force: true })
