@@ -1,62 +1,77 @@
 /**
- * `npm run prove`: runs the @disk-guest suite against refbox once healthy and once per injected
- * defect, compares what failed with proof/catch-matrix.json, writes reports/proof.{html,md,json}
- * and exits non-zero on any difference. Independent runs go in parallel (PROVE_CONCURRENCY, default 2).
+ * `npm run prove`: runs the @disk-guest suite against refbox healthy and with each injected defect,
+ * compares what failed with proof/catch-matrix.json, writes proof.{html,md,json} and exits non-zero
+ * on any difference. Independent runs go in parallel (PROVE_CONCURRENCY, default 2).
+ *
+ * By default the healthy run records which refbox defect sites each scenario reaches
+ * (src/refbox/sites.ts), and each defect runs only against those scenarios; the others are "not
+ * affected (site not reached)" and count as passing (src/proof/selection.ts). PROVE_EXHAUSTIVE=1
+ * runs every scenario against every defect instead.
+ *
+ *   node -r ts-node/register scripts/prove.ts [--out DIR] [--healthy-from DIR]
+ *
+ * --out: where proof.{html,md,json} and proof/ go (default reports/). --healthy-from: take the
+ * healthy run from a suite run made with `scripts/run-suite.ts --record-sites` into DIR instead of
+ * running it again (what `npm test` does after `npm run test:bdd`).
  */
-import { spawn } from 'node:child_process'
-import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { KNOWN_DEFECTS } from '../src/refbox/defects'
+import { DEFECT_SITES } from '../src/refbox/sites'
 import { compareWithMatrix, type ProofRun } from '../src/proof/compare'
-import { type CatchMatrix, expectedFailures, loadMatrix } from '../src/proof/matrix'
+import { expectedFailures, loadMatrix } from '../src/proof/matrix'
 import { readOutcomes, readScenarios } from '../src/proof/outcomes'
 import { renderHtml, renderJson, renderMarkdown, type RunLink } from '../src/proof/render'
+import { mapLimit, runSuite, SCENARIO_LOG, SITE_LOG, type SuiteRunRequest } from '../src/proof/runner'
+import { coverageByScenario, readJsonLines, selectScenarios, stepsEndedAt, type ScenarioHome, type SiteRecord } from '../src/proof/selection'
+import { scenarioSeconds } from '../src/shards/plan.cjs'
 
 const root = resolve(__dirname, '..')
-const reports = join(root, 'reports')
-const proofDir = join(reports, 'proof')
 const RUN_TIMEOUT_MS = 20 * 60_000
 
 interface Finished extends ProofRun, RunLink {}
 
 async function main(): Promise<void> {
   const concurrency = positiveInt(process.env.PROVE_CONCURRENCY ?? '2', 'PROVE_CONCURRENCY')
+  const exhaustive = onOff(process.env.PROVE_EXHAUSTIVE, 'PROVE_EXHAUSTIVE')
+  const reports = resolve(root, optionValue('--out') ?? 'reports')
+  const proofDir = join(reports, 'proof')
   const matrix = loadMatrix(join(root, 'proof', 'catch-matrix.json'))
-  const defects: Array<string | null> = [null, ...KNOWN_DEFECTS]
   rmSync(proofDir, { recursive: true, force: true })
   mkdirSync(proofDir, { recursive: true })
 
   const started = Date.now()
-  console.log(`prove: ${defects.length} suite runs (healthy + ${KNOWN_DEFECTS.length} defects), ${concurrency} at a time`)
-  const finished = await mapLimit(defects, concurrency, async (defect, i) => {
-    const run = await runSuite(defect, matrix)
-    const failed = run.outcomes.filter((o) => o.status !== 'PASSED').length
-    console.log(
-      `prove: [${i + 1}/${defects.length}] ${defect ?? 'healthy'}: ${failed} of ${run.outcomes.length} scenarios failed (${run.seconds} s)`,
-    )
-    return run
-  })
+  const run = async (defect: string | null, extra: Partial<SuiteRunRequest> = {}): Promise<Finished> => {
+    const dir = join(proofDir, defect ?? 'healthy')
+    const expected = defect ? expectedFailures(matrix, defect) : undefined
+    const r = await runSuite({ root, dir, defect, timeoutMs: RUN_TIMEOUT_MS, expectedFailures: expected, ...extra })
+    const failed = r.outcomes.filter((o) => o.status !== 'PASSED').length
+    console.log(`prove: ${defect ?? 'healthy'}: ${failed} of ${r.outcomes.length} scenarios failed (${r.seconds} s)`)
+    return { defect, outcomes: r.outcomes, reportHref: relative(reports, join(dir, 'cucumber-report.html')), seconds: r.seconds, scenariosRun: r.outcomes.length }
+  }
+  const healthyFrom = optionValue('--healthy-from')
+  if (healthyFrom && exhaustive) throw new Error('--healthy-from is for the selected proof: unset PROVE_EXHAUSTIVE, or drop --healthy-from')
+  const healthy = healthyFrom
+    ? () => reuseHealthyRun(resolve(root, healthyFrom), join(proofDir, 'healthy'), reports)
+    : () => run(null, { parallel: concurrency, coverage: true })
+  const finished = exhaustive ? await runExhaustive(concurrency, run) : await runSelected(concurrency, proofDir, healthy, run)
 
-  const healthyDir = join(proofDir, 'healthy')
-  const scenarioList = readScenarios(join(healthyDir, 'cucumber-messages.ndjson'))
-  const result = compareWithMatrix(
-    matrix,
-    KNOWN_DEFECTS,
-    scenarioList.map((s) => s.name),
-    finished,
-  )
+  const scenarioList = readScenarios(join(proofDir, 'healthy', 'cucumber-messages.ndjson'))
+  const result = compareWithMatrix(matrix, KNOWN_DEFECTS, scenarioList.map((s) => s.name), finished)
   const input = {
     matrix,
     result,
-    runs: finished.map(({ defect, reportHref, seconds }) => ({ defect, reportHref, seconds })),
+    runs: finished.map(({ defect, reportHref, seconds, scenariosRun }) => ({ defect, reportHref, seconds, scenariosRun })),
     featureOf: new Map(scenarioList.map((s) => [s.name, s.uri])),
     wallSeconds: (Date.now() - started) / 1000,
+    mode: exhaustive ? ('exhaustive' as const) : ('selected' as const),
   }
   writeFileSync(join(reports, 'proof.html'), renderHtml(input))
   writeFileSync(join(reports, 'proof.md'), renderMarkdown(input))
   writeFileSync(join(reports, 'proof.json'), renderJson(input))
 
-  console.log(`prove: wall time ${input.wallSeconds.toFixed(0)} s; report: reports/proof.html`)
+  const scenarioRuns = finished.reduce((n, r) => n + r.scenariosRun, 0)
+  console.log(`prove: ${input.mode}: ${scenarioRuns} scenario runs; wall time ${input.wallSeconds.toFixed(0)} s; report: ${relative(root, join(reports, 'proof.html'))}`)
   if (result.problems.length) {
     console.error(`prove: ${result.problems.length} difference(s) from the catch matrix:`)
     for (const p of result.problems) console.error(`  - ${p}`)
@@ -65,44 +80,74 @@ async function main(): Promise<void> {
   console.log('prove: every defect is caught exactly where the matrix says, and the healthy run passes')
 }
 
-/** One whole suite run into its own report folder; never throws on a failing suite. */
-async function runSuite(defect: string | null, matrix: CatchMatrix): Promise<Finished> {
-  const name = defect ?? 'healthy'
-  const dir = join(proofDir, name)
-  mkdirSync(dir, { recursive: true })
-  const log = createWriteStream(join(dir, 'console.log'))
-  const t0 = Date.now()
-  // The run's summary shows the scenarios the matrix expects to fail in red, with the regression as the reason.
-  const expected = join(dir, 'expected-failures.json')
-  if (defect) writeFileSync(expected, JSON.stringify(expectedFailures(matrix, defect), null, 2))
-  const env = { ...process.env, REPORTS_DIR: dir, REFBOX_DEFECTS: defect ?? '', PROOF_EXPECTED_FAILURES: defect ? expected : 'none' }
-  const child = spawn(join(root, 'node_modules', '.bin', 'cucumber-js'), ['--profile', 'reference', '--tags', '@disk-guest'], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  child.stdout.pipe(log)
-  child.stderr.pipe(log)
-  const timer = setTimeout(() => child.kill('SIGINT'), RUN_TIMEOUT_MS)
-  await new Promise<void>((done) => child.on('close', () => done()))
-  clearTimeout(timer)
-  const ndjson = join(dir, 'cucumber-messages.ndjson')
-  return {
-    defect,
-    outcomes: existsSync(ndjson) ? readOutcomes(ndjson) : [],
-    reportHref: relative(reports, join(dir, 'cucumber-report.html')),
-    seconds: Math.round((Date.now() - t0) / 1000),
-  }
+type RunOne = (defect: string | null, extra?: Partial<SuiteRunRequest>) => Promise<Finished>
+
+/** Today's full proof: the whole suite healthy and once per defect. */
+function runExhaustive(concurrency: number, run: RunOne): Promise<Finished[]> {
+  const defects: Array<string | null> = [null, ...KNOWN_DEFECTS]
+  console.log(`prove: exhaustive: ${defects.length} whole-suite runs (healthy + ${KNOWN_DEFECTS.length} defects), ${concurrency} at a time`)
+  return mapLimit(defects, concurrency, (d) => run(d))
 }
 
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length)
-  let next = 0
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i], i)
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return results
+/** The healthy run records the sites; each defect then runs against the scenarios that reached one. */
+async function runSelected(concurrency: number, proofDir: string, healthyRun: () => Promise<Finished>, run: RunOne): Promise<Finished[]> {
+  console.log(`prove: selected: healthy run first, recording which defect sites each scenario reaches`)
+  const healthy = await healthyRun()
+  const healthyDir = join(proofDir, 'healthy')
+  const ndjsonPath = join(healthyDir, 'cucumber-messages.ndjson')
+  const ndjson = existsSync(ndjsonPath) ? readFileSync(ndjsonPath, 'utf8') : ''
+  const names = readScenarios(ndjsonPath).map((s) => s.name)
+  const coverage = coverageByScenario(
+    jsonLines<ScenarioHome>(join(healthyDir, SCENARIO_LOG)),
+    jsonLines<SiteRecord>(join(healthyDir, SITE_LOG)),
+    stepsEndedAt(ndjson),
+  )
+  const plans = KNOWN_DEFECTS.map((defect) => ({ defect, ...selectScenarios(defect, DEFECT_SITES[defect].sites, names, coverage) }))
+  writeFileSync(
+    join(proofDir, 'coverage.json'),
+    JSON.stringify({ scenarios: Object.fromEntries([...coverage].map(([s, c]) => [s, { during: [...c.during], after: [...c.after] }])), defects: plans }, null, 2),
+  )
+  for (const p of plans) console.log(`prove: ${p.defect}: ${p.run.length} of ${names.length} scenarios reach its sites (${DEFECT_SITES[p.defect].sites.join(', ')})`)
+
+  // Longest runs first (by the healthy run's scenario times), so the last runs to finish are short.
+  const seconds = new Map([...scenarioSeconds(ndjson)].map(([key, s]) => [key.split('\u0000')[1], s]))
+  const cost = (names: readonly string[]) => names.reduce((sum, n) => sum + (seconds.get(n) ?? 1), 0)
+  const needed = plans.filter((p) => p.run.length > 0).sort((a, b) => cost(b.run) - cost(a.run))
+  const done = await mapLimit(needed, concurrency, async (p) => ({ ...(await run(p.defect, { names: p.run })), notAffected: p.notAffected }))
+  const byDefect = new Map(done.map((f) => [f.defect, f]))
+  const skipped = (p: (typeof plans)[number]): Finished => ({ defect: p.defect, outcomes: [], notAffected: p.notAffected, seconds: 0, scenariosRun: 0 })
+  return [healthy, ...plans.map((p) => byDefect.get(p.defect) ?? skipped(p))]
+}
+
+/** A suite run made with `run-suite.ts --record-sites`, copied in as the proof's healthy run. */
+function reuseHealthyRun(from: string, dir: string, reports: string): Promise<Finished> {
+  const needed = ['cucumber-messages.ndjson', SITE_LOG, SCENARIO_LOG]
+  const missing = needed.filter((f) => !existsSync(join(from, f)))
+  if (missing.length) throw new Error(`--healthy-from ${from}: ${missing.join(', ')} missing; make that run with scripts/run-suite.ts --record-sites`)
+  mkdirSync(dir, { recursive: true })
+  for (const f of [...needed, 'cucumber-report.html']) if (existsSync(join(from, f))) copyFileSync(join(from, f), join(dir, f))
+  const outcomes = readOutcomes(join(dir, 'cucumber-messages.ndjson'))
+  console.log(`prove: healthy: taken from ${relative(root, from) || '.'} (${outcomes.filter((o) => o.status !== 'PASSED').length} of ${outcomes.length} scenarios failed)`)
+  return Promise.resolve({ defect: null, outcomes, reportHref: relative(reports, join(dir, 'cucumber-report.html')), seconds: 0, scenariosRun: outcomes.length })
+}
+
+function jsonLines<T>(path: string): T[] {
+  return existsSync(path) ? readJsonLines<T>(path) : []
+}
+
+function optionValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name)
+  if (i < 0) return undefined
+  const v = process.argv[i + 1]
+  if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a directory, e.g. ${name} reports/proof-run`)
+  return v
+}
+
+function onOff(raw: string | undefined, what: string): boolean {
+  const v = (raw ?? '').trim()
+  if (v === '' || v === '0') return false
+  if (v === '1') return true
+  throw new Error(`${what} must be 1 (on) or 0 (off), got "${raw}"`)
 }
 
 function positiveInt(text: string, what: string): number {

@@ -4,21 +4,41 @@
  * guard's failure, else cucumber's, except that a run whose only failures are known issues passes.
  *
  *   node -r ts-node/register scripts/run-suite.ts --profile reference --tags @disk-guest [--parallel 2]
+ *       [--shard i/n [--shard-durations EARLIER_MESSAGES.ndjson]] [--record-sites]
+ *
+ * `--record-sites` also records which refbox defect sites each scenario reaches, into REPORTS_DIR,
+ * so that `scripts/prove.ts --healthy-from REPORTS_DIR` can use this run as its healthy run.
+ *
+ * `--shard i/n` runs one duration-balanced shard (support/shard-plugin.cjs), not cucumber's own
+ * round-robin `--shard`; merge the shards' reports with scripts/merge-shards.ts.
  */
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { describeVerdict, guardOptions, judgeRun, suiteExitCode, type RunVerdict } from './check-run'
+import { SCENARIO_LOG, SITE_LOG } from '../src/proof/runner'
+import { SCENARIO_LOG_ENV } from '../src/proof/selection'
+import { SITE_LOG_ENV } from '../src/refbox/sites'
+import { DURATIONS_ENV, parseShard, SHARD_ENV } from '../src/shards/plan.cjs'
 
 async function main(): Promise<number> {
   const root = resolve(__dirname, '..')
   const reports = resolve(root, process.env.REPORTS_DIR ?? 'reports')
   const ndjson = join(reports, 'cucumber-messages.ndjson')
   rmSync(ndjson, { force: true }) // never judge a previous run's messages
-  const args = process.argv.slice(2)
-  console.log(`suite: cucumber-js ${args.join(' ')}`)
+  const { args, env } = takeShardOptions(process.argv.slice(2), process.env)
+  const recordSites = args.indexOf('--record-sites')
+  if (recordSites >= 0) {
+    args.splice(recordSites, 1)
+    mkdirSync(reports, { recursive: true })
+    for (const [variable, file] of [[SITE_LOG_ENV, SITE_LOG], [SCENARIO_LOG_ENV, SCENARIO_LOG]]) {
+      rmSync(join(reports, file), { force: true })
+      env[variable] = join(reports, file)
+    }
+  }
+  console.log(`suite: cucumber-js ${args.join(' ')}${env[SHARD_ENV] ? ` (shard ${env[SHARD_ENV]})` : ''}`)
   const started = Date.now()
-  const child = spawn(join(root, 'node_modules', '.bin', 'cucumber-js'), args, { cwd: root, stdio: 'inherit' })
+  const child = spawn(join(root, 'node_modules', '.bin', 'cucumber-js'), args, { cwd: root, stdio: 'inherit', env })
   // Ctrl-C reaches cucumber (same process group) and it removes its boxes; we wait for it.
   process.on('SIGINT', () => undefined)
   process.on('SIGTERM', () => child.kill('SIGTERM'))
@@ -44,6 +64,27 @@ async function main(): Promise<number> {
   const exit = suiteExitCode(code, verdict)
   if (verdict.ok && exit !== 0) console.error(`suite: cucumber-js exited ${code} although the guard found nothing wrong; see its output above`)
   return exit
+}
+
+/** Moves `--shard i/n` and `--shard-durations FILE` into the shard plugin's variables. */
+function takeShardOptions(argv: readonly string[], base: NodeJS.ProcessEnv): { args: string[]; env: NodeJS.ProcessEnv } {
+  const args: string[] = []
+  const env = { ...base }
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s)
+    if (flag !== '--shard' && flag !== '--shard-durations') {
+      args.push(argv[i])
+      continue
+    }
+    const value = inline ?? argv[++i]
+    if (value === undefined) throw new Error(`${flag} needs a value (--shard 1/2, --shard-durations reports/cucumber-messages.ndjson)`)
+    if (flag === '--shard') {
+      const { index, total } = parseShard(value, '--shard')
+      env[SHARD_ENV] = `${index}/${total}`
+    }
+    else env[DURATIONS_ENV] = resolve(value)
+  }
+  return { args, env }
 }
 
 main().then(

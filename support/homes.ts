@@ -3,12 +3,13 @@
  * `<os.tmpdir()>/boxlite-disk-spec/run-<pid>-<random>/`, so runs and parallel workers never share one.
  * Deleting is confined to that tree and never follows symlinks.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve, sep } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { createDriver, type DriverSettings } from '../src/drivers/select'
 import { findLeftovers } from '../src/host/leftovers'
+import { SCENARIO_LOG_ENV } from '../src/proof/selection'
 
 export const SUITE_ROOT = join(tmpdir(), 'boxlite-disk-spec')
 let runRoot: string | undefined
@@ -43,6 +44,15 @@ export function newScenarioDirs(label: string, driver: DriverSettings): Scenario
   mkdirSync(hostFiles)
   writeFileSync(join(dir, 'driver.json'), JSON.stringify(driver))
   return { dir, home, hostFiles }
+}
+
+/**
+ * With DISK_SPEC_SCENARIO_LOG=FILE, one JSON line per scenario naming the home it used, so a tool
+ * can relate what a runtime did in a home (e.g. refbox's defect sites) to the scenario.
+ */
+export function recordScenarioHome(scenario: { name: string; uri: string }, home: string, env: NodeJS.ProcessEnv = process.env): void {
+  const log = env[SCENARIO_LOG_ENV]
+  if (log) appendFileSync(log, `${JSON.stringify({ scenario: scenario.name, uri: scenario.uri, home })}\n`)
 }
 
 export function readDriverSettings(scenarioDir: string): DriverSettings {

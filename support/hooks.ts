@@ -7,7 +7,7 @@
  */
 import { After, AfterAll, Before, BeforeAll, BeforeStep, Status } from '@cucumber/cucumber'
 import { isInterrupted, onInterruptDone } from './interrupt'
-import { sweepOrphanedRuns, sweepRunDirectory } from './homes'
+import { recordScenarioHome, sweepOrphanedRuns, sweepRunDirectory } from './homes'
 import { attachRuntimeFacts, logRuntimeLine, runtimeFacts } from './runtime-under-test'
 import { CALL, hookTimeout, WAIT } from './timeouts'
 import type { DiskWorld } from './world'
@@ -37,6 +37,7 @@ Before({ name: 'fresh home for the scenario' }, function (this: DiskWorld, { pic
     return 'skipped'
   }
   this.open(pickle.name)
+  if (this.dirs) recordScenarioHome(pickle, this.dirs.home)
   return undefined
 })
 

@@ -39,16 +39,19 @@ export interface WriterOutcome {
   readonly enospc: boolean
 }
 
-/** `writers` dd processes race to fill `/fill1..N`; reports each writer's exit status and error. */
+/**
+ * `writers` dd processes race to fill `/fill1..N`; reports each writer's exit status and error.
+ * Each writer keeps its error in memory and prints it as one block, so the report never depends on
+ * writing a file (on a full disk, or with /tmp on the rootfs, that write could itself fail).
+ */
 export function fillRootfsWithConcurrentWriters(budget: FillBudget, writers: number): GuestProbe<WriterOutcome[]> {
   const seq = Array.from({ length: writers }, (_, i) => i + 1).join(' ')
   return {
     what: `${writers} writers fill the rootfs`,
     script:
       `${boundCheck(budget.limitKiB)} ` +
-      `for i in ${seq}; do ( dd if=/dev/zero of=/fill$i bs=1M count=${budget.capMiB} 2>/tmp/dd-$i.err; ` +
-      `echo "RC=$? FILE=/fill$i" >> /tmp/dd-$i.err ) & done; wait; ` +
-      `for i in ${seq}; do echo "--- writer $i ---"; cat /tmp/dd-$i.err; done`,
+      `for i in ${seq}; do ( err=$(dd if=/dev/zero of=/fill$i bs=1M count=${budget.capMiB} 2>&1 >/dev/null); rc=$?; ` +
+      `printf '%s\n' "--- writer $i ---" "$err" "RC=$rc FILE=/fill$i" ) & done; wait`,
     parse(record) {
       const outcomes: WriterOutcome[] = []
       const sections = record.stdout.split(/^--- writer (\d+) ---$/m)

@@ -6,10 +6,16 @@ export interface ProofRun {
   /** `null` for the healthy run. */
   readonly defect: string | null
   readonly outcomes: readonly ScenarioOutcome[]
+  /** Scenarios left out of this run because they never reach the defect's sites (src/proof/selection.ts). */
+  readonly notAffected?: readonly string[]
 }
+
+/** Status of a scenario that was left out of a defect's run: it passes, as the defect's code never runs for it. */
+export const NOT_AFFECTED = 'NOT AFFECTED'
 
 export type CellVerdict =
   | 'passed' // passed, as expected
+  | 'not-affected' // left out: its healthy run never reached the defect's sites; counts as passed
   | 'caught' // failed, as the matrix expects, for the expected reason
   | 'missed' // the matrix expects a failure, the scenario passed
   | 'wrong-reason' // failed as expected, but the failure message does not match the matrix
@@ -31,7 +37,7 @@ export interface ProofResult {
   readonly problems: readonly string[]
 }
 
-const GOOD: ReadonlySet<CellVerdict> = new Set(['passed', 'caught'])
+const GOOD: ReadonlySet<CellVerdict> = new Set(['passed', 'not-affected', 'caught'])
 
 /** Compares every run with the matrix. Pure: the caller decides how to run and report. */
 export function compareWithMatrix(
@@ -66,6 +72,7 @@ export function compareWithMatrix(
   for (const run of runs) {
     const expected = run.defect ? (matrix.defects[run.defect]?.caughtBy ?? {}) : {}
     const byName = new Map(run.outcomes.map((o) => [o.name, o]))
+    for (const s of run.notAffected ?? []) if (!byName.has(s)) byName.set(s, { name: s, uri: '', status: NOT_AFFECTED })
     const label = run.defect ? `with defect "${run.defect}"` : 'in the healthy run'
     for (const scenario of scenarios) {
       const o = byName.get(scenario)
@@ -86,6 +93,7 @@ function judge(
   const base = { scenario, defect, status: o?.status ?? 'MISSING', message: o?.message }
   if (!o) return { ...base, verdict: 'did-not-run' }
   const failed = o.status !== 'PASSED'
+  if (o.status === NOT_AFFECTED) return { ...base, verdict: expectedPattern === undefined ? 'not-affected' : 'missed' }
   if (expectedPattern === undefined) return { ...base, verdict: failed ? 'unexpected-failure' : 'passed' }
   if (!failed) return { ...base, verdict: 'missed' }
   // Only a real failure can catch a defect: skipped or undefined steps prove nothing.
@@ -97,7 +105,9 @@ function judge(
 function describe(cell: Cell): string {
   switch (cell.verdict) {
     case 'missed':
-      return 'passed, but the matrix expects it to catch this defect'
+      return cell.status === NOT_AFFECTED
+        ? "was not affected (its healthy run never reached the defect's sites), but the matrix expects it to catch this defect"
+        : 'passed, but the matrix expects it to catch this defect'
     case 'wrong-reason':
       return `failed for another reason than the matrix expects: ${firstLine(cell.message)}`
     case 'unexpected-failure':

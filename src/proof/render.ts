@@ -4,8 +4,11 @@ import type { Cell, CellVerdict, ProofResult } from './compare'
 /** Where one run's own report lives, relative to the proof report. */
 export interface RunLink {
   readonly defect: string | null
-  readonly reportHref: string
+  /** Absent when the run was not needed: no scenario reached the defect's sites. */
+  readonly reportHref?: string
   readonly seconds: number
+  /** Scenarios the run included. */
+  readonly scenariosRun: number
 }
 
 export interface ProofReportInput {
@@ -15,10 +18,13 @@ export interface ProofReportInput {
   /** Scenario name -> feature file, to group the rows. */
   readonly featureOf: ReadonlyMap<string, string>
   readonly wallSeconds: number
+  /** `selected`: each defect ran only against the scenarios that reached its sites. */
+  readonly mode: 'exhaustive' | 'selected'
 }
 
 const SYMBOL: Record<CellVerdict, string> = {
   passed: '·',
+  'not-affected': '–',
   caught: 'caught',
   missed: 'MISSED',
   'wrong-reason': 'WRONG REASON',
@@ -44,6 +50,7 @@ export function renderJson(input: ProofReportInput): string {
   return JSON.stringify(
     {
       ok: input.result.problems.length === 0,
+      mode: input.mode,
       wallSeconds: input.wallSeconds,
       problems: input.result.problems,
       runs: input.runs,
@@ -60,6 +67,8 @@ export function renderMarkdown(input: ProofReportInput): string {
     '# Proof: every guarantee catches the regression it exists for',
     '',
     verdictSentence(input),
+    '',
+    `\`caught\`: failed because of the defect, as it must; \`·\`: passed; \`–\`: ${NOT_AFFECTED_TEXT}, left out of that run, counts as passed.`,
     '',
     `| Scenario | ${cols.map(columnName).join(' | ')} |`,
     `|---|${cols.map(() => '---').join('|')}|`,
@@ -89,7 +98,8 @@ export function renderHtml(input: ProofReportInput): string {
     .map((d) => {
       const run = input.runs.find((r) => r.defect === d)
       const why = d ? input.matrix.defects[d]?.regression ?? '' : 'no defect injected: everything must pass'
-      return `<th title="${esc(why)}"><a href="${esc(run?.reportHref ?? '#')}">${esc(columnName(d))}</a></th>`
+      const name = run?.reportHref ? `<a href="${esc(run.reportHref)}">${esc(columnName(d))}</a>` : esc(columnName(d))
+      return `<th title="${esc(why)}">${name}</th>`
     })
     .join('')
   const body = groupedScenarios(input)
@@ -99,7 +109,8 @@ export function renderHtml(input: ProofReportInput): string {
           .map((d) => {
             const c = cellOf(input, s, d)
             const v = c?.verdict ?? 'did-not-run'
-            const title = c?.message ? ` title="${esc(c.message)}"` : ''
+            const text = v === 'not-affected' ? NOT_AFFECTED_TEXT : c?.message
+            const title = text ? ` title="${esc(text)}"` : ''
             return `<td class="${v}"${title}>${esc(SYMBOL[v])}</td>`
           })
           .join('')
@@ -123,7 +134,7 @@ table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:4px 8px;text-
 th[scope=row]{text-align:left;font-weight:normal;min-width:26em;max-width:40em}
 thead th{font-size:12px}
 tr.feature th{background:#eef;text-align:left}
-td.caught{background:#c8f0c8;font-weight:bold}td.passed{color:#999}
+td.caught{background:#c8f0c8;font-weight:bold}td.passed,td.not-affected{color:#999}
 td.missed,td.wrong-reason,td.unexpected-failure,td.did-not-run{background:#f6c0c0;font-weight:bold}
 .ok{color:#161}.bad{color:#a11}
 </style></head><body>
@@ -131,8 +142,9 @@ td.missed,td.wrong-reason,td.unexpected-failure,td.did-not-run{background:#f6c0c
 <p class="${input.result.problems.length ? 'bad' : 'ok'}">${esc(verdictSentence(input))}</p>
 <p>Each column is one run of the whole suite against the reference runtime: first healthy, then with one
 known regression injected. <b>caught</b> means the scenario failed because of that regression, as it must;
-<b>·</b> means it passed. Column headers link to that run's full report; hover a header for the regression
-and a cell for the failure message.</p>
+<b>·</b> means it passed; <b>–</b> means ${NOT_AFFECTED_TEXT}: its healthy run never reached the code
+the regression changes, so it was left out of that run and counts as passed. Column headers link to that
+run's full report; hover a header for the regression and a cell for the failure message.</p>
 <table><thead><tr><th>Scenario</th>${head}</tr></thead><tbody>
 ${body}
 </tbody></table>
@@ -146,10 +158,17 @@ ${problems ? `<h2 class="bad">Problems</h2><ul>${problems}</ul>` : ''}
 function verdictSentence(input: ProofReportInput): string {
   const n = input.result.problems.length
   const runs = input.runs.length
+  const scenarioRuns = input.runs.reduce((sum, r) => sum + r.scenariosRun, 0)
+  const how =
+    input.mode === 'selected'
+      ? `${scenarioRuns} scenario runs, each defect only against the scenarios that reach its sites`
+      : `${scenarioRuns} scenario runs, every scenario against every defect`
   return n === 0
-    ? `All ${runs} runs match the catch matrix (${Math.round(input.wallSeconds)} s).`
-    : `${n} difference(s) from the catch matrix across ${runs} runs (${Math.round(input.wallSeconds)} s).`
+    ? `All ${runs} runs match the catch matrix (${how}; ${Math.round(input.wallSeconds)} s).`
+    : `${n} difference(s) from the catch matrix across ${runs} runs (${how}; ${Math.round(input.wallSeconds)} s).`
 }
+
+const NOT_AFFECTED_TEXT = 'not affected (site not reached)'
 
 function esc(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)

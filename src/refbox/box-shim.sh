@@ -9,8 +9,8 @@
 #
 # Input (environment, set by refbox): REFBOX_BOX_DIR, REFBOX_QSD_FILE / REFBOX_QSD_MOUNT (the qcow2
 # and disk.raw paths, escaped for qemu option syntax), REFBOX_TMP_SIZE, REFBOX_RESIZE (1 = grow the
-# filesystem to the disk's virtual size first), and the knobs REFBOX_MOUNT_DISCARD, REFBOX_TMPFS,
-# REFBOX_REFUSE_FULL, REFBOX_SHARE_ROOT that refbox's defect switches turn. The command is "$@",
+# filesystem to the disk's virtual size first), REFBOX_COUNT_DISCARDS, and the knobs REFBOX_MOUNT_DISCARD,
+# REFBOX_TMPFS, REFBOX_REFUSE_FULL, REFBOX_SHARE_ROOT that refbox's defect switches turn. The command is "$@",
 # never parsed by this script.
 set -u
 box=$REFBOX_BOX_DIR
@@ -28,9 +28,11 @@ alive() {
 }
 
 teardown() {
+  hold_disk
   for m in "$root/proc" "$root/dev" "$root/tmp" "$root"; do
     if mountpoint -q "$m" 2>/dev/null; then umount "$m" 2>/dev/null || umount -l "$m"; fi
   done
+  report_discards
   # SIGTERM makes the storage daemon flush the qcow2 and remove its FUSE export. Seen once under
   # load: a daemon that took the SIGTERM and never exited, pinning the namespace. So it gets 20 s,
   # then SIGKILL (the data was flushed by the unmount above; at worst the qcow2 leaks clusters).
@@ -41,6 +43,31 @@ teardown() {
     if alive "$qsd_pid"; then say "qemu-storage-daemon ignored SIGTERM for 20 s: killing it"; kill -KILL "$qsd_pid" 2>/dev/null; fi
     wait "$qsd_pid"
   fi
+}
+
+# Site coverage (REFBOX_COUNT_DISCARDS=1, see src/refbox/sites.ts): the discards the disk received
+# while the box ran, and during the final unmount (which issues the last ones), into run/discards.
+# A loop device's counters outlive its earlier users, hence the differences. An open descriptor on
+# the loop device keeps it from autoclearing until the count is read; it closes with the shim.
+disk_dev=
+discards_at_start=
+discards_at_stop=
+discards() { awk '{print $12}' "/sys/block/$disk_dev/stat"; }
+count_discards_from_here() {
+  [ "${REFBOX_COUNT_DISCARDS:-0}" = 1 ] && [ -z "${REFBOX_SHARE_ROOT:-}" ] || return 0
+  disk_dev=$(basename "$(readlink -f "/sys/dev/block/$(tr -d " " < "$run/rootdev")")")
+  discards_at_start=$(discards) || disk_dev=
+}
+hold_disk() {
+  [ -n "$disk_dev" ] || return 0
+  command exec 9<"/dev/$disk_dev" 2>/dev/null || disk_dev= # `command`: a failed redirection must not end the shim
+  discards_at_stop=$(discards) || disk_dev=
+}
+report_discards() {
+  [ -n "$disk_dev" ] || return 0
+  echo "running=$((discards_at_stop - discards_at_start)) unmount=$(($(discards) - discards_at_stop))" > "$run/discards"
+  exec 9<&-
+  disk_dev=
 }
 
 fail() {
@@ -102,6 +129,7 @@ if [ "${REFBOX_REFUSE_FULL:-0}" = 1 ]; then
 fi
 
 findmnt -n -o MAJ:MIN --mountpoint "$root" > "$run/rootdev" || fail "cannot read the box disk's device"
+count_discards_from_here
 want=$(stat -L -c '%d:%i' "$root")
 
 # The box: pid 1 of a new pid namespace, /proc of its own, chrooted into the disk, with a clean

@@ -13,6 +13,7 @@ import { BOX_NAME, type HomePaths } from './home'
 import { loadLayout } from './oci'
 import { createOverlay, rebuildIfTorn, refuseUnreadableDisk } from './overlay'
 import { isAlive, namespaceOf, parentOf, pidNamespaceMembers, refOf, signalRef, waitFor, type ProcRef } from './proc'
+import { collectDiscardReport, reachBootSites, reachSite, recordingSites } from './sites'
 import { listStates, newBoxId, writeState, isRunning, type BoxState } from './state'
 import { BOX_TOOLS, requireRootAndFuse, requireTools } from './tools'
 
@@ -46,9 +47,11 @@ export function createBox(ctx: Ctx, req: BoxRequest): BoxState {
   let id = newBoxId()
   while (existsSync(ctx.paths.boxDir(id))) id = newBoxId()
   const box = ctx.paths.box(id)
+  reachSite(ctx.paths.home, 'create-requested')
   // The regression `failed-create-leaves-dir`: the box directory is made before the image is read.
   if (ctx.defects.has('failed-create-leaves-dir')) mkdirSync(box.logs, { recursive: true })
   const base = ensureBaseDisk(ctx.paths, loadLayout(req.rootfs))
+  reachSite(ctx.paths.home, 'box-create')
   let virtualSize = Math.max(Math.floor((req.diskSizeGb ?? 0) * GiB), base.size)
   if (ctx.defects.has('unbounded-rootfs')) virtualSize = Math.max(virtualSize, UNBOUNDED_SIZE)
   let state: BoxState = {
@@ -98,6 +101,9 @@ export async function startBox(ctx: Ctx, state: BoxState): Promise<void> {
   requireTools(...BOX_TOOLS)
   const box = ctx.paths.box(state.id)
   await waitForShimExit(state) // a previous boot may still be flushing its disk
+  collectDiscardReport(ctx.paths.home, box.runFile('discards'), false) // a boot that ended without a stop
+  reachSite(ctx.paths.home, 'box-start')
+  if (state.startedAt !== undefined) reachSite(ctx.paths.home, 'restart')
   touchBaseIfDefective(ctx.defects, state.baseDisk, state.startedAt !== undefined)
   // Its last boot never wrote an exit status: its shim died (killed, or the host crashed).
   const crashed = state.startedAt !== undefined && state.status === 'running' && !existsSync(box.exit)
@@ -122,10 +128,13 @@ export async function startBox(ctx: Ctx, state: BoxState): Promise<void> {
     REFBOX_MOUNT_DISCARD: ctx.defects.has('no-discard') ? 'nodiscard' : 'discard',
     REFBOX_TMPFS: ctx.defects.has('no-tmpfs') ? '0' : '1',
     REFBOX_REFUSE_FULL: ctx.defects.has('start-refuses-when-full') ? '1' : '0',
+    REFBOX_COUNT_DISCARDS: recordingSites() ? '1' : '0',
   }
   const boxCommand = state.command
   let launcher = ['unshare', '--mount', '--propagation', 'private', 'sh', SHIM, ...boxCommand]
-  const peer = ctx.defects.has('shared-disk') ? listStates(ctx.paths).find((s) => s.id !== state.id && isRunning(s) && isAlive(s.shim)) : undefined
+  const running = listStates(ctx.paths).find((s) => s.id !== state.id && isRunning(s) && isAlive(s.shim))
+  if (running) reachSite(ctx.paths.home, 'start-beside-running-box')
+  const peer = ctx.defects.has('shared-disk') ? running : undefined
   if (peer?.shim) {
     // The regression: the disk is cached per image, so a new box joins a running box's mounted disk.
     env.REFBOX_SHARE_ROOT = ctx.paths.box(peer.id).root
@@ -155,6 +164,7 @@ export async function startBox(ctx: Ctx, state: BoxState): Promise<void> {
     state.startedAt = new Date().toISOString()
     if (existsSync(box.runFile('resized'))) state.needsResize = false
     writeState(ctx.paths, state)
+    if (state.main) reachBootSites(ctx.paths.home, `/proc/${state.main.pid}/root`)
     return
   }
   const reason = !settled ? 'timed out after 60 s' : shimFailure(box.runFile('failed'), box.shimLog)
@@ -209,10 +219,12 @@ async function ensureStopped(state: BoxState): Promise<void> {
 }
 
 export async function stopBox(ctx: Ctx, state: BoxState): Promise<void> {
+  const booted = state.status === 'running' && state.rootDev !== undefined
   await ensureStopped(state)
   // The storage daemon got SIGTERM from the shim (or its parent-death signal): let it finish flushing.
   if (!(await waitFor(() => !isAlive(state.qsd), 30_000))) signalRef(state.qsd, 'SIGKILL')
   if (isAlive(state.shim)) throw new RefboxError(`box ${state.id}: its shim (pid ${state.shim?.pid}) did not exit`)
+  collectDiscardReport(ctx.paths.home, ctx.paths.box(state.id).runFile('discards'), booted)
   if (state.status === 'running') state.status = 'stopped'
   writeState(ctx.paths, state)
 }
@@ -222,6 +234,7 @@ export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Prom
     throw new RefboxError(`invalid state: cannot remove box ${state.id} with live pid ${state.main?.pid}. Use force=true to stop first`)
   }
   const box = ctx.paths.box(state.id)
+  reachSite(ctx.paths.home, 'remove-box')
   if (ctx.defects.has('torn-disk-unremovable')) refuseUnreadableDisk(box.qcow2)
   try {
     await stopBox(ctx, state)

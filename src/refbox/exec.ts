@@ -9,7 +9,8 @@ import { basename, join, posix } from 'node:path'
 import type { Ctx } from './box'
 import { RefboxError } from './errors'
 import { openBoxHandles, type BoxHandles } from './guard'
-import { applyPressureDefects, peerProcesses, evictWhenCrowded } from './pressure-defects'
+import { applyPressureDefects, evictWhenCrowded, peerProcesses } from './pressure-defects'
+import { reachSite, recordingSites } from './sites'
 import type { BoxState } from './state'
 import { requireTools } from './tools'
 
@@ -44,6 +45,7 @@ function launchInBox(ctx: Ctx, state: BoxState, handles: BoxHandles, argv: reado
       'refbox-exec', ...argv,
     ]
   }
+  if (recordingSites() && peerProcesses(ctx, state).length > 0) reachSite(ctx.paths.home, 'exec-beside-running-box')
   if (ctx.defects.has('freeze-peers-during-fill')) {
     // The regression: a global write throttle pauses every other box of the home while one works.
     const peers = peerProcesses(ctx, state).join(' ')
@@ -115,6 +117,7 @@ export async function copyIntoBox(ctx: Ctx, state: BoxState, hostFile: string, d
   if (!existsSync(hostFile)) throw new RefboxError(`cp: source ${hostFile} does not exist`)
   if (!statSync(hostFile).isFile()) throw new RefboxError(`cp: source ${hostFile} is not a regular file (directories are not supported)`)
   const handles = openBoxHandles(state)
+  reachSite(ctx.paths.home, 'copy-in')
   let source = hostFile
   let staged: string | undefined
   try {

@@ -8,12 +8,17 @@ import { statfsSync } from 'node:fs'
 import type { Ctx } from './box'
 import type { BoxHandles } from './guard'
 import { namespaceOf, pidNamespaceMembers, signalRef } from './proc'
+import { reachPressureSites } from './sites'
 import { isRunning, listStates, type BoxState } from './state'
 
 const FULL_BELOW_BYTES = 1024 * 1024
 
-/** Checked around every exec and cp: with the watchdog defects on, a full rootfs goes read-only. */
+/**
+ * Checked around every exec and cp: with the watchdog defects on, a full rootfs goes read-only.
+ * The same check records the rootfs sites (./sites.ts) whichever defects are on.
+ */
 export function applyPressureDefects(ctx: Ctx, state: BoxState, handles: BoxHandles): void {
+  reachPressureSites(ctx.paths.home, `/proc/self/fd/${handles.rootFd}`)
   const blocks = ctx.defects.has('readonly-when-full')
   const inodes = ctx.defects.has('inodes-block-appends')
   if (!blocks && !inodes) return

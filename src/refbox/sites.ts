@@ -1,0 +1,121 @@
+/**
+ * Defect-site coverage. A site is a place in refbox where a defect of ./defects.ts would change
+ * behaviour, or where its effect is decided. With `REFBOX_SITE_LOG=FILE` every invocation appends
+ * one JSON line per site it reaches, `{"home","site","at"}`, whichever defects are on; the proof
+ * then runs each defect only against the scenarios that reached one of its sites.
+ *
+ * Sound means: if a scenario's healthy run reached none of a defect's sites, that defect cannot
+ * change anything the scenario sees. Each entry below says why its sites are enough.
+ */
+import { appendFileSync, existsSync, readFileSync, rmSync, statfsSync } from 'node:fs'
+import type { DefectName } from './defects'
+
+export const SITE_LOG_ENV = 'REFBOX_SITE_LOG'
+
+export const SITES = {
+  'create-requested': 'a box is asked for, before its image is read',
+  'box-create': 'a box disk is created (its virtual size is decided here)',
+  'box-start': 'a box boots (its mount options and /tmp are decided here)',
+  'start-beside-running-box': 'a box boots while another box of the same home is running',
+  restart: 'a box that ran before boots again',
+  'start-on-full-rootfs': 'a box boots with less than 2 MiB free on its rootfs',
+  'discard-while-running': "the box's filesystem sent its disk at least one discard while the box ran",
+  'discard-at-unmount': "the box's filesystem sent its disk at least one discard during its final unmount",
+  'rootfs-full': 'a command or copy starts or ends with less than 1 MiB free on the rootfs',
+  'rootfs-out-of-inodes': 'a command or copy starts or ends with no free inode on the rootfs',
+  'rootfs-nearly-full': 'a command or copy starts or ends with less than 2 MiB or fewer than 2 inodes free',
+  'exec-beside-running-box': 'a command or copy runs in a box while another box of the home is running',
+  'copy-in': 'a host file is copied into a box',
+  'remove-box': 'a box is removed',
+} as const
+
+export type SiteName = keyof typeof SITES
+
+/** The sites of each defect: where it acts, and why reaching none of them means it changes nothing. */
+export const DEFECT_SITES: Readonly<Record<DefectName, { readonly sites: readonly SiteName[]; readonly why: string }>> = {
+  'shared-disk': { sites: ['start-beside-running-box'], why: 'it only joins a box that is already running' },
+  'unbounded-rootfs': { sites: ['box-create'], why: 'it sets the virtual size when the disk is created' },
+  'no-tmpfs': { sites: ['box-start'], why: 'it drops the /tmp mount at boot' },
+  'no-discard': {
+    sites: ['discard-while-running', 'discard-at-unmount'],
+    why: 'mounting without discard only differs once the filesystem frees blocks, which it then discards',
+  },
+  'leaky-rm': { sites: ['remove-box'], why: 'it acts only in rm' },
+  'exec-dies-when-full': {
+    sites: ['rootfs-nearly-full'],
+    why: 'its 1 MiB staging file only fails with under 1 MiB or no inode free; it is removed before the command runs',
+  },
+  'readonly-when-full': { sites: ['rootfs-full'], why: 'its watchdog remounts only on the same check' },
+  'lost-writes-on-stop': { sites: ['restart'], why: 'it re-creates the overlay only on a second boot' },
+  'start-refuses-when-full': {
+    sites: ['start-on-full-rootfs'],
+    why: 'it refuses only under 1 MiB free; a first boot has the base disk\'s 64 MiB of room',
+  },
+  'inodes-block-appends': { sites: ['rootfs-out-of-inodes'], why: 'its watchdog remounts only on the same check' },
+  'cp-exits-zero-on-enospc': { sites: ['copy-in'], why: 'it acts only in cp' },
+  'cp-stages-on-host': { sites: ['copy-in'], why: 'it acts only in cp' },
+  'freeze-peers-during-fill': { sites: ['exec-beside-running-box'], why: 'with no other box running there is nothing to pause' },
+  'rm-defers-disk-delete': { sites: ['remove-box'], why: 'it acts only in rm' },
+  'reserved-disk-space': { sites: ['box-create'], why: 'it reserves host space when the disk is created' },
+  'base-written-on-restart': { sites: ['restart'], why: 'it writes the base only when a box that ran before boots again' },
+  'base-per-box': { sites: ['box-create'], why: 'it copies the base when the disk is created' },
+  'disk-size-not-grown': { sites: ['box-start'], why: 'it skips growing the filesystem at boot' },
+  'rm-fails-when-host-full': { sites: ['remove-box'], why: 'it acts only in rm' },
+  'rebuild-after-crash': { sites: ['restart'], why: 'it rebuilds only when a box that ran before boots again' },
+  'evict-when-crowded': {
+    sites: ['exec-beside-running-box'],
+    why: 'it acts in a background exec with six boxes running, when the other boxes\' processes are there to be seen',
+  },
+  'rm-keeps-unstarted-disks': { sites: ['remove-box'], why: 'it acts only in rm' },
+  'failed-create-leaves-dir': { sites: ['create-requested'], why: 'it makes the box directory as soon as a box is asked for' },
+  'torn-disk-unremovable': { sites: ['box-start', 'remove-box'], why: 'it skips the rebuild at boot and refuses the disk in rm' },
+}
+
+const MiB = 1024 * 1024
+const reachedHere = new Set<string>()
+
+/** Whether this invocation records sites (so callers skip measuring when nobody listens). */
+export function recordingSites(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env[SITE_LOG_ENV])
+}
+
+/** Appends one line per site and home, once per invocation. Small appends are atomic (O_APPEND). */
+export function reachSite(home: string, site: SiteName, env: NodeJS.ProcessEnv = process.env): void {
+  const log = env[SITE_LOG_ENV]
+  if (!log || reachedHere.has(`${home}\0${site}`)) return
+  reachedHere.add(`${home}\0${site}`)
+  appendFileSync(log, `${JSON.stringify({ home, site, at: Date.now() })}\n`)
+}
+
+/** The rootfs checks run around every exec and copy, on the box root the escape guard opened. */
+export function reachPressureSites(home: string, rootPath: string): void {
+  if (!recordingSites()) return
+  const fs = statfsSync(rootPath)
+  const free = fs.bavail * fs.bsize
+  if (free < MiB) reachSite(home, 'rootfs-full')
+  if (fs.ffree === 0) reachSite(home, 'rootfs-out-of-inodes')
+  if (free < 2 * MiB || fs.ffree < 2) reachSite(home, 'rootfs-nearly-full')
+}
+
+/** At boot: a rootfs that the start-refuses check would have found full. */
+export function reachBootSites(home: string, rootPath: string): void {
+  if (!recordingSites()) return
+  const fs = statfsSync(rootPath)
+  if (fs.bavail * fs.bsize < 2 * MiB) reachSite(home, 'start-on-full-rootfs')
+}
+
+/**
+ * The box shim, when sites are recorded, counts the discards its disk (the loop device) received
+ * while the box ran and during the final unmount, into `run/discards` (`running=N unmount=M`).
+ * Read once, then removed. A missing or unreadable count is taken as both: a site is only ever
+ * left out on evidence.
+ */
+export function collectDiscardReport(home: string, reportFile: string, expected: boolean): void {
+  if (!recordingSites()) return
+  if (!existsSync(reportFile) && !expected) return
+  const text = existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : ''
+  rmSync(reportFile, { force: true })
+  const count = (key: string) => Number(new RegExp(`${key}=(\\d+)`).exec(text)?.[1] ?? NaN)
+  if (!(count('running') === 0)) reachSite(home, 'discard-while-running')
+  if (!(count('unmount') === 0)) reachSite(home, 'discard-at-unmount')
+}
