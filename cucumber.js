@@ -4,7 +4,7 @@
  *   reference  drives ./bin/refbox with the offline busybox image, built first if missing.
  * Reports go to $REPORTS_DIR (default reports/): the one-glance summary (summary.html, .md, .json)
  * and the full HTML report for people, JUnit XML and messages for CI.
- * Every other knob is an environment variable (README, "Running the suite").
+ * Every other knob is an environment variable (docs/running-the-suite.md, "Settings").
  */
 const { execFileSync } = require('node:child_process')
 const { existsSync, renameSync, rmSync } = require('node:fs')
