@@ -2,7 +2,7 @@
  * Imports point one way (docs/architecture.md): from the entry points (step definitions, scripts,
  * cucumber.js) down through support, the suite's tasks, evidence and drivers to neutral helpers;
  * never up, never in a cycle. refbox, the reference runtime, stands apart: it imports nothing of the
- * suite, and only programs (scripts/) import it. Tests may import anything.
+ * suite, and only programs (scripts/) and the defect proof (src/proof) import it. Tests may import anything.
  */
 import { strict as assert } from 'node:assert'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
@@ -15,13 +15,14 @@ const ROOT = resolve(__dirname, '../..')
 const RANKS: ReadonlyArray<readonly [rank: number, modules: readonly string[]]> = [
   [6, ['step_definitions', 'scripts', 'cucumber.js']],
   [5, ['support']],
+  [4.5, ['src/bench', 'src/shards']],
   [4, ['src/guest', 'src/host', 'src/preflight', 'src/proof', 'src/report']],
   [3, ['src/evidence']],
   [2, ['src/drivers']],
   [1, ['src/shell']],
 ]
 /** Apart from the suite: importable only by these, and importing nothing outside itself. */
-const APART = { module: 'src/refbox', importedBy: ['scripts'] } as const
+const APART = { module: 'src/refbox', importedBy: ['scripts', 'src/proof'] } as const
 
 export type Graph = ReadonlyMap<string, readonly string[]>
 
@@ -128,7 +129,7 @@ describe('imports point one way', () => {
     assert.deepEqual(violations(bad), [
       'src/drivers/cli.ts -> src/guest/probes.ts: points up (src/drivers is 2, src/guest is 4)',
       'src/guest/probes.ts -> src/host/poll.ts: between modules of one layer (src/guest is 4, src/host is 4)',
-      'src/guest/probes.ts -> src/refbox/tools.ts: only scripts may use the reference runtime',
+      'src/guest/probes.ts -> src/refbox/tools.ts: only scripts, src/proof may use the reference runtime',
       'src/refbox/cli.ts -> src/evidence/units.ts: the reference runtime imports nothing of the suite',
     ])
     assert.deepEqual(cycles(bad), [['src/evidence/a.ts', 'src/evidence/b.ts', 'src/evidence/a.ts']])
