@@ -1,17 +1,17 @@
 /**
- * Box lifecycle: create (overlay on the shared base disk), start (launch the box's shim), stop, remove.
+ * Box lifecycle: create (overlay on the shared base disk), start (launch the box's shim), stop (./remove removes).
  * There is no refbox daemon: each box is its own shim process tree, found again through state.json.
  */
 import { spawn } from 'node:child_process'
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { ensureBaseDisk } from './base-disk'
 import type { Defects } from './defects'
-import { baseFor, deferDiskDeleteIfDefective, reserveIfDefective, resizeWanted, touchBaseIfDefective } from './host-disk-defects'
+import { baseFor, reserveIfDefective, resizeWanted, touchBaseIfDefective } from './host-disk-defects'
 import { RefboxError } from './errors'
 import { BOX_NAME, type HomePaths } from './home'
 import { loadLayout } from './oci'
-import { createOverlay, rebuildIfTorn, refuseUnreadableDisk } from './overlay'
+import { createOverlay, rebuildIfTorn } from './overlay'
 import { isAlive, namespaceOf, parentOf, pidNamespaceMembers, refOf, signalRef, waitFor, type ProcRef } from './proc'
 import { collectDiscardReport, reachBootSites, reachSite, recordingSites } from './sites'
 import { listStates, newBoxId, writeState, isRunning, type BoxState } from './state'
@@ -227,31 +227,4 @@ export async function stopBox(ctx: Ctx, state: BoxState): Promise<void> {
   collectDiscardReport(ctx.paths.home, ctx.paths.box(state.id).runFile('discards'), booted)
   if (state.status === 'running') state.status = 'stopped'
   writeState(ctx.paths, state)
-}
-
-export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Promise<void> {
-  if (isRunning(state) && !force) {
-    throw new RefboxError(`invalid state: cannot remove box ${state.id} with live pid ${state.main?.pid}. Use force=true to stop first`)
-  }
-  const box = ctx.paths.box(state.id)
-  reachSite(ctx.paths.home, 'remove-box')
-  if (ctx.defects.has('torn-disk-unremovable')) refuseUnreadableDisk(box.qcow2)
-  try {
-    await stopBox(ctx, state)
-  } catch (e) {
-    // A full home cannot take the state update; the box is down, so its removal goes on and frees the space.
-    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC' || isAlive(state.shim) || ctx.defects.has('rm-fails-when-host-full')) throw e
-  }
-  if (ctx.defects.has('leaky-rm') || (ctx.defects.has('rm-keeps-unstarted-disks') && state.startedAt === undefined)) {
-    // The regression: cleanup removes the box's record and logs but forgets its disks/ directory.
-    for (const entry of readdirSync(box.dir)) if (entry !== 'disks') rmSync(join(box.dir, entry), { recursive: true, force: true })
-    return
-  }
-  deferDiskDeleteIfDefective(ctx.defects, ctx.paths, box)
-  rmSync(box.dir, { recursive: true, force: true })
-}
-
-/** Host pids of the box's processes still worth knowing about (for prune and freeze). */
-export function recordedRefs(state: BoxState): ProcRef[] {
-  return [state.main, state.unshare, state.shim, state.qsd].filter((r): r is ProcRef => isAlive(r))
 }

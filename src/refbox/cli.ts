@@ -5,12 +5,13 @@
  */
 import { resolve } from 'node:path'
 import { flag, parseArgs, positiveInt, value, values, type Parsed } from './args'
-import { createBox, removeBox, startBox, stopBox, type Ctx } from './box'
+import { createBox, startBox, stopBox, type Ctx } from './box'
+import { removeBox } from './remove'
 import { buildImage, DEFAULT_BUSYBOX } from './build-image'
 import { Defects } from './defects'
 import { RefboxError, ReportedFailure, UsageError } from './errors'
 import { copyIntoBox, execInBox } from './exec'
-import { inspectItem, listRow, listTable } from './format'
+import { cmdInspect, cmdList } from './cli-show'
 import { HomePaths, lockHome, resolveHome } from './home'
 import { cmdLogs } from './kernel-log'
 import { prune } from './prune'
@@ -176,46 +177,6 @@ async function cmdExec(ctx: Ctx, args: string[]): Promise<number> {
   await ensureRunning(ctx, state)
   const argv = env.length > 0 ? ['/usr/bin/env', ...env, ...command] : command
   return execInBox(ctx, state, argv, flag(p, 'detach'), flag(p, 'interactive'))
-}
-
-function cmdList(ctx: Ctx, args: string[]): number {
-  const p = parseArgs('list', args, [{ name: 'all', short: 'a' }, { name: 'quiet', short: 'q' }, { name: 'format', value: true }], false)
-  if (p.positionals.length) throw new UsageError(`unexpected argument '${p.positionals[0]}' found for 'list'`)
-  const format = value(p, 'format') ?? 'table'
-  if (format !== 'table' && format !== 'json') throw new UsageError(`invalid value '${format}' for '--format': refbox supports table, json`)
-  const states = listStates(ctx.paths).filter((s) => flag(p, 'all') || isRunning(s))
-  if (flag(p, 'quiet')) out(states.map((s) => `${s.id}\n`).join(''))
-  else if (format === 'json') out(`${JSON.stringify(states.map(listRow), null, 2)}\n`)
-  else out(listTable(states))
-  return 0
-}
-
-function cmdInspect(ctx: Ctx, args: string[]): number {
-  const p = parseArgs('inspect', args, [{ name: 'format', short: 'f', value: true }], false)
-  if (p.positionals.length === 0) throw new UsageError('the following required arguments were not provided: <BOX>...')
-  const format = value(p, 'format') ?? 'json'
-  const items: ReturnType<typeof inspectItem>[] = []
-  const missing: string[] = []
-  for (const ref of p.positionals) {
-    const s = findBox(ctx.paths, ref)
-    if (s) items.push(inspectItem(s))
-    else missing.push(ref)
-  }
-  const template = /^\{\{\s*((?:\.[A-Za-z]+)+)\s*\}\}$/.exec(format)
-  if (template) {
-    for (const item of items) {
-      let v: unknown = item
-      for (const key of template[1].slice(1).split('.')) v = (v as Record<string, unknown> | undefined)?.[key]
-      out(`${typeof v === 'object' ? JSON.stringify(v) : String(v ?? '')}\n`)
-    }
-  } else if (format === 'json') {
-    out(`${JSON.stringify(items, null, 2)}\n`)
-  } else {
-    throw new UsageError(`invalid value '${format}' for '--format': refbox supports json and '{{.Field.Path}}'`)
-  }
-  if (missing.length === 0) return 0
-  for (const m of missing) err(`Error: no such box: ${m}\n`)
-  return 1
 }
 
 async function cmdEach(ctx: Ctx, args: string[], action: 'start' | 'stop' | 'restart'): Promise<number> {

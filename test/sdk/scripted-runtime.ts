@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert'
 import type { JsOptions } from '@boxlite-ai/boxlite'
 import type { RuntimeFactory, SdkBox, SdkBoxInfo, SdkBoxOptions, SdkExecution, SdkRuntime, SdkStream } from '../../src/drivers/sdk-runtime'
 import { DriverCallError } from '../../src/drivers/types'
-import { withAdvice } from '../../src/preflight/diagnose'
+import { withAdvice } from '../../src/preflight/advice'
 
 /** BoxLite 0.10.0's own messages for the cases the driver maps. */
 export const RUNTIME_SAYS = {

@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert'
 import { test } from 'node:test'
 import { SdkDriver } from '../../src/drivers/sdk'
-import { advice } from '../../src/preflight/diagnose'
+import { advice } from '../../src/preflight/advice'
 import { embeddedRuntime, imageRegistries, loadSdk, SEAM_METHODS } from '../../src/drivers/sdk-runtime'
 import { asRead, createError, RUNTIME_SAYS, scripted, type Script } from './scripted-runtime'
 

@@ -1,0 +1,37 @@
+/** Removing a box (rm -f stops it first), and the host processes a box still has (for prune and freeze). */
+import { readdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { stopBox, type Ctx } from './box'
+import { RefboxError } from './errors'
+import { deferDiskDeleteIfDefective } from './host-disk-defects'
+import { refuseUnreadableDisk } from './overlay'
+import { isAlive, type ProcRef } from './proc'
+import { reachSite } from './sites'
+import { isRunning, type BoxState } from './state'
+
+export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Promise<void> {
+  if (isRunning(state) && !force) {
+    throw new RefboxError(`invalid state: cannot remove box ${state.id} with live pid ${state.main?.pid}. Use force=true to stop first`)
+  }
+  const box = ctx.paths.box(state.id)
+  reachSite(ctx.paths.home, 'remove-box')
+  if (ctx.defects.has('torn-disk-unremovable')) refuseUnreadableDisk(box.qcow2)
+  try {
+    await stopBox(ctx, state)
+  } catch (e) {
+    // A full home cannot take the state update; the box is down, so its removal goes on and frees the space.
+    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC' || isAlive(state.shim) || ctx.defects.has('rm-fails-when-host-full')) throw e
+  }
+  if (ctx.defects.has('leaky-rm') || (ctx.defects.has('rm-keeps-unstarted-disks') && state.startedAt === undefined)) {
+    // The regression: cleanup removes the box's record and logs but forgets its disks/ directory.
+    for (const entry of readdirSync(box.dir)) if (entry !== 'disks') rmSync(join(box.dir, entry), { recursive: true, force: true })
+    return
+  }
+  deferDiskDeleteIfDefective(ctx.defects, ctx.paths, box)
+  rmSync(box.dir, { recursive: true, force: true })
+}
+
+/** Host pids of the box's processes still worth knowing about (for prune and freeze). */
+export function recordedRefs(state: BoxState): ProcRef[] {
+  return [state.main, state.unshare, state.shim, state.qsd].filter((r): r is ProcRef => isAlive(r))
+}
