@@ -145,7 +145,10 @@ export function figuresOf(checks: readonly Check[]): Figure[] {
 function verdictSentence(j: RunJudgement, counts: Record<RowStatus, number>, runtime: RuntimeFacts | undefined, injected: boolean | undefined): string {
   const notRun = counts['not-run'] ? `; ${counts['not-run']} not run` : ''
   if (!j.ok) return `Failed: ${j.problems.length} problem${j.problems.length === 1 ? '' : 's'} (listed below); ${counts.passed} of ${j.ran} scenarios passed${notRun}.`
-  if (injected) return `As the proof expects: this run injects a defect on purpose; ${counts.failed} scenarios caught it, ${counts.passed} passed${notRun}.`
+  if (injected) {
+    const failed = `${counts.failed} scenario${counts.failed === 1 ? '' : 's'}`
+    return `This run injects a defect on purpose: ${failed} failed where the catch matrix expects (npm run prove also checks why), ${counts.passed} passed${notRun}.`
+  }
   if (counts['known-issue']) {
     return `Passed with known issues: ${counts.passed} scenarios passed, ${counts['known-issue']} failed as known issues of ${runtime?.runtime} ${runtime?.version}${notRun}.`
   }

@@ -106,6 +106,7 @@ describe('summary', () => {
     assert.equal(restart.status, 'failed')
     assert.equal(restart.reason, 'as the proof expects: lost-writes-on-stop: start re-creates the overlay. Failed with: Error: /keepsake changed')
     assert.equal(data.verdict.ok, true)
+    assert.equal(data.verdict.sentence, 'This run injects a defect on purpose: 1 scenario failed where the catch matrix expects (npm run prove also checks why), 1 passed; 1 not run.')
     assert.match(html, /<tr class="row failed" data-status="failed">[\s\S]*?as the proof expects: lost-writes-on-stop/)
   })
 
