@@ -14,7 +14,6 @@ export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Prom
     throw new RefboxError(`invalid state: cannot remove box ${state.id} with live pid ${state.main?.pid}. Use force=true to stop first`)
   }
   const box = ctx.paths.box(state.id)
-  reachSite(ctx.paths.home, 'remove-box')
   if (ctx.defects.has('torn-disk-unremovable')) refuseUnreadableDisk(box.qcow2)
   try {
     await stopBox(ctx, state)
@@ -22,6 +21,8 @@ export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Prom
     // A full home cannot take the state update; the box is down, so its removal goes on and frees the space.
     if ((e as NodeJS.ErrnoException).code !== 'ENOSPC' || isAlive(state.shim) || ctx.defects.has('rm-fails-when-host-full')) throw e
   }
+  // After the stop, which reports the discards of the box's last run (./sites); in a healthy run every removal gets here.
+  reachSite(ctx.paths.home, 'remove-box')
   if (ctx.defects.has('leaky-rm') || (ctx.defects.has('rm-keeps-unstarted-disks') && state.startedAt === undefined)) {
     // The regression: cleanup removes the box's record and logs but forgets its disks/ directory.
     for (const entry of readdirSync(box.dir)) if (entry !== 'disks') rmSync(join(box.dir, entry), { recursive: true, force: true })

@@ -35,7 +35,7 @@ describe('refbox defect sites (REFBOX_SITE_LOG)', () => {
     const id = await runBox(home, [], env())
     await sh(home, id, 'echo hello > /hello', env())
     await refboxOk(home, ['stop', id], env())
-    expect(sites()).to.deep.equal(['box-create', 'box-start'])
+    expect(sites()).to.deep.equal(['create-requested', 'box-create', 'box-start'])
     await refboxOk(home, ['start', id], env())
     expect(sites()).to.deep.equal(['box-start', 'restart'])
     await sh(home, id, 'rm /hello && sync')
