@@ -40,6 +40,8 @@ export function readHost(image: string, work: string): Promise<HostReading> {
     const scratchParent = join(work, 'scratch')
     const verdict = await runPreflight({
       driverFor: (home) => new SdkDriver({ home }),
+      // The embedded runtime needs this host's KVM: its preflight checks the host first, as scripts/preflight.ts does.
+      hostCheck: () => checkHost(),
       image: { rootfs: image },
       scratchParent,
       bootSeconds: BOOT_SECONDS,
