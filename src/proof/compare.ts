@@ -109,9 +109,9 @@ function describe(cell: Cell): string {
         ? "was not affected (its healthy run never reached the defect's sites), but the matrix expects it to catch this defect"
         : 'passed, but the matrix expects it to catch this defect'
     case 'wrong-reason':
-      return `failed for another reason than the matrix expects: ${firstLine(cell.message)}`
+      return `failed for another reason than the matrix expects: ${gist(cell.message)}`
     case 'unexpected-failure':
-      return `ended ${cell.status} where it should pass: ${firstLine(cell.message)}`
+      return `ended ${cell.status} where it should pass: ${gist(cell.message)}`
     case 'did-not-run':
       return 'did not run'
     default:
@@ -119,6 +119,9 @@ function describe(cell: Cell): string {
   }
 }
 
-function firstLine(text: string | undefined): string {
-  return (text ?? '(no message)').split('\n')[0]
+/** The message's first lines on one line: a list such as "left behind: ..." needs its first items. */
+function gist(text: string | undefined): string {
+  const lines = (text ?? '(no message)').split('\n').map((l) => l.trim()).filter(Boolean)
+  const joined = lines.slice(0, 3).join(' / ')
+  return joined.length > 500 ? `${joined.slice(0, 500)}...` : joined
 }

@@ -5,6 +5,7 @@
  * and counts as passing, which is what it would do: the defect's code never runs for it.
  */
 import { readFileSync } from 'node:fs'
+import { derivedSites } from '../refbox/sites'
 
 /** Names the file in which the suite records each scenario's home (support/homes.ts). */
 export const SCENARIO_LOG_ENV = 'DISK_SPEC_SCENARIO_LOG'
@@ -38,11 +39,14 @@ export interface DefectSelection {
  * Sites where a defect acts on something nothing after a scenario's steps looks at, so they count
  * for that defect only when reached during the steps. After its steps the suite (support/hooks.ts)
  * force-removes the boxes, checks that no process, mount or loop device is left, and deletes the
- * scenario's whole directory: `leaky-rm` leaves a disk file there, and a discard dropped at the
- * final unmount only changes that file's allocation. Every other site always counts.
+ * scenario's whole directory: `leaky-rm` and `rm-keeps-unstarted-disks` leave a disk file there,
+ * `rm-defers-disk-delete` moves it elsewhere in the home, and a discard dropped at the final
+ * unmount only changes that file's allocation. Every other site always counts.
  */
 export const BLIND_AFTER_STEPS: Readonly<Record<string, readonly string[]>> = {
   'leaky-rm': ['remove-box'],
+  'rm-defers-disk-delete': ['remove-box'],
+  'rm-keeps-unstarted-disks': ['remove-unstarted-box'],
   'no-discard': ['discard-at-unmount'],
 }
 
@@ -65,13 +69,20 @@ export function coverageByScenario(
 ): Map<string, ScenarioCoverage> {
   const scenarioOf = new Map(homes.map((h) => [h.home, h.scenario]))
   const coverage = new Map<string, { during: Set<string>; after: Set<string> }>()
-  for (const h of homes) coverage.set(h.scenario, { during: new Set(), after: new Set() })
+  const all = new Map<string, string[]>()
+  for (const h of homes) {
+    coverage.set(h.scenario, { during: new Set(), after: new Set() })
+    all.set(h.scenario, [])
+  }
   for (const r of records) {
     const scenario = scenarioOf.get(r.home)
     if (scenario === undefined) continue
     const end = stepsEndedAt.get(scenario)
     coverage.get(scenario)![end !== undefined && r.at > end ? 'after' : 'during'].add(r.site)
+    all.get(scenario)!.push(r.site)
   }
+  // A derived site has no time of its own: it counts as reached during the steps.
+  for (const [scenario, sites] of all) for (const site of derivedSites(sites)) coverage.get(scenario)!.during.add(site)
   return coverage
 }
 

@@ -11,8 +11,8 @@ import { baseFor, reserveIfDefective, resizeWanted, touchBaseIfDefective } from 
 import { RefboxError } from './errors'
 import { BOX_NAME, type HomePaths } from './home'
 import { loadLayout } from './oci'
-import { createOverlay, rebuildIfTorn } from './overlay'
-import { isAlive, namespaceOf, parentOf, pidNamespaceMembers, refOf, signalRef, waitFor, type ProcRef } from './proc'
+import { createOverlay, rebuildTorn, tornDisk } from './overlay'
+import { allPids, cmdlineOf, hasEnv, isAlive, namespaceOf, parentOf, pidNamespaceMembers, refOf, signalRef, waitFor, type ProcRef } from './proc'
 import { collectDiscardReport, reachBootSites, reachSite, recordingSites } from './sites'
 import { listStates, newBoxId, writeState, isRunning, type BoxState } from './state'
 import { BOX_TOOLS, requireRootAndFuse, requireTools } from './tools'
@@ -51,6 +51,7 @@ export function createBox(ctx: Ctx, req: BoxRequest): BoxState {
   // The regression `failed-create-leaves-dir`: the box directory is made before the image is read.
   if (ctx.defects.has('failed-create-leaves-dir')) mkdirSync(box.logs, { recursive: true })
   const base = ensureBaseDisk(ctx.paths, loadLayout(req.rootfs))
+  reachSite(ctx.paths.home, 'create-image-ready')
   reachSite(ctx.paths.home, 'box-create')
   let virtualSize = Math.max(Math.floor((req.diskSizeGb ?? 0) * GiB), base.size)
   if (ctx.defects.has('unbounded-rootfs')) virtualSize = Math.max(virtualSize, UNBOUNDED_SIZE)
@@ -111,7 +112,10 @@ export async function startBox(ctx: Ctx, state: BoxState): Promise<void> {
     rmSync(box.qcow2, { force: true }) // the regression: "start" provisions the overlay as if the box were new
     createOverlay(state.baseDisk, box.qcow2, state.virtualSize)
   }
-  if (!ctx.defects.has('torn-disk-unremovable')) rebuildIfTorn(state, box.qcow2)
+  const torn = tornDisk(box.qcow2)
+  if (torn !== undefined) reachSite(ctx.paths.home, 'torn-disk')
+  if (torn !== undefined && !ctx.defects.has('torn-disk-unremovable')) rebuildTorn(state, box.qcow2, torn)
+  if (state.needsResize) reachSite(ctx.paths.home, 'start-needing-resize')
   rmSync(box.run, { recursive: true, force: true })
   rmSync(box.exit, { force: true })
   mkdirSync(box.run, { recursive: true })
@@ -168,7 +172,7 @@ export async function startBox(ctx: Ctx, state: BoxState): Promise<void> {
     return
   }
   const reason = !settled ? 'timed out after 60 s' : shimFailure(box.runFile('failed'), box.shimLog)
-  await ensureStopped(state)
+  await ensureStopped(state, box.dir)
   state.status = 'failed'
   state.failure = reason
   writeState(ctx.paths, state)
@@ -202,7 +206,7 @@ async function waitForShimExit(state: BoxState): Promise<void> {
  * unmounts and flushes. If the shim does not finish in time it is killed; the kernel then releases
  * the rest (parent-death signals, namespace teardown, loop autoclear).
  */
-async function ensureStopped(state: BoxState): Promise<void> {
+async function ensureStopped(state: BoxState, boxDir: string): Promise<void> {
   const ns = isAlive(state.main) ? namespaceOf(state.main.pid, 'pid') : undefined
   signalRef(state.main, 'SIGKILL')
   // An exec's nsenter waits outside the box for its child; if it is stopped it can never reap it, and
@@ -212,15 +216,28 @@ async function ensureStopped(state: BoxState): Promise<void> {
   }
   // The shim's TERM trap stops a box at any stage, even one whose main pid was never recorded
   // (a `run` interrupted mid-start): it kills the box, or tears the disk down if there is none yet.
-  signalRef(state.shim, 'SIGTERM')
-  if (await waitFor(() => !isAlive(state.shim), 30_000)) return
-  signalRef(state.shim, 'SIGKILL')
-  await waitFor(() => !isAlive(state.shim), 10_000)
+  const shims = [state.shim, ...unrecordedShims(boxDir, state.shim)]
+  for (const shim of shims) signalRef(shim, 'SIGTERM')
+  if (await waitFor(() => !shims.some(isAlive), 30_000)) return
+  for (const shim of shims) signalRef(shim, 'SIGKILL')
+  await waitFor(() => !shims.some(isAlive), 10_000)
+}
+
+/**
+ * Shims of this box that its record does not name: a `run` killed between launching the shim and
+ * recording it. Each shim carries its box directory in its environment (REFBOX_BOX_DIR), which is
+ * unique to the box, so nothing else is ever taken for one.
+ */
+function unrecordedShims(boxDir: string, recorded: ProcRef | undefined): ProcRef[] {
+  return allPids()
+    .filter((pid) => pid !== recorded?.pid && cmdlineOf(pid).includes(SHIM) && hasEnv(pid, 'REFBOX_BOX_DIR', boxDir))
+    .map(refOf)
+    .filter((ref): ref is ProcRef => ref !== undefined)
 }
 
 export async function stopBox(ctx: Ctx, state: BoxState): Promise<void> {
   const booted = state.status === 'running' && state.rootDev !== undefined
-  await ensureStopped(state)
+  await ensureStopped(state, ctx.paths.box(state.id).dir)
   // The storage daemon got SIGTERM from the shim (or its parent-death signal): let it finish flushing.
   if (!(await waitFor(() => !isAlive(state.qsd), 30_000))) signalRef(state.qsd, 'SIGKILL')
   if (isAlive(state.shim)) throw new RefboxError(`box ${state.id}: its shim (pid ${state.shim?.pid}) did not exit`)

@@ -3,7 +3,7 @@
  * image's base disk and leave it untouched, whether `--disk-size` grows the filesystem, and
  * whether `rm -f` really deletes the disk. Each is one branch taken only when its switch is on.
  */
-import { mkdirSync, renameSync } from 'node:fs'
+import { existsSync, mkdirSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { Defects } from './defects'
@@ -48,7 +48,8 @@ export function resizeWanted(defects: Defects, needsResize: boolean): boolean {
  * home that nothing ever empties (the caller deletes the rest of the box as usual).
  */
 export function deferDiskDeleteIfDefective(defects: Defects, paths: HomePaths, box: BoxPaths): void {
-  if (!defects.has('rm-defers-disk-delete')) return
+  // A start killed before its disk was made has nothing to defer.
+  if (!defects.has('rm-defers-disk-delete') || !existsSync(box.qcow2)) return
   const queue = join(paths.home, 'trash')
   mkdirSync(queue, { recursive: true })
   renameSync(box.qcow2, join(queue, `${randomBytes(6).toString('hex')}.img`))

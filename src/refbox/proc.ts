@@ -109,6 +109,15 @@ export function cmdlineOf(pid: number): string[] {
   }
 }
 
+/** Whether a process's environment holds exactly `NAME=VALUE` (root can read every process's). */
+export function hasEnv(pid: number, name: string, value: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`${name}=${value}`)
+  } catch {
+    return false
+  }
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 /** Polls until `done()` or the deadline; returns whether it became true. */

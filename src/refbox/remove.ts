@@ -4,9 +4,9 @@ import { join } from 'node:path'
 import { stopBox, type Ctx } from './box'
 import { RefboxError } from './errors'
 import { deferDiskDeleteIfDefective } from './host-disk-defects'
-import { refuseUnreadableDisk } from './overlay'
+import { tornDisk } from './overlay'
 import { isAlive, type ProcRef } from './proc'
-import { reachSite } from './sites'
+import { reachSite, recordingSites } from './sites'
 import { isRunning, type BoxState } from './state'
 
 export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Promise<void> {
@@ -14,12 +14,20 @@ export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Prom
     throw new RefboxError(`invalid state: cannot remove box ${state.id} with live pid ${state.main?.pid}. Use force=true to stop first`)
   }
   const box = ctx.paths.box(state.id)
-  if (ctx.defects.has('torn-disk-unremovable')) refuseUnreadableDisk(box.qcow2)
+  const torn = recordingSites() || ctx.defects.has('torn-disk-unremovable') ? tornDisk(box.qcow2) : undefined
+  if (torn !== undefined) {
+    reachSite(ctx.paths.home, 'torn-disk')
+    // The regression `torn-disk-unremovable`: a torn disk blocks removal.
+    if (ctx.defects.has('torn-disk-unremovable')) throw new RefboxError(`cannot remove the box: its disk ${box.qcow2} cannot be read: ${torn}`)
+  }
+  if (state.startedAt === undefined) reachSite(ctx.paths.home, 'remove-unstarted-box')
   try {
     await stopBox(ctx, state)
   } catch (e) {
     // A full home cannot take the state update; the box is down, so its removal goes on and frees the space.
-    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC' || isAlive(state.shim) || ctx.defects.has('rm-fails-when-host-full')) throw e
+    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC' || isAlive(state.shim)) throw e
+    reachSite(ctx.paths.home, 'remove-on-full-home')
+    if (ctx.defects.has('rm-fails-when-host-full')) throw e
   }
   // After the stop, which reports the discards of the box's last run (./sites); in a healthy run every removal gets here.
   reachSite(ctx.paths.home, 'remove-box')
@@ -29,7 +37,8 @@ export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Prom
     return
   }
   deferDiskDeleteIfDefective(ctx.defects, ctx.paths, box)
-  rmSync(box.dir, { recursive: true, force: true })
+  // Retried: a start killed a moment ago may still have a tool finishing a write in the directory.
+  rmSync(box.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
 }
 
 /** Host pids of the box's processes still worth knowing about (for prune and freeze). */

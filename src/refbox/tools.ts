@@ -68,9 +68,15 @@ export function requireRootAndFuse(): void {
 /** Everything `run`/`start` use to bring a box up. */
 export const BOX_TOOLS = ['qemu-storage-daemon', 'qemu-img', 'mkfs.ext4', 'resize2fs', 'unshare', 'setpriv', 'findmnt', 'mount', 'umount', 'tar'] as const
 
-/** Runs a host tool to completion; throws with its stderr when it fails. */
+/**
+ * Runs a host tool to completion; throws with its stderr when it fails. The tool dies with refbox
+ * (setpriv's parent-death signal): a `run` killed part-way must not leave a cp or qemu-img
+ * writing into a box directory that `rm -f` is deleting.
+ */
 export function runTool(cmd: string, args: readonly string[], what: string, input?: Buffer): string {
-  const r = spawnSync(cmd, args, { input, stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 })
+  const path = findTool(cmd)
+  if (path === undefined || findTool('setpriv') === undefined) requireTools(cmd, 'setpriv')
+  const r = spawnSync('setpriv', ['--pdeathsig', 'KILL', '--', path ?? cmd, ...args], { input, stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 })
   if (r.error) throw new RefboxError(`${what}: cannot run ${cmd}: ${r.error.message}`)
   if (r.status !== 0) {
     const err = r.stderr.toString().trim().split('\n').slice(-3).join('; ')

@@ -3,23 +3,26 @@
  * defects act, and only there, so the proof's selection has real evidence to go on.
  */
 import { expect } from 'chai'
-import { readFileSync, rmSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { destroyHome, freshHome, refboxOk, runBox, sh, testImage } from './helpers'
+import { derivedSites } from '../../src/refbox/sites'
+import { destroyHome, freshHome, refbox, refboxOk, runBox, sh, testImage } from './helpers'
 
 describe('refbox defect sites (REFBOX_SITE_LOG)', () => {
   let home: string
   let log: string
   const env = () => ({ env: { REFBOX_SITE_LOG: log } })
-  /** Sites recorded since the last call, in order, without repeats. */
-  const sites = () => {
-    const lines = readFileSync(log, 'utf8').trim().split('\n').filter(Boolean)
+  /** Sites recorded since the last call, in order, one line per invocation and site. */
+  const sitesWithRepeats = () => {
+    const lines = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean) : []
     rmSync(log, { force: true })
     const names = lines.map((l) => JSON.parse(l) as { home: string; site: string; at: number })
     expect(names.every((n) => n.home === home && n.at > 0)).to.equal(true)
-    return [...new Set(names.map((n) => n.site))]
+    return names.map((n) => n.site)
   }
+  /** The same without repeats. */
+  const sites = () => [...new Set(sitesWithRepeats())]
 
   before(() => {
     home = freshHome('sites')
@@ -35,13 +38,43 @@ describe('refbox defect sites (REFBOX_SITE_LOG)', () => {
     const id = await runBox(home, [], env())
     await sh(home, id, 'echo hello > /hello', env())
     await refboxOk(home, ['stop', id], env())
-    expect(sites()).to.deep.equal(['create-requested', 'box-create', 'box-start'])
+    expect(sites()).to.deep.equal(['create-requested', 'create-image-ready', 'box-create', 'box-start'])
     await refboxOk(home, ['start', id], env())
     expect(sites()).to.deep.equal(['box-start', 'restart'])
     await sh(home, id, 'rm /hello && sync')
     expect(() => readFileSync(log)).to.throw(/ENOENT/)
     await refboxOk(home, ['rm', '-f', id], env())
     expect(sites()).to.deep.equal(['discard-while-running', 'remove-box'])
+  })
+
+  it('a failed create, a never-started box, a --disk-size boot and a torn disk reach their sites, and only they', async () => {
+    const bad = await refbox(home, ['create', '--rootfs', join(home, 'no-such-layout'), 'true'], env())
+    expect(bad.code).to.not.equal(0)
+    const failed = sitesWithRepeats()
+    expect(failed).to.deep.equal(['create-requested'])
+    expect(derivedSites(failed)).to.deep.equal(['create-unfinished'])
+
+    const unstarted = (await refboxOk(home, ['create', '--rootfs', testImage(), 'sleep', '3600'], env())).trim()
+    await refboxOk(home, ['rm', '-f', unstarted], env())
+    const created = sitesWithRepeats()
+    expect(created).to.include.members(['remove-unstarted-box', 'remove-box'])
+    expect(derivedSites(created)).to.deep.equal([])
+
+    const plain = await runBox(home, [], env())
+    const grown = await runBox(home, ['--disk-size', '1'], env())
+    const started = sites()
+    expect(started).to.include('start-needing-resize')
+    await refboxOk(home, ['stop', plain], env())
+    const qcow2 = join(home, 'boxes', plain, 'disks', 'disk.qcow2')
+    truncateSync(qcow2, Math.floor(statSync(qcow2).size / 2))
+    sites()
+    await refboxOk(home, ['start', plain], env())
+    expect(sites()).to.include('torn-disk')
+    await refboxOk(home, ['rm', '-f', plain, grown], env())
+    const removed = sites()
+    expect(removed).to.not.include('torn-disk')
+    expect(removed).to.not.include('remove-unstarted-box')
+    expect(removed).to.not.include('remove-on-full-home')
   })
 
   it('a full rootfs, one without inodes, and a second running box reach their sites', async () => {
