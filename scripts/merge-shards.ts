@@ -83,7 +83,7 @@ function runSummaryHook(ndjsonPath: string, out: string): void {
     console.log('merge: summary skipped: scripts/summary.ts is not in this checkout')
     return
   }
-  const r = spawnSync(process.execPath, ['-r', 'ts-node/register', script, '--messages', ndjsonPath, '--out', out], { cwd: root, stdio: 'inherit' })
+  const r = spawnSync(process.execPath, ['-r', join(root, 'src', 'tooling', 'ts-register.cjs'), script, '--messages', ndjsonPath, '--out', out], { cwd: root, stdio: 'inherit' })
   if (r.status !== 0) console.error(`merge: scripts/summary.ts exited ${r.status ?? r.signal}`)
 }
 

@@ -30,7 +30,7 @@ async function prove(mode: 'exhaustive' | 'selected', out: string): Promise<{ se
   console.log(`\nprove-modes: ${mode} proof into ${out} (load average ${load()})`)
   const started = Date.now()
   const cpuBefore = childCpuSeconds()
-  const child = spawn(process.execPath, ['-r', 'ts-node/register', join(root, 'scripts', 'prove.ts'), '--out', out], {
+  const child = spawn(process.execPath, ['-r', join(root, 'src', 'tooling', 'ts-register.cjs'), join(root, 'scripts', 'prove.ts'), '--out', out], {
     cwd: root,
     env: { ...process.env, PROVE_EXHAUSTIVE: mode === 'exhaustive' ? '1' : '0' },
     stdio: 'inherit',

@@ -29,7 +29,7 @@ function isDryRun(argv) {
 /** Runs the preflight child; resolves to its exit code, or null when it had to be killed. */
 function runChild(args, env, stderr) {
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, ['--require', 'ts-node/register', join(ROOT, 'scripts/preflight.ts'), ...args], {
+    const child = spawn(process.execPath, ['--require', join(ROOT, 'src', 'tooling', 'ts-register.cjs'), join(ROOT, 'scripts/preflight.ts'), ...args], {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -2,10 +2,10 @@
  * Cucumber formatter: when the run finishes, writes the one-glance summary to its output file
  * (summary.html) and summary.md and summary.json beside it (src/report/write-summary.ts, which
  * names the settings). Plain CommonJS because cucumber loads formatters with import(), which
- * cannot load TypeScript; cucumber has registered ts-node (requireModule) before it loads them.
+ * cannot load TypeScript; cucumber has registered the transpiler (requireModule) before it loads them.
  */
 const { resolve } = require('node:path')
-if (!require.extensions['.ts']) require('ts-node/register')
+if (!require.extensions['.ts']) require('../../src/tooling/ts-register.cjs')
 const { buildSummaryFiles, summarySettings, writeSummaryFiles } = require('../../src/report/write-summary.ts')
 
 module.exports = {

@@ -79,7 +79,7 @@ test('a host that boots: a box runs echo and is removed', LIMIT, async (t) => {
 test('the preflight program says the same: one sentence and the evidence, no stack trace; exit 1, or 0 where boxes boot', LIMIT, async () => {
   const { hostClass } = await host()
   const tmp = mkdtempSync(join(work, 'program-tmp-'))
-  const r = spawnSync(process.execPath, ['--require', 'ts-node/register', 'scripts/preflight.ts'], {
+  const r = spawnSync(process.execPath, ['--require', './src/tooling/ts-register.cjs', 'scripts/preflight.ts'], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 200_000,

@@ -114,7 +114,7 @@ describe('summary', () => {
     const messages = join(scratch, 'm.ndjson')
     writeFileSync(messages, syntheticRun(runtimeFacts('refbox', '0.1.0'), scenarios(0.996, 2.1, 'PASSED')))
     const out = join(scratch, 'cli')
-    const said = execFileSync(process.execPath, ['-r', 'ts-node/register', join(root, 'scripts', 'summary.ts'), '--messages', messages, '--out', out, '--previous', 'none'], { cwd: root, encoding: 'utf8' })
+    const said = execFileSync(process.execPath, ['-r', './src/tooling/ts-register.cjs', join(root, 'scripts', 'summary.ts'), '--messages', messages, '--out', out, '--previous', 'none'], { cwd: root, encoding: 'utf8' })
     assert.match(said, /summary: Passed: all 2 scenarios/)
     assert.equal(readPrevious(join(out, 'summary.json'))?.data.rows.length, 3)
     assert.match(readFileSync(join(out, 'summary.html'), 'utf8'), /<title>boxlite-disk-spec summary: refbox 0\.1\.0 via cli, 2026-01-02 03:04 UTC<\/title>/)
