@@ -216,7 +216,8 @@ async function ensureStopped(state: BoxState, boxDir: string): Promise<void> {
   }
   // The shim's TERM trap stops a box at any stage, even one whose main pid was never recorded
   // (a `run` interrupted mid-start): it kills the box, or tears the disk down if there is none yet.
-  const shims = [state.shim, ...unrecordedShims(boxDir, state.shim)]
+  // A live recorded shim is the box's only one (a start waits for the last shim to exit).
+  const shims = isAlive(state.shim) ? [state.shim] : [state.shim, ...unrecordedShims(boxDir)]
   for (const shim of shims) signalRef(shim, 'SIGTERM')
   if (await waitFor(() => !shims.some(isAlive), 30_000)) return
   for (const shim of shims) signalRef(shim, 'SIGKILL')
@@ -228,9 +229,9 @@ async function ensureStopped(state: BoxState, boxDir: string): Promise<void> {
  * recording it. Each shim carries its box directory in its environment (REFBOX_BOX_DIR), which is
  * unique to the box, so nothing else is ever taken for one.
  */
-function unrecordedShims(boxDir: string, recorded: ProcRef | undefined): ProcRef[] {
+function unrecordedShims(boxDir: string): ProcRef[] {
   return allPids()
-    .filter((pid) => pid !== recorded?.pid && cmdlineOf(pid).includes(SHIM) && hasEnv(pid, 'REFBOX_BOX_DIR', boxDir))
+    .filter((pid) => cmdlineOf(pid).includes(SHIM) && hasEnv(pid, 'REFBOX_BOX_DIR', boxDir))
     .map(refOf)
     .filter((ref): ref is ProcRef => ref !== undefined)
 }

@@ -80,13 +80,14 @@ export const DEFECT_SITES: Readonly<Record<DefectName, { readonly sites: readonl
   'torn-disk-unremovable': { sites: ['torn-disk'], why: 'it skips the rebuild of a torn disk at boot and refuses a torn disk in rm; a sound disk is untouched' },
 }
 
+/** Sites no refbox call records: derivedSites infers them from the others. */
+export const DERIVED_SITES: readonly SiteName[] = ['create-unfinished']
+
 /**
- * Sites known only from a pair of records of one home (`sites`, with repeats): a create that was
+ * The derived sites of one home, from its records (`sites`, with repeats): a create that was
  * asked for more often than its image was ready failed or was killed in between (a killed process
  * records nothing more, so the gap is the evidence).
  */
-export const DERIVED_SITES: readonly SiteName[] = ['create-unfinished']
-
 export function derivedSites(sites: readonly string[]): SiteName[] {
   const count = (site: SiteName) => sites.filter((s) => s === site).length
   return count('create-requested') > count('create-image-ready') ? ['create-unfinished'] : []

@@ -47,9 +47,19 @@ export function findTool(name: string): string | undefined {
 
 export function requireTools(...names: string[]): void {
   const missing = names.filter((n) => findTool(n) === undefined)
-  if (missing.length === 0) return
+  if (missing.length > 0) throw missingTools(missing)
+}
+
+/** Absolute path of a tool, or the missing-tool error naming its package. */
+function toolPath(name: string): string {
+  const path = findTool(name)
+  if (path === undefined) throw missingTools([name])
+  return path
+}
+
+function missingTools(missing: readonly string[]): RefboxError {
   const packages = [...new Set(missing.map((n) => PACKAGE_OF[n] ?? n))]
-  throw new RefboxError(
+  return new RefboxError(
     `missing tool${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}; install the Debian package${packages.length > 1 ? 's' : ''} ` +
       `${packages.join(' ')} (apt-get install ${packages.join(' ')}, or run scripts/setup.sh)`,
   )
@@ -68,15 +78,17 @@ export function requireRootAndFuse(): void {
 /** Everything `run`/`start` use to bring a box up. */
 export const BOX_TOOLS = ['qemu-storage-daemon', 'qemu-img', 'mkfs.ext4', 'resize2fs', 'unshare', 'setpriv', 'findmnt', 'mount', 'umount', 'tar'] as const
 
+/** setpriv's path, looked up once per process. */
+let setpriv: string | undefined
+
 /**
  * Runs a host tool to completion; throws with its stderr when it fails. The tool dies with refbox
  * (setpriv's parent-death signal): a `run` killed part-way must not leave a cp or qemu-img
  * writing into a box directory that `rm -f` is deleting.
  */
 export function runTool(cmd: string, args: readonly string[], what: string, input?: Buffer): string {
-  const path = findTool(cmd)
-  if (path === undefined || findTool('setpriv') === undefined) requireTools(cmd, 'setpriv')
-  const r = spawnSync('setpriv', ['--pdeathsig', 'KILL', '--', path ?? cmd, ...args], { input, stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 })
+  setpriv ??= toolPath('setpriv')
+  const r = spawnSync(setpriv, ['--pdeathsig', 'KILL', '--', toolPath(cmd), ...args], { input, stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 })
   if (r.error) throw new RefboxError(`${what}: cannot run ${cmd}: ${r.error.message}`)
   if (r.status !== 0) {
     const err = r.stderr.toString().trim().split('\n').slice(-3).join('; ')

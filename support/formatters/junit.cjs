@@ -4,7 +4,7 @@
  * (src/report/junit.ts). CommonJS: see ./summary.cjs.
  */
 const { dirname } = require('node:path')
-if (!require.extensions['.ts']) require('../../src/tooling/ts-register.cjs')
+require('../../src/tooling/ts-register.cjs') // registers .ts once per process
 const junit = require(require.resolve('@cucumber/junit-xml-formatter', { paths: [dirname(require.resolve('@cucumber/cucumber/package.json'))] })).default
 const { decorateJunit } = require('../../src/report/junit.ts')
 const { FACTS_ATTACHMENT } = require('../../src/report/runtime-facts.ts')

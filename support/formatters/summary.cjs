@@ -5,7 +5,7 @@
  * cannot load TypeScript; cucumber has registered the transpiler (requireModule) before it loads them.
  */
 const { resolve } = require('node:path')
-if (!require.extensions['.ts']) require('../../src/tooling/ts-register.cjs')
+require('../../src/tooling/ts-register.cjs') // registers .ts once per process
 const { buildSummaryFiles, summarySettings, writeSummaryFiles } = require('../../src/report/write-summary.ts')
 
 module.exports = {
