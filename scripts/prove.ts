@@ -5,8 +5,9 @@
  *
  * By default the healthy run records which refbox defect sites each scenario reaches
  * (src/refbox/sites.ts), and each defect runs only against those scenarios; the others are "not
- * affected (site not reached)" and count as passing (src/proof/selection.ts). PROVE_EXHAUSTIVE=1
- * runs every scenario against every defect instead.
+ * affected" and count as passing (src/proof/selection.ts). A defect that changes only host files
+ * runs only against @host-access scenarios, the only ones the suite lets read them
+ * (src/proof/host-access.ts). PROVE_EXHAUSTIVE=1 runs every scenario against every defect instead.
  *
  *   node -r ts-node/register scripts/prove.ts [--out DIR] [--healthy-from DIR]
  *
@@ -19,6 +20,7 @@ import { join, relative, resolve } from 'node:path'
 import { KNOWN_DEFECTS } from '../src/refbox/defects'
 import { DEFECT_SITES } from '../src/refbox/sites'
 import { compareWithMatrix, type ProofRun } from '../src/proof/compare'
+import { HOST_ACCESS_TAG } from '../src/proof/host-access'
 import { expectedFailures, loadMatrix } from '../src/proof/matrix'
 import { readOutcomes, readScenarios } from '../src/proof/outcomes'
 import { renderHtml, renderJson, renderMarkdown, type RunLink } from '../src/proof/render'
@@ -96,18 +98,26 @@ async function runSelected(concurrency: number, proofDir: string, healthyRun: ()
   const healthyDir = join(proofDir, 'healthy')
   const ndjsonPath = join(healthyDir, 'cucumber-messages.ndjson')
   const ndjson = existsSync(ndjsonPath) ? readFileSync(ndjsonPath, 'utf8') : ''
-  const names = readScenarios(ndjsonPath).map((s) => s.name)
+  const scenarios = readScenarios(ndjsonPath)
+  const names = scenarios.map((s) => s.name)
+  const hostAccess = new Set(scenarios.filter((s) => s.tags.includes(HOST_ACCESS_TAG)).map((s) => s.name))
   const coverage = coverageByScenario(
     jsonLines<ScenarioHome>(join(healthyDir, SCENARIO_LOG)),
     jsonLines<SiteRecord>(join(healthyDir, SITE_LOG)),
     stepsEndedAt(ndjson),
   )
-  const plans = KNOWN_DEFECTS.map((defect) => ({ defect, ...selectScenarios(defect, DEFECT_SITES[defect].sites, names, coverage) }))
+  const plans = KNOWN_DEFECTS.map((defect) => {
+    const { sites, hostFilesOnly } = DEFECT_SITES[defect]
+    return { defect, ...selectScenarios(defect, sites, names, coverage, hostFilesOnly ? hostAccess : undefined) }
+  })
   writeFileSync(
     join(proofDir, 'coverage.json'),
     JSON.stringify({ scenarios: Object.fromEntries([...coverage].map(([s, c]) => [s, { during: [...c.during], after: [...c.after] }])), defects: plans }, null, 2),
   )
-  for (const p of plans) console.log(`prove: ${p.defect}: ${p.run.length} of ${names.length} scenarios reach its sites (${DEFECT_SITES[p.defect].sites.join(', ')})`)
+  for (const p of plans) {
+    const seen = DEFECT_SITES[p.defect].hostFilesOnly ? ` and may read host files (${HOST_ACCESS_TAG})` : ''
+    console.log(`prove: ${p.defect}: ${p.run.length} of ${names.length} scenarios reach its sites (${DEFECT_SITES[p.defect].sites.join(', ')})${seen}`)
+  }
 
   // Longest runs first (by the healthy run's scenario times), so the last runs to finish are short.
   const seconds = new Map([...scenarioSeconds(ndjson)].map(([key, s]) => [key.split('\u0000')[1], s]))

@@ -7,6 +7,7 @@
  */
 import { After, AfterAll, Before, BeforeAll, BeforeStep, Status } from '@cucumber/cucumber'
 import { isInterrupted, onInterruptDone } from './interrupt'
+import { hasHostAccess } from './parts/host-gate'
 import { recordScenarioHome, sweepOrphanedRuns, sweepRunDirectory } from './homes'
 import { attachRuntimeFacts, logRuntimeLine, runtimeFacts } from './runtime-under-test'
 import { CALL, hookTimeout, WAIT } from './timeouts'
@@ -36,7 +37,7 @@ Before({ name: 'fresh home for the scenario' }, function (this: DiskWorld, { pic
     this.log('Skipped: the run was interrupted (Ctrl-C or SIGTERM) before this scenario started')
     return 'skipped'
   }
-  this.open(pickle.name)
+  this.open(pickle.name, undefined, hasHostAccess(pickle.tags))
   if (this.dirs) recordScenarioHome(pickle, this.dirs.home)
   return undefined
 })

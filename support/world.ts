@@ -28,6 +28,7 @@ import { CallLedger } from './parts/call-ledger'
 import { Checks } from './parts/checks'
 import { Clock } from './parts/clock'
 import { HostMeter } from './parts/host-meter'
+import { gateDirs, gateDriver } from './parts/host-gate'
 import type { Report } from './parts/report'
 import type { Scene } from './parts/scene'
 import { BaseDisks } from './tasks/base-disks'
@@ -67,8 +68,12 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
   readonly crowd: Crowd
   readonly interruptedStarts: InterruptedStarts
   readonly tornDisk: TornDisk
-  /** The scenario's home and driver, from open() on. */
-  private opened?: { readonly dirs: ScenarioDirs; readonly driver: BoxDriver }
+  /** The scenario's home and driver, from open() on; `scene` is what the tasks get (parts/host-gate.ts). */
+  private opened?: {
+    readonly dirs: ScenarioDirs
+    readonly driver: BoxDriver
+    readonly scene: { readonly dirs: ScenarioDirs; readonly driver: BoxDriver; readonly hostAccess: boolean }
+  }
   private unregisterInterrupt?: () => void
   private releasing?: Promise<Leftover[]>
 
@@ -97,10 +102,14 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
     this.tornDisk = new TornDisk(scene, this.rootfs)
   }
 
-  /** A fresh home and driver for this scenario; `driver` may be injected by tests. */
-  open(label: string, driver?: BoxDriver): void {
+  /**
+   * A fresh home and driver for this scenario; `driver` may be injected by tests. Without
+   * `hostAccess` (the @host-access tag) the tasks cannot read the runtime's files on the host.
+   */
+  open(label: string, driver?: BoxDriver, hostAccess = false): void {
     const dirs = newScenarioDirs(label, this.config.driver)
-    this.opened = { dirs, driver: driver ?? createDriver(this.config.driver, dirs.home) }
+    const opened = driver ?? createDriver(this.config.driver, dirs.home)
+    this.opened = { dirs, driver: opened, scene: { dirs: gateDirs(dirs, hostAccess), driver: gateDriver(opened, hostAccess), hostAccess } }
     this.unregisterInterrupt = onInterrupt(async () => {
       await this.release()
     })
@@ -174,10 +183,13 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
       clock: this.clock,
       report: this.report,
       get dirs() {
-        return world.opening().dirs
+        return world.opening().scene.dirs
       },
       get driver() {
-        return world.opening().driver
+        return world.opening().scene.driver
+      },
+      get hostAccess() {
+        return world.opening().scene.hostAccess
       },
     } as { -readonly [K in keyof Scene]: Scene[K] }
     scene.boxes = new Boxes(scene)
@@ -185,7 +197,7 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
     return scene
   }
 
-  private opening(): { readonly dirs: ScenarioDirs; readonly driver: BoxDriver } {
+  private opening(): NonNullable<DiskWorld['opened']> {
     if (!this.opened) throw new Error('the scenario was not opened (the Before hook did not run)')
     return this.opened
   }

@@ -14,20 +14,20 @@ export interface ScenarioOutcome {
 const SEVERITY = ['FAILED', 'AMBIGUOUS', 'UNDEFINED', 'PENDING', 'UNKNOWN', 'SKIPPED', 'PASSED']
 
 interface Envelope {
-  pickle?: { id: string; name: string; uri: string }
+  pickle?: { id: string; name: string; uri: string; tags?: Array<{ name: string }> }
   testCase?: { id: string; pickleId: string }
   testCaseStarted?: { id: string; testCaseId: string; attempt: number }
   testStepFinished?: { testCaseStartedId: string; testStepResult: { status: string; message?: string } }
 }
 
-/** Every scenario the run knew of (run or not), in file order. */
-export function readScenarios(ndjsonPath: string): Array<{ name: string; uri: string }> {
+/** Every scenario the run knew of (run or not), in file order, with its tags (the feature's included). */
+export function readScenarios(ndjsonPath: string): Array<{ name: string; uri: string; tags: string[] }> {
   return readFileSync(ndjsonPath, 'utf8')
     .split('\n')
     .filter((line) => line.includes('"pickle"'))
     .map((line) => (JSON.parse(line) as Envelope).pickle)
     .filter((p): p is NonNullable<Envelope['pickle']> => p !== undefined)
-    .map(({ name, uri }) => ({ name, uri }))
+    .map(({ name, uri, tags }) => ({ name, uri, tags: (tags ?? []).map((t) => t.name) }))
 }
 
 /** Reads every scenario's outcome from a cucumber-js `message` formatter file. */

@@ -143,7 +143,8 @@ td.missed,td.wrong-reason,td.unexpected-failure,td.did-not-run{background:#f6c0c
 <p>Each column is one run of the whole suite against the reference runtime: first healthy, then with one
 known regression injected. <b>caught</b> means the scenario failed because of that regression, as it must;
 <b>·</b> means it passed; <b>–</b> means ${NOT_AFFECTED_TEXT}: its healthy run never reached the code
-the regression changes, so it was left out of that run and counts as passed. Column headers link to that
+the regression changes, or the regression changes only files on the host and the scenario is not tagged
+@host-access (the suite stops such a scenario from reading them), so it was left out of that run and counts as passed. Column headers link to that
 run's full report; hover a header for the regression and a cell for the failure message.</p>
 <table><thead><tr><th>Scenario</th>${head}</tr></thead><tbody>
 ${body}
@@ -168,7 +169,7 @@ function verdictSentence(input: ProofReportInput): string {
     : `${n} difference(s) from the catch matrix across ${runs} runs (${how}; ${Math.round(input.wallSeconds)} s).`
 }
 
-const NOT_AFFECTED_TEXT = 'not affected (site not reached)'
+const NOT_AFFECTED_TEXT = "not affected (it never reaches the defect's sites, or the defect changes only host files and it reads none)"
 
 function esc(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)

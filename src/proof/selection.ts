@@ -86,12 +86,18 @@ export function coverageByScenario(
   return coverage
 }
 
-/** The scenarios a defect's run must include; a scenario without coverage is always included. */
+/**
+ * The scenarios a defect's run must include; a scenario without coverage is always included.
+ * `canSee`, when given, holds the only scenarios that can see the defect at all (for a defect that
+ * changes only host files: those allowed to read them, see ./host-access.ts); the rest are not
+ * affected whatever sites they reach.
+ */
 export function selectScenarios(
   defect: string,
   sites: readonly string[],
   scenarios: readonly string[],
   coverage: ReadonlyMap<string, ScenarioCoverage>,
+  canSee?: ReadonlySet<string>,
 ): DefectSelection {
   const run: string[] = []
   const notAffected: string[] = []
@@ -99,7 +105,8 @@ export function selectScenarios(
     const c = coverage.get(scenario)
     const blind = BLIND_AFTER_STEPS[defect] ?? []
     const reached = c && [...c.during, ...[...c.after].filter((s) => !blind.includes(s))]
-    if (!reached || sites.some((s) => reached.includes(s))) run.push(scenario)
+    if (canSee && !canSee.has(scenario)) notAffected.push(scenario)
+    else if (!reached || sites.some((s) => reached.includes(s))) run.push(scenario)
     else notAffected.push(scenario)
   }
   return { run, notAffected }

@@ -37,8 +37,19 @@ export const SITES = {
 
 export type SiteName = keyof typeof SITES
 
+/**
+ * Where a defect acts. `hostFilesOnly`: it changes nothing but files in the home (what is in them,
+ * or how much host space they take). Every answer of the runtime and everything in the box stay
+ * the same, so only a scenario that reads those files can see it.
+ */
+export interface DefectSites {
+  readonly sites: readonly SiteName[]
+  readonly why: string
+  readonly hostFilesOnly?: true
+}
+
 /** The sites of each defect: where it acts, and why reaching none of them means it changes nothing. */
-export const DEFECT_SITES: Readonly<Record<DefectName, { readonly sites: readonly SiteName[]; readonly why: string }>> = {
+export const DEFECT_SITES: Readonly<Record<DefectName, DefectSites>> = {
   'shared-disk': { sites: ['start-beside-running-box'], why: 'it only joins a box that is already running' },
   'unbounded-rootfs': { sites: ['box-create'], why: 'it sets the virtual size when the disk is created' },
   'no-tmpfs': { sites: ['box-start'], why: 'it drops the /tmp mount at boot' },
@@ -62,9 +73,9 @@ export const DEFECT_SITES: Readonly<Record<DefectName, { readonly sites: readonl
   'cp-stages-on-host': { sites: ['copy-in'], why: 'it acts only in cp' },
   'freeze-peers-during-fill': { sites: ['exec-beside-running-box'], why: 'with no other box running there is nothing to pause' },
   'rm-defers-disk-delete': { sites: ['remove-box'], why: 'it acts only in rm' },
-  'reserved-disk-space': { sites: ['box-create'], why: 'it reserves host space when the disk is created' },
+  'reserved-disk-space': { sites: ['box-create'], why: 'it reserves host space when the disk is created', hostFilesOnly: true },
   'base-written-on-restart': { sites: ['restart'], why: 'it writes the base only when a box that ran before boots again' },
-  'base-per-box': { sites: ['box-create'], why: 'it copies the base when the disk is created' },
+  'base-per-box': { sites: ['box-create'], why: 'it copies the base when the disk is created; the copy holds the same bytes', hostFilesOnly: true },
   'disk-size-not-grown': { sites: ['start-needing-resize'], why: 'it skips growing the filesystem, which a boot does only when the disk is larger than it' },
   'rm-fails-when-host-full': { sites: ['remove-on-full-home'], why: 'it gives up only where a healthy rm goes on past ENOSPC' },
   'rebuild-after-crash': { sites: ['restart'], why: 'it rebuilds only when a box that ran before boots again' },

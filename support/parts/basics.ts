@@ -10,6 +10,8 @@ export interface Basics {
   readonly config: SuiteConfig
   readonly dirs: ScenarioDirs
   readonly driver: BoxDriver
+  /** Whether the scenario may read the runtime's files on the host (@host-access, see ./host-gate.ts). */
+  readonly hostAccess: boolean
   readonly calls: CallLedger
   readonly clock: Clock
   readonly report: Report

@@ -47,8 +47,12 @@ export class HostMeter {
     return sample
   }
 
-  /** The first measurement of the box's disk (and of the home), unless the scenario already took one. */
+  /**
+   * The first measurement of the box's disk (and of the home), unless the scenario already took
+   * one, or may not read the host (no @host-access): then no later step can need it.
+   */
   sampleStart(role: string): void {
+    if (!this.scene.hostAccess) return
     if (!this.samples.get(role)?.length) this.sample(role, START)
     if (!this.homeSampled(START)) this.sampleHome(START)
   }

@@ -36,17 +36,23 @@ export class Crowd {
     private readonly rootfs: Rootfs,
   ) {}
 
-  /** `count` boxes at the suite's default memory, each with a small fingerprinted file. */
+  /**
+   * `count` boxes at the suite's default memory, each with a small fingerprinted file. The boxes
+   * are started and prepared side by side, as a host that runs many boxes starts them.
+   */
   async startMany(count: number, keepsakeKiB: number): Promise<void> {
     const { boxes, report, config } = this.scene
-    for (let i = 1; i <= count; i++) this.roles.push((await boxes.start(`crowd-${i}`)).role)
+    for (let i = 1; i <= count; i++) this.roles.push(`crowd-${i}`)
+    await Promise.all(
+      this.roles.map(async (role) => {
+        await boxes.start(role)
+        await this.rootfs.proveBounded(role)
+        await boxes.exec(role, writeRandomFile(KEEPSAKE, keepsakeKiB * KiB), CALL.quickProbe, 'must-succeed')
+        this.keepsakes.set(role, (await boxes.exec(role, fileFingerprints([KEEPSAKE]), CALL.fingerprint, 'judged-here')).value)
+      }),
+    )
     report.log(`${count} boxes at ${config.box.memoryMib} MiB of memory each (the suite's default)`)
-    for (const role of this.roles) {
-      await this.rootfs.proveBounded(role)
-      await boxes.exec(role, writeRandomFile(KEEPSAKE, keepsakeKiB * KiB), CALL.quickProbe, 'must-succeed')
-      this.keepsakes.set(role, (await boxes.exec(role, fileFingerprints([KEEPSAKE]), CALL.fingerprint, 'judged-here')).value)
-      this.scene.host.sample(role, 'start')
-    }
+    for (const role of this.roles) this.scene.host.sample(role, 'start')
     this.homeStart = treeAllocatedBytes(this.scene.dirs.home)
   }
 
@@ -60,15 +66,16 @@ export class Crowd {
     }
     const deadline = Date.now() + clock.ms(WAIT.backgroundFill)
     const ended = new Map<string, string>()
-    while (ended.size < this.roles.length && Date.now() < deadline) {
-      for (const role of this.roles.filter((r) => !ended.has(r))) {
-        // A box that stopped under its fill would be booted again by an exec: ask its status first.
-        const { status } = await boxes.status(role)
-        if (status !== 'running') ended.set(role, `${named(role)} stopped during the fill (status ${status})`)
-        else if (!(await boxes.exec(role, pacedFillState, CALL.quickProbe, 'judged-here', { quiet: true })).value.running) {
-          ended.set(role, (await boxes.exec(role, pacedFillError, CALL.quickProbe, 'judged-here')).value)
-        }
+    const check = async (role: string): Promise<void> => {
+      // A box that stopped under its fill would be booted again by an exec: ask its status first.
+      const { status } = await boxes.status(role)
+      if (status !== 'running') ended.set(role, `${named(role)} stopped during the fill (status ${status})`)
+      else if (!(await boxes.exec(role, pacedFillState, CALL.quickProbe, 'judged-here', { quiet: true })).value.running) {
+        ended.set(role, (await boxes.exec(role, pacedFillError, CALL.quickProbe, 'judged-here')).value)
       }
+    }
+    while (ended.size < this.roles.length && Date.now() < deadline) {
+      await Promise.all(this.roles.filter((r) => !ended.has(r)).map(check))
       if (ended.size < this.roles.length) await sleep(500)
     }
     this.fills = this.roles.map((role) => {
@@ -81,11 +88,11 @@ export class Crowd {
   }
 
   async keepsakesNow(): Promise<Array<{ role: string; before: Fingerprints; now: Fingerprints }>> {
-    const out = []
-    for (const role of this.roles) {
-      const now = (await this.scene.boxes.exec(role, fileFingerprints([KEEPSAKE]), CALL.fingerprint, 'judged-here')).value
-      out.push({ role, before: this.keepsakes.get(role) as Fingerprints, now })
-    }
-    return out
+    return Promise.all(
+      this.roles.map(async (role) => {
+        const now = (await this.scene.boxes.exec(role, fileFingerprints([KEEPSAKE]), CALL.fingerprint, 'judged-here')).value
+        return { role, before: this.keepsakes.get(role) as Fingerprints, now }
+      }),
+    )
   }
 }

@@ -13,11 +13,13 @@ import { writeRandomFile } from '../../src/guest/files'
 import { checkLoopFilesystemPlan, describeLoopFilesystem, heldElsewhere, type LoopFilesystem, mountLoopFilesystem, releaseLoopFilesystem } from '../../src/host/loop-filesystem'
 import { pollUntil } from '../../src/host/poll'
 import { formatBytes } from '../../src/evidence/units'
-import { CALL, WAIT } from '../timeouts'
+import { CALL } from '../timeouts'
 import type { Scene } from '../parts/scene'
 
 const WITNESS = '/witness'
 const HOST_TOOL_SECONDS = 60
+/** How long the kernel gets to free a detached loop device once its last holder of ours has ended. */
+const KERNEL_LETS_GO_MS = 1000
 
 export class HostFull {
   private fs?: LoopFilesystem
@@ -85,15 +87,20 @@ export class HostFull {
   }
 
   /**
-   * Unmounts and detaches the small filesystem (the boxes must be gone first), then waits briefly
-   * for the kernel to free the loop device. Returns the device if mount namespaces of other
+   * Unmounts and detaches the small filesystem (the boxes must be gone first), then gives the
+   * kernel a moment to free the loop device. Returns the device if mount namespaces of other
    * processes still hold it (see heldElsewhere). Idempotent.
+   *
+   * Only a moment: our boxes are gone by now, so what still holds the device is a process that
+   * copied the mount when it started (another scenario's box, under --parallel), and waiting for
+   * it to end bought nothing but up to 10 s per run. Processes of this scenario that outlived
+   * their box are found by the leftover check after this (support/world.ts).
    */
   async release(): Promise<string | undefined> {
     const fs = this.fs
     if (!fs) return undefined
     await releaseLoopFilesystem(fs, (_what, call) => call(), HOST_TOOL_SECONDS)
-    const poll = await pollUntil(async () => heldElsewhere(fs), (held) => held === undefined, { intervalMs: 250, timeoutMs: this.scene.clock.ms(WAIT.leftovers) })
+    const poll = await pollUntil(async () => heldElsewhere(fs), (held) => held === undefined, { intervalMs: 100, timeoutMs: KERNEL_LETS_GO_MS })
     const held = poll.value
     if (!held) return undefined
     process.stderr.write(

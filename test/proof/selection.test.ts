@@ -50,6 +50,12 @@ test("a defect runs only the scenarios that reached one of its sites; the rest a
   assert.deepEqual(selectScenarios('no-tmpfs', ['box-start'], names, coverage), { run: names, notAffected: [] })
 })
 
+test('a defect that changes only host files runs only where the scenario may read them, whatever else it reached', () => {
+  assert.deepEqual(selectScenarios('base-per-box', ['box-start'], names, coverage, new Set(['removes'])), { run: ['removes'], notAffected: ['fills', 'idle'] })
+  // a scenario that may read host files still needs to reach a site
+  assert.deepEqual(selectScenarios('leaky-rm', ['remove-box'], names, coverage, new Set(['fills', 'removes'])), { run: ['removes'], notAffected: ['fills', 'idle'] })
+})
+
 test('leaky-rm and a discard at the final unmount count only during the steps; other sites count in cleanup too', () => {
   assert.deepEqual(selectScenarios('leaky-rm', ['remove-box'], names, coverage).run, ['removes'])
   assert.deepEqual(selectScenarios('no-discard', ['discard-while-running', 'discard-at-unmount'], names, coverage).run, [])
