@@ -5,7 +5,7 @@
  *
  *   node -r ts-node/register scripts/time-phases.ts reports/cucumber-messages.ndjson [MORE.ndjson...]
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 
 /** First match wins; matched against the step text (hooks go by their kind). */
 const PHASES: ReadonlyArray<[string, RegExp]> = [
@@ -67,7 +67,12 @@ function phaseOf(text: string): string {
 
 function main(): void {
   const files = process.argv.slice(2)
-  if (files.length === 0) throw new Error('name one or more cucumber-messages.ndjson files')
+  const unreadable = files.find((f) => !existsSync(f) || !statSync(f).isFile())
+  if (files.length === 0 || unreadable !== undefined) {
+    const why = unreadable === undefined ? 'no file named' : `${unreadable} is not a file`
+    console.error(`time-phases: ${why}: name one or more cucumber-messages.ndjson files, e.g. reports/cucumber-messages.ndjson`)
+    process.exit(2)
+  }
   const totals = new Map<string, number>()
   let wall = 0
   let inScenarios = 0
