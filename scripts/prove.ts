@@ -9,11 +9,11 @@
  * runs only against @host-access scenarios, the only ones the suite lets read them
  * (src/proof/host-access.ts). PROVE_EXHAUSTIVE=1 runs every scenario against every defect instead.
  *
- *   node -r ts-node/register scripts/prove.ts [--out DIR] [--healthy-from DIR]
+ *   node -r ./src/tooling/ts-register.cjs scripts/prove.ts [--out DIR] [--healthy-from DIR]
  *
  * --out: where proof.{html,md,json} and proof/ go (default reports/). --healthy-from: take the
  * healthy run from a suite run made with `scripts/run-suite.ts --record-sites` into DIR instead of
- * running it again (what `npm test` does after `npm run test:bdd`).
+ * running it again (what `npm test` does after `npm run test:bdd`), in either mode.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
@@ -52,11 +52,10 @@ async function main(): Promise<void> {
     return { defect, outcomes: r.outcomes, reportHref: relative(reports, join(dir, 'cucumber-report.html')), seconds: r.seconds, scenariosRun: r.outcomes.length }
   }
   const healthyFrom = optionValue('--healthy-from')
-  if (healthyFrom && exhaustive) throw new Error('--healthy-from is for the selected proof: unset PROVE_EXHAUSTIVE, or drop --healthy-from')
-  const healthy = healthyFrom
-    ? () => reuseHealthyRun(resolve(root, healthyFrom), join(proofDir, 'healthy'), reports)
-    : () => run(null, { parallel: concurrency, coverage: true })
-  const finished = exhaustive ? await runExhaustive(concurrency, run) : await runSelected(concurrency, proofDir, healthy, run)
+  const reused = healthyFrom ? () => reuseHealthyRun(resolve(root, healthyFrom), join(proofDir, 'healthy'), reports) : undefined
+  const finished = exhaustive
+    ? await runExhaustive(concurrency, run, reused)
+    : await runSelected(concurrency, proofDir, reused ?? (() => run(null, { parallel: concurrency, coverage: true })), run)
 
   const scenarioList = readScenarios(join(proofDir, 'healthy', 'cucumber-messages.ndjson'))
   const result = compareWithMatrix(matrix, KNOWN_DEFECTS, scenarioList.map((s) => s.name), finished)
@@ -84,11 +83,13 @@ async function main(): Promise<void> {
 
 type RunOne = (defect: string | null, extra?: Partial<SuiteRunRequest>) => Promise<Finished>
 
-/** Today's full proof: the whole suite healthy and once per defect. */
-function runExhaustive(concurrency: number, run: RunOne): Promise<Finished[]> {
-  const defects: Array<string | null> = [null, ...KNOWN_DEFECTS]
-  console.log(`prove: exhaustive: ${defects.length} whole-suite runs (healthy + ${KNOWN_DEFECTS.length} defects), ${concurrency} at a time`)
-  return mapLimit(defects, concurrency, (d) => run(d))
+/** The full proof: the whole suite once per defect, and healthy unless that run is reused. */
+async function runExhaustive(concurrency: number, run: RunOne, reusedHealthy?: () => Promise<Finished>): Promise<Finished[]> {
+  const defects: Array<string | null> = reusedHealthy ? [...KNOWN_DEFECTS] : [null, ...KNOWN_DEFECTS]
+  const healthy = reusedHealthy ? 'the healthy run reused, ' : 'healthy + '
+  console.log(`prove: exhaustive: ${defects.length} whole-suite runs (${healthy}${KNOWN_DEFECTS.length} defects), ${concurrency} at a time`)
+  const reused = reusedHealthy ? [await reusedHealthy()] : []
+  return [...reused, ...(await mapLimit(defects, concurrency, (d) => run(d)))]
 }
 
 /** The healthy run records the sites; each defect then runs against the scenarios that reached one. */

@@ -50,11 +50,23 @@ export const pacedFillState: GuestProbe<{ running: boolean; chunks: number }> = 
   },
 }
 
-/** The last error of the background fill (where `No space left` must appear). */
-export const pacedFillError: GuestProbe<string> = {
-  what: 'background fill error',
-  script: `cat ${PACED.err} 2>/dev/null; true`,
-  parse: (record) => record.stdout.trim(),
+/**
+ * Waits inside the box, up to `seconds`, for the background fill to finish, then reports its state
+ * like pacedFillState plus its last error: one call where polling from the host made one or two
+ * per box every half second (each a runtime call, which on a busy host costs more than the wait).
+ */
+export function awaitPacedFill(seconds: number): GuestProbe<{ running: boolean; chunks: number; error: string }> {
+  const ticks = Math.max(1, Math.ceil(seconds * 5))
+  return {
+    what: 'wait for the background fill to end',
+    script:
+      `i=0; while [ ! -e ${PACED.done} ] && [ $i -lt ${ticks} ]; do sleep 0.2; i=$((i + 1)); done; ` +
+      `${pacedFillState.script}; echo "error=$(tr '\n' ' ' < ${PACED.err} 2>/dev/null)"`,
+    parse(record) {
+      const state = pacedFillState.parse(record)
+      return { ...state, error: (keyValues(record.stdout).error ?? '').trim() }
+    },
+  }
 }
 
 /** Stops a runaway background fill (only when it outlives its deadline); the chunk in flight is one budgeted dd. */

@@ -4,11 +4,10 @@
  */
 import type { Fingerprints } from '../../src/guest/measure'
 import { KiB } from '../../src/evidence/units'
-import { pacedFillError, pacedFillState, startPacedFill } from '../../src/guest/background'
+import { awaitPacedFill, startPacedFill } from '../../src/guest/background'
 import { writeRandomFile } from '../../src/guest/files'
 import { fileFingerprints } from '../../src/guest/measure'
 import { treeAllocatedBytes } from '../../src/host/footprint'
-import { sleep } from '../../src/host/poll'
 import { named } from '../parts/boxes'
 import { CALL, WAIT } from '../timeouts'
 import type { Scene } from '../parts/scene'
@@ -64,22 +63,27 @@ export class Crowd {
       const chunkMiB = Math.max(1, Math.ceil(proof.space.availKiB / 1024 / 16))
       await boxes.exec(role, startPacedFill(proof.budget, chunkMiB, Math.floor(proof.budget.capMiB / chunkMiB), 0), CALL.quickProbe, 'must-succeed', { detach: true })
     }
-    const deadline = Date.now() + clock.ms(WAIT.backgroundFill)
+    // Each box is watched by one call that waits inside it for its fill to end. Its status is asked
+    // first and after a failed wait: an exec on a box that stopped under its fill would boot it again.
+    const waitSeconds = clock.seconds(WAIT.backgroundFill)
     const ended = new Map<string, string>()
-    const check = async (role: string): Promise<void> => {
-      // A box that stopped under its fill would be booted again by an exec: ask its status first.
-      const { status } = await boxes.status(role)
-      if (status !== 'running') ended.set(role, `${named(role)} stopped during the fill (status ${status})`)
-      else if (!(await boxes.exec(role, pacedFillState, CALL.quickProbe, 'judged-here', { quiet: true })).value.running) {
-        ended.set(role, (await boxes.exec(role, pacedFillError, CALL.quickProbe, 'judged-here')).value)
+    const watch = async (role: string): Promise<void> => {
+      const stopped = async () => {
+        const { status } = await boxes.status(role)
+        return status === 'running' ? undefined : `${named(role)} stopped during the fill (status ${status})`
+      }
+      const before = await stopped()
+      if (before) return void ended.set(role, before)
+      try {
+        const fill = (await boxes.exec(role, awaitPacedFill(waitSeconds), waitSeconds + CALL.quickProbe, 'judged-here')).value
+        if (!fill.running) ended.set(role, fill.error)
+      } catch (err) {
+        ended.set(role, (await stopped()) ?? `${named(role)}: waiting for its fill failed: ${(err as Error).message.split('\n')[0]}`)
       }
     }
-    while (ended.size < this.roles.length && Date.now() < deadline) {
-      await Promise.all(this.roles.filter((r) => !ended.has(r)).map(check))
-      if (ended.size < this.roles.length) await sleep(500)
-    }
+    await Promise.all(this.roles.map(watch))
     this.fills = this.roles.map((role) => {
-      const error = ended.get(role) ?? `still filling after ${clock.seconds(WAIT.backgroundFill)} s`
+      const error = ended.get(role) ?? `still filling after ${waitSeconds} s`
       if (/No space left/.test(error)) boxes.get(role).rootfsFull = true
       const rootfsBytes = (boxes.get(role).proof?.space.totalKiB ?? 0) * KiB
       return { role, error, rootfsBytes, diskGrowth: host.sample(role, 'after the fills').bytes - host.start(role) }

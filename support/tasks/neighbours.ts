@@ -8,7 +8,7 @@
  */
 import type { CommandRecord } from '../../src/drivers/types'
 import { formatRecord } from '../../src/evidence/commands'
-import { pacedFillError, pacedFillState, startAppender, startPacedFill, stopAppender, stopPacedFill } from '../../src/guest/background'
+import { awaitPacedFill, pacedFillState, startAppender, startPacedFill, stopAppender, stopPacedFill } from '../../src/guest/background'
 import { lineCount } from '../../src/guest/measure'
 import { sleep } from '../../src/host/poll'
 import { CALL, WAIT } from '../timeouts'
@@ -54,20 +54,16 @@ export class Neighbours {
     const launched = Date.now()
 
     const readings = await this.readWhile(bystander, () => Date.now() - launched < 0.6 * fillMs)
-    let state = (await boxes.exec(victim, pacedFillState, CALL.quickProbe, 'judged-here', { quiet: true })).value
-    const insideFill = state.running
-    const deadline = launched + clock.ms(WAIT.backgroundFill)
-    while (state.running && Date.now() < deadline) {
-      await sleep(250)
-      state = (await boxes.exec(victim, pacedFillState, CALL.quickProbe, 'judged-here', { quiet: true })).value
-    }
+    const insideFill = (await boxes.exec(victim, pacedFillState, CALL.quickProbe, 'judged-here', { quiet: true })).value.running
+    const waitSeconds = Math.max(1, (launched + clock.ms(WAIT.backgroundFill) - Date.now()) / 1000)
+    const state = (await boxes.exec(victim, awaitPacedFill(waitSeconds), waitSeconds + CALL.quickProbe, 'judged-here')).value
     if (state.running) {
       await boxes.exec(victim, stopPacedFill, CALL.quickProbe, 'judged-here')
       throw new Error(`the victim's background fill was still running after ${clock.seconds(WAIT.backgroundFill)} s`)
     }
     if (!insideFill) throw new Error(`the victim's fill ended in under ${(0.6 * fillMs) / 1000} s, before the bystander could be watched: the pacing did not hold`)
     await boxes.exec(bystander, stopAppender, CALL.quickProbe, 'judged-here')
-    const fillError = (await boxes.exec(victim, pacedFillError, CALL.quickProbe, 'judged-here')).value
+    const fillError = state.error
     if (/No space left/.test(fillError)) boxes.get(victim).rootfsFull = true
     const first = readings.lines[0]
     const last = readings.lines.at(-1)
