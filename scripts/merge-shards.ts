@@ -4,7 +4,7 @@
  * the run guard on the merged messages and, when scripts/summary.ts exists, the summary. With the
  * shards' shard.json plans it also checks that every planned scenario ran exactly once.
  *
- *   node -r ts-node/register scripts/merge-shards.ts --out reports SHARD_DIR_OR_NDJSON...
+ *   node -r ./src/tooling/ts-register.cjs scripts/merge-shards.ts --out reports SHARD_DIR_OR_NDJSON...
  */
 import { spawnSync } from 'node:child_process'
 import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'

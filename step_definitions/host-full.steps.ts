@@ -3,6 +3,7 @@ import { Given, Then, When } from '@cucumber/cucumber'
 import { expect } from 'chai'
 import { formatBytes, GiB, MiB } from '../src/evidence/units'
 import { budget } from '../support/step-budget'
+import { SYNCED_WRITE_MIB } from '../support/tasks/host-full'
 import { CALL } from '../support/timeouts'
 import type { DiskWorld } from '../support/world'
 import { expectRunning, expectWriteAndReadBack } from './shared/judge'
@@ -38,7 +39,7 @@ Then('the victim\'s flushed writes fail with "No space left on device" or an I\\
   expect(fill.record.timedOut, `the fill on the full host hung until its timeout (${fill.record.durationMs} ms)`).to.equal(false)
   this.log(`the fill ended with: ${fill.outcome.output.split('\n').slice(-3).join(' | ')}`)
   const write = await this.hostFull.trySyncedWrite('victim')
-  this.log(`a flushed 64 KiB write then: ${`${write.stdout}${write.stderr}`.trim().split('\n').join(' | ')}`)
+  this.log(`a flushed ${SYNCED_WRITE_MIB} MiB write then: ${`${write.stdout}${write.stderr}`.trim().split('\n').join(' | ')}`)
   expect(write.timedOut, 'a flushed write on the full host hung until its timeout').to.equal(false)
   expect(write.stdout, 'a flushed write on the full host reported success').to.not.match(/dd_exit=0\b/)
   expect(`${write.stdout}${write.stderr}`, 'a flushed write on the full host failed with an unexpected error').to.match(FULL_HOST_ERROR)

@@ -37,21 +37,25 @@ export class Crowd {
 
   /**
    * `count` boxes at the suite's default memory, each with a small fingerprinted file. The boxes
-   * are started and prepared side by side, as a host that runs many boxes starts them.
+   * start side by side, as a host that runs many boxes starts them; the files are then written and
+   * fingerprinted one box after the other, so that boxes sharing one filesystem show it: each
+   * write replaces the file an earlier box fingerprinted.
    */
   async startMany(count: number, keepsakeKiB: number): Promise<void> {
     const { boxes, report, config } = this.scene
     for (let i = 1; i <= count; i++) this.roles.push(`crowd-${i}`)
-    await Promise.all(
+    await everyOne(
       this.roles.map(async (role) => {
         await boxes.start(role)
         await this.rootfs.proveBounded(role)
-        await boxes.exec(role, writeRandomFile(KEEPSAKE, keepsakeKiB * KiB), CALL.quickProbe, 'must-succeed')
-        this.keepsakes.set(role, (await boxes.exec(role, fileFingerprints([KEEPSAKE]), CALL.fingerprint, 'judged-here')).value)
       }),
     )
     report.log(`${count} boxes at ${config.box.memoryMib} MiB of memory each (the suite's default)`)
-    for (const role of this.roles) this.scene.host.sample(role, 'start')
+    for (const role of this.roles) {
+      await boxes.exec(role, writeRandomFile(KEEPSAKE, keepsakeKiB * KiB), CALL.quickProbe, 'must-succeed')
+      this.keepsakes.set(role, (await boxes.exec(role, fileFingerprints([KEEPSAKE]), CALL.fingerprint, 'judged-here')).value)
+      this.scene.host.sample(role, 'start')
+    }
     this.homeStart = treeAllocatedBytes(this.scene.dirs.home)
   }
 
@@ -81,7 +85,7 @@ export class Crowd {
         ended.set(role, (await stopped()) ?? `${named(role)}: waiting for its fill failed: ${(err as Error).message.split('\n')[0]}`)
       }
     }
-    await Promise.all(this.roles.map(watch))
+    await everyOne(this.roles.map(watch))
     this.fills = this.roles.map((role) => {
       const error = ended.get(role) ?? `still filling after ${waitSeconds} s`
       if (/No space left/.test(error)) boxes.get(role).rootfsFull = true
@@ -92,11 +96,22 @@ export class Crowd {
   }
 
   async keepsakesNow(): Promise<Array<{ role: string; before: Fingerprints; now: Fingerprints }>> {
-    return Promise.all(
+    return everyOne(
       this.roles.map(async (role) => {
         const now = (await this.scene.boxes.exec(role, fileFingerprints([KEEPSAKE]), CALL.fingerprint, 'judged-here')).value
         return { role, before: this.keepsakes.get(role) as Fingerprints, now }
       }),
     )
   }
+}
+
+/**
+ * Like Promise.all, but waits for every call to end before it throws the first failure: a box start
+ * still in flight when the step fails could otherwise finish after the cleanup removed its name.
+ */
+async function everyOne<T>(calls: ReadonlyArray<Promise<T>>): Promise<T[]> {
+  const results = await Promise.allSettled(calls)
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  if (failed) throw failed.reason
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value)
 }

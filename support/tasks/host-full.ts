@@ -17,6 +17,8 @@ import { CALL } from '../timeouts'
 import type { Scene } from '../parts/scene'
 
 const WITNESS = '/witness'
+/** What the write tried on the full host asks for, in MiB (see trySyncedWrite). */
+export const SYNCED_WRITE_MIB = 8
 const HOST_TOOL_SECONDS = 60
 /** How long the kernel gets to free a detached loop device once its last holder of ours has ended. */
 const KERNEL_LETS_GO_MS = 1000
@@ -68,9 +70,14 @@ export class HostFull {
     return (await this.scene.boxes.exec(role, fileFingerprints([WITNESS]), CALL.fingerprint, 'judged-here')).value
   }
 
-  /** A new 64 KiB file, flushed: on a full host the flush is where the error shows. */
+  /**
+   * A new file, flushed: on a full host the flush is where the error shows. 8 MiB: more than the
+   * home may have left (under 1 MiB, checked before) plus the few disk clusters a failed fill can
+   * leave allocated but unused, so neither can take it in. A 64 KiB write once landed in such room
+   * and succeeded.
+   */
   async trySyncedWrite(role: string): Promise<CommandRecord> {
-    const probe = command('write 64 KiB and flush it', 'dd if=/dev/zero of=/after-full bs=64k count=1 conv=fsync 2>&1; echo "dd_exit=$?"')
+    const probe = command(`write ${SYNCED_WRITE_MIB} MiB and flush it`, `dd if=/dev/zero of=/after-full bs=1M count=${SYNCED_WRITE_MIB} conv=fsync 2>&1; echo "dd_exit=$?"`)
     return (await this.scene.boxes.exec(role, probe, CALL.oneBlockWrite, 'judged-here')).record
   }
 
