@@ -207,13 +207,15 @@ async function waitForShimExit(state: BoxState): Promise<void> {
  * the rest (parent-death signals, namespace teardown, loop autoclear).
  */
 async function ensureStopped(state: BoxState, boxDir: string): Promise<void> {
-  const ns = isAlive(state.main) ? namespaceOf(state.main.pid, 'pid') : undefined
-  signalRef(state.main, 'SIGKILL')
   // An exec's nsenter waits outside the box for its child; if it is stopped it can never reap it, and
   // the dying box's pid 1 would wait for that forever. Processes that entered the box go with it.
-  if (ns && ns !== namespaceOf('self', 'pid')) {
-    for (const pid of pidNamespaceMembers(ns)) signalRef(refOf(pid), 'SIGKILL')
-  }
+  // They are listed while pid 1 lives: the kernel reuses a dead namespace's number within a second,
+  // so a listing made after the kill can name a box starting in another home (the likely cause of a
+  // start that died of SIGKILL with four proof runs side by side).
+  const ns = isAlive(state.main) ? namespaceOf(state.main.pid, 'pid') : undefined
+  const members = ns && ns !== namespaceOf('self', 'pid') ? pidNamespaceMembers(ns).map(refOf) : []
+  signalRef(state.main, 'SIGKILL')
+  for (const member of members) signalRef(member, 'SIGKILL')
   // The shim's TERM trap stops a box at any stage, even one whose main pid was never recorded
   // (a `run` interrupted mid-start): it kills the box, or tears the disk down if there is none yet.
   // A live recorded shim is the box's only one (a start waits for the last shim to exit).

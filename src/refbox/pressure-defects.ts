@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process'
 import { statfsSync } from 'node:fs'
 import type { Ctx } from './box'
 import type { BoxHandles } from './guard'
-import { namespaceOf, pidNamespaceMembers, signalRef } from './proc'
+import { isAlive, namespaceOf, pidNamespaceMembers, signalRef } from './proc'
 import { reachPressureSites } from './sites'
 import { isRunning, listStates, type BoxState } from './state'
 
@@ -38,7 +38,8 @@ export function applyPressureDefects(ctx: Ctx, state: BoxState, handles: BoxHand
 export function peerProcesses(ctx: Ctx, state: BoxState): number[] {
   const hostNs = namespaceOf('self', 'pid')
   return listStates(ctx.paths)
-    .filter((s) => s.id !== state.id && isRunning(s) && s.main)
+    // Only a live pid 1 pins its namespace's number; a dead one's may already be another box's.
+    .filter((s) => s.id !== state.id && isRunning(s) && isAlive(s.main))
     .map((s) => namespaceOf(s.main!.pid, 'pid'))
     .filter((ns): ns is string => ns !== undefined && ns !== hostNs)
     .flatMap((ns) => pidNamespaceMembers(ns))

@@ -1,5 +1,5 @@
 /** Removing a box (rm -f stops it first), and the host processes a box still has (for prune and freeze). */
-import { readdirSync, rmSync } from 'node:fs'
+import { readdirSync, rmSync, statfsSync } from 'node:fs'
 import { join } from 'node:path'
 import { stopBox, type Ctx } from './box'
 import { RefboxError } from './errors'
@@ -21,13 +21,21 @@ export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Prom
     if (ctx.defects.has('torn-disk-unremovable')) throw new RefboxError(`cannot remove the box: its disk ${box.qcow2} cannot be read: ${torn}`)
   }
   if (state.startedAt === undefined) reachSite(ctx.paths.home, 'remove-unstarted-box')
+  // Judged before the stop: whether the stop's small state write still finds a free block is luck.
+  const homeFull = homeAvailableBytes(ctx.paths.home) < FULL_HOME_BYTES
+  let stopError: unknown
   try {
     await stopBox(ctx, state)
   } catch (e) {
     // A full home cannot take the state update; the box is down, so its removal goes on and frees the space.
     if ((e as NodeJS.ErrnoException).code !== 'ENOSPC' || isAlive(state.shim)) throw e
+    stopError = e
+  }
+  if (homeFull || stopError !== undefined) {
     reachSite(ctx.paths.home, 'remove-on-full-home')
-    if (ctx.defects.has('rm-fails-when-host-full')) throw e
+    if (ctx.defects.has('rm-fails-when-host-full')) {
+      throw stopError ?? new RefboxError(`cannot remove box ${state.id}: no space left on device in ${ctx.paths.home} to record its removal`)
+    }
   }
   // After the stop, which reports the discards of the box's last run (./sites); in a healthy run every removal gets here.
   reachSite(ctx.paths.home, 'remove-box')
@@ -39,6 +47,14 @@ export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Prom
   deferDiskDeleteIfDefective(ctx.defects, ctx.paths, box)
   // Retried: a start killed a moment ago may still have a tool finishing a write in the directory.
   rmSync(box.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
+}
+
+/** Under this much free space the home counts as full: what the host-full scenario establishes before it removes its filler. */
+const FULL_HOME_BYTES = 1024 * 1024
+
+function homeAvailableBytes(home: string): number {
+  const fs = statfsSync(home)
+  return fs.bavail * fs.bsize
 }
 
 /** Host pids of the box's processes still worth knowing about (for prune and freeze). */

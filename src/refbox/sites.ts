@@ -7,7 +7,7 @@
  * Sound means: if a scenario's healthy run reached none of a defect's sites, that defect cannot
  * change anything the scenario sees. Each entry below says why its sites are enough.
  */
-import { appendFileSync, existsSync, readFileSync, rmSync, statfsSync } from 'node:fs'
+import { accessSync, appendFileSync, constants, existsSync, readFileSync, rmSync, statfsSync } from 'node:fs'
 import type { DefectName } from './defects'
 
 export const SITE_LOG_ENV = 'REFBOX_SITE_LOG'
@@ -28,11 +28,12 @@ export const SITES = {
   'rootfs-full': 'a command or copy starts or ends with less than 1 MiB free on the rootfs',
   'rootfs-out-of-inodes': 'a command or copy starts or ends with no free inode on the rootfs',
   'rootfs-nearly-full': 'a command or copy starts or ends with less than 2 MiB or fewer than 2 inodes free',
+  'rootfs-read-only': 'a command or copy starts or ends with the rootfs read-only (ext4 remounts it so after write errors)',
   'exec-beside-running-box': 'a command or copy runs in a box while another box of the home is running',
   'copy-in': 'a host file is copied into a box',
   'remove-box': 'a box is removed',
   'remove-unstarted-box': 'a box that never finished a start is removed',
-  'remove-on-full-home': "a stopped box's removal meets a full home filesystem (ENOSPC)",
+  'remove-on-full-home': "a box's removal meets a full home filesystem (under 1 MiB free, or ENOSPC on its stop)",
 } as const
 
 export type SiteName = keyof typeof SITES
@@ -59,8 +60,8 @@ export const DEFECT_SITES: Readonly<Record<DefectName, DefectSites>> = {
   },
   'leaky-rm': { sites: ['remove-box'], why: 'it acts only in rm' },
   'exec-dies-when-full': {
-    sites: ['rootfs-nearly-full'],
-    why: 'its 1 MiB staging file only fails with under 1 MiB or no inode free; it is removed before the command runs',
+    sites: ['rootfs-nearly-full', 'rootfs-read-only'],
+    why: 'its 1 MiB staging file only fails with under 1 MiB or no inode free, or on a read-only rootfs; it is removed before the command runs',
   },
   'readonly-when-full': { sites: ['rootfs-full'], why: 'its watchdog remounts only on the same check' },
   'lost-writes-on-stop': { sites: ['restart'], why: 'it re-creates the overlay only on a second boot' },
@@ -128,6 +129,17 @@ export function reachPressureSites(home: string, rootPath: string): void {
   if (free < MiB) reachSite(home, 'rootfs-full')
   if (fs.ffree === 0) reachSite(home, 'rootfs-out-of-inodes')
   if (free < 2 * MiB || fs.ffree < 2) reachSite(home, 'rootfs-nearly-full')
+  // A full host can end a fill in EIO, after which ext4 turns read-only with room left.
+  if (isReadOnly(rootPath)) reachSite(home, 'rootfs-read-only')
+}
+
+function isReadOnly(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK)
+    return false
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EROFS'
+  }
 }
 
 /** At boot: a rootfs that the start-refuses check would have found full. */

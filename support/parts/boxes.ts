@@ -104,7 +104,10 @@ export class Boxes {
     for (const box of [...this.byRole.values()].reverse()) {
       if (box.removed) continue
       box.removed = true
-      const record = await this.scene.driver.remove(box.id ?? box.name, { timeoutSeconds: this.scene.clock.seconds(CALL.cleanupRemove) })
+      const remove = () => this.scene.driver.remove(box.id ?? box.name, { timeoutSeconds: this.scene.clock.seconds(CALL.cleanupRemove) })
+      let record = await remove()
+      // Cut short (a signal, its time limit): once more, since a box left running is what cleanup must never leave.
+      if (record.timedOut) record = await remove()
       this.scene.calls.note(record)
       if (record.exitCode !== 0 && box.id) this.attachOutsideSteps(formatRecord(record), `cleanup: removing ${named(box.role)} failed`)
     }

@@ -26,16 +26,22 @@ export class InterruptedStarts {
     return this.scene.driver.createKilled !== undefined && this.scene.driver.listAll !== undefined
   }
 
-  /** Starts and removes two boxes: the first makes the image's disk, the second is timed. */
+  /**
+   * Starts and removes three boxes: the first makes the image's disk, the other two are timed and
+   * the shorter counts. One start slowed by a busy host would put every kill point past the end of
+   * the quicker starts that are then killed, and no start would be cut short at all.
+   */
   async timeAStart(): Promise<number> {
-    for (const role of ['warm-up', 'timed']) {
+    const timed: number[] = []
+    for (const role of ['warm-up', 'timed', 'timed-again']) {
       const started = Date.now()
       await this.scene.boxes.start(role)
-      this.startMs = Date.now() - started
+      if (role !== 'warm-up') timed.push(Date.now() - started)
       await this.remove(role, this.scene.boxes.get(role).id)
       this.scene.boxes.get(role).removed = true
     }
-    this.scene.report.log(`an uninterrupted start took ${this.startMs} ms`)
+    this.startMs = Math.min(...timed)
+    this.scene.report.log(`two uninterrupted starts took ${timed.join(' and ')} ms; the shorter counts`)
     return this.startMs
   }
 

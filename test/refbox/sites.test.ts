@@ -77,12 +77,18 @@ describe('refbox defect sites (REFBOX_SITE_LOG)', () => {
     expect(removed).to.not.include('remove-on-full-home')
   })
 
-  it('a full rootfs, one without inodes, and a second running box reach their sites', async () => {
+  it('a full rootfs, one without inodes, a read-only one and a second running box reach their sites', async () => {
     const id = await runBox(home, [], env())
     await sh(home, id, 'dd if=/dev/zero of=/fill bs=1M count=4096 2>/dev/null; sync', env())
     expect(sites()).to.include.members(['rootfs-full', 'rootfs-nearly-full'])
     await sh(home, id, 'rm /fill; mkdir /i && cd /i && i=0; while { true > f$i; } 2>/dev/null; do i=$((i + 1)); done', env())
     expect(sites()).to.include('rootfs-out-of-inodes')
+    await sh(home, id, 'rm -rf /i; mount -o remount,ro / && touch /x 2>/dev/null; echo "ro=$?"', env())
+    expect(sites()).to.include('rootfs-read-only')
+    await sh(home, id, 'mount -o remount,rw /', env())
+    sites()
+    await sh(home, id, 'true', env())
+    expect(sites()).to.not.include('rootfs-read-only')
     const peer = await runBox(home, [], env())
     await sh(home, peer, 'true', env())
     await refboxOk(home, ['rm', '-f', id, peer], env())
