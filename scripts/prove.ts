@@ -1,7 +1,8 @@
 /**
  * `npm run prove`: runs the @disk-guest suite against refbox healthy and with each injected defect,
  * compares what failed with proof/catch-matrix.json, writes proof.{html,md,json} and exits non-zero
- * on any difference. Independent runs go in parallel (PROVE_CONCURRENCY, default 2).
+ * on any difference. Independent runs go in parallel (PROVE_CONCURRENCY, default two per CPU core:
+ * a run waits on box starts and polls about half its time).
  *
  * By default the healthy run records which refbox defect sites each scenario reaches
  * (src/refbox/sites.ts), and each defect runs only against those scenarios; the others are "not
@@ -17,6 +18,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
+import { availableParallelism } from 'node:os'
 import { KNOWN_DEFECTS } from '../src/refbox/defects'
 import { DEFECT_SITES } from '../src/refbox/sites'
 import { compareWithMatrix, type ProofRun } from '../src/proof/compare'
@@ -34,7 +36,7 @@ const RUN_TIMEOUT_MS = 20 * 60_000
 interface Finished extends ProofRun, RunLink {}
 
 async function main(): Promise<void> {
-  const concurrency = positiveInt(process.env.PROVE_CONCURRENCY ?? '2', 'PROVE_CONCURRENCY')
+  const concurrency = positiveInt(process.env.PROVE_CONCURRENCY ?? String(2 * availableParallelism()), 'PROVE_CONCURRENCY')
   const exhaustive = onOff(process.env.PROVE_EXHAUSTIVE, 'PROVE_EXHAUSTIVE')
   const reports = resolve(root, optionValue('--out') ?? 'reports')
   const proofDir = join(reports, 'proof')

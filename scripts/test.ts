@@ -1,0 +1,116 @@
+/**
+ * `npm test`: every check of the project, side by side where they do not depend on each other, so
+ * that the waits of one (box starts, the real runtime's boot attempts) are the others' CPU time.
+ *
+ *   typecheck, feature format            first: nothing else is worth running on code that does not compile
+ *   suite | host tier                    then; the host tier mostly waits on the real runtime
+ *   unit tier | report check | proof     once the suite passed: the proof's healthy run is the suite's,
+ *                                        and its record of which defect sites each scenario reaches
+ *                                        depends on timing (a start killed part-way, a fill ending in
+ *                                        ENOSPC or EIO), so the suite runs without the unit tier's load
+ *
+ *   node -r ./src/tooling/ts-register.cjs scripts/test.ts [--without-proof]
+ *
+ * Each line a check prints is shown with the check's name in front; at the end a table gives each
+ * check's outcome and wall time, and the exit status is 1 if any check failed or did not run.
+ * `--without-proof` (`npm run test:quick`) leaves the proof out.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createInterface } from 'node:readline'
+
+interface Check {
+  readonly name: string
+  /** An npm script of package.json, with its arguments. */
+  readonly script: string
+  readonly args?: readonly string[]
+  /** Checks that must pass first. */
+  readonly after: readonly string[]
+}
+
+const FIRST = ['typecheck', 'format']
+const CHECKS: readonly Check[] = [
+  { name: 'typecheck', script: 'typecheck', after: [] },
+  { name: 'format', script: 'lint:features', after: [] },
+  { name: 'suite', script: 'test:bdd', after: FIRST },
+  { name: 'host', script: 'test:host', after: FIRST },
+  { name: 'unit', script: 'test:unit', after: ['suite'] },
+  { name: 'report', script: 'test:report', after: ['suite'] },
+  { name: 'proof', script: 'prove', args: ['--healthy-from', 'reports'], after: ['suite'] },
+]
+
+type Outcome = { readonly state: 'passed' | 'failed'; readonly seconds: number } | { readonly state: 'not run'; readonly why: string }
+
+async function main(): Promise<number> {
+  const unknown = process.argv.slice(2).filter((a) => a !== '--without-proof')
+  if (unknown.length) {
+    console.error(`test: ${unknown.join(' ')} is not an option: give none, or --without-proof to leave the defect proof out`)
+    return 2
+  }
+  const checks = process.argv.includes('--without-proof') ? CHECKS.filter((c) => c.name !== 'proof') : CHECKS
+  const width = Math.max(...checks.map((c) => c.name.length))
+  const outcomes = new Map<string, Outcome>()
+  const running = new Map<string, Promise<void>>()
+  const children = new Set<ChildProcess>()
+  let interrupted = false
+  // Ctrl-C reaches every check (one process group) and each cleans up; we only stop starting new ones.
+  process.on('SIGINT', () => (interrupted = true))
+  process.on('SIGTERM', () => {
+    interrupted = true
+    for (const child of children) child.kill('SIGTERM')
+  })
+
+  const started = Date.now()
+  const start = (check: Check): Promise<void> =>
+    new Promise((done) => {
+      const t0 = Date.now()
+      console.log(`test: ${check.name} started (npm run ${check.script}${check.args ? ` -- ${check.args.join(' ')}` : ''})`)
+      const child = spawn('npm', ['run', '--silent', check.script, ...(check.args?.length ? ['--', ...check.args] : [])], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      children.add(child)
+      const label = `${check.name.padEnd(width)} | `
+      for (const [stream, out] of [[child.stdout, process.stdout], [child.stderr, process.stderr]] as const) {
+        createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => out.write(label + line + '\n'))
+      }
+      child.on('close', (code) => {
+        children.delete(child)
+        const seconds = (Date.now() - t0) / 1000
+        outcomes.set(check.name, { state: code === 0 ? 'passed' : 'failed', seconds })
+        console.log(`test: ${check.name} ${code === 0 ? 'passed' : `failed (exit ${code})`} in ${seconds.toFixed(0)} s`)
+        done()
+      })
+    })
+
+  // Start every check whose prerequisites passed; mark those that can no longer run.
+  for (;;) {
+    for (const check of checks) {
+      if (outcomes.has(check.name) || running.has(check.name)) continue
+      const blocked = check.after.find((name) => outcomes.has(name) && outcomes.get(name)!.state !== 'passed')
+      if (blocked || interrupted) {
+        outcomes.set(check.name, { state: 'not run', why: interrupted ? 'interrupted' : `${blocked} did not pass` })
+      } else if (check.after.every((name) => outcomes.get(name)?.state === 'passed')) {
+        running.set(check.name, start(check).then(() => void running.delete(check.name)))
+      }
+    }
+    if (running.size === 0) break
+    await Promise.race(running.values())
+  }
+
+  const wall = (Date.now() - started) / 1000
+  console.log('\ntest: check        outcome   wall time')
+  for (const check of checks) {
+    const o = outcomes.get(check.name)!
+    const detail = o.state === 'not run' ? o.why : `${o.seconds.toFixed(0)} s`
+    console.log(`      ${check.name.padEnd(12)} ${o.state.padEnd(9)} ${detail}`)
+  }
+  const bad = checks.filter((c) => outcomes.get(c.name)!.state !== 'passed').map((c) => c.name)
+  console.log(`test: ${bad.length ? `${bad.join(', ')} did not pass` : 'every check passed'}; wall time ${formatMinutes(wall)}`)
+  return bad.length ? 1 : 0
+}
+
+function formatMinutes(seconds: number): string {
+  const whole = Math.round(seconds)
+  return `${Math.floor(whole / 60)} min ${whole % 60} s`
+}
+
+main().then((code) => (process.exitCode = code))
