@@ -7,6 +7,7 @@ import { expect } from 'chai'
 import { mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { pollUntil } from '../../src/host/poll'
 import { destroyHome, freshHome, leftovers, refbox, refboxOk, runBox, sh } from './helpers'
 
 describe('refbox lifecycle corners', () => {
@@ -38,11 +39,17 @@ describe('refbox lifecycle corners', () => {
 
   it("reports the shim as State.Pid and the box disk's kernel messages as its logs", async () => {
     const id = await runBox(home)
-    const pid = Number((await refboxOk(home, ['inspect', '--format', '{{.State.Pid}}', id])).trim())
-    expect(statSync(`/proc/${pid}`).isDirectory()).to.equal(true)
-    expect(statSync(`/proc/${pid}/cmdline`).isFile()).to.equal(true)
-    expect(await refboxOk(home, ['logs', id])).to.match(/EXT4-fs \(loop\d+\): mounted filesystem/)
-    await refboxOk(home, ['rm', '-f', id])
+    try {
+      const pid = Number((await refboxOk(home, ['inspect', '--format', '{{.State.Pid}}', id])).trim())
+      expect(statSync(`/proc/${pid}`).isDirectory()).to.equal(true)
+      expect(statSync(`/proc/${pid}/cmdline`).isFile()).to.equal(true)
+      // Asked again for a few seconds: once, on a host busy with other mounts, the first answer lacked the mount line.
+      const mounted = /EXT4-fs \(loop\d+\): mounted filesystem/
+      const poll = await pollUntil(() => refboxOk(home, ['logs', id]), (log) => mounted.test(log), { intervalMs: 250, timeoutMs: 5000 })
+      expect(poll.value).to.match(mounted)
+    } finally {
+      await refboxOk(home, ['rm', '-f', id]) // a failed check above must not leave the box to the next test's leftover check
+    }
   })
 
   it('rebuilds a torn disk from the base at start and says so', async () => {
