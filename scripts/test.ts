@@ -12,7 +12,8 @@
  *   node -r ./src/tooling/ts-register.cjs scripts/test.ts [--without-proof]
  *
  * Each line a check prints is shown with the check's name in front; at the end a table gives each
- * check's outcome and wall time, and the exit status is 1 if any check failed or did not run.
+ * check's outcome and wall time, and the exit status is 1 if any check failed or did not run (130 or
+ * 143 after Ctrl-C or SIGTERM).
  * `--without-proof` (`npm run test:quick`) leaves the proof out.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -51,11 +52,11 @@ async function main(): Promise<number> {
   const outcomes = new Map<string, Outcome>()
   const running = new Map<string, Promise<void>>()
   const children = new Set<ChildProcess>()
-  let interrupted = false
+  let interruptedBy: 'SIGINT' | 'SIGTERM' | undefined
   // Ctrl-C reaches every check (one process group) and each cleans up; we only stop starting new ones.
-  process.on('SIGINT', () => (interrupted = true))
+  process.on('SIGINT', () => (interruptedBy ??= 'SIGINT'))
   process.on('SIGTERM', () => {
-    interrupted = true
+    interruptedBy ??= 'SIGTERM'
     for (const child of children) child.kill('SIGTERM')
   })
 
@@ -72,11 +73,11 @@ async function main(): Promise<number> {
       for (const [stream, out] of [[child.stdout, process.stdout], [child.stderr, process.stderr]] as const) {
         createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => out.write(label + line + '\n'))
       }
-      child.on('close', (code) => {
+      child.on('close', (code, signal) => {
         children.delete(child)
         const seconds = (Date.now() - t0) / 1000
         outcomes.set(check.name, { state: code === 0 ? 'passed' : 'failed', seconds })
-        console.log(`test: ${check.name} ${code === 0 ? 'passed' : `failed (exit ${code})`} in ${seconds.toFixed(0)} s`)
+        console.log(`test: ${check.name} ${code === 0 ? 'passed' : `failed (${signal ? `ended by ${signal}` : `exit ${code}`})`} in ${seconds.toFixed(0)} s`)
         done()
       })
     })
@@ -86,8 +87,8 @@ async function main(): Promise<number> {
     for (const check of checks) {
       if (outcomes.has(check.name) || running.has(check.name)) continue
       const blocked = check.after.find((name) => outcomes.has(name) && outcomes.get(name)!.state !== 'passed')
-      if (blocked || interrupted) {
-        outcomes.set(check.name, { state: 'not run', why: interrupted ? 'interrupted' : `${blocked} did not pass` })
+      if (blocked || interruptedBy) {
+        outcomes.set(check.name, { state: 'not run', why: interruptedBy ? `interrupted (${interruptedBy})` : `${blocked} did not pass` })
       } else if (check.after.every((name) => outcomes.get(name)?.state === 'passed')) {
         running.set(check.name, start(check).then(() => void running.delete(check.name)))
       }
@@ -105,6 +106,7 @@ async function main(): Promise<number> {
   }
   const bad = checks.filter((c) => outcomes.get(c.name)!.state !== 'passed').map((c) => c.name)
   console.log(`test: ${bad.length ? `${bad.join(', ')} did not pass` : 'every check passed'}; wall time ${formatMinutes(wall)}`)
+  if (interruptedBy) return interruptedBy === 'SIGINT' ? 130 : 143
   return bad.length ? 1 : 0
 }
 
