@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { imageEntries, writeLayout } from '../../src/refbox/build-image'
 import { allocatedBytes, treeAllocatedBytes } from '../../src/host/footprint'
+import { pollUntil } from '../../src/host/poll'
 import { destroyHome, freshHome, leftovers, refbox, refboxOk, runBox, sh, testImage } from './helpers'
 
 const MiB = 1024 * 1024
@@ -64,11 +65,13 @@ describe('refbox boxes', () => {
       const r = await sh(home, 'execbox', 'echo out; echo err >&2; exit 42')
       expect(r).to.deep.include({ code: 42, stdout: 'out\n', stderr: 'err\n' })
       expect((await sh(home, id, 'kill -TERM $$')).code).to.equal(143)
-      const d = await refbox(home, ['exec', '-d', id, '--', 'sh', '-c', 'sleep 1; echo done > /root/detached'])
+      // The detached command cannot finish before we let it (a sleep raced the next call on a busy host).
+      const d = await refbox(home, ['exec', '-d', id, '--', 'sh', '-c', 'while [ ! -e /root/go ]; do sleep 0.1; done; echo done > /root/detached'])
       expect(d).to.deep.include({ code: 0, stdout: '', stderr: '' })
       expect((await sh(home, id, 'cat /root/detached 2>/dev/null || echo missing')).stdout).to.equal('missing\n')
-      await new Promise((res) => setTimeout(res, 2000))
-      expect((await sh(home, id, 'cat /root/detached')).stdout).to.equal('done\n')
+      await sh(home, id, 'touch /root/go')
+      const finished = await pollUntil(async () => (await sh(home, id, 'cat /root/detached 2>/dev/null')).stdout, (out) => out === 'done\n', { intervalMs: 200, timeoutMs: 10_000 })
+      expect(finished.value).to.equal('done\n')
       const missing = await refbox(home, ['exec', id, '--', '/no/such/binary'])
       expect(missing.code).to.not.equal(0)
     } finally {

@@ -67,7 +67,8 @@ describe('cli driver', () => {
     const started = Date.now()
     const rs = await Promise.all(['h1', 'h2', 'h3'].map((n) => new CliDriver({ bin: FAKE, home: home(n) }).exec('X', 'sleep 0.6', { timeoutSeconds: 10 })))
     rs.forEach((r) => assert.equal(r.exitCode, 0))
-    assert.ok(Date.now() - started < 1500, 'no home waited for another')
+    // One after another would take at least 1800 ms; the margin is for a busy host (npm test runs checks side by side).
+    assert.ok(Date.now() - started < 1700, 'no home waited for another')
   })
 
   it('a call that outlives its timeout is ended and reported as timed out, naming the command', async () => {
