@@ -2,12 +2,16 @@
  * `npm test`: every check of the project, side by side where they do not depend on each other, so
  * that the waits of one (box starts, the real runtime's boot attempts) are the others' CPU time.
  *
- *   typecheck, feature format            first: nothing else is worth running on code that does not compile
- *   suite | host tier                    then; the host tier mostly waits on the real runtime
- *   unit tier | report check | proof     once the suite passed: the proof's healthy run is the suite's,
- *                                        and its record of which defect sites each scenario reaches
- *                                        depends on timing (a start killed part-way, a fill ending in
- *                                        ENOSPC or EIO), so the suite runs without the unit tier's load
+ *   typecheck, feature format      first: nothing else is worth running on code that does not compile
+ *   unit tier | host tier          then; the host tier mostly waits on the real runtime
+ *   suite                          once the unit tier has ended (passed or not), beside the rest of
+ *                                  the host tier: the proof's healthy run is the suite's, and which
+ *                                  defect sites a scenario reaches can depend on timing (a start
+ *                                  killed part-way, a fill ending in ENOSPC or EIO)
+ *   report check | proof           once the suite passed
+ *
+ * The unit tier has its own timing-sensitive tests (kills, detached commands), so it does not run
+ * beside the proof's four runs either: on 2 cores that overlap saved no time, as the CPUs were busy.
  *
  *   node -r ./src/tooling/ts-register.cjs scripts/test.ts [--without-proof]
  *
@@ -26,15 +30,17 @@ interface Check {
   readonly args?: readonly string[]
   /** Checks that must pass first. */
   readonly after: readonly string[]
+  /** Checks that must have ended first, passed or not (for quiet, not for their result). */
+  readonly endedFirst?: readonly string[]
 }
 
 const FIRST = ['typecheck', 'format']
 const CHECKS: readonly Check[] = [
   { name: 'typecheck', script: 'typecheck', after: [] },
   { name: 'format', script: 'lint:features', after: [] },
-  { name: 'suite', script: 'test:bdd', after: FIRST },
+  { name: 'unit', script: 'test:unit', after: FIRST },
   { name: 'host', script: 'test:host', after: FIRST },
-  { name: 'unit', script: 'test:unit', after: ['suite'] },
+  { name: 'suite', script: 'test:bdd', after: FIRST, endedFirst: ['unit'] },
   { name: 'report', script: 'test:report', after: ['suite'] },
   { name: 'proof', script: 'prove', args: ['--healthy-from', 'reports'], after: ['suite'] },
 ]
@@ -89,7 +95,7 @@ async function main(): Promise<number> {
       const blocked = check.after.find((name) => outcomes.has(name) && outcomes.get(name)!.state !== 'passed')
       if (blocked || interruptedBy) {
         outcomes.set(check.name, { state: 'not run', why: interruptedBy ? `interrupted (${interruptedBy})` : `${blocked} did not pass` })
-      } else if (check.after.every((name) => outcomes.get(name)?.state === 'passed')) {
+      } else if (check.after.every((name) => outcomes.get(name)?.state === 'passed') && (check.endedFirst ?? []).every((name) => outcomes.has(name))) {
         running.set(check.name, start(check).then(() => void running.delete(check.name)))
       }
     }
