@@ -86,7 +86,7 @@ describe('refbox defect sites (REFBOX_SITE_LOG)', () => {
     await sh(home, id, 'rm -rf /i; mount -o remount,ro / && touch /x 2>/dev/null; echo "ro=$?"', env())
     expect(sites()).to.include('rootfs-read-only')
     await sh(home, id, 'mount -o remount,rw /', env())
-    sites()
+    sites() // forgets the sites of the remount itself: the next command must find the rootfs writable
     await sh(home, id, 'true', env())
     expect(sites()).to.not.include('rootfs-read-only')
     const peer = await runBox(home, [], env())
