@@ -39,13 +39,20 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2))
   await sweepOrphanedRuns()
   const loadBefore = loadavg().map((l) => Number(l.toFixed(2)))
-  const result: BenchFile = { date: new Date().toISOString(), host: { cpus: cpus().length, loadAverage: loadBefore, kernel: release() }, repeat: args.repeat, runtimes: {} }
+  const result: BenchFile = {
+    date: new Date().toISOString(),
+    host: { cpus: cpus().length, loadAverage: loadBefore, kernel: release() },
+    repeat: args.repeat,
+    runtimes: {},
+  }
   for (const runtime of args.runtimes) result.runtimes[runtime] = await benchRuntime(runtime, args.repeat)
   sweepRunDirectory(new Set())
   mkdirSync(dirname(args.out), { recursive: true })
   writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`)
   const previous = args.previous ? (JSON.parse(readFileSync(args.previous, 'utf8')) as BenchFile) : undefined
-  console.log(`\nbench: ${result.host.cpus} CPUs, load average ${loadBefore.join(' ')} at the start; median of ${args.repeat} boxes${previous ? `; ratio = now / ${args.previous} (${previous.date})` : ''}`)
+  console.log(
+    `\nbench: ${result.host.cpus} CPUs, load average ${loadBefore.join(' ')} at the start; median of ${args.repeat} boxes${previous ? `; ratio = now / ${args.previous} (${previous.date})` : ''}`,
+  )
   for (const [runtime, r] of Object.entries(result.runtimes) as Array<[Runtime, RuntimeResult]>) {
     console.log(`\n${runtime} (${r.bin})`)
     for (const m of METRICS) {
@@ -55,7 +62,9 @@ async function main(): Promise<void> {
         continue
       }
       const before = previous?.runtimes[runtime]?.median[m.key]
-      const ratio = before ? `  ${(now / before).toFixed(2)}x of ${fmt(before)} ${m.unit} (${(m.better === 'lower' ? now <= before : now >= before) ? 'better or equal' : 'worse'})` : ''
+      const ratio = before
+        ? `  ${(now / before).toFixed(2)}x of ${fmt(before)} ${m.unit} (${(m.better === 'lower' ? now <= before : now >= before) ? 'better or equal' : 'worse'})`
+        : ''
       const samples = r.samples.map((s) => fmt(s[m.key])).join(' ')
       console.log(`  ${m.label.padEnd(48)} ${`${fmt(now)} ${m.unit}`.padEnd(14)} [${samples}]${ratio}`)
     }
@@ -64,7 +73,11 @@ async function main(): Promise<void> {
 }
 
 async function benchRuntime(runtime: Runtime, repeat: number): Promise<RuntimeResult> {
-  const params: WorldParameters = runtime === 'refbox' ? (require(resolve(root, 'cucumber.js')) as { reference: { worldParameters: WorldParameters } }).reference.worldParameters : { driver: 'cli' }
+  const params: WorldParameters =
+    runtime === 'refbox'
+      ? (require(resolve(root, 'cucumber.js')) as { reference: { worldParameters: WorldParameters } }).reference
+          .worldParameters
+      : { driver: 'cli' }
   const config = loadSuiteConfig(params, process.env, root)
   const { image, rootfs, memoryMib, diskSizeGb } = config.box
   const samples: Sample[] = []
@@ -74,11 +87,19 @@ async function benchRuntime(runtime: Runtime, repeat: number): Promise<RuntimeRe
     const boxes: string[] = []
     try {
       const spec = { image, rootfs, memoryMib, diskSizeGb, name: `bench-${i}`, command: ['sleep', '600'] }
-      const sample = await measureOnce(driver, spec, { limitBytes: config.rootfsSafetyLimitBytes, timeoutFactor: config.timeoutFactor }, (id) => boxes.push(id))
+      const sample = await measureOnce(
+        driver,
+        spec,
+        { limitBytes: config.rootfsSafetyLimitBytes, timeoutFactor: config.timeoutFactor },
+        (id) => boxes.push(id),
+      )
       samples.push(sample)
-      process.stderr.write(`bench: ${runtime} box ${i}/${repeat}: ${METRICS.map((m) => `${m.key}=${fmt(sample[m.key])}`).join(' ')}\n`)
+      process.stderr.write(
+        `bench: ${runtime} box ${i}/${repeat}: ${METRICS.map((m) => `${m.key}=${fmt(sample[m.key])}`).join(' ')}\n`,
+      )
     } finally {
-      for (const id of boxes.length ? boxes : [`bench-${i}`]) await driver.remove(id, { timeoutSeconds: 60 * config.timeoutFactor })
+      for (const id of boxes.length ? boxes : [`bench-${i}`])
+        await driver.remove(id, { timeoutSeconds: 60 * config.timeoutFactor })
       await driver.close()
       if (findLeftovers(dirs.dir).length === 0) removeSuiteDirectory(dirs.dir)
     }
@@ -91,7 +112,8 @@ async function benchRuntime(runtime: Runtime, repeat: number): Promise<RuntimeRe
   return { bin: config.driver.bin, samples, median: med }
 }
 
-const fmt = (v: number | undefined) => (v === undefined ? '-' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2))
+const fmt = (v: number | undefined) =>
+  v === undefined ? '-' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)
 
 function parseArgs(argv: string[]): { runtimes: Runtime[]; repeat: number; previous?: string; out: string } {
   const runtimes: Runtime[] = []
@@ -111,12 +133,14 @@ function parseArgs(argv: string[]): { runtimes: Runtime[]; repeat: number; previ
       runtimes.push(r as Runtime)
     } else if (argv[i] === '--repeat') {
       repeat = Number(need('a number of boxes'))
-      if (!Number.isInteger(repeat) || repeat < 1 || repeat > 50) throw new Error(`--repeat must be a whole number from 1 to 50, got "${value}"`)
+      if (!Number.isInteger(repeat) || repeat < 1 || repeat > 50)
+        throw new Error(`--repeat must be a whole number from 1 to 50, got "${value}"`)
     } else if (argv[i] === '--previous') {
       previous = resolve(need("an earlier run's JSON file"))
       if (!existsSync(previous)) throw new Error(`--previous: ${previous} does not exist`)
     } else if (argv[i] === '--out') out = resolve(need('a file for the results (JSON)'))
-    else throw new Error(`unknown option "${argv[i]}": use --runtime refbox|cli, --repeat N, --previous FILE, --out FILE`)
+    else
+      throw new Error(`unknown option "${argv[i]}": use --runtime refbox|cli, --repeat N, --previous FILE, --out FILE`)
   }
   return { runtimes: runtimes.length ? runtimes : ['refbox'], repeat, previous, out }
 }

@@ -19,7 +19,15 @@ import { pageTitle } from '../src/report/runtime-facts'
 import { checkSummary } from './check-summary-html'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+]
 
 /** Clicks every collapsed section open (features start collapsed when they all passed), then every <details>. */
 async function expandEverything(page: Page): Promise<void> {
@@ -31,20 +39,34 @@ async function expandEverything(page: Page): Promise<void> {
   await page.evaluate(() => document.querySelectorAll('details').forEach((d) => (d.open = true)))
 }
 
-export async function checkCucumberReport(browser: Browser, htmlPath: string, run: RunRecord): Promise<{ problems: string[]; said: string }> {
+export async function checkCucumberReport(
+  browser: Browser,
+  htmlPath: string,
+  run: RunRecord,
+): Promise<{ problems: string[]; said: string }> {
   const problems: string[] = []
   const page = await browser.newPage()
   try {
     await page.goto(pathToFileURL(htmlPath).href)
     await page.getByText('Scenarios', { exact: true }).first().waitFor({ timeout: 30_000 })
     const title = await page.title()
-    if (title !== pageTitle('report', run.runtime)) problems.push(`cucumber report: page title is "${title}", not "${pageTitle('report', run.runtime)}"`)
-    const banner = (await page.locator('#runtime-under-test').textContent().catch(() => null)) ?? ''
-    if (!run.runtime || !banner.includes(run.runtime.description)) problems.push(`cucumber report: no runtime line above the report (found "${banner.slice(0, 120)}")`)
+    if (title !== pageTitle('report', run.runtime))
+      problems.push(`cucumber report: page title is "${title}", not "${pageTitle('report', run.runtime)}"`)
+    const banner =
+      (await page
+        .locator('#runtime-under-test')
+        .textContent()
+        .catch(() => null)) ?? ''
+    if (!run.runtime || !banner.includes(run.runtime.description))
+      problems.push(`cucumber report: no runtime line above the report (found "${banner.slice(0, 120)}")`)
     await expandEverything(page)
     const ran = run.scenarios.filter((s) => s.status !== 'NOT_SELECTED')
     for (const s of ran) {
-      const visible = await page.getByText(`Scenario: ${s.name}`, { exact: true }).first().isVisible().catch(() => false)
+      const visible = await page
+        .getByText(`Scenario: ${s.name}`, { exact: true })
+        .first()
+        .isVisible()
+        .catch(() => false)
       if (!visible) problems.push(`cucumber report: scenario not visible: "${s.name}"`)
     }
     // Every scenario whose steps ran logs the line first (scenarios stopped by a hook have only the banner).
@@ -52,15 +74,30 @@ export async function checkCucumberReport(browser: Browser, htmlPath: string, ru
     const passedUntold = run.scenarios.filter((s) => s.status === 'PASSED' && !told.includes(s))
     const notFirst = told.filter((s) => !s.logs[0].startsWith('Runtime under test: '))
     if (notFirst.length) problems.push(`messages: the runtime line is not the first log line of "${notFirst[0].name}"`)
-    if (passedUntold.length) problems.push(`messages: ${passedUntold.length} passed scenarios never logged the runtime line (e.g. "${passedUntold[0].name}")`)
-    const shown = await page.locator('pre').filter({ hasText: /^Runtime under test: / }).count()
-    if (shown < told.length) problems.push(`cucumber report: ${told.length} scenarios logged the runtime line, ${shown} show it`)
+    if (passedUntold.length)
+      problems.push(
+        `messages: ${passedUntold.length} passed scenarios never logged the runtime line (e.g. "${passedUntold[0].name}")`,
+      )
+    const shown = await page
+      .locator('pre')
+      .filter({ hasText: /^Runtime under test: / })
+      .count()
+    if (shown < told.length)
+      problems.push(`cucumber report: ${told.length} scenarios logged the runtime line, ${shown} show it`)
     await page.waitForFunction(() => [...document.images].every((img) => img.complete), undefined, { timeout: 30_000 })
-    const images = await page.evaluate(() => [...document.images].map((img) => ({ width: img.naturalWidth, src: img.src.slice(0, 40) })))
+    const images = await page.evaluate(() =>
+      [...document.images].map((img) => ({ width: img.naturalWidth, src: img.src.slice(0, 40) })),
+    )
     const charts = run.scenarios.reduce((n, s) => n + s.charts.length, 0)
-    if (images.length < charts) problems.push(`cucumber report: ${charts} charts in the run, ${images.length} images in the page`)
-    images.filter((i) => i.width === 0).forEach((i) => problems.push(`cucumber report: an attached image does not decode: ${i.src}…`))
-    return { problems, said: `cucumber report: title and runtime banner; ${ran.length} scenarios visible, ${shown} showing the runtime line first; ${charts} charts decode` }
+    if (images.length < charts)
+      problems.push(`cucumber report: ${charts} charts in the run, ${images.length} images in the page`)
+    images
+      .filter((i) => i.width === 0)
+      .forEach((i) => problems.push(`cucumber report: an attached image does not decode: ${i.src}…`))
+    return {
+      problems,
+      said: `cucumber report: title and runtime banner; ${ran.length} scenarios visible, ${shown} showing the runtime line first; ${charts} charts decode`,
+    }
   } finally {
     await page.close()
   }
@@ -68,7 +105,9 @@ export async function checkCucumberReport(browser: Browser, htmlPath: string, ru
 
 async function main(): Promise<number> {
   const dir = resolve(process.argv[2] ?? process.env.REPORTS_DIR ?? 'reports')
-  const [report, summary, ndjson] = ['cucumber-report.html', 'summary.html', 'cucumber-messages.ndjson'].map((f) => join(dir, f))
+  const [report, summary, ndjson] = ['cucumber-report.html', 'summary.html', 'cucumber-messages.ndjson'].map((f) =>
+    join(dir, f),
+  )
   const missing = [report, summary, ndjson].filter((f) => !existsSync(f))
   if (missing.length) {
     console.error(`report check: ${missing.join(', ')} missing; run the suite first`)

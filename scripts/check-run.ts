@@ -33,11 +33,21 @@ export interface GuardOptions {
 export function judgeRun(ndjson: string, source = 'the message file', options: GuardOptions = {}): RunVerdict {
   const run = readRunMessages(ndjson)
   const j = judgeScenarios(run, options, source)
-  return { ok: j.ok, scenarios: j.ran, passed: j.passed, knownIssues: j.knownIssues, problems: j.problems, finished: run.finished }
+  return {
+    ok: j.ok,
+    scenarios: j.ran,
+    passed: j.passed,
+    knownIssues: j.knownIssues,
+    problems: j.problems,
+    finished: run.finished,
+  }
 }
 
 /** The known issues file the guard and the summary apply: KNOWN_ISSUES, else the checked-in one. */
-export function knownIssuesPath(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function knownIssuesPath(
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   const chosen = explicit ?? env.KNOWN_ISSUES ?? resolve(__dirname, '..', 'expectations', 'known-issues.json')
   return chosen === 'none' ? undefined : resolve(chosen)
 }
@@ -49,7 +59,8 @@ export function guardOptions(explicit?: string, env: NodeJS.ProcessEnv = process
 
 /** One line for the console: "15 scenarios ran: 12 passed, 3 known issues". */
 export function describeVerdict(v: RunVerdict): string {
-  if (!v.ok) return `run guard: FAILED (${v.passed} of ${v.scenarios} scenarios passed${v.knownIssues ? `, ${v.knownIssues} known issues` : ''})`
+  if (!v.ok)
+    return `run guard: FAILED (${v.passed} of ${v.scenarios} scenarios passed${v.knownIssues ? `, ${v.knownIssues} known issues` : ''})`
   return `run guard: ${v.scenarios} scenarios ran, ${v.knownIssues ? `${v.passed} passed and ${v.knownIssues} failed as known issues` : 'all passed'}`
 }
 

@@ -23,13 +23,19 @@ function allowedStatuses(s: ScenarioRecord): string[] {
   return ['failed']
 }
 
-export async function checkSummary(browser: Browser, htmlPath: string, run: RunRecord, screenshot: string): Promise<{ problems: string[]; said: string[] }> {
+export async function checkSummary(
+  browser: Browser,
+  htmlPath: string,
+  run: RunRecord,
+  screenshot: string,
+): Promise<{ problems: string[]; said: string[] }> {
   const problems: string[] = []
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
   try {
     await page.goto(pathToFileURL(htmlPath).href)
     const title = await page.title()
-    if (title !== pageTitle('summary', run.runtime)) problems.push(`summary: page title is "${title}", not "${pageTitle('summary', run.runtime)}"`)
+    if (title !== pageTitle('summary', run.runtime))
+      problems.push(`summary: page title is "${title}", not "${pageTitle('summary', run.runtime)}"`)
     const block = (await page.locator('#runtime').textContent()) ?? ''
     if (!run.runtime) problems.push('summary: the messages name no runtime under test')
     for (const [label, value] of run.runtime ? factFields(run.runtime) : []) {
@@ -52,17 +58,26 @@ export async function checkSummary(browser: Browser, htmlPath: string, run: RunR
         problems.push(`summary: no row for "${s.name}"`)
         continue
       }
-      if (!allowedStatuses(s).includes(row.status)) problems.push(`summary: "${s.name}" ended ${s.status}, its row says ${row.status || 'nothing'}`)
-      if (s.checks.length && !/\d/.test(row.said)) problems.push(`summary: "${s.name}" measured numbers, its row shows none ("${row.said}")`)
-      if (!s.checks.length && s.checkLines.length && !row.said.trim()) problems.push(`summary: "${s.name}" has checks, its row shows none`)
-      if (!rules.some((t) => t.includes(s.rule))) problems.push(`summary: no guarantee heading "${s.rule}" above "${s.name}"`)
+      if (!allowedStatuses(s).includes(row.status))
+        problems.push(`summary: "${s.name}" ended ${s.status}, its row says ${row.status || 'nothing'}`)
+      if (s.checks.length && !/\d/.test(row.said))
+        problems.push(`summary: "${s.name}" measured numbers, its row shows none ("${row.said}")`)
+      if (!s.checks.length && s.checkLines.length && !row.said.trim())
+        problems.push(`summary: "${s.name}" has checks, its row shows none`)
+      if (!rules.some((t) => t.includes(s.rule)))
+        problems.push(`summary: no guarantee heading "${s.rule}" above "${s.name}"`)
     }
-    if (rows.length !== run.scenarios.length) problems.push(`summary: ${run.scenarios.length} scenarios in the messages, ${rows.length} rows`)
+    if (rows.length !== run.scenarios.length)
+      problems.push(`summary: ${run.scenarios.length} scenarios in the messages, ${rows.length} rows`)
 
-    const charts = await page.locator('img.chart').evaluateAll((imgs) => (imgs as HTMLImageElement[]).map((i) => i.naturalWidth))
+    const charts = await page
+      .locator('img.chart')
+      .evaluateAll((imgs) => (imgs as HTMLImageElement[]).map((i) => i.naturalWidth))
     const expectedCharts = run.scenarios.filter((s) => s.charts.length).length
-    if (charts.length !== expectedCharts) problems.push(`summary: ${expectedCharts} scenarios have charts, the page shows ${charts.length}`)
-    if (charts.some((w) => w === 0)) problems.push(`summary: ${charts.filter((w) => w === 0).length} chart(s) do not decode`)
+    if (charts.length !== expectedCharts)
+      problems.push(`summary: ${expectedCharts} scenarios have charts, the page shows ${charts.length}`)
+    if (charts.some((w) => w === 0))
+      problems.push(`summary: ${charts.filter((w) => w === 0).length} chart(s) do not decode`)
     await page.screenshot({ path: screenshot, fullPage: true })
 
     const landed = await followLinks(browser, rows, problems)
@@ -89,10 +104,17 @@ async function followLinks(browser: Browser, rows: readonly RowSeen[], problems:
       const heading = page.locator(`[data-linked-scenario="${row.name.replace(/["\\]/g, '\\$&')}"]`)
       const ok = await heading
         .waitFor({ timeout: 15_000 })
-        .then(() => heading.evaluate((el) => el.getBoundingClientRect().bottom > 0 && el.getBoundingClientRect().top < window.innerHeight))
+        .then(() =>
+          heading.evaluate(
+            (el) => el.getBoundingClientRect().bottom > 0 && el.getBoundingClientRect().top < window.innerHeight,
+          ),
+        )
         .catch(() => false)
       if (ok && (await heading.textContent())?.replace(/\s+/g, ' ').trim() === `Scenario: ${row.name}`) landed++
-      else problems.push(`summary: the link of "${row.name}" does not land on its scenario in the cucumber report (${row.href.slice(0, 80)}…)`)
+      else
+        problems.push(
+          `summary: the link of "${row.name}" does not land on its scenario in the cucumber report (${row.href.slice(0, 80)}…)`,
+        )
     }
   } finally {
     await page.close()

@@ -28,7 +28,8 @@ export function firstDifference(a: string, b: string): string {
   const x = a.split('\n')
   const y = b.split('\n')
   for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    if (x[i] !== y[i]) return `line ${i + 1}: ${JSON.stringify(x[i] ?? '<end of file>')} -> ${JSON.stringify(y[i] ?? '<end of file>')}`
+    if (x[i] !== y[i])
+      return `line ${i + 1}: ${JSON.stringify(x[i] ?? '<end of file>')} -> ${JSON.stringify(y[i] ?? '<end of file>')}`
   }
   return 'no difference'
 }
@@ -47,11 +48,17 @@ if (require.main === module) {
     if (formatted === text) continue
     changed++
     if (fix) writeFileSync(file, formatted)
-    console.error(`${fix ? 'formatted' : 'not formatted'}: ${relative(root, file)} (${firstDifference(text, formatted)})`)
+    console.error(
+      `${fix ? 'formatted' : 'not formatted'}: ${relative(root, file)} (${firstDifference(text, formatted)})`,
+    )
   }
   if (changed > 0 && !fix) {
-    console.error(`lint:features: ${changed} file(s) differ from gherkin-utils format; run npm run lint:features -- --fix`)
+    console.error(
+      `lint:features: ${changed} file(s) differ from gherkin-utils format; run npm run lint:features -- --fix`,
+    )
     process.exit(1)
   }
-  console.log(`lint:features: ${files.length} feature files${fix && changed ? `, ${changed} reformatted` : ' are formatted'}`)
+  console.log(
+    `lint:features: ${files.length} feature files${fix && changed ? `, ${changed} reformatted` : ' are formatted'}`,
+  )
 }

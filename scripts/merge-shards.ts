@@ -17,16 +17,21 @@ import { type Envelope, MergeError, mergeShardMessages } from '../src/shards/mer
 
 const root = resolve(__dirname, '..')
 /** Cucumber's own formatters, resolved through @cucumber/cucumber (they are its dependencies). */
-const fromCucumber = (name: string) => require.resolve(name, { paths: [dirname(require.resolve('@cucumber/cucumber'))] })
+const fromCucumber = (name: string) =>
+  require.resolve(name, { paths: [dirname(require.resolve('@cucumber/cucumber'))] })
 
 async function main(): Promise<number> {
   const { out, inputs } = parseArgs(process.argv.slice(2))
   const shards = inputs.map((input) => {
     const file = existsSync(input) && statSync(input).isDirectory() ? join(input, 'cucumber-messages.ndjson') : input
-    if (!existsSync(file)) throw new MergeError(`${file} does not exist: did that shard run, and with this REPORTS_DIR?`)
+    if (!existsSync(file))
+      throw new MergeError(`${file} does not exist: did that shard run, and with this REPORTS_DIR?`)
     const planFile = join(dirname(file), 'shard.json')
     const plan = existsSync(planFile) ? (JSON.parse(readFileSync(planFile, 'utf8')) as ShardPlan) : undefined
-    const envelopes = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Envelope)
+    const envelopes = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as Envelope)
     return { file, plan, envelopes }
   })
   const merged = mergeShardMessages(shards.map((s) => s.envelopes))
@@ -40,7 +45,8 @@ async function main(): Promise<number> {
 
   const problems: string[] = []
   const plans = shards.map((s) => s.plan)
-  if (plans.every((p) => p !== undefined)) problems.push(...checkShardPlans(plans as ShardPlan[], parseOutcomes(ndjson)))
+  if (plans.every((p) => p !== undefined))
+    problems.push(...checkShardPlans(plans as ShardPlan[], parseOutcomes(ndjson)))
   else console.log('merge: no shard.json beside every message file: not checking that each planned scenario ran once')
   const verdict = judgeRun(ndjson, ndjsonPath)
   problems.push(...verdict.problems)
@@ -83,14 +89,19 @@ function runSummaryHook(ndjsonPath: string, out: string): void {
     console.log('merge: summary skipped: scripts/summary.ts is not in this checkout')
     return
   }
-  const r = spawnSync(process.execPath, ['-r', join(root, 'src', 'tooling', 'ts-register.cjs'), script, '--messages', ndjsonPath, '--out', out], { cwd: root, stdio: 'inherit' })
+  const r = spawnSync(
+    process.execPath,
+    ['-r', join(root, 'src', 'tooling', 'ts-register.cjs'), script, '--messages', ndjsonPath, '--out', out],
+    { cwd: root, stdio: 'inherit' },
+  )
   if (r.status !== 0) console.error(`merge: scripts/summary.ts exited ${r.status ?? r.signal}`)
 }
 
 function parseArgs(argv: string[]): { out: string; inputs: string[] } {
   const i = argv.indexOf('--out')
   const out = i >= 0 ? argv[i + 1] : undefined
-  if (!out || out.startsWith('--')) throw new MergeError('--out DIR is required: where the merged reports go (e.g. --out reports)')
+  if (!out || out.startsWith('--'))
+    throw new MergeError('--out DIR is required: where the merged reports go (e.g. --out reports)')
   const inputs = argv.filter((_, k) => k !== i && k !== i + 1)
   if (inputs.length === 0) throw new MergeError('name each shard: its REPORTS_DIR or its cucumber-messages.ndjson')
   return { out: resolve(out), inputs: inputs.map((p) => resolve(p)) }

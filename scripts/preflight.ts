@@ -30,7 +30,8 @@ async function main(): Promise<number> {
   const config = loadSuiteConfig(JSON.parse(arg('--params') ?? '{}') as WorldParameters, process.env)
   const verdict = await runPreflight({
     driverFor: (home) => createDriver(config.driver, home),
-    image: config.box.rootfs !== undefined ? { rootfs: config.box.rootfs } : { image: config.box.image ?? 'alpine:latest' },
+    image:
+      config.box.rootfs !== undefined ? { rootfs: config.box.rootfs } : { image: config.box.image ?? 'alpine:latest' },
     memoryMib: config.box.memoryMib,
     // The embedded runtime needs this host's KVM; a binary may be remote or need none, so only its boot decides.
     hostCheck: config.driver.kind === 'sdk' ? () => checkHost() : undefined,
@@ -68,7 +69,15 @@ if (require.main === module) {
       // Bad settings (e.g. an unknown BOXLITE_DRIVER) end here: still one sentence, still a verdict.
       const why = `this run's settings cannot be used (${e instanceof Error ? e.message : String(e)}): fix the setting named, or use \`--profile reference\``
       const verdictFile = arg('--verdict')
-      if (verdictFile) writeVerdict(verdictFile, { ok: false, code: 'unknown', sentence: `${why}.`, evidence: [], logs: [], durationMs: 0 })
+      if (verdictFile)
+        writeVerdict(verdictFile, {
+          ok: false,
+          code: 'unknown',
+          sentence: `${why}.`,
+          evidence: [],
+          logs: [],
+          durationMs: 0,
+        })
       else process.stderr.write(`BoxLite preflight: ${why}.\n`)
       process.exit(2)
     },

@@ -27,7 +27,14 @@ import { expectedFailures, loadMatrix } from '../src/proof/matrix'
 import { readOutcomes, readScenarios } from '../src/proof/outcomes'
 import { renderHtml, renderJson, renderMarkdown, type RunLink } from '../src/proof/render'
 import { mapLimit, runSuite, SCENARIO_LOG, SITE_LOG, type SuiteRunRequest } from '../src/proof/runner'
-import { coverageByScenario, readJsonLines, selectScenarios, stepsEndedAt, type ScenarioHome, type SiteRecord } from '../src/proof/selection'
+import {
+  coverageByScenario,
+  readJsonLines,
+  selectScenarios,
+  stepsEndedAt,
+  type ScenarioHome,
+  type SiteRecord,
+} from '../src/proof/selection'
 import { scenarioSeconds } from '../src/shards/plan.cjs'
 
 const root = resolve(__dirname, '..')
@@ -36,7 +43,10 @@ const RUN_TIMEOUT_MS = 20 * 60_000
 interface Finished extends ProofRun, RunLink {}
 
 async function main(): Promise<void> {
-  const concurrency = positiveInt(process.env.PROVE_CONCURRENCY ?? String(2 * availableParallelism()), 'PROVE_CONCURRENCY')
+  const concurrency = positiveInt(
+    process.env.PROVE_CONCURRENCY ?? String(2 * availableParallelism()),
+    'PROVE_CONCURRENCY',
+  )
   const exhaustive = onOff(process.env.PROVE_EXHAUSTIVE, 'PROVE_EXHAUSTIVE')
   const reports = resolve(root, optionValue('--out') ?? 'reports')
   const proofDir = join(reports, 'proof')
@@ -51,20 +61,43 @@ async function main(): Promise<void> {
     const r = await runSuite({ root, dir, defect, timeoutMs: RUN_TIMEOUT_MS, expectedFailures: expected, ...extra })
     const failed = r.outcomes.filter((o) => o.status !== 'PASSED').length
     console.log(`prove: ${defect ?? 'healthy'}: ${failed} of ${r.outcomes.length} scenarios failed (${r.seconds} s)`)
-    return { defect, outcomes: r.outcomes, reportHref: relative(reports, join(dir, 'cucumber-report.html')), seconds: r.seconds, scenariosRun: r.outcomes.length }
+    return {
+      defect,
+      outcomes: r.outcomes,
+      reportHref: relative(reports, join(dir, 'cucumber-report.html')),
+      seconds: r.seconds,
+      scenariosRun: r.outcomes.length,
+    }
   }
   const healthyFrom = optionValue('--healthy-from')
-  const reused = healthyFrom ? () => reuseHealthyRun(resolve(root, healthyFrom), join(proofDir, 'healthy'), reports) : undefined
+  const reused = healthyFrom
+    ? () => reuseHealthyRun(resolve(root, healthyFrom), join(proofDir, 'healthy'), reports)
+    : undefined
   const finished = exhaustive
     ? await runExhaustive(concurrency, run, reused)
-    : await runSelected(concurrency, proofDir, reused ?? (() => run(null, { parallel: concurrency, coverage: true })), run)
+    : await runSelected(
+        concurrency,
+        proofDir,
+        reused ?? (() => run(null, { parallel: concurrency, coverage: true })),
+        run,
+      )
 
   const scenarioList = readScenarios(join(proofDir, 'healthy', 'cucumber-messages.ndjson'))
-  const result = compareWithMatrix(matrix, KNOWN_DEFECTS, scenarioList.map((s) => s.name), finished)
+  const result = compareWithMatrix(
+    matrix,
+    KNOWN_DEFECTS,
+    scenarioList.map((s) => s.name),
+    finished,
+  )
   const input = {
     matrix,
     result,
-    runs: finished.map(({ defect, reportHref, seconds, scenariosRun }) => ({ defect, reportHref, seconds, scenariosRun })),
+    runs: finished.map(({ defect, reportHref, seconds, scenariosRun }) => ({
+      defect,
+      reportHref,
+      seconds,
+      scenariosRun,
+    })),
     featureOf: new Map(scenarioList.map((s) => [s.name, s.uri])),
     wallSeconds: (Date.now() - started) / 1000,
     mode: exhaustive ? ('exhaustive' as const) : ('selected' as const),
@@ -74,7 +107,9 @@ async function main(): Promise<void> {
   writeFileSync(join(reports, 'proof.json'), renderJson(input))
 
   const scenarioRuns = finished.reduce((n, r) => n + r.scenariosRun, 0)
-  console.log(`prove: ${input.mode}: ${scenarioRuns} scenario runs; wall time ${input.wallSeconds.toFixed(0)} s; report: ${relative(root, join(reports, 'proof.html'))}`)
+  console.log(
+    `prove: ${input.mode}: ${scenarioRuns} scenario runs; wall time ${input.wallSeconds.toFixed(0)} s; report: ${relative(root, join(reports, 'proof.html'))}`,
+  )
   if (result.problems.length) {
     console.error(`prove: ${result.problems.length} difference(s) from the catch matrix:`)
     for (const p of result.problems) console.error(`  - ${p}`)
@@ -86,16 +121,27 @@ async function main(): Promise<void> {
 type RunOne = (defect: string | null, extra?: Partial<SuiteRunRequest>) => Promise<Finished>
 
 /** The full proof: the whole suite once per defect, and healthy unless that run is reused. */
-async function runExhaustive(concurrency: number, run: RunOne, reusedHealthy?: () => Promise<Finished>): Promise<Finished[]> {
+async function runExhaustive(
+  concurrency: number,
+  run: RunOne,
+  reusedHealthy?: () => Promise<Finished>,
+): Promise<Finished[]> {
   const defects: Array<string | null> = reusedHealthy ? [...KNOWN_DEFECTS] : [null, ...KNOWN_DEFECTS]
   const healthy = reusedHealthy ? 'the healthy run reused, ' : 'healthy + '
-  console.log(`prove: exhaustive: ${defects.length} whole-suite runs (${healthy}${KNOWN_DEFECTS.length} defects), ${concurrency} at a time`)
+  console.log(
+    `prove: exhaustive: ${defects.length} whole-suite runs (${healthy}${KNOWN_DEFECTS.length} defects), ${concurrency} at a time`,
+  )
   const reused = reusedHealthy ? [await reusedHealthy()] : []
   return [...reused, ...(await mapLimit(defects, concurrency, (d) => run(d)))]
 }
 
 /** The healthy run records the sites; each defect then runs against the scenarios that reached one. */
-async function runSelected(concurrency: number, proofDir: string, healthyRun: () => Promise<Finished>, run: RunOne): Promise<Finished[]> {
+async function runSelected(
+  concurrency: number,
+  proofDir: string,
+  healthyRun: () => Promise<Finished>,
+  run: RunOne,
+): Promise<Finished[]> {
   console.log(`prove: selected: healthy run first, recording which defect sites each scenario reaches`)
   const healthy = await healthyRun()
   const healthyDir = join(proofDir, 'healthy')
@@ -115,20 +161,40 @@ async function runSelected(concurrency: number, proofDir: string, healthyRun: ()
   })
   writeFileSync(
     join(proofDir, 'coverage.json'),
-    JSON.stringify({ scenarios: Object.fromEntries([...coverage].map(([s, c]) => [s, { during: [...c.during], after: [...c.after] }])), defects: plans }, null, 2),
+    JSON.stringify(
+      {
+        scenarios: Object.fromEntries(
+          [...coverage].map(([s, c]) => [s, { during: [...c.during], after: [...c.after] }]),
+        ),
+        defects: plans,
+      },
+      null,
+      2,
+    ),
   )
   for (const p of plans) {
     const seen = DEFECT_SITES[p.defect].hostFilesOnly ? ` and may read host files (${HOST_ACCESS_TAG})` : ''
-    console.log(`prove: ${p.defect}: ${p.run.length} of ${names.length} scenarios reach its sites (${DEFECT_SITES[p.defect].sites.join(', ')})${seen}`)
+    console.log(
+      `prove: ${p.defect}: ${p.run.length} of ${names.length} scenarios reach its sites (${DEFECT_SITES[p.defect].sites.join(', ')})${seen}`,
+    )
   }
 
   // Longest runs first (by the healthy run's scenario times), so the last runs to finish are short.
   const seconds = new Map([...scenarioSeconds(ndjson)].map(([key, s]) => [key.split('\u0000')[1], s]))
   const cost = (names: readonly string[]) => names.reduce((sum, n) => sum + (seconds.get(n) ?? 1), 0)
   const needed = plans.filter((p) => p.run.length > 0).sort((a, b) => cost(b.run) - cost(a.run))
-  const done = await mapLimit(needed, concurrency, async (p) => ({ ...(await run(p.defect, { names: p.run })), notAffected: p.notAffected }))
+  const done = await mapLimit(needed, concurrency, async (p) => ({
+    ...(await run(p.defect, { names: p.run })),
+    notAffected: p.notAffected,
+  }))
   const byDefect = new Map(done.map((f) => [f.defect, f]))
-  const skipped = (p: (typeof plans)[number]): Finished => ({ defect: p.defect, outcomes: [], notAffected: p.notAffected, seconds: 0, scenariosRun: 0 })
+  const skipped = (p: (typeof plans)[number]): Finished => ({
+    defect: p.defect,
+    outcomes: [],
+    notAffected: p.notAffected,
+    seconds: 0,
+    scenariosRun: 0,
+  })
   return [healthy, ...plans.map((p) => byDefect.get(p.defect) ?? skipped(p))]
 }
 
@@ -136,12 +202,24 @@ async function runSelected(concurrency: number, proofDir: string, healthyRun: ()
 function reuseHealthyRun(from: string, dir: string, reports: string): Promise<Finished> {
   const needed = ['cucumber-messages.ndjson', SITE_LOG, SCENARIO_LOG]
   const missing = needed.filter((f) => !existsSync(join(from, f)))
-  if (missing.length) throw new Error(`--healthy-from ${from}: ${missing.join(', ')} missing; make that run with scripts/run-suite.ts --record-sites`)
+  if (missing.length)
+    throw new Error(
+      `--healthy-from ${from}: ${missing.join(', ')} missing; make that run with scripts/run-suite.ts --record-sites`,
+    )
   mkdirSync(dir, { recursive: true })
-  for (const f of [...needed, 'cucumber-report.html']) if (existsSync(join(from, f))) copyFileSync(join(from, f), join(dir, f))
+  for (const f of [...needed, 'cucumber-report.html'])
+    if (existsSync(join(from, f))) copyFileSync(join(from, f), join(dir, f))
   const outcomes = readOutcomes(join(dir, 'cucumber-messages.ndjson'))
-  console.log(`prove: healthy: taken from ${relative(root, from) || '.'} (${outcomes.filter((o) => o.status !== 'PASSED').length} of ${outcomes.length} scenarios failed)`)
-  return Promise.resolve({ defect: null, outcomes, reportHref: relative(reports, join(dir, 'cucumber-report.html')), seconds: 0, scenariosRun: outcomes.length })
+  console.log(
+    `prove: healthy: taken from ${relative(root, from) || '.'} (${outcomes.filter((o) => o.status !== 'PASSED').length} of ${outcomes.length} scenarios failed)`,
+  )
+  return Promise.resolve({
+    defect: null,
+    outcomes,
+    reportHref: relative(reports, join(dir, 'cucumber-report.html')),
+    seconds: 0,
+    scenariosRun: outcomes.length,
+  })
 }
 
 function jsonLines<T>(path: string): T[] {
@@ -152,7 +230,8 @@ function optionValue(name: string): string | undefined {
   const i = process.argv.indexOf(name)
   if (i < 0) return undefined
   const v = process.argv[i + 1]
-  if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a directory, e.g. ${name} reports/proof-run`)
+  if (v === undefined || v.startsWith('--'))
+    throw new Error(`${name} needs a directory, e.g. ${name} reports/proof-run`)
   return v
 }
 

@@ -31,7 +31,10 @@ async function main(): Promise<number> {
   if (recordSites >= 0) {
     args.splice(recordSites, 1)
     mkdirSync(reports, { recursive: true })
-    for (const [variable, file] of [[SITE_LOG_ENV, SITE_LOG], [SCENARIO_LOG_ENV, SCENARIO_LOG]]) {
+    for (const [variable, file] of [
+      [SITE_LOG_ENV, SITE_LOG],
+      [SCENARIO_LOG_ENV, SCENARIO_LOG],
+    ]) {
       rmSync(join(reports, file), { force: true })
       env[variable] = join(reports, file)
     }
@@ -62,12 +65,16 @@ async function main(): Promise<number> {
   } else console.log(describeVerdict(verdict))
   console.log(`summary: ${join(reports, 'summary.html')} (summary.md for CI job summaries)`)
   const exit = suiteExitCode(code, verdict)
-  if (verdict.ok && exit !== 0) console.error(`suite: cucumber-js exited ${code} although the guard found nothing wrong; see its output above`)
+  if (verdict.ok && exit !== 0)
+    console.error(`suite: cucumber-js exited ${code} although the guard found nothing wrong; see its output above`)
   return exit
 }
 
 /** Moves `--shard i/n` and `--shard-durations FILE` into the shard plugin's variables. */
-function takeShardOptions(argv: readonly string[], base: NodeJS.ProcessEnv): { args: string[]; env: NodeJS.ProcessEnv } {
+function takeShardOptions(
+  argv: readonly string[],
+  base: NodeJS.ProcessEnv,
+): { args: string[]; env: NodeJS.ProcessEnv } {
   const args: string[] = []
   const env = { ...base }
   for (let i = 0; i < argv.length; i++) {
@@ -77,12 +84,12 @@ function takeShardOptions(argv: readonly string[], base: NodeJS.ProcessEnv): { a
       continue
     }
     const value = inline ?? argv[++i]
-    if (value === undefined) throw new Error(`${flag} needs a value (--shard 1/2, --shard-durations reports/cucumber-messages.ndjson)`)
+    if (value === undefined)
+      throw new Error(`${flag} needs a value (--shard 1/2, --shard-durations reports/cucumber-messages.ndjson)`)
     if (flag === '--shard') {
       const { index, total } = parseShard(value, '--shard')
       env[SHARD_ENV] = `${index}/${total}`
-    }
-    else env[DURATIONS_ENV] = resolve(value)
+    } else env[DURATIONS_ENV] = resolve(value)
   }
   return { args, env }
 }

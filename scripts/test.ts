@@ -45,12 +45,16 @@ const CHECKS: readonly Check[] = [
   { name: 'proof', script: 'prove', args: ['--healthy-from', 'reports'], after: ['suite'] },
 ]
 
-type Outcome = { readonly state: 'passed' | 'failed'; readonly seconds: number } | { readonly state: 'not run'; readonly why: string }
+type Outcome =
+  | { readonly state: 'passed' | 'failed'; readonly seconds: number }
+  | { readonly state: 'not run'; readonly why: string }
 
 async function main(): Promise<number> {
   const unknown = process.argv.slice(2).filter((a) => a !== '--without-proof')
   if (unknown.length) {
-    console.error(`test: ${unknown.join(' ')} is not an option: give none, or --without-proof to leave the defect proof out`)
+    console.error(
+      `test: ${unknown.join(' ')} is not an option: give none, or --without-proof to leave the defect proof out`,
+    )
     return 2
   }
   const checks = process.argv.includes('--without-proof') ? CHECKS.filter((c) => c.name !== 'proof') : CHECKS
@@ -70,20 +74,31 @@ async function main(): Promise<number> {
   const start = (check: Check): Promise<void> =>
     new Promise((done) => {
       const t0 = Date.now()
-      console.log(`test: ${check.name} started (npm run ${check.script}${check.args ? ` -- ${check.args.join(' ')}` : ''})`)
-      const child = spawn('npm', ['run', '--silent', check.script, ...(check.args?.length ? ['--', ...check.args] : [])], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
+      console.log(
+        `test: ${check.name} started (npm run ${check.script}${check.args ? ` -- ${check.args.join(' ')}` : ''})`,
+      )
+      const child = spawn(
+        'npm',
+        ['run', '--silent', check.script, ...(check.args?.length ? ['--', ...check.args] : [])],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      )
       children.add(child)
       const label = `${check.name.padEnd(width)} | `
-      for (const [stream, out] of [[child.stdout, process.stdout], [child.stderr, process.stderr]] as const) {
+      for (const [stream, out] of [
+        [child.stdout, process.stdout],
+        [child.stderr, process.stderr],
+      ] as const) {
         createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => out.write(label + line + '\n'))
       }
       child.on('close', (code, signal) => {
         children.delete(child)
         const seconds = (Date.now() - t0) / 1000
         outcomes.set(check.name, { state: code === 0 ? 'passed' : 'failed', seconds })
-        console.log(`test: ${check.name} ${code === 0 ? 'passed' : `failed (${signal ? `ended by ${signal}` : `exit ${code}`})`} in ${seconds.toFixed(0)} s`)
+        console.log(
+          `test: ${check.name} ${code === 0 ? 'passed' : `failed (${signal ? `ended by ${signal}` : `exit ${code}`})`} in ${seconds.toFixed(0)} s`,
+        )
         done()
       })
     })
@@ -94,9 +109,18 @@ async function main(): Promise<number> {
       if (outcomes.has(check.name) || running.has(check.name)) continue
       const blocked = check.after.find((name) => outcomes.has(name) && outcomes.get(name)!.state !== 'passed')
       if (blocked || interruptedBy) {
-        outcomes.set(check.name, { state: 'not run', why: interruptedBy ? `interrupted (${interruptedBy})` : `${blocked} did not pass` })
-      } else if (check.after.every((name) => outcomes.get(name)?.state === 'passed') && (check.endedFirst ?? []).every((name) => outcomes.has(name))) {
-        running.set(check.name, start(check).then(() => void running.delete(check.name)))
+        outcomes.set(check.name, {
+          state: 'not run',
+          why: interruptedBy ? `interrupted (${interruptedBy})` : `${blocked} did not pass`,
+        })
+      } else if (
+        check.after.every((name) => outcomes.get(name)?.state === 'passed') &&
+        (check.endedFirst ?? []).every((name) => outcomes.has(name))
+      ) {
+        running.set(
+          check.name,
+          start(check).then(() => void running.delete(check.name)),
+        )
       }
     }
     if (running.size === 0) break
@@ -111,7 +135,9 @@ async function main(): Promise<number> {
     console.log(`      ${check.name.padEnd(12)} ${o.state.padEnd(9)} ${detail}`)
   }
   const bad = checks.filter((c) => outcomes.get(c.name)!.state !== 'passed').map((c) => c.name)
-  console.log(`test: ${bad.length ? `${bad.join(', ')} did not pass` : 'every check passed'}; wall time ${formatMinutes(wall)}`)
+  console.log(
+    `test: ${bad.length ? `${bad.join(', ')} did not pass` : 'every check passed'}; wall time ${formatMinutes(wall)}`,
+  )
   if (interruptedBy) return interruptedBy === 'SIGINT' ? 130 : 143
   return bad.length ? 1 : 0
 }

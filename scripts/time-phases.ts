@@ -11,8 +11,14 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 const PHASES: ReadonlyArray<[string, RegExp]> = [
   ['box start', /^(a running box|two running boxes)/],
   ['inode loops', /empty files until/],
-  ['fills and big writes', /fills its rootfs|has filled its rootfs|writers race|writes an? |writes \d+ files|copies a file|fill in the background/],
-  ['polling waits (host footprint, serving)', /within \d+ (seconds|%)|falls back|given back|grown by at least|serving commands/],
+  [
+    'fills and big writes',
+    /fills its rootfs|has filled its rootfs|writers race|writes an? |writes \d+ files|copies a file|fill in the background/,
+  ],
+  [
+    'polling waits (host footprint, serving)',
+    /within \d+ (seconds|%)|falls back|given back|grown by at least|serving commands/,
+  ],
   ['restart', /stopped and started/],
   ['deletes', /deletes/],
 ]
@@ -48,11 +54,19 @@ function phasesOf(ndjson: string, totals: Map<string, number>): { wall: number; 
     else if (e.hook) hookType.set(e.hook.id, e.hook.type)
     else if (e.testCase)
       for (const s of e.testCase.testSteps)
-        stepLabel.set(s.id, s.pickleStepId ? phaseOf(stepText.get(s.pickleStepId) ?? '') : hookType.get(s.hookId ?? '') === 'AFTER_TEST_CASE' ? 'cleanup and evidence (After hooks)' : 'fresh home (Before hooks)')
+        stepLabel.set(
+          s.id,
+          s.pickleStepId
+            ? phaseOf(stepText.get(s.pickleStepId) ?? '')
+            : hookType.get(s.hookId ?? '') === 'AFTER_TEST_CASE'
+              ? 'cleanup and evidence (After hooks)'
+              : 'fresh home (Before hooks)',
+        )
     else if (e.testRunStarted) runStart = sec(e.testRunStarted.timestamp)
     else if (e.testRunFinished) wall = sec(e.testRunFinished.timestamp) - runStart
     else if (e.testCaseStarted) caseStart.set(e.testCaseStarted.id, sec(e.testCaseStarted.timestamp))
-    else if (e.testCaseFinished) inScenarios += sec(e.testCaseFinished.timestamp) - (caseStart.get(e.testCaseFinished.testCaseStartedId) ?? 0)
+    else if (e.testCaseFinished)
+      inScenarios += sec(e.testCaseFinished.timestamp) - (caseStart.get(e.testCaseFinished.testCaseStartedId) ?? 0)
     else if (e.testStepFinished) {
       const label = stepLabel.get(e.testStepFinished.testStepId) ?? 'other'
       totals.set(label, (totals.get(label) ?? 0) + sec(e.testStepFinished.testStepResult.duration))
@@ -70,7 +84,9 @@ function main(): void {
   const unreadable = files.find((f) => !existsSync(f) || !statSync(f).isFile())
   if (files.length === 0 || unreadable !== undefined) {
     const why = unreadable === undefined ? 'no file named' : `${unreadable} is not a file`
-    console.error(`time-phases: ${why}: name one or more cucumber-messages.ndjson files, e.g. reports/cucumber-messages.ndjson`)
+    console.error(
+      `time-phases: ${why}: name one or more cucumber-messages.ndjson files, e.g. reports/cucumber-messages.ndjson`,
+    )
     process.exit(2)
   }
   const totals = new Map<string, number>()
@@ -82,8 +98,13 @@ function main(): void {
     inScenarios += r.inScenarios
   }
   const stepSum = [...totals.values()].reduce((a, b) => a + b, 0)
-  console.log(`${files.length} run(s): test run ${wall.toFixed(0)} s from first to last message; scenarios ${inScenarios.toFixed(0)} s, steps and hooks ${stepSum.toFixed(0)} s (with --parallel these exceed the wall time)`)
-  for (const [phase, s] of [...totals].sort((a, b) => b[1] - a[1])) console.log(`  ${phase.padEnd(42)} ${s.toFixed(1).padStart(7)} s  ${((100 * s) / stepSum).toFixed(0).padStart(3)} %`)
+  console.log(
+    `${files.length} run(s): test run ${wall.toFixed(0)} s from first to last message; scenarios ${inScenarios.toFixed(0)} s, steps and hooks ${stepSum.toFixed(0)} s (with --parallel these exceed the wall time)`,
+  )
+  for (const [phase, s] of [...totals].sort((a, b) => b[1] - a[1]))
+    console.log(
+      `  ${phase.padEnd(42)} ${s.toFixed(1).padStart(7)} s  ${((100 * s) / stepSum).toFixed(0).padStart(3)} %`,
+    )
 }
 
 main()

@@ -11,128 +11,231 @@ import { expectRunning, expectServing } from './shared/judge'
 /** Status, then `echo alive` retried over the window, then a write. */
 const SERVING = (window: number) => CALL.quickProbe + window + CALL.aliveTry + CALL.quickProbe
 
-Given('the box has synced a {int} MiB file and written a {int} KiB file without syncing it', budget(CALL.probe + CALL.bigWrite + CALL.quickProbe + CALL.fingerprint), async function (this: DiskWorld, mib: number, kib: number) {
-  await this.hardKill.writeFiles('box', mib, kib)
-})
+Given(
+  'the box has synced a {int} MiB file and written a {int} KiB file without syncing it',
+  budget(CALL.probe + CALL.bigWrite + CALL.quickProbe + CALL.fingerprint),
+  async function (this: DiskWorld, mib: number, kib: number) {
+    await this.hardKill.writeFiles('box', mib, kib)
+  },
+)
 
-When("the box's host process is killed with SIGKILL", budget(CALL.quickProbe + 2 * WAIT.leftovers), async function (this: DiskWorld) {
-  if (!this.hardKill.supported) {
-    this.log('Skipped: this driver cannot ask the runtime for the box\'s host process (the sdk driver reports none)')
-    return 'skipped'
-  }
-  await this.hardKill.kill('box')
-  return undefined
-})
+When(
+  "the box's host process is killed with SIGKILL",
+  budget(CALL.quickProbe + 2 * WAIT.leftovers),
+  async function (this: DiskWorld) {
+    if (!this.hardKill.supported) {
+      this.log("Skipped: this driver cannot ask the runtime for the box's host process (the sdk driver reports none)")
+      return 'skipped'
+    }
+    await this.hardKill.kill('box')
+    return undefined
+  },
+)
 
-Then('the box\'s disk passes "qemu-img check" with {int} errors and {int} corruptions', budget(CALL.probe), async function (this: DiskWorld, errors: number, corruptions: number) {
-  const { record, result } = await this.hardKill.checkDisk('box')
-  expect(result, `qemu-img check gave no report (exit ${record.exitCode}): ${record.stderr.trim()}`).to.not.equal(undefined)
-  this.checks.verify('check errors of "qemu-img check" after the kill', result!.checkErrors, '<=', errors, 'count')
-  this.checks.verify('corruptions "qemu-img check" found after the kill', result!.corruptions, '<=', corruptions, 'count')
-  this.log(`leaked clusters (allowed after a kill): ${result!.leaks}`)
-})
+Then(
+  'the box\'s disk passes "qemu-img check" with {int} errors and {int} corruptions',
+  budget(CALL.probe),
+  async function (this: DiskWorld, errors: number, corruptions: number) {
+    const { record, result } = await this.hardKill.checkDisk('box')
+    expect(result, `qemu-img check gave no report (exit ${record.exitCode}): ${record.stderr.trim()}`).to.not.equal(
+      undefined,
+    )
+    this.checks.verify('check errors of "qemu-img check" after the kill', result!.checkErrors, '<=', errors, 'count')
+    this.checks.verify(
+      'corruptions "qemu-img check" found after the kill',
+      result!.corruptions,
+      '<=',
+      corruptions,
+      'count',
+    )
+    this.log(`leaked clusters (allowed after a kill): ${result!.leaks}`)
+  },
+)
 
-Then('the box starts again and the synced file keeps its size and SHA-256', budget(CALL.start + CALL.quickProbe + CALL.fingerprint), async function (this: DiskWorld) {
-  const start = this.calls.examine(await this.hardKill.startAgain('box'))
-  expect(start.exitCode, `starting the box after the kill failed: ${start.stderr.trim()}`).to.equal(0)
-  await expectRunning(this, 'box')
-  const { before, after } = await this.hardKill.fingerprintsNow('box')
-  const was = before.get(SYNCED) as FileFingerprint
-  const now = after.get(SYNCED)
-  expect(now, `${SYNCED} (synced before the kill) is gone after the hard kill`).to.not.equal('missing')
-  expect(now, `${SYNCED} (synced before the kill) changed across the hard kill (size and SHA-256 before: ${JSON.stringify(was)})`).to.deep.equal(was)
-  this.log(`✔ ${SYNCED}: ${was.bytes} bytes, sha256 ${was.sha256.slice(0, 16)}… unchanged`)
-  this.log(`${UNSYNCED} (never synced; may be lost): ${JSON.stringify(after.get(UNSYNCED)) === JSON.stringify(before.get(UNSYNCED)) ? 'survived' : 'lost or changed'}`)
-})
+Then(
+  'the box starts again and the synced file keeps its size and SHA-256',
+  budget(CALL.start + CALL.quickProbe + CALL.fingerprint),
+  async function (this: DiskWorld) {
+    const start = this.calls.examine(await this.hardKill.startAgain('box'))
+    expect(start.exitCode, `starting the box after the kill failed: ${start.stderr.trim()}`).to.equal(0)
+    await expectRunning(this, 'box')
+    const { before, after } = await this.hardKill.fingerprintsNow('box')
+    const was = before.get(SYNCED) as FileFingerprint
+    const now = after.get(SYNCED)
+    expect(now, `${SYNCED} (synced before the kill) is gone after the hard kill`).to.not.equal('missing')
+    expect(
+      now,
+      `${SYNCED} (synced before the kill) changed across the hard kill (size and SHA-256 before: ${JSON.stringify(was)})`,
+    ).to.deep.equal(was)
+    this.log(`✔ ${SYNCED}: ${was.bytes} bytes, sha256 ${was.sha256.slice(0, 16)}… unchanged`)
+    this.log(
+      `${UNSYNCED} (never synced; may be lost): ${JSON.stringify(after.get(UNSYNCED)) === JSON.stringify(before.get(UNSYNCED)) ? 'survived' : 'lost or changed'}`,
+    )
+  },
+)
 
-Then('the box\'s kernel log since it started again has no "EXT4-fs error"', budget(CALL.quickProbe), async function (this: DiskWorld) {
-  const log = await this.hardKill.kernelLog('box')
-  if (!log || log.exitCode !== 0) {
-    this.log(`not checked: the runtime exposes no kernel log${log ? ` (logs exited ${log.exitCode}: ${log.stderr.trim().split('\n')[0]})` : ''}`)
-    return
-  }
-  const errors = log.stdout.split('\n').filter((l) => /EXT4-fs error/.test(l))
-  expect(errors, `the box's kernel log shows ext4 errors after the hard kill:\n${errors.join('\n')}`).to.deep.equal([])
-  this.log(`✔ no "EXT4-fs error" in ${log.stdout.split('\n').filter(Boolean).length} kernel log lines of the box's disk since it started again`)
-})
+Then(
+  'the box\'s kernel log since it started again has no "EXT4-fs error"',
+  budget(CALL.quickProbe),
+  async function (this: DiskWorld) {
+    const log = await this.hardKill.kernelLog('box')
+    if (!log || log.exitCode !== 0) {
+      this.log(
+        `not checked: the runtime exposes no kernel log${log ? ` (logs exited ${log.exitCode}: ${log.stderr.trim().split('\n')[0]})` : ''}`,
+      )
+      return
+    }
+    const errors = log.stdout.split('\n').filter((l) => /EXT4-fs error/.test(l))
+    expect(errors, `the box's kernel log shows ext4 errors after the hard kill:\n${errors.join('\n')}`).to.deep.equal(
+      [],
+    )
+    this.log(
+      `✔ no "EXT4-fs error" in ${log.stdout.split('\n').filter(Boolean).length} kernel log lines of the box's disk since it started again`,
+    )
+  },
+)
 
-Given('the time one box takes to start in this home', budget(2 * (CALL.createBox + CALL.forceRemove)), async function (this: DiskWorld) {
-  if (!this.interruptedStarts.supported) {
-    this.log('Skipped: this driver cannot kill a start by its pid or list every box (the sdk driver runs starts in-process)')
-    return 'skipped'
-  }
-  await this.interruptedStarts.timeAStart()
-  return undefined
-})
+Given(
+  'the time one box takes to start in this home',
+  budget(2 * (CALL.createBox + CALL.forceRemove)),
+  async function (this: DiskWorld) {
+    if (!this.interruptedStarts.supported) {
+      this.log(
+        'Skipped: this driver cannot kill a start by its pid or list every box (the sdk driver runs starts in-process)',
+      )
+      return 'skipped'
+    }
+    await this.interruptedStarts.timeAStart()
+    return undefined
+  },
+)
 
-When('{int} starts are killed with SIGKILL at {percent}, {percent} and {percent} of that time', budget(3 * CALL.createBox), async function (this: DiskWorld, count: number, a: number, b: number, c: number) {
-  expect(count, 'the sentence names three kill points').to.equal(3)
-  await this.interruptedStarts.killStartsAt([a, b, c])
-})
+When(
+  '{int} starts are killed with SIGKILL at {percent}, {percent} and {percent} of that time',
+  budget(3 * CALL.createBox),
+  async function (this: DiskWorld, count: number, a: number, b: number, c: number) {
+    expect(count, 'the sentence names three kill points').to.equal(3)
+    await this.interruptedStarts.killStartsAt([a, b, c])
+  },
+)
 
-When('every box "list -a" shows is force-removed', budget(CALL.quickProbe + 6 * CALL.forceRemove), async function (this: DiskWorld) {
-  await this.interruptedStarts.removeWhatIsListed()
-  this.log(`"list -a" showed ${this.interruptedStarts.listed.length} box(es): ${this.interruptedStarts.listed.map((b) => b.id).join(', ') || 'none'}`)
-})
+When(
+  'every box "list -a" shows is force-removed',
+  budget(CALL.quickProbe + 6 * CALL.forceRemove),
+  async function (this: DiskWorld) {
+    await this.interruptedStarts.removeWhatIsListed()
+    this.log(
+      `"list -a" showed ${this.interruptedStarts.listed.length} box(es): ${this.interruptedStarts.listed.map((b) => b.id).join(', ') || 'none'}`,
+    )
+  },
+)
 
-When('a box is started from an image layout that does not exist and one from a layout whose index is not JSON', budget(2 * CALL.createBox), async function (this: DiskWorld) {
-  if (!this.interruptedStarts.supported) {
-    this.log('Skipped: this driver cannot list every box (the sdk driver has no list -a)')
-    return 'skipped'
-  }
-  await this.interruptedStarts.startFromBadImages()
-  return undefined
-})
+When(
+  'a box is started from an image layout that does not exist and one from a layout whose index is not JSON',
+  budget(2 * CALL.createBox),
+  async function (this: DiskWorld) {
+    if (!this.interruptedStarts.supported) {
+      this.log('Skipped: this driver cannot list every box (the sdk driver has no list -a)')
+      return 'skipped'
+    }
+    await this.interruptedStarts.startFromBadImages()
+    return undefined
+  },
+)
 
-Then('both starts fail with an error and "list -a" shows no box', budget(CALL.quickProbe + 6 * CALL.forceRemove), async function (this: DiskWorld) {
-  for (const r of this.interruptedStarts.failedStarts) {
-    expect(r.exitCode, `a start from a bad image did not fail: ${r.command}`).to.not.equal(0)
-    expect(r.stderr.trim(), `a start from a bad image failed without saying why: ${r.command}`).to.not.equal('')
-    this.log(`✔ failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n')[0]}`)
-  }
-  await this.interruptedStarts.removeWhatIsListed()
-  expect(this.interruptedStarts.listed.map((b) => b.id), 'boxes "list -a" shows after starts that failed').to.deep.equal([])
-})
+Then(
+  'both starts fail with an error and "list -a" shows no box',
+  budget(CALL.quickProbe + 6 * CALL.forceRemove),
+  async function (this: DiskWorld) {
+    for (const r of this.interruptedStarts.failedStarts) {
+      expect(r.exitCode, `a start from a bad image did not fail: ${r.command}`).to.not.equal(0)
+      expect(r.stderr.trim(), `a start from a bad image failed without saying why: ${r.command}`).to.not.equal('')
+      this.log(`✔ failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n')[0]}`)
+    }
+    await this.interruptedStarts.removeWhatIsListed()
+    expect(
+      this.interruptedStarts.listed.map((b) => b.id),
+      'boxes "list -a" shows after starts that failed',
+    ).to.deep.equal([])
+  },
+)
 
-Then('no process, mount, loop device or box directory is left under the home within {duration}', budget((window: number) => window), async function (this: DiskWorld, window: number) {
-  const left = await this.interruptedStarts.remains(window)
-  expect(left.length, `left behind under the home ${window} s after the listed boxes were removed:\n${left.join('\n')}`).to.equal(0)
-  this.log('✔ nothing of those boxes is left under the home')
-})
+Then(
+  'no process, mount, loop device or box directory is left under the home within {duration}',
+  budget((window: number) => window),
+  async function (this: DiskWorld, window: number) {
+    const left = await this.interruptedStarts.remains(window)
+    expect(
+      left.length,
+      `left behind under the home ${window} s after the listed boxes were removed:\n${left.join('\n')}`,
+    ).to.equal(0)
+    this.log('✔ nothing of those boxes is left under the home')
+  },
+)
 
-Given('the box has written a {int} KiB file and was stopped', budget(CALL.probe + CALL.quickProbe + CALL.fingerprint + CALL.stop), async function (this: DiskWorld, kib: number) {
-  await this.tornDisk.writeAndStop('box', kib)
-})
+Given(
+  'the box has written a {int} KiB file and was stopped',
+  budget(CALL.probe + CALL.quickProbe + CALL.fingerprint + CALL.stop),
+  async function (this: DiskWorld, kib: number) {
+    await this.tornDisk.writeAndStop('box', kib)
+  },
+)
 
-When('its disk file is cut to {percent} of its length on the host', budget(0), async function (this: DiskWorld, fraction: number) {
-  this.tornDisk.tear('box', fraction)
-})
+When(
+  'its disk file is cut to {percent} of its length on the host',
+  budget(0),
+  async function (this: DiskWorld, fraction: number) {
+    this.tornDisk.tear('box', fraction)
+  },
+)
 
-When('the box is started again, given at most {duration}', budget((window: number) => window), async function (this: DiskWorld, window: number) {
-  await this.tornDisk.startAgain('box', window)
-})
+When(
+  'the box is started again, given at most {duration}',
+  budget((window: number) => window),
+  async function (this: DiskWorld, window: number) {
+    await this.tornDisk.startAgain('box', window)
+  },
+)
 
-Then('the start ended within {duration}, either with the box serving commands again within {duration} and its disk rebuilt, or failing with an error that names the disk', budget((_: number, serving: number) => SERVING(serving) + CALL.fingerprint), async function (this: DiskWorld, window: number, serving: number) {
-  const start = this.calls.examine(this.tornDisk.start)
-  const said = `${start.stdout}\n${start.stderr}`.trim()
-  expect(start.timedOut, `the start on a torn disk did not end within ${window} s (it hangs)`).to.equal(false)
-  if (start.exitCode === 0) {
-    expect(said, `the box started on its torn disk without saying the disk was rebuilt: ${JSON.stringify(said)}`).to.match(/(rebuil|recreat|restor|reset|repair)/i).and.to.match(/(disk|overlay|rootfs)/i)
-    await expectServing(this, 'box', serving)
-    const was = this.tornDisk.before
-    const now = await this.tornDisk.keepsakeNow('box')
-    this.log(`the runtime REBUILT the torn disk and the box serves again (its file written before the tear: ${JSON.stringify([...now.values()]) === JSON.stringify([...(was?.values() ?? [])]) ? 'kept' : 'gone'}); it said: ${said.split('\n').find((l) => /(rebuil|recreat|restor|reset|repair)/i.test(l))}`)
-  } else {
-    expect(start.stderr, `the start on a torn disk failed without naming the disk:\n${start.stderr}`).to.match(/(disk|overlay|rootfs|qcow2)/i)
-    expect(start.stderr, `the start on a torn disk failed with a stack trace:\n${start.stderr}`).to.not.match(/^\s+at /m)
-    this.log(`the runtime REFUSED to start the torn disk (exit ${start.exitCode}): ${start.stderr.trim().split('\n')[0]}`)
-  }
-})
+Then(
+  'the start ended within {duration}, either with the box serving commands again within {duration} and its disk rebuilt, or failing with an error that names the disk',
+  budget((_: number, serving: number) => SERVING(serving) + CALL.fingerprint),
+  async function (this: DiskWorld, window: number, serving: number) {
+    const start = this.calls.examine(this.tornDisk.start)
+    const said = `${start.stdout}\n${start.stderr}`.trim()
+    expect(start.timedOut, `the start on a torn disk did not end within ${window} s (it hangs)`).to.equal(false)
+    if (start.exitCode === 0) {
+      expect(said, `the box started on its torn disk without saying the disk was rebuilt: ${JSON.stringify(said)}`)
+        .to.match(/(rebuil|recreat|restor|reset|repair)/i)
+        .and.to.match(/(disk|overlay|rootfs)/i)
+      await expectServing(this, 'box', serving)
+      const was = this.tornDisk.before
+      const now = await this.tornDisk.keepsakeNow('box')
+      this.log(
+        `the runtime REBUILT the torn disk and the box serves again (its file written before the tear: ${JSON.stringify([...now.values()]) === JSON.stringify([...(was?.values() ?? [])]) ? 'kept' : 'gone'}); it said: ${said.split('\n').find((l) => /(rebuil|recreat|restor|reset|repair)/i.test(l))}`,
+      )
+    } else {
+      expect(start.stderr, `the start on a torn disk failed without naming the disk:\n${start.stderr}`).to.match(
+        /(disk|overlay|rootfs|qcow2)/i,
+      )
+      expect(start.stderr, `the start on a torn disk failed with a stack trace:\n${start.stderr}`).to.not.match(
+        /^\s+at /m,
+      )
+      this.log(
+        `the runtime REFUSED to start the torn disk (exit ${start.exitCode}): ${start.stderr.trim().split('\n')[0]}`,
+      )
+    }
+  },
+)
 
-Then('"rm -f" removes the box and nothing of it is left under the home within {duration}', budget((window: number) => CALL.forceRemove + window), async function (this: DiskWorld, window: number) {
-  const { removal, left } = await this.tornDisk.removeAndLook('box', window)
-  this.calls.examine(removal)
-  expect(removal.exitCode, `rm -f of the box with the torn disk failed: ${removal.stderr.trim()}`).to.equal(0)
-  expect(left.length, `left behind under the home ${window} s after rm -f:\n${left.join('\n')}`).to.equal(0)
-  this.log('✔ rm -f removed the box and nothing of it is left under the home')
-})
+Then(
+  '"rm -f" removes the box and nothing of it is left under the home within {duration}',
+  budget((window: number) => CALL.forceRemove + window),
+  async function (this: DiskWorld, window: number) {
+    const { removal, left } = await this.tornDisk.removeAndLook('box', window)
+    this.calls.examine(removal)
+    expect(removal.exitCode, `rm -f of the box with the torn disk failed: ${removal.stderr.trim()}`).to.equal(0)
+    expect(left.length, `left behind under the home ${window} s after rm -f:\n${left.join('\n')}`).to.equal(0)
+    this.log('✔ rm -f removed the box and nothing of it is left under the home')
+  },
+)

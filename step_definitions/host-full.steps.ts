@@ -11,73 +11,134 @@ import { expectRunning, expectWriteAndReadBack } from './shared/judge'
 /** What a write on a host out of space may fail with: ENOSPC, EIO, or the read-only remount EIO leads to. */
 const FULL_HOST_ERROR = /No space left on device|I\/O error|Input\/output error|Read-only file system/
 
-Given("the scenario's home is on a {size} filesystem of its own", budget(4 * 60), async function (this: DiskWorld, bytes: number) {
-  expect(bytes, 'the filesystem must be smaller than the disk of the box that fills it (1 GiB)').to.be.below(GiB)
-  await this.hostFull.homeOnItsOwnFilesystem(bytes)
-})
+Given(
+  "the scenario's home is on a {size} filesystem of its own",
+  budget(4 * 60),
+  async function (this: DiskWorld, bytes: number) {
+    expect(bytes, 'the filesystem must be smaller than the disk of the box that fills it (1 GiB)').to.be.below(GiB)
+    await this.hostFull.homeOnItsOwnFilesystem(bytes)
+  },
+)
 
-Given('a running bystander box with a small file whose SHA-256 is recorded', budget(CALL.createBox + 2 * CALL.quickProbe + CALL.fingerprint), async function (this: DiskWorld) {
-  await this.boxes.start('bystander')
-  await this.hostFull.writeWitness('bystander')
-})
+Given(
+  'a running bystander box with a small file whose SHA-256 is recorded',
+  budget(CALL.createBox + 2 * CALL.quickProbe + CALL.fingerprint),
+  async function (this: DiskWorld) {
+    await this.boxes.start('bystander')
+    await this.hostFull.writeWitness('bystander')
+  },
+)
 
-Given('a running victim box that asked for a {size} disk', budget(CALL.createBox), async function (this: DiskWorld, bytes: number) {
-  expect(bytes % GiB, `a disk size is asked for in whole GiB, not ${formatBytes(bytes)}`).to.equal(0)
-  await this.boxes.start('victim', { diskSizeGb: bytes / GiB })
-})
+Given(
+  'a running victim box that asked for a {size} disk',
+  budget(CALL.createBox),
+  async function (this: DiskWorld, bytes: number) {
+    expect(bytes % GiB, `a disk size is asked for in whole GiB, not ${formatBytes(bytes)}`).to.equal(0)
+    await this.boxes.start('victim', { diskSizeGb: bytes / GiB })
+  },
+)
 
 Then("the home's filesystem has less than {size} free", function (this: DiskWorld, limit: number) {
   const fs = this.hostFull.describe()
-  this.log(`the home is ${fs.device} (${formatBytes(fs.sizeBytes)}), backed by ${fs.backing} of ${formatBytes(fs.imageBytes)}: the writes stayed inside it`)
+  this.log(
+    `the home is ${fs.device} (${formatBytes(fs.sizeBytes)}), backed by ${fs.backing} of ${formatBytes(fs.imageBytes)}: the writes stayed inside it`,
+  )
   expect(fs.backing, "the home's filesystem is not backed by the scenario's image").to.match(/home-fs\.img$/)
   expect(fs.imageBytes, "the image behind the home's filesystem is not the size it was made").to.equal(fs.plannedBytes)
-  this.checks.verify("free space on the home's filesystem after the fill", this.hostFull.homeFreeBytes(), '<', limit, 'bytes')
+  this.checks.verify(
+    "free space on the home's filesystem after the fill",
+    this.hostFull.homeFreeBytes(),
+    '<',
+    limit,
+    'bytes',
+  )
 })
 
-Then('the victim\'s flushed writes fail with "No space left on device" or an I\\/O error', budget(CALL.oneBlockWrite), async function (this: DiskWorld) {
-  const fill = this.filling.examineLastFill('victim')
-  expect(fill.record.timedOut, `the fill on the full host hung until its timeout (${fill.record.durationMs} ms)`).to.equal(false)
-  this.log(`the fill ended with: ${fill.outcome.output.split('\n').slice(-3).join(' | ')}`)
-  const write = await this.hostFull.trySyncedWrite('victim')
-  this.log(`a flushed ${SYNCED_WRITE_MIB} MiB write then: ${`${write.stdout}${write.stderr}`.trim().split('\n').join(' | ')}`)
-  expect(write.timedOut, 'a flushed write on the full host hung until its timeout').to.equal(false)
-  expect(write.stdout, 'a flushed write on the full host reported success').to.not.match(/dd_exit=0\b/)
-  expect(`${write.stdout}${write.stderr}`, 'a flushed write on the full host failed with an unexpected error').to.match(FULL_HOST_ERROR)
-})
+Then(
+  'the victim\'s flushed writes fail with "No space left on device" or an I\\/O error',
+  budget(CALL.oneBlockWrite),
+  async function (this: DiskWorld) {
+    const fill = this.filling.examineLastFill('victim')
+    expect(
+      fill.record.timedOut,
+      `the fill on the full host hung until its timeout (${fill.record.durationMs} ms)`,
+    ).to.equal(false)
+    this.log(`the fill ended with: ${fill.outcome.output.split('\n').slice(-3).join(' | ')}`)
+    const write = await this.hostFull.trySyncedWrite('victim')
+    this.log(
+      `a flushed ${SYNCED_WRITE_MIB} MiB write then: ${`${write.stdout}${write.stderr}`.trim().split('\n').join(' | ')}`,
+    )
+    expect(write.timedOut, 'a flushed write on the full host hung until its timeout').to.equal(false)
+    expect(write.stdout, 'a flushed write on the full host reported success').to.not.match(/dd_exit=0\b/)
+    expect(
+      `${write.stdout}${write.stderr}`,
+      'a flushed write on the full host failed with an unexpected error',
+    ).to.match(FULL_HOST_ERROR)
+  },
+)
 
-Then('the victim still answers commands within {duration}', budget((window: number) => CALL.quickProbe + window + CALL.aliveTry), async function (this: DiskWorld, window: number) {
-  await expectRunning(this, 'victim')
-  const { answered, tries, last } = await this.serving.answerWithin('victim', window)
-  expect(answered, `the victim box did not answer within ${window} s (${tries} tries); last: exit ${last.exitCode} ${last.stderr}`).to.equal(true)
-})
+Then(
+  'the victim still answers commands within {duration}',
+  budget((window: number) => CALL.quickProbe + window + CALL.aliveTry),
+  async function (this: DiskWorld, window: number) {
+    await expectRunning(this, 'victim')
+    const { answered, tries, last } = await this.serving.answerWithin('victim', window)
+    expect(
+      answered,
+      `the victim box did not answer within ${window} s (${tries} tries); last: exit ${last.exitCode} ${last.stderr}`,
+    ).to.equal(true)
+  },
+)
 
-Then("the bystander's small file still has the SHA-256 recorded", budget(CALL.fingerprint), async function (this: DiskWorld) {
-  const before = this.hostFull.witness
-  if (!before) throw new Error("the bystander's file was never recorded")
-  const now = await this.hostFull.witnessNow('bystander')
-  for (const [path, was] of before) {
-    expect(was, `${path} was not written`).to.not.equal('missing')
-    expect(now.get(path), `the bystander's ${path} changed while the host was full`).to.deep.equal(was)
-  }
-})
+Then(
+  "the bystander's small file still has the SHA-256 recorded",
+  budget(CALL.fingerprint),
+  async function (this: DiskWorld) {
+    const before = this.hostFull.witness
+    if (!before) throw new Error("the bystander's file was never recorded")
+    const now = await this.hostFull.witnessNow('bystander')
+    for (const [path, was] of before) {
+      expect(was, `${path} was not written`).to.not.equal('missing')
+      expect(now.get(path), `the bystander's ${path} changed while the host was full`).to.deep.equal(was)
+    }
+  },
+)
 
-Then('creating a new box fails with an error that names the lack of space within {int} seconds', budget((window: number) => window), async function (this: DiskWorld, window: number) {
-  const { error, seconds } = await this.hostFull.tryNewBox('second')
-  expect(error, 'a new box started on a host with no space left').to.not.equal(undefined)
-  this.log(`creating a box on the full host failed after ${seconds.toFixed(1)} s: ${error!.split('\n')[0]}`)
-  expect(error!, 'creating a box on the full host hung until its timeout').to.not.match(/timed out/)
-  expect(error!.split('\n')[0], 'the error does not say the host is out of space').to.match(/No space left on device|ENOSPC|os error 28/i)
-  this.checks.verify('seconds until creating a box on the full host failed', seconds, '<=', this.clock.seconds(window), 'seconds')
-})
+Then(
+  'creating a new box fails with an error that names the lack of space within {int} seconds',
+  budget((window: number) => window),
+  async function (this: DiskWorld, window: number) {
+    const { error, seconds } = await this.hostFull.tryNewBox('second')
+    expect(error, 'a new box started on a host with no space left').to.not.equal(undefined)
+    this.log(`creating a box on the full host failed after ${seconds.toFixed(1)} s: ${error!.split('\n')[0]}`)
+    expect(error!, 'creating a box on the full host hung until its timeout').to.not.match(/timed out/)
+    expect(error!.split('\n')[0], 'the error does not say the host is out of space').to.match(
+      /No space left on device|ENOSPC|os error 28/i,
+    )
+    this.checks.verify(
+      'seconds until creating a box on the full host failed',
+      seconds,
+      '<=',
+      this.clock.seconds(window),
+      'seconds',
+    )
+  },
+)
 
 When('the victim is force-removed', budget(CALL.forceRemove), async function (this: DiskWorld) {
   await this.reclaim.forceRemove('victim')
 })
 
-Then('a new box starts and can write a file to its rootfs and read it back', budget(CALL.createBox + CALL.quickProbe), async function (this: DiskWorld) {
-  const removal = this.calls.examine(this.reclaim.removal)
-  expect(removal.exitCode, `force-removing the victim on the full host failed:\n${removal.stderr}`).to.equal(0)
-  this.log(`the home's filesystem has ${formatBytes(this.hostFull.homeFreeBytes())} free again (${(this.hostFull.homeFreeBytes() / MiB).toFixed(0)} MiB)`)
-  await this.boxes.start('newcomer')
-  await expectWriteAndReadBack(this, 'newcomer', '/probe', 'recovered')
-})
+Then(
+  'a new box starts and can write a file to its rootfs and read it back',
+  budget(CALL.createBox + CALL.quickProbe),
+  async function (this: DiskWorld) {
+    const removal = this.calls.examine(this.reclaim.removal)
+    expect(removal.exitCode, `force-removing the victim on the full host failed:\n${removal.stderr}`).to.equal(0)
+    this.log(
+      `the home's filesystem has ${formatBytes(this.hostFull.homeFreeBytes())} free again (${(this.hostFull.homeFreeBytes() / MiB).toFixed(0)} MiB)`,
+    )
+    await this.boxes.start('newcomer')
+    await expectWriteAndReadBack(this, 'newcomer', '/probe', 'recovered')
+  },
+)

@@ -13,38 +13,68 @@ Given('a running box whose disk is measured on the host', budget(CALL.createBox)
   this.host.sampleStart('box')
 })
 
-Then("the box's disk on the host has grown by at least {size}", budget(WAIT.settleGrowth), async function (this: DiskWorld, bytes: number) {
-  const growth = await this.reclaim.growth('box', bytes, this.filling.fillCount('box') > 0 ? 'after fill' : 'after writing')
-  this.checks.verify("growth of the box's disk on the host", growth, '>=', bytes, 'bytes')
-})
+Then(
+  "the box's disk on the host has grown by at least {size}",
+  budget(WAIT.settleGrowth),
+  async function (this: DiskWorld, bytes: number) {
+    const growth = await this.reclaim.growth(
+      'box',
+      bytes,
+      this.filling.fillCount('box') > 0 ? 'after fill' : 'after writing',
+    )
+    this.checks.verify("growth of the box's disk on the host", growth, '>=', bytes, 'bytes')
+  },
+)
 
 When('the box is force-removed', budget(CALL.forceRemove), async function (this: DiskWorld) {
   await this.reclaim.forceRemove('box')
 })
 
-Then('at least {percent} of that growth is given back within {duration}', budget((_: number, window: number) => window), async function (this: DiskWorld, fraction: number, window: number) {
-  expect(this.calls.examine(this.reclaim.removal).exitCode, 'rm -f of the box failed').to.equal(0)
-  const { released, growth, seconds } = await this.reclaim.released('box', fraction, window)
-  this.checks.verify(`share of the fill's growth given back within ${window} s`, released / growth, '>=', fraction, 'ratio', {
-    name: 'share of the growth given back',
-    detail: `of ${formatBytes(growth)}, in ${seconds.toFixed(1)} s`,
-    needs: `at least ${Math.round(fraction * 100)} % within ${window} s`,
-    figures: [{ name: 'reclaim time', value: seconds, unit: 'seconds' }],
-  })
-})
+Then(
+  'at least {percent} of that growth is given back within {duration}',
+  budget((_: number, window: number) => window),
+  async function (this: DiskWorld, fraction: number, window: number) {
+    expect(this.calls.examine(this.reclaim.removal).exitCode, 'rm -f of the box failed').to.equal(0)
+    const { released, growth, seconds } = await this.reclaim.released('box', fraction, window)
+    this.checks.verify(
+      `share of the fill's growth given back within ${window} s`,
+      released / growth,
+      '>=',
+      fraction,
+      'ratio',
+      {
+        name: 'share of the growth given back',
+        detail: `of ${formatBytes(growth)}, in ${seconds.toFixed(1)} s`,
+        needs: `at least ${Math.round(fraction * 100)} % within ${window} s`,
+        figures: [{ name: 'reclaim time', value: seconds, unit: 'seconds' }],
+      },
+    )
+  },
+)
 
-Then('nothing of the box is left running or mounted on the host', budget(WAIT.leftovers), async function (this: DiskWorld) {
-  const left = await this.reclaim.leftovers()
-  expect(left.map((l) => `${l.kind}: ${l.detail}`), 'the removed box left things behind on the host').to.deep.equal([])
-})
+Then(
+  'nothing of the box is left running or mounted on the host',
+  budget(WAIT.leftovers),
+  async function (this: DiskWorld) {
+    const left = await this.reclaim.leftovers()
+    expect(
+      left.map((l) => `${l.kind}: ${l.detail}`),
+      'the removed box left things behind on the host',
+    ).to.deep.equal([])
+  },
+)
 
 Then("no file or directory under the home still carries the box's id or name", function (this: DiskWorld) {
   expect(this.reclaim.pathsNamingRemovedBox(), 'the removed box left files in the home').to.deep.equal([])
 })
 
-When("the host copies a file twice the size of the box's free space into the box", budget(2 * CALL.probe + CALL.quickProbe + 60 + CALL.copy), async function (this: DiskWorld) {
-  await this.copying.copyInTwiceTheFreeSpace('box')
-})
+When(
+  "the host copies a file twice the size of the box's free space into the box",
+  budget(2 * CALL.probe + CALL.quickProbe + 60 + CALL.copy),
+  async function (this: DiskWorld) {
+    await this.copying.copyInTwiceTheFreeSpace('box')
+  },
+)
 
 Then('the copy fails with a non-zero exit', function (this: DiskWorld) {
   const record = this.calls.examine(this.copying.copy?.record)
@@ -52,53 +82,98 @@ Then('the copy fails with a non-zero exit', function (this: DiskWorld) {
   expect(record.exitCode, 'the copy of a file larger than the free space reported success').to.not.equal(0)
 })
 
-Then("the box's home on the host grew by at most twice the box's free space plus {size}", function (this: DiskWorld, slack: number) {
-  const copy = this.copying.copy
-  if (!copy) throw new Error('no copy was made')
-  const limit = 2 * copy.freeBytes + slack
-  this.host.chart('box', [{ label: 'before + 2 x free + slack', bytes: copy.homeBefore + limit }], (s) => s.label.startsWith('home'), 'Home directory on the host during the copy')
-  this.checks.verify('peak growth of the home on the host during the copy', copy.homePeak - copy.homeBefore, '<=', limit, 'bytes', {
-    name: 'peak growth of the home during the copy',
-    detail: `the box had ${formatBytes(copy.freeBytes)} free`,
-    needs: `at most twice the free space plus ${formatBytes(slack)} (${formatBytes(limit)})`,
-  })
-})
+Then(
+  "the box's home on the host grew by at most twice the box's free space plus {size}",
+  function (this: DiskWorld, slack: number) {
+    const copy = this.copying.copy
+    if (!copy) throw new Error('no copy was made')
+    const limit = 2 * copy.freeBytes + slack
+    this.host.chart(
+      'box',
+      [{ label: 'before + 2 x free + slack', bytes: copy.homeBefore + limit }],
+      (s) => s.label.startsWith('home'),
+      'Home directory on the host during the copy',
+    )
+    this.checks.verify(
+      'peak growth of the home on the host during the copy',
+      copy.homePeak - copy.homeBefore,
+      '<=',
+      limit,
+      'bytes',
+      {
+        name: 'peak growth of the home during the copy',
+        detail: `the box had ${formatBytes(copy.freeBytes)} free`,
+        needs: `at most twice the free space plus ${formatBytes(slack)} (${formatBytes(limit)})`,
+      },
+    )
+  },
+)
 
-Then("the box's disk on the host falls back to within {size} of its start within {duration}", budget((_: number, window: number) => window), async function (this: DiskWorld, within: number, window: number) {
-  const deletion = this.filling.deletion
-  if (deletion) expect(this.calls.examine(deletion).exitCode, `the delete in the box failed:\n${deletion.stderr}`).to.equal(0)
-  const { above, seconds } = await this.reclaim.fallBack('box', within, window, 'after delete')
-  this.checks.verify(`the box's disk above its start, ${seconds.toFixed(1)} s after the delete`, above, '<=', within, 'bytes', {
-    name: 'disk above its start after the delete',
-    detail: `${seconds.toFixed(1)} s after the delete`,
-    needs: `at most ${formatBytes(within)} within ${window} s`,
-    figures: [{ name: 'reclaim time', value: seconds, unit: 'seconds' }],
-  })
-})
+Then(
+  "the box's disk on the host falls back to within {size} of its start within {duration}",
+  budget((_: number, window: number) => window),
+  async function (this: DiskWorld, within: number, window: number) {
+    const deletion = this.filling.deletion
+    if (deletion)
+      expect(this.calls.examine(deletion).exitCode, `the delete in the box failed:\n${deletion.stderr}`).to.equal(0)
+    const { above, seconds } = await this.reclaim.fallBack('box', within, window, 'after delete')
+    this.checks.verify(
+      `the box's disk above its start, ${seconds.toFixed(1)} s after the delete`,
+      above,
+      '<=',
+      within,
+      'bytes',
+      {
+        name: 'disk above its start after the delete',
+        detail: `${seconds.toFixed(1)} s after the delete`,
+        needs: `at most ${formatBytes(within)} within ${window} s`,
+        figures: [{ name: 'reclaim time', value: seconds, unit: 'seconds' }],
+      },
+    )
+  },
+)
 
-Then("the box's disk on the host is at most {float} times the first fill's growth above its start", function (this: DiskWorld, factor: number) {
-  const { above, first } = this.reclaim.againstFirstGrowth('box', factor, 'after 2nd fill')
-  this.checks.verify(`the box's disk above its start, against ${factor} x the first fill's growth (${formatBytes(first)})`, above, '<=', factor * first, 'bytes', {
-    name: 'disk above its start after the last fill',
-    detail: `${(first > 0 ? above / first : 0).toFixed(2)} x the first fill's ${formatBytes(first)}`,
-    needs: `at most ${factor} x the first fill (${formatBytes(factor * first)})`,
-  })
-})
+Then(
+  "the box's disk on the host is at most {float} times the first fill's growth above its start",
+  function (this: DiskWorld, factor: number) {
+    const { above, first } = this.reclaim.againstFirstGrowth('box', factor, 'after 2nd fill')
+    this.checks.verify(
+      `the box's disk above its start, against ${factor} x the first fill's growth (${formatBytes(first)})`,
+      above,
+      '<=',
+      factor * first,
+      'bytes',
+      {
+        name: 'disk above its start after the last fill',
+        detail: `${(first > 0 ? above / first : 0).toFixed(2)} x the first fill's ${formatBytes(first)}`,
+        needs: `at most ${factor} x the first fill (${formatBytes(factor * first)})`,
+      },
+    )
+  },
+)
 
-When('the box writes a {size} file to its rootfs', budget(CALL.probe + CALL.bigWrite), async function (this: DiskWorld, bytes: number) {
-  this.host.sampleStart('box')
-  await this.reclaim.writeFile('box', '/big', bytes)
-})
+When(
+  'the box writes a {size} file to its rootfs',
+  budget(CALL.probe + CALL.bigWrite),
+  async function (this: DiskWorld, bytes: number) {
+    this.host.sampleStart('box')
+    await this.reclaim.writeFile('box', '/big', bytes)
+  },
+)
 
 When('the box deletes that file', budget(CALL.deleteAndSync), async function (this: DiskWorld) {
   const r = this.calls.examine(await this.filling.delete('box', ['/big']))
   if (r.exitCode !== 0) throw new Error(`deleting /big failed: ${r.stderr}`)
 })
 
-When('the box writes {int} files of {size} each to its rootfs', budget(CALL.probe + CALL.bigWrite), async function (this: DiskWorld, count: number, bytes: number) {
-  this.host.sampleStart('box')
-  await this.reclaim.writeSmallFiles('box', count, bytes)
-})
+When(
+  'the box writes {int} files of {size} each to its rootfs',
+  budget(CALL.probe + CALL.bigWrite),
+  async function (this: DiskWorld, count: number, bytes: number) {
+    this.host.sampleStart('box')
+    await this.reclaim.writeSmallFiles('box', count, bytes)
+  },
+)
 
 When('the box deletes every other file, then the rest', budget(CALL.bigWrite), async function (this: DiskWorld) {
   await this.reclaim.deleteSmallFiles('box')

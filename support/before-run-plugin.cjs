@@ -58,7 +58,8 @@ module.exports = {
     })
     let empty = false
     transform('pickles:filter', (pickles) => {
-      if (pickles.length > 0 || isDryRun(process.argv) || environment.env.ALLOW_EMPTY_SELECTION === '1') return undefined
+      if (pickles.length > 0 || isDryRun(process.argv) || environment.env.ALLOW_EMPTY_SELECTION === '1')
+        return undefined
       empty = true
       const known = [...tags].sort().join(', ') || 'none (no feature file was found)'
       environment.stderr.write(

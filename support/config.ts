@@ -48,7 +48,13 @@ export function loadSuiteConfig(params: WorldParameters, env: NodeJS.ProcessEnv,
     .map((r) => r.trim())
     .filter(Boolean)
   for (const r of registries) {
-    if (!/^[A-Za-z0-9.-]+(:\d+)?$/.test(r)) throw new SettingError('BOXLITE_REGISTRY', r, 'is not a registry', 'write host[:port] (no scheme, no path), comma-separated for several')
+    if (!/^[A-Za-z0-9.-]+(:\d+)?$/.test(r))
+      throw new SettingError(
+        'BOXLITE_REGISTRY',
+        r,
+        'is not a registry',
+        'write host[:port] (no scheme, no path), comma-separated for several',
+      )
   }
   const rootfsRaw = params.rootfs ?? (env.BOXLITE_ROOTFS?.trim() || undefined)
   const rootfs = rootfsRaw ? checkOciLayout(resolve(cwd, rootfsRaw), rootfsRaw) : undefined
@@ -59,7 +65,15 @@ export function loadSuiteConfig(params: WorldParameters, env: NodeJS.ProcessEnv,
       rootfs,
       image: rootfs ? undefined : (params.image ?? imageReference(env.BOXLITE_IMAGE)),
       memoryMib: wholeNumber(env.BOXLITE_MEMORY_MIB ?? '256', 'BOXLITE_MEMORY_MIB', 1, 1048576, 'MiB'),
-      diskSizeGb: env.BOXLITE_DISK_SIZE_GB ? wholeNumber(env.BOXLITE_DISK_SIZE_GB, 'BOXLITE_DISK_SIZE_GB', 1, 2, 'GiB; the suite fills the disk, so at most its 2 GiB safety bound') : undefined,
+      diskSizeGb: env.BOXLITE_DISK_SIZE_GB
+        ? wholeNumber(
+            env.BOXLITE_DISK_SIZE_GB,
+            'BOXLITE_DISK_SIZE_GB',
+            1,
+            2,
+            'GiB; the suite fills the disk, so at most its 2 GiB safety bound',
+          )
+        : undefined,
       lifetimeSeconds: Math.ceil(600 * factor),
     },
     timeoutFactor: factor,
@@ -89,7 +103,12 @@ export function timeoutFactor(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.TIMEOUT_FACTOR ?? '1'
   const n = Number(raw)
   if (raw.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 100) {
-    throw new SettingError('TIMEOUT_FACTOR', raw, 'is not a usable factor', 'write a number above 0 and at most 100, e.g. 2 or 1.5')
+    throw new SettingError(
+      'TIMEOUT_FACTOR',
+      raw,
+      'is not a usable factor',
+      'write a number above 0 and at most 100, e.g. 2 or 1.5',
+    )
   }
   return n
 }
@@ -97,7 +116,12 @@ export function timeoutFactor(env: NodeJS.ProcessEnv = process.env): number {
 function driverChoice(raw: string | undefined): DriverChoice {
   const choice = (raw ?? '').trim() || 'auto'
   if (!(DRIVER_CHOICES as readonly string[]).includes(choice)) {
-    throw new SettingError('BOXLITE_DRIVER', raw ?? '', 'is not a driver', `use one of ${DRIVER_CHOICES.join(', ')} (unset means auto)`)
+    throw new SettingError(
+      'BOXLITE_DRIVER',
+      raw ?? '',
+      'is not a driver',
+      `use one of ${DRIVER_CHOICES.join(', ')} (unset means auto)`,
+    )
   }
   return choice as DriverChoice
 }
@@ -106,7 +130,12 @@ function driverChoice(raw: string | undefined): DriverChoice {
 function imageReference(raw: string | undefined): string {
   if (raw === undefined) return 'alpine:latest'
   if (!/^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/.test(raw)) {
-    throw new SettingError('BOXLITE_IMAGE', raw, raw.trim() === '' ? 'is empty' : 'is not an image reference', 'write a reference such as alpine:latest or registry.local:5000/team/alpine:3.20, or unset it')
+    throw new SettingError(
+      'BOXLITE_IMAGE',
+      raw,
+      raw.trim() === '' ? 'is empty' : 'is not an image reference',
+      'write a reference such as alpine:latest or registry.local:5000/team/alpine:3.20, or unset it',
+    )
   }
   return raw
 }
@@ -128,7 +157,8 @@ function safetyLimit(raw: string | undefined): number {
   } catch {
     throw new SettingError('ROOTFS_SAFETY_LIMIT', raw, 'is not a size', accepted)
   }
-  if (bytes <= 0 || bytes > HARD_ROOTFS_LIMIT_BYTES) throw new SettingError('ROOTFS_SAFETY_LIMIT', raw, 'is out of range', accepted)
+  if (bytes <= 0 || bytes > HARD_ROOTFS_LIMIT_BYTES)
+    throw new SettingError('ROOTFS_SAFETY_LIMIT', raw, 'is out of range', accepted)
   return bytes
 }
 
@@ -142,7 +172,8 @@ function wholeNumber(raw: string, name: string, min: number, max: number, unit: 
 
 /** A path (absolute, or relative to the project) must be an executable file; a bare name is looked up on PATH. */
 export function resolveBinary(bin: string, env: NodeJS.ProcessEnv, cwd: string): string {
-  const accepted = 'give the path of a boxlite-dialect binary (e.g. ./bin/refbox) or a name on PATH, or unset BOXLITE_BIN for the embedded runtime'
+  const accepted =
+    'give the path of a boxlite-dialect binary (e.g. ./bin/refbox) or a name on PATH, or unset BOXLITE_BIN for the embedded runtime'
   if (bin.includes('/')) {
     const abs = isAbsolute(bin) ? bin : resolve(cwd, bin)
     if (!existsSync(abs)) throw new SettingError('BOXLITE_BIN', bin, 'does not exist', accepted)
@@ -150,11 +181,17 @@ export function resolveBinary(bin: string, env: NodeJS.ProcessEnv, cwd: string):
     return abs
   }
   if (isOnPath(bin, env.PATH)) return bin
-  throw new SettingError('BOXLITE_BIN', bin, 'is not on PATH', `install BoxLite, or ${accepted}, or use \`--profile reference\``)
+  throw new SettingError(
+    'BOXLITE_BIN',
+    bin,
+    'is not on PATH',
+    `install BoxLite, or ${accepted}, or use \`--profile reference\``,
+  )
 }
 
 function checkOciLayout(dir: string, raw: string): string {
-  const accepted = 'give a directory holding an OCI image layout (oci-layout and index.json), e.g. one written by `./bin/refbox build-image --out DIR`'
+  const accepted =
+    'give a directory holding an OCI image layout (oci-layout and index.json), e.g. one written by `./bin/refbox build-image --out DIR`'
   if (!existsSync(dir)) throw new SettingError('BOXLITE_ROOTFS', raw, 'does not exist', accepted)
   if (!existsSync(join(dir, 'oci-layout')) || !existsSync(join(dir, 'index.json'))) {
     throw new SettingError('BOXLITE_ROOTFS', raw, 'is not an OCI image layout', accepted)

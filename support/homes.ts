@@ -3,7 +3,16 @@
  * `<os.tmpdir()>/boxlite-disk-spec/run-<pid>-<random>/`, so runs and parallel workers never share one.
  * Deleting is confined to that tree and never follows symlinks.
  */
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve, sep } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -36,7 +45,11 @@ export interface ScenarioDirs {
 
 /** Each scenario directory records how its boxes are driven, so a later run can remove them if this one dies. */
 export function newScenarioDirs(label: string, driver: DriverSettings): ScenarioDirs {
-  const safe = label.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 40).replace(/^-|-$/g, '') || 'scenario'
+  const safe =
+    label
+      .replace(/[^A-Za-z0-9]+/g, '-')
+      .slice(0, 40)
+      .replace(/^-|-$/g, '') || 'scenario'
   const dir = mkdtempSync(join(runDirectory(), `${safe}-`))
   const home = join(dir, 'home')
   const hostFiles = join(dir, 'host-files')
@@ -50,7 +63,11 @@ export function newScenarioDirs(label: string, driver: DriverSettings): Scenario
  * With DISK_SPEC_SCENARIO_LOG=FILE, one JSON line per scenario naming the home it used, so a tool
  * can relate what a runtime did in a home (e.g. refbox's defect sites) to the scenario.
  */
-export function recordScenarioHome(scenario: { name: string; uri: string }, home: string, env: NodeJS.ProcessEnv = process.env): void {
+export function recordScenarioHome(
+  scenario: { name: string; uri: string },
+  home: string,
+  env: NodeJS.ProcessEnv = process.env,
+): void {
   const log = env[SCENARIO_LOG_ENV]
   if (log) appendFileSync(log, `${JSON.stringify({ scenario: scenario.name, uri: scenario.uri, home })}\n`)
 }

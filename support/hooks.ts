@@ -42,20 +42,23 @@ Before({ name: 'fresh home for the scenario' }, function (this: DiskWorld, { pic
   return undefined
 })
 
-After({ name: 'remove boxes, check nothing is left, delete the home', timeout: hookTimeout(CALL.cleanupRemove * 2, WAIT.leftovers) }, async function (
-  this: DiskWorld,
-  { result },
-) {
-  const failed = result?.status !== Status.PASSED
-  const keep = this.config.keepBoxes === 'always' || (this.config.keepBoxes === 'on-failure' && failed)
-  if (keep && this.dirs) kept.add(this.dirs.dir)
-  const leftovers = await this.close(keep)
-  if (leftovers.length > 0) {
-    throw new Error(
-      `after removing every box, the host still has:\n${leftovers.map((l) => `  ${l.kind}: ${l.detail}`).join('\n')}\n(home kept at ${this.dirs?.home})`,
-    )
-  }
-})
+After(
+  {
+    name: 'remove boxes, check nothing is left, delete the home',
+    timeout: hookTimeout(CALL.cleanupRemove * 2, WAIT.leftovers),
+  },
+  async function (this: DiskWorld, { result }) {
+    const failed = result?.status !== Status.PASSED
+    const keep = this.config.keepBoxes === 'always' || (this.config.keepBoxes === 'on-failure' && failed)
+    if (keep && this.dirs) kept.add(this.dirs.dir)
+    const leftovers = await this.close(keep)
+    if (leftovers.length > 0) {
+      throw new Error(
+        `after removing every box, the host still has:\n${leftovers.map((l) => `  ${l.kind}: ${l.detail}`).join('\n')}\n(home kept at ${this.dirs?.home})`,
+      )
+    }
+  },
+)
 
 After({ name: 'attach the measured numbers' }, function (this: DiskWorld, { result }) {
   const evidence = this.checks.evidence()
@@ -72,7 +75,9 @@ After({ name: 'every failed outcome was examined' }, function (this: DiskWorld, 
   if (result?.status !== Status.PASSED) return
   const missed = this.calls.unexaminedOutcomes()
   if (missed.length > 0) {
-    throw new Error(`these outcomes were never examined by a step (add a Then step that checks them):\n${missed.join('\n')}`)
+    throw new Error(
+      `these outcomes were never examined by a step (add a Then step that checks them):\n${missed.join('\n')}`,
+    )
   }
 })
 

@@ -68,7 +68,9 @@ function isWorker(): boolean {
 async function cleanUpAndExit(reason: string, code: number, signal?: NodeJS.Signals): Promise<void> {
   if (interrupted) {
     hurry = true
-    process.stderr.write(`\n${reason} again: still removing boxes; exiting as soon as they are gone (only SIGKILL abandons them)\n`)
+    process.stderr.write(
+      `\n${reason} again: still removing boxes; exiting as soon as they are gone (only SIGKILL abandons them)\n`,
+    )
     return
   }
   interrupted = true

@@ -29,11 +29,15 @@ function isDryRun(argv) {
 /** Runs the preflight child; resolves to its exit code, or null when it had to be killed. */
 function runChild(args, env, stderr) {
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, ['--require', join(ROOT, 'src', 'tooling', 'ts-register.cjs'), join(ROOT, 'scripts/preflight.ts'), ...args], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      ['--require', join(ROOT, 'src', 'tooling', 'ts-register.cjs'), join(ROOT, 'scripts/preflight.ts'), ...args],
+      {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    )
     child.stderr.on('data', (chunk) => stderr.write(chunk))
     let killed = false
     const timer = setTimeout(() => {
@@ -63,26 +67,38 @@ module.exports = {
       const verdictFile = join(scratch, 'verdict.json')
       const started = Date.now()
       const code = await runChild(
-        ['--verdict', verdictFile, '--logs', join(resolve(process.env.REPORTS_DIR || 'reports'), 'preflight'), '--params', JSON.stringify(options.worldParameters ?? {})],
+        [
+          '--verdict',
+          verdictFile,
+          '--logs',
+          join(resolve(process.env.REPORTS_DIR || 'reports'), 'preflight'),
+          '--params',
+          JSON.stringify(options.worldParameters ?? {}),
+        ],
         environment.env,
         environment.stderr,
       )
       if (!existsSync(verdictFile)) {
         const why = code === null ? `did not finish within ${HARD_LIMIT_SECONDS} s` : `stopped with exit code ${code}`
-        writeFileSync(verdictFile, JSON.stringify({
-          ok: false,
-          code: 'unknown',
-          sentence: `the BoxLite preflight ${why}: see its output above, or use \`--profile reference\` to run the suite against the reference runtime.`,
-          evidence: [],
-          logs: [],
-          durationMs: Date.now() - started,
-        }))
+        writeFileSync(
+          verdictFile,
+          JSON.stringify({
+            ok: false,
+            code: 'unknown',
+            sentence: `the BoxLite preflight ${why}: see its output above, or use \`--profile reference\` to run the suite against the reference runtime.`,
+            evidence: [],
+            logs: [],
+            durationMs: Date.now() - started,
+          }),
+        )
       }
       // Cucumber's own environment is process.env: workers forked after this transform inherit it.
       process.env[VERDICT_ENV] = verdictFile
       if (code !== 0) {
         const seconds = ((Date.now() - started) / 1000).toFixed(1)
-        environment.stderr.write(`BoxLite preflight: failed after ${seconds} s; the first scenario says why, the others are skipped.\n`)
+        environment.stderr.write(
+          `BoxLite preflight: failed after ${seconds} s; the first scenario says why, the others are skipped.\n`,
+        )
       }
       return undefined
     })

@@ -11,11 +11,14 @@ Before({ name: 'BoxLite preflight' }, function (this: IWorld) {
   const verdict = readVerdict()
   if (!verdict || verdict.ok) return undefined
   if (!claimFailureReport()) {
-    this.log(`Skipped: the preflight found this host cannot run BoxLite boxes (${verdict.code ?? 'see the first scenario'})`)
+    this.log(
+      `Skipped: the preflight found this host cannot run BoxLite boxes (${verdict.code ?? 'see the first scenario'})`,
+    )
     return 'skipped'
   }
   // Not text/plain: the console would print whole logs; the report shows them collapsed, by file name.
-  for (const log of verdict.logs) if (log.text.trim()) this.attach(log.text, { mediaType: 'text/x-log', fileName: log.path })
+  for (const log of verdict.logs)
+    if (log.text.trim()) this.attach(log.text, { mediaType: 'text/x-log', fileName: log.path })
   const error = new Error(describeFailure(verdict))
   error.stack = error.message // the cause is the message: no stack trace for the reader
   throw error

@@ -24,14 +24,22 @@ export function runtimeFacts(config: SuiteConfig, env: NodeJS.ProcessEnv = proce
   if (cached?.key !== key) {
     const facts = gatherRuntimeFacts(
       { driver: driver.kind, bin: driver.bin, image: box.image, rootfs: box.rootfs, registries: driver.registries },
-      { suiteRoot: resolve(__dirname, '..'), startedAt: env[RUN_STARTED_ENV] || processStarted, verdict: readVerdict(env), env },
+      {
+        suiteRoot: resolve(__dirname, '..'),
+        startedAt: env[RUN_STARTED_ENV] || processStarted,
+        verdict: readVerdict(env),
+        env,
+      },
     )
     cached = { key, facts }
   }
   return cached.facts
 }
 
-type Reporter = { log(text: string): void; attach(data: string, options: { mediaType: string; fileName: string }): void }
+type Reporter = {
+  log(text: string): void
+  attach(data: string, options: { mediaType: string; fileName: string }): void
+}
 
 /** The facts as data, from the first Before hook: what the summary, JUnit and run guard read back. */
 export function attachRuntimeFacts(world: Reporter, facts: RuntimeFacts): void {

@@ -10,7 +10,14 @@
  */
 const { mkdirSync, existsSync, writeFileSync } = require('node:fs')
 const { join, resolve } = require('node:path')
-const { DURATIONS_ENV, SHARD_ENV, parseShard, planShards, readScenarioSeconds, scenarioKey } = require('../src/shards/plan.cjs')
+const {
+  DURATIONS_ENV,
+  SHARD_ENV,
+  parseShard,
+  planShards,
+  readScenarioSeconds,
+  scenarioKey,
+} = require('../src/shards/plan.cjs')
 
 /** A bad setting is one sentence on stderr and exit 2, never a stack trace. */
 function refuse(stderr, sentence) {
@@ -29,7 +36,10 @@ module.exports = {
     try {
       shard = parseShard(env[SHARD_ENV], SHARD_ENV)
       const from = env[DURATIONS_ENV] ? resolve(environment.cwd, env[DURATIONS_ENV]) : undefined
-      if (from && !existsSync(from)) throw new Error(`${DURATIONS_ENV}: ${from} does not exist (name an earlier run's cucumber-messages.ndjson, or unset it for an even split)`)
+      if (from && !existsSync(from))
+        throw new Error(
+          `${DURATIONS_ENV}: ${from} does not exist (name an earlier run's cucumber-messages.ndjson, or unset it for an even split)`,
+        )
       if (from) seconds = readScenarioSeconds(from)
     } catch (err) {
       refuse(environment.stderr, err.message)
@@ -37,17 +47,31 @@ module.exports = {
     transform('pickles:filter', async (pickles) => {
       const scenarios = pickles.map(({ pickle }) => ({ uri: pickle.uri, name: pickle.name }))
       if (scenarios.length < shard.total) {
-        refuse(environment.stderr, `${SHARD_ENV}=${shard.index}/${shard.total}: only ${scenarios.length} scenarios are selected, so some shards would run nothing; use at most ${scenarios.length} shards`)
+        refuse(
+          environment.stderr,
+          `${SHARD_ENV}=${shard.index}/${shard.total}: only ${scenarios.length} scenarios are selected, so some shards would run nothing; use at most ${scenarios.length} shards`,
+        )
       }
       const shardOf = planShards(scenarios, shard.total, seconds)
-      const plan = scenarios.map((s, i) => ({ ...s, shard: shardOf[i], seconds: seconds.get(scenarioKey(s.uri, s.name)) ?? null }))
+      const plan = scenarios.map((s, i) => ({
+        ...s,
+        shard: shardOf[i],
+        seconds: seconds.get(scenarioKey(s.uri, s.name)) ?? null,
+      }))
       const mine = plan.filter((p) => p.shard === shard.index)
       const reports = resolve(environment.cwd, env.REPORTS_DIR || 'reports')
       mkdirSync(reports, { recursive: true })
-      writeFileSync(join(reports, 'shard.json'), `${JSON.stringify({ ...shard, durationsFrom: env[DURATIONS_ENV] || null, plan }, null, 2)}\n`)
+      writeFileSync(
+        join(reports, 'shard.json'),
+        `${JSON.stringify({ ...shard, durationsFrom: env[DURATIONS_ENV] || null, plan }, null, 2)}\n`,
+      )
       const est = (list) => list.reduce((sum, p) => sum + (p.seconds ?? 0), 0)
-      const timing = seconds.size ? `, about ${Math.round(est(mine))} s of ${Math.round(est(plan))} s by the earlier run` : ' (even split: no earlier durations)'
-      environment.stderr.write(`shard ${shard.index}/${shard.total}: ${mine.length} of ${plan.length} scenarios${timing}\n`)
+      const timing = seconds.size
+        ? `, about ${Math.round(est(mine))} s of ${Math.round(est(plan))} s by the earlier run`
+        : ' (even split: no earlier durations)'
+      environment.stderr.write(
+        `shard ${shard.index}/${shard.total}: ${mine.length} of ${plan.length} scenarios${timing}\n`,
+      )
       return pickles.filter((_, i) => shardOf[i] === shard.index)
     })
     return undefined

@@ -40,12 +40,21 @@ export interface Interruptible {
  * Runs `body` within `ms`; past it, ends the calls in flight and rejects naming the budget. The
  * body is left to settle on its own: the After hook removes the boxes either way.
  */
-export async function withinDeadline<T>(ms: number, budgetSeconds: number, world: Interruptible, body: () => Promise<T>): Promise<T> {
+export async function withinDeadline<T>(
+  ms: number,
+  budgetSeconds: number,
+  world: Interruptible,
+  body: () => Promise<T>,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       void world.interruptCalls()
-      reject(new Error(`the step did not finish within its budget of ${(ms / 1000).toFixed(0)} s (its calls' limits and stated waits: ${budgetSeconds} s, plus ${STEP_MARGIN_SECONDS} s, times TIMEOUT_FACTOR)`))
+      reject(
+        new Error(
+          `the step did not finish within its budget of ${(ms / 1000).toFixed(0)} s (its calls' limits and stated waits: ${budgetSeconds} s, plus ${STEP_MARGIN_SECONDS} s, times TIMEOUT_FACTOR)`,
+        ),
+      )
     }, ms)
   })
   try {

@@ -109,7 +109,11 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
   open(label: string, driver?: BoxDriver, hostAccess = false): void {
     const dirs = newScenarioDirs(label, this.config.driver)
     const opened = driver ?? createDriver(this.config.driver, dirs.home)
-    this.opened = { dirs, driver: opened, scene: { dirs: gateDirs(dirs, hostAccess), driver: gateDriver(opened, hostAccess), hostAccess } }
+    this.opened = {
+      dirs,
+      driver: opened,
+      scene: { dirs: gateDirs(dirs, hostAccess), driver: gateDriver(opened, hostAccess), hostAccess },
+    }
     this.unregisterInterrupt = onInterrupt(async () => {
       await this.release()
     })
@@ -168,8 +172,14 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
       process.stderr.write(`boxlite-disk-spec: ${(err as Error).message}\n`) // the leftover check below names what stayed
     }
     // A detached loop device that only other processes' copied mounts still hold is released by us; the kernel frees it.
-    const left = () => findLeftovers(opened.dirs.dir).filter((l) => !(detached && l.kind === 'loop device' && l.detail.startsWith(`${detached} `)))
-    const poll = await pollUntil(left, (l) => l.length === 0, { intervalMs: 250, timeoutMs: this.clock.ms(WAIT.leftovers) })
+    const left = () =>
+      findLeftovers(opened.dirs.dir).filter(
+        (l) => !(detached && l.kind === 'loop device' && l.detail.startsWith(`${detached} `)),
+      )
+    const poll = await pollUntil(left, (l) => l.length === 0, {
+      intervalMs: 250,
+      timeoutMs: this.clock.ms(WAIT.leftovers),
+    })
     if (poll.ok) removeSuiteDirectory(opened.dirs.dir)
     return poll.value
   }

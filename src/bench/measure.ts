@@ -40,24 +40,39 @@ export interface MeasureOptions {
 }
 
 /** One sample on a new box, which the caller removes (its id is reported as soon as it exists). */
-export async function measureOnce(driver: BoxDriver, spec: BoxSpec, opts: MeasureOptions, onBox: (id: string) => void): Promise<Sample> {
+export async function measureOnce(
+  driver: BoxDriver,
+  spec: BoxSpec,
+  opts: MeasureOptions,
+  onBox: (id: string) => void,
+): Promise<Sample> {
   const t = (s: number) => s * opts.timeoutFactor
   const must = (what: string, r: CommandRecord) => {
-    if (r.exitCode !== 0 || r.timedOut) throw new Error(`${what} failed (exit ${r.exitCode}${r.timedOut ? ', timed out' : ''}): ${r.stderr || r.stdout}`)
+    if (r.exitCode !== 0 || r.timedOut)
+      throw new Error(`${what} failed (exit ${r.exitCode}${r.timedOut ? ', timed out' : ''}): ${r.stderr || r.stdout}`)
     return r
   }
   const started = Date.now()
   const { id } = await driver.create(spec, { timeoutSeconds: t(300) })
   onBox(id)
-  const answered = await pollUntil(() => driver.exec(id, alive.script, { timeoutSeconds: t(15) }), (r) => r.stdout.trim() === 'alive', {
-    intervalMs: 100,
-    timeoutMs: t(60) * 1000,
-  })
+  const answered = await pollUntil(
+    () => driver.exec(id, alive.script, { timeoutSeconds: t(15) }),
+    (r) => r.stdout.trim() === 'alive',
+    {
+      intervalMs: 100,
+      timeoutMs: t(60) * 1000,
+    },
+  )
   if (!answered.ok) throw new Error(`the box did not answer within ${t(60)} s of starting`)
   const boxStartSeconds = (Date.now() - started) / 1000
 
-  const exec = (script: string, timeoutSeconds: number) => driver.exec(id, script, { timeoutSeconds: t(timeoutSeconds) })
-  const proof = await proveBoundedRootfs(exec, { limitBytes: opts.limitBytes, baselineFiles: [], timeoutSeconds: t(20) })
+  const exec = (script: string, timeoutSeconds: number) =>
+    driver.exec(id, script, { timeoutSeconds: t(timeoutSeconds) })
+  const proof = await proveBoundedRootfs(exec, {
+    limitBytes: opts.limitBytes,
+    baselineFiles: [],
+    timeoutSeconds: t(20),
+  })
   // The reclaim is measured where the user sees it: the box's disk file, when this host has it.
   const hostAccess = existsSync(driver.diskPath(id))
   const diskStart = hostAccess ? boxDiskFootprint(driver.diskPath(id)) : 0
@@ -74,10 +89,14 @@ export async function measureOnce(driver: BoxDriver, spec: BoxSpec, opts: Measur
     const peak = boxDiskFootprint(driver.diskPath(id))
     const deleted = Date.now()
     must('deleting the fill', await exec(removeAndSync(['/fill']).script, 30))
-    const back = await pollUntil(() => boxDiskFootprint(driver.diskPath(id)), (b) => peak - b >= 0.9 * (peak - diskStart), {
-      intervalMs: 100,
-      timeoutMs: t(60) * 1000,
-    })
+    const back = await pollUntil(
+      () => boxDiskFootprint(driver.diskPath(id)),
+      (b) => peak - b >= 0.9 * (peak - diskStart),
+      {
+        intervalMs: 100,
+        timeoutMs: t(60) * 1000,
+      },
+    )
     if (back.ok) reclaimSeconds = (Date.now() - deleted) / 1000
     else throw new Error(`the host got less than 90 % of the fill's growth back within ${t(60)} s of the delete`)
   } else {
@@ -88,10 +107,18 @@ export async function measureOnce(driver: BoxDriver, spec: BoxSpec, opts: Measur
   const inodeRecord = await exec(inodes.script, 180)
   const result = inodes.parse(inodeRecord)
   if (result.reachedCap || !/No space left/.test(result.lastError)) {
-    throw new Error(`the inode loop did not end in "No space left on device" (created ${result.created}): ${result.lastError}`)
+    throw new Error(
+      `the inode loop did not end in "No space left on device" (created ${result.created}): ${result.lastError}`,
+    )
   }
   const inodeExhaustionSeconds = inodeRecord.durationMs / 1000
-  return { boxStartSeconds, fillMiBPerSecond, inodeExhaustionSeconds, inodeFilesPerSecond: result.created / inodeExhaustionSeconds, reclaimSeconds }
+  return {
+    boxStartSeconds,
+    fillMiBPerSecond,
+    inodeExhaustionSeconds,
+    inodeFilesPerSecond: result.created / inodeExhaustionSeconds,
+    reclaimSeconds,
+  }
 }
 
 export function median(values: readonly number[]): number {

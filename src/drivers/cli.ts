@@ -61,7 +61,9 @@ export class CliDriver implements BoxDriver {
     const record = await this.call(runArgs(spec), opts.timeoutSeconds)
     const id = record.stdout.trim()
     if (record.exitCode !== 0 || !BOX_ID.test(id)) {
-      const why = record.timedOut ? 'timed out' : `exit ${record.exitCode}: ${firstLine(record.stderr) || 'no error text'}`
+      const why = record.timedOut
+        ? 'timed out'
+        : `exit ${record.exitCode}: ${firstLine(record.stderr) || 'no error text'}`
       throw new DriverCallError(`the box did not start (${why})`, record)
     }
     return { id, record }
@@ -168,7 +170,10 @@ export class CliDriver implements BoxDriver {
     })
     this.running.set(child, { creates: args[0] === 'run' })
     // A start cut short on purpose: the runtime's own process (the one just spawned), by its pid.
-    const killer = killAfterMs === undefined ? undefined : setTimeout(() => child.pid && process.kill(child.pid, 'SIGKILL'), killAfterMs)
+    const killer =
+      killAfterMs === undefined
+        ? undefined
+        : setTimeout(() => child.pid && process.kill(child.pid, 'SIGKILL'), killAfterMs)
     try {
       const r = await child
       const missing = r.failed && (r as { code?: string }).code === 'ENOENT'
@@ -213,8 +218,7 @@ export function parseInspectStatus(stdout: string): BoxStatus {
     return 'unknown'
   }
   const entry = (Array.isArray(parsed) ? parsed[0] : parsed) as
-    | { Status?: unknown; State?: { Status?: unknown } }
-    | undefined
+    { Status?: unknown; State?: { Status?: unknown } } | undefined
   const raw = entry?.Status ?? entry?.State?.Status
   const status = typeof raw === 'string' ? raw.toLowerCase() : ''
   return (STATUSES as readonly string[]).includes(status) ? (status as BoxStatus) : 'unknown'
@@ -222,7 +226,8 @@ export function parseInspectStatus(stdout: string): BoxStatus {
 
 /** `run -d`'s arguments for a box spec. */
 function runArgs(spec: BoxSpec): string[] {
-  if ((spec.image === undefined) === (spec.rootfs === undefined)) throw new Error('a box needs exactly one of image or rootfs')
+  if ((spec.image === undefined) === (spec.rootfs === undefined))
+    throw new Error('a box needs exactly one of image or rootfs')
   const args = ['run', '-d']
   if (spec.name !== undefined) args.push('--name', spec.name)
   if (spec.memoryMib !== undefined) args.push('--memory', String(spec.memoryMib))

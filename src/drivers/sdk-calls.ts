@@ -15,12 +15,18 @@ export class Deadline {
   private readonly callbacks: Array<() => unknown> = []
   /** Runs at expiry, or at once when the time is already up. */
   onExpire(callback: () => unknown): void {
-    if (this.expired) void Promise.resolve().then(callback).catch(() => undefined)
+    if (this.expired)
+      void Promise.resolve()
+        .then(callback)
+        .catch(() => undefined)
     else this.callbacks.push(callback)
   }
   expire(): void {
     this.expired = true
-    for (const callback of this.callbacks) void Promise.resolve().then(callback).catch(() => undefined)
+    for (const callback of this.callbacks)
+      void Promise.resolve()
+        .then(callback)
+        .catch(() => undefined)
   }
 }
 
@@ -38,7 +44,12 @@ export class SdkCalls {
    * never a stack. A call past its limit (or interrupted) resolves as timed out at once; the SDK's
    * own promise is left to settle (and, for a boot, is still awaited by bootsSettled()).
    */
-  async run(command: string, timeoutSeconds: number, work: (deadline: Deadline) => Promise<CallOutcome>, boots = false): Promise<CommandRecord> {
+  async run(
+    command: string,
+    timeoutSeconds: number,
+    work: (deadline: Deadline) => Promise<CallOutcome>,
+    boots = false,
+  ): Promise<CommandRecord> {
     const started = Date.now()
     const deadline = new Deadline()
     const working = work(deadline).catch(toFailure)
@@ -49,16 +60,21 @@ export class SdkCalls {
     let reject: (reason: Interrupted) => void = () => undefined
     const interrupted = new Promise<never>((_, r) => (reject = r))
     this.inFlight.add(reject)
-    const timer = setTimeout(() => {
-      deadline.expire()
-      reject(new Interrupted())
-    }, Math.max(1, Math.round(timeoutSeconds * 1000)))
+    const timer = setTimeout(
+      () => {
+        deadline.expire()
+        reject(new Interrupted())
+      },
+      Math.max(1, Math.round(timeoutSeconds * 1000)),
+    )
     try {
       const result = await Promise.race([working, interrupted])
       return { command, ...result, timedOut: false, durationMs: Date.now() - started }
     } catch (e) {
       if (!(e instanceof Interrupted)) throw e
-      const why = deadline.expired ? `[timed out after ${timeoutSeconds} s]` : '[interrupted: the driver was interrupted]'
+      const why = deadline.expired
+        ? `[timed out after ${timeoutSeconds} s]`
+        : '[interrupted: the driver was interrupted]'
       return { command, exitCode: -1, stdout: '', stderr: why, timedOut: true, durationMs: Date.now() - started }
     } finally {
       clearTimeout(timer)

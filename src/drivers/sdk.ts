@@ -15,7 +15,14 @@ import { isAbsolute, join } from 'node:path'
 import { renderCommand } from '../shell/command'
 import { boxliteImageStore } from './home-layout'
 import { type CallOutcome, type Deadline, drain, readAll, SdkCalls } from './sdk-calls'
-import { embeddedRuntime, imageRegistries, type RuntimeFactory, type SdkBox, type SdkExecution, type SdkRuntime } from './sdk-runtime'
+import {
+  embeddedRuntime,
+  imageRegistries,
+  type RuntimeFactory,
+  type SdkBox,
+  type SdkExecution,
+  type SdkRuntime,
+} from './sdk-runtime'
 import {
   type BoxDriver,
   type BoxSpec,
@@ -73,13 +80,18 @@ export class SdkDriver implements BoxDriver {
     const argv = ['run', '-d', ...(spec.name !== undefined ? ['--name', spec.name] : [])]
     argv.push(...(spec.rootfs !== undefined ? ['--rootfs', spec.rootfs] : [spec.image as string]), ...spec.command)
     let id = ''
-    const record = await this.call(argv, opts.timeoutSeconds, async () => {
-      const box = await this.rt().create(boxOptions, spec.name ?? null)
-      id = box.id
-      this.created.add(id)
-      await box.start()
-      return { exitCode: 0, stdout: `${id}\n`, stderr: '' }
-    }, true)
+    const record = await this.call(
+      argv,
+      opts.timeoutSeconds,
+      async () => {
+        const box = await this.rt().create(boxOptions, spec.name ?? null)
+        id = box.id
+        this.created.add(id)
+        await box.start()
+        return { exitCode: 0, stdout: `${id}\n`, stderr: '' }
+      },
+      true,
+    )
     if (record.exitCode !== 0) {
       // The configured box keeps its logs for the caller; remove(name) or close() clears it.
       const why = record.timedOut ? 'timed out' : firstLine(record.stderr)
@@ -93,7 +105,15 @@ export class SdkDriver implements BoxDriver {
     return this.call(argv, opts.timeoutSeconds, async (deadline) => {
       const box = await this.handle(id)
       // timeoutSecs makes the guest end the command too, not only this wait (inferred, not yet seen: these hosts cannot boot BoxLite).
-      const execution = await box.exec('sh', ['-c', script], null, false, null, opts.detach ? null : Math.ceil(opts.timeoutSeconds), null)
+      const execution = await box.exec(
+        'sh',
+        ['-c', script],
+        null,
+        false,
+        null,
+        opts.detach ? null : Math.ceil(opts.timeoutSeconds),
+        null,
+      )
       if (opts.detach) {
         void drain(execution).catch(() => undefined)
         return { exitCode: 0, stdout: '', stderr: '' }
@@ -106,7 +126,9 @@ export class SdkDriver implements BoxDriver {
         return {
           exitCode: cliExitCode(result.exitCode),
           stdout: out,
-          stderr: result.errorMessage ? `${err}${err.endsWith('\n') || err === '' ? '' : '\n'}${result.errorMessage}` : err,
+          stderr: result.errorMessage
+            ? `${err}${err.endsWith('\n') || err === '' ? '' : '\n'}${result.errorMessage}`
+            : err,
         }
       } finally {
         this.executions.delete(execution)
@@ -135,10 +157,15 @@ export class SdkDriver implements BoxDriver {
   }
 
   start(id: string, opts: CallOptions): Promise<CommandRecord> {
-    return this.call(['start', id], opts.timeoutSeconds, async () => {
-      await (await this.handle(id)).start()
-      return { exitCode: 0, stdout: `${id}\n`, stderr: '' }
-    }, true)
+    return this.call(
+      ['start', id],
+      opts.timeoutSeconds,
+      async () => {
+        await (await this.handle(id)).start()
+        return { exitCode: 0, stdout: `${id}\n`, stderr: '' }
+      },
+      true,
+    )
   }
 
   async remove(idOrName: string, opts: CallOptions): Promise<CommandRecord> {
@@ -205,7 +232,12 @@ export class SdkDriver implements BoxDriver {
   }
 
   /** One SDK operation as a record named like the CLI command it stands for (see SdkCalls.run). */
-  private call(argv: readonly string[], timeoutSeconds: number, work: (deadline: Deadline) => Promise<CallOutcome>, boots = false): Promise<CommandRecord> {
+  private call(
+    argv: readonly string[],
+    timeoutSeconds: number,
+    work: (deadline: Deadline) => Promise<CallOutcome>,
+    boots = false,
+  ): Promise<CommandRecord> {
     return this.calls.run(renderCommand(SDK, ['--home', this.home, ...argv]), timeoutSeconds, work, boots)
   }
 }

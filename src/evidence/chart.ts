@@ -25,7 +25,12 @@ const PAD = { top: 40, right: 170, bottom: 50, left: 70 }
  * Bars for the measured footprints, dashed lines for the thresholds they are held to. With
  * `legend` (names of a bar's lower part and the rest), each bar is split at its `part`.
  */
-export function footprintChart(title: string, bars: readonly ChartBar[], lines: readonly ChartLine[] = [], legend?: readonly [string, string]): Buffer {
+export function footprintChart(
+  title: string,
+  bars: readonly ChartBar[],
+  lines: readonly ChartLine[] = [],
+  legend?: readonly [string, string],
+): Buffer {
   if (bars.length === 0) throw new Error('a footprint chart needs at least one measurement')
   const top = Math.max(1, ...bars.map((b) => b.bytes), ...lines.map((l) => l.bytes)) * 1.1
   const plotW = WIDTH - PAD.left - PAD.right
@@ -51,10 +56,14 @@ export function footprintChart(title: string, bars: readonly ChartBar[], lines: 
   bars.forEach((bar, i) => {
     const x = PAD.left + slot * i + (slot - barW) / 2
     const h = PAD.top + plotH - y(bar.bytes)
-    parts.push(`<rect x="${x}" y="${y(bar.bytes)}" width="${barW}" height="${Math.max(1, h)}" fill="${legend ? '#9cc0ee' : '#3b7dd8'}"/>`)
+    parts.push(
+      `<rect x="${x}" y="${y(bar.bytes)}" width="${barW}" height="${Math.max(1, h)}" fill="${legend ? '#9cc0ee' : '#3b7dd8'}"/>`,
+    )
     if (legend && bar.part !== undefined) {
       const part = Math.min(bar.part, bar.bytes)
-      parts.push(`<rect x="${x}" y="${y(part)}" width="${barW}" height="${Math.max(0, PAD.top + plotH - y(part))}" fill="#1f4e8c"/>`)
+      parts.push(
+        `<rect x="${x}" y="${y(part)}" width="${barW}" height="${Math.max(0, PAD.top + plotH - y(part))}" fill="#1f4e8c"/>`,
+      )
     }
     parts.push(
       `<text x="${x + barW / 2}" y="${y(bar.bytes) - 4}" text-anchor="middle">${esc(formatBytes(bar.bytes))}</text>`,

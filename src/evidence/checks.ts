@@ -36,7 +36,14 @@ export interface Figure {
   readonly unit: Unit
 }
 
-export function judge(what: string, measured: number, rule: Rule, threshold: number, unit: Unit, headline?: Headline): Check {
+export function judge(
+  what: string,
+  measured: number,
+  rule: Rule,
+  threshold: number,
+  unit: Unit,
+  headline?: Headline,
+): Check {
   const passed =
     rule === '<'
       ? measured < threshold
@@ -47,11 +54,25 @@ export function judge(what: string, measured: number, rule: Rule, threshold: num
           : rule === '>='
             ? measured >= threshold
             : measured === threshold
-  return { what, measured, rule, threshold, unit, passed: Number.isFinite(measured) && passed, ...(headline ? { headline } : {}) }
+  return {
+    what,
+    measured,
+    rule,
+    threshold,
+    unit,
+    passed: Number.isFinite(measured) && passed,
+    ...(headline ? { headline } : {}),
+  }
 }
 
 const SYMBOL: Record<Rule, string> = { '<': '<', '<=': '≤', '>': '>', '>=': '≥', '==': '=' }
-const WORDS: Record<Rule, string> = { '<': 'less than', '<=': 'at most', '>': 'more than', '>=': 'at least', '==': 'exactly' }
+const WORDS: Record<Rule, string> = {
+  '<': 'less than',
+  '<=': 'at most',
+  '>': 'more than',
+  '>=': 'at least',
+  '==': 'exactly',
+}
 
 /** "at least 90.0 %": the threshold as a person says it. */
 export function describeNeed(c: Check): string {
@@ -80,9 +101,18 @@ export function describeCheck(c: Check): string {
 
 /** The scenario's numbers as a plain table for the report. */
 export function checksTable(checks: readonly Check[]): string {
-  const rows = checks.map((c) => [c.passed ? 'pass' : 'FAIL', c.what, formatValue(c.measured, c.unit), `${SYMBOL[c.rule]} ${formatValue(c.threshold, c.unit)}`])
+  const rows = checks.map((c) => [
+    c.passed ? 'pass' : 'FAIL',
+    c.what,
+    formatValue(c.measured, c.unit),
+    `${SYMBOL[c.rule]} ${formatValue(c.threshold, c.unit)}`,
+  ])
   const head = ['result', 'measured quantity', 'value', 'threshold']
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd()
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
 }

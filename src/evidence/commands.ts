@@ -12,7 +12,9 @@ export function trimOutput(text: string, max = 1500): string {
 
 /** A long inline script is shortened in the command line; the output is shown below it. */
 export function formatRecord(r: CommandRecord, maxOutput = 1500): string {
-  const status = r.timedOut ? `TIMED OUT after ${(r.durationMs / 1000).toFixed(1)} s` : `exit ${r.exitCode} in ${(r.durationMs / 1000).toFixed(2)} s`
+  const status = r.timedOut
+    ? `TIMED OUT after ${(r.durationMs / 1000).toFixed(1)} s`
+    : `exit ${r.exitCode} in ${(r.durationMs / 1000).toFixed(2)} s`
   const lines = [`$ ${trimOutput(r.command, 600)}`, `→ ${status}`]
   if (r.stdout.trim()) lines.push(`stdout:\n${indent(trimOutput(r.stdout, maxOutput))}`)
   if (r.stderr.trim()) lines.push(`stderr:\n${indent(trimOutput(r.stderr, maxOutput))}`)

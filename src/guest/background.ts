@@ -8,7 +8,12 @@ import { boundCheck, type FillBudget } from './bound'
 import { command, type GuestProbe, int, keyValues, ProbeError } from './probe'
 import type { CommandRecord } from '../drivers/types'
 
-const PACED = { done: '/tmp/fill.done', err: '/tmp/fill.err', chunks: '/tmp/fill.chunks', pid: '/tmp/fill.pid' } as const
+const PACED = {
+  done: '/tmp/fill.done',
+  err: '/tmp/fill.err',
+  chunks: '/tmp/fill.chunks',
+  pid: '/tmp/fill.pid',
+} as const
 const APPENDER_PID = '/tmp/appender.pid'
 
 /** Appends a line to `path` every 0.1 s until stopped, paced inside the box (not by the host). */
@@ -23,7 +28,12 @@ export function startAppender(path: string): GuestProbe<CommandRecord> {
 export const stopAppender = command('stop the appender', `kill $(cat ${APPENDER_PID}) 2>/dev/null; true`)
 
 /** `chunks` fills of `chunkMiB`, `pauseSeconds` apart, within the budget's cap. */
-export function startPacedFill(budget: FillBudget, chunkMiB: number, chunks: number, pauseSeconds: number): GuestProbe<CommandRecord> {
+export function startPacedFill(
+  budget: FillBudget,
+  chunkMiB: number,
+  chunks: number,
+  pauseSeconds: number,
+): GuestProbe<CommandRecord> {
   if (chunkMiB * chunks > budget.capMiB) {
     throw new Error(`refusing a paced fill of ${chunks} x ${chunkMiB} MiB: the proven cap is ${budget.capMiB} MiB`)
   }
@@ -70,4 +80,7 @@ export function awaitPacedFill(seconds: number): GuestProbe<{ running: boolean; 
 }
 
 /** Stops a runaway background fill (only when it outlives its deadline); the chunk in flight is one budgeted dd. */
-export const stopPacedFill = command('stop background fill', `touch ${PACED.done}; kill $(cat ${PACED.pid}) 2>/dev/null; true`)
+export const stopPacedFill = command(
+  'stop background fill',
+  `touch ${PACED.done}; kill $(cat ${PACED.pid}) 2>/dev/null; true`,
+)

@@ -51,5 +51,8 @@ export function removeAndSync(paths: readonly string[]): Script {
 
 /** Deletes the odd-numbered files, syncs, then the even ones, so no single free spans a cluster. */
 export function deleteSmallFilesInterleaved(dir: string, count: number): Script {
-  return command('delete every other small file, then the rest', `cd ${q(dir)} && rm $(seq 1 2 ${count}) && sync && rm $(seq 2 2 ${count}) && sync`)
+  return command(
+    'delete every other small file, then the rest',
+    `cd ${q(dir)} && rm $(seq 1 2 ${count}) && sync && rm $(seq 2 2 ${count}) && sync`,
+  )
 }

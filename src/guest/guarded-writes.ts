@@ -30,7 +30,10 @@ export function fillRootfs(budget: FillBudget, path = '/fill'): GuestProbe<FillO
 /** Writes exactly `mib` MiB of zeros to `path` and flushes; fails (non-zero) if it does not fit. */
 export function writeFileOfSize(budget: FillBudget, path: string, mib: number): GuestProbe<CommandRecord> {
   if (mib > budget.capMiB) throw new Error(`refusing to write ${mib} MiB: the proven cap is ${budget.capMiB} MiB`)
-  return command(`write a ${mib} MiB file`, `${boundCheck(budget.limitKiB)} dd if=/dev/zero of=${q(path)} bs=1M count=${mib} 2>&1 && sync`)
+  return command(
+    `write a ${mib} MiB file`,
+    `${boundCheck(budget.limitKiB)} dd if=/dev/zero of=${q(path)} bs=1M count=${mib} 2>&1 && sync`,
+  )
 }
 
 export interface WriterOutcome {
@@ -58,7 +61,11 @@ export function fillRootfsWithConcurrentWriters(budget: FillBudget, writers: num
       for (let k = 1; k < sections.length; k += 2) {
         const body = sections[k + 1] ?? ''
         const rc = /RC=(\d+) FILE=/.exec(body)
-        outcomes.push({ index: Number(sections[k]), exitCode: rc ? Number(rc[1]) : undefined, enospc: /No space left/.test(body) })
+        outcomes.push({
+          index: Number(sections[k]),
+          exitCode: rc ? Number(rc[1]) : undefined,
+          enospc: /No space left/.test(body),
+        })
       }
       return outcomes
     },
@@ -93,8 +100,14 @@ export function exhaustInodes(budget: FillBudget, cap: number, dir = '/inotest')
 }
 
 /** Writes `count` files of `bytes` bytes each under `dir` without a process per file, then syncs. */
-export function writeSmallFiles(budget: FillBudget, dir: string, count: number, bytes: number): GuestProbe<CommandRecord> {
-  if ((count * bytes) / 2 ** 20 > budget.capMiB) throw new Error(`refusing ${count} x ${bytes} bytes: above the proven cap`)
+export function writeSmallFiles(
+  budget: FillBudget,
+  dir: string,
+  count: number,
+  bytes: number,
+): GuestProbe<CommandRecord> {
+  if ((count * bytes) / 2 ** 20 > budget.capMiB)
+    throw new Error(`refusing ${count} x ${bytes} bytes: above the proven cap`)
   return command(
     `write ${count} files of ${bytes / 1024} KiB`,
     `${boundCheck(budget.limitKiB)} mkdir -p ${q(dir)} && cd ${q(dir)} || exit 1; ` +

@@ -40,7 +40,10 @@ export function fileFingerprints(paths: readonly string[]): GuestProbe<Fingerpri
   return {
     what: 'file fingerprints',
     script: paths
-      .map((p) => `if [ -f ${q(p)} ]; then echo "file=$(wc -c < ${q(p)}) $(sha256sum < ${q(p)} | cut -d' ' -f1) ${p}"; else echo "missing=${p}"; fi`)
+      .map(
+        (p) =>
+          `if [ -f ${q(p)} ]; then echo "file=$(wc -c < ${q(p)}) $(sha256sum < ${q(p)} | cut -d' ' -f1) ${p}"; else echo "missing=${p}"; fi`,
+      )
       .join('; '),
     parse(record) {
       const out: Fingerprints = new Map()
@@ -65,7 +68,8 @@ export function lineCount(path: string): GuestProbe<number> {
     script: `if [ -f ${q(path)} ]; then echo lines=$(wc -l < ${q(path)}); else echo lines=0; fi`,
     parse(record) {
       const n = int(keyValues(record.stdout).lines)
-      if (record.exitCode !== 0 || n === undefined) throw new ProbeError('line count', `cannot count lines of ${path}`, record)
+      if (record.exitCode !== 0 || n === undefined)
+        throw new ProbeError('line count', `cannot count lines of ${path}`, record)
       return n
     },
   }
@@ -78,7 +82,8 @@ export function fileBytes(path: string): GuestProbe<number> {
     script: `if [ -f ${q(path)} ]; then echo bytes=$(wc -c < ${q(path)}); else echo bytes=0; fi`,
     parse(record) {
       const n = int(keyValues(record.stdout).bytes)
-      if (record.exitCode !== 0 || n === undefined) throw new ProbeError('file size', `cannot read the size of ${path}`, record)
+      if (record.exitCode !== 0 || n === undefined)
+        throw new ProbeError('file size', `cannot read the size of ${path}`, record)
       return n
     },
   }

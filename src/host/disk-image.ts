@@ -23,11 +23,16 @@ export function qemuImgInfo(path: string, timeoutSeconds: number): Promise<Comma
 export function parseBackingChain(record: CommandRecord): DiskImage[] {
   if (record.exitCode !== 0) throw new Error(`qemu-img info failed (exit ${record.exitCode}): ${record.stderr.trim()}`)
   const raw = JSON.parse(record.stdout) as unknown
-  const entries = (Array.isArray(raw) ? raw : [raw]) as { filename?: string; format?: string; 'virtual-size'?: number }[]
+  const entries = (Array.isArray(raw) ? raw : [raw]) as {
+    filename?: string
+    format?: string
+    'virtual-size'?: number
+  }[]
   const chain: DiskImage[] = []
   let dir = '/'
   for (const e of entries) {
-    if (typeof e.filename !== 'string' || typeof e['virtual-size'] !== 'number') throw new Error(`qemu-img info gave an entry without filename or virtual-size: ${JSON.stringify(e)}`)
+    if (typeof e.filename !== 'string' || typeof e['virtual-size'] !== 'number')
+      throw new Error(`qemu-img info gave an entry without filename or virtual-size: ${JSON.stringify(e)}`)
     const path = isAbsolute(e.filename) ? e.filename : resolve(dir, e.filename)
     chain.push({ path, format: e.format ?? 'unknown', virtualSize: e['virtual-size'] })
     dir = dirname(path)

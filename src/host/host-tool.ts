@@ -3,9 +3,18 @@ import { execa } from 'execa'
 import type { CommandRecord } from '../drivers/types'
 import { renderCommand } from '../shell/command'
 
-export async function runHostTool(bin: string, args: readonly string[], timeoutSeconds: number, debianPackage: string): Promise<CommandRecord> {
+export async function runHostTool(
+  bin: string,
+  args: readonly string[],
+  timeoutSeconds: number,
+  debianPackage: string,
+): Promise<CommandRecord> {
   const started = Date.now()
-  const r = await execa(bin, args, { reject: false, timeout: Math.max(1, Math.round(timeoutSeconds * 1000)), stdin: 'ignore' })
+  const r = await execa(bin, args, {
+    reject: false,
+    timeout: Math.max(1, Math.round(timeoutSeconds * 1000)),
+    stdin: 'ignore',
+  })
   const missing = (r as { code?: string }).code === 'ENOENT'
   return {
     command: renderCommand(bin, args),

@@ -53,7 +53,8 @@ function leftoverProcesses(under: (p: string) => boolean, dir: string, needle?: 
         }
       }
     }
-    if (reasons.length) found.push({ kind: 'process', detail: `pid ${pid} (${reasons.join(', ')}): ${cmdline.slice(0, 200)}` })
+    if (reasons.length)
+      found.push({ kind: 'process', detail: `pid ${pid} (${reasons.join(', ')}): ${cmdline.slice(0, 200)}` })
   }
   return found
 }
@@ -72,7 +73,8 @@ function leftoverMounts(under: (p: string) => boolean): Leftover[] {
     if (!right) continue
     const mountPoint = unescapeMount(left.split(' ')[4] ?? '')
     const source = unescapeMount(right.split(' ')[1] ?? '')
-    if (under(mountPoint) || under(source)) found.push({ kind: 'mount', detail: `${source} on ${mountPoint} (${right.split(' ')[0]})` })
+    if (under(mountPoint) || under(source))
+      found.push({ kind: 'mount', detail: `${source} on ${mountPoint} (${right.split(' ')[0]})` })
   }
   return found
 }
@@ -93,7 +95,8 @@ function leftoverLoopDevices(under: (p: string) => boolean): Leftover[] {
     } catch {
       continue // not attached
     }
-    if (under(backing.replace(/ \(deleted\)$/, ''))) found.push({ kind: 'loop device', detail: `/dev/${dev} backed by ${backing}` })
+    if (under(backing.replace(/ \(deleted\)$/, '')))
+      found.push({ kind: 'loop device', detail: `/dev/${dev} backed by ${backing}` })
   }
   return found
 }

@@ -5,7 +5,17 @@
  * filesystem can lose at most the image's size. Each step is a host tool run as a record; the
  * loop device and the mount are released by their own names, after checking they are ours.
  */
-import { closeSync, existsSync, ftruncateSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, statSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  statSync,
+} from 'node:fs'
 import { basename, dirname } from 'node:path'
 import type { CommandRecord } from '../drivers/types'
 import { runHostTool } from './host-tool'
@@ -26,11 +36,14 @@ export const HOST_MARGIN_BYTES = 1024 ** 3
 
 /** Refuses unless root, the mount point is an empty directory, and the host holds the whole image with room to spare. */
 export function checkLoopFilesystemPlan(image: string, mountPoint: string, bytes: number): void {
-  if (process.getuid?.() !== 0) throw new Error('a filesystem of its own for the scenario needs root (mount and loop devices)')
-  if (!existsSync(mountPoint) || !statSync(mountPoint).isDirectory() || readdirSync(mountPoint).length > 0) throw new Error(`${mountPoint} is not an empty directory`)
+  if (process.getuid?.() !== 0)
+    throw new Error('a filesystem of its own for the scenario needs root (mount and loop devices)')
+  if (!existsSync(mountPoint) || !statSync(mountPoint).isDirectory() || readdirSync(mountPoint).length > 0)
+    throw new Error(`${mountPoint} is not an empty directory`)
   if (existsSync(image)) throw new Error(`${image} already exists`)
   const host = statfsSync(dirname(image))
-  if (host.bavail * host.bsize < bytes + HOST_MARGIN_BYTES) throw new Error(`the host filesystem of ${dirname(image)} has less than the image's ${bytes} bytes plus 1 GiB free`)
+  if (host.bavail * host.bsize < bytes + HOST_MARGIN_BYTES)
+    throw new Error(`the host filesystem of ${dirname(image)} has less than the image's ${bytes} bytes plus 1 GiB free`)
 }
 
 /** Makes the image (sparse, `bytes` long), formats it, attaches a loop device, mounts it. */
@@ -42,23 +55,50 @@ export async function mountLoopFilesystem(fs: LoopFilesystem, call: HostCall, ti
     closeSync(fd)
   }
   // No reserved blocks: "full" means full for root too (the runtime runs as root).
-  await must(call, `format ${basename(fs.image)}`, 'mkfs.ext4', ['-q', '-F', '-m', '0', '-E', 'nodiscard', fs.image], timeoutSeconds, 'e2fsprogs')
-  const attach = await must(call, `attach ${basename(fs.image)} to a loop device`, 'losetup', ['--find', '--show', fs.image], timeoutSeconds, 'mount')
+  await must(
+    call,
+    `format ${basename(fs.image)}`,
+    'mkfs.ext4',
+    ['-q', '-F', '-m', '0', '-E', 'nodiscard', fs.image],
+    timeoutSeconds,
+    'e2fsprogs',
+  )
+  const attach = await must(
+    call,
+    `attach ${basename(fs.image)} to a loop device`,
+    'losetup',
+    ['--find', '--show', fs.image],
+    timeoutSeconds,
+    'mount',
+  )
   fs.device = attach.stdout.trim()
-  if (!/^\/dev\/loop\d+$/.test(fs.device)) throw new Error(`losetup gave no loop device: ${JSON.stringify(attach.stdout)}`)
-  await must(call, `mount ${fs.device} on the home`, 'mount', ['-t', 'ext4', fs.device, fs.mountPoint], timeoutSeconds, 'mount')
+  if (!/^\/dev\/loop\d+$/.test(fs.device))
+    throw new Error(`losetup gave no loop device: ${JSON.stringify(attach.stdout)}`)
+  await must(
+    call,
+    `mount ${fs.device} on the home`,
+    'mount',
+    ['-t', 'ext4', fs.device, fs.mountPoint],
+    timeoutSeconds,
+    'mount',
+  )
   fs.mounted = true
 }
 
 /** Unmounts, detaches (only our device: its backing file must be our image) and deletes the image. Idempotent. */
 export async function releaseLoopFilesystem(fs: LoopFilesystem, call: HostCall, timeoutSeconds: number): Promise<void> {
   if (fs.mounted && fs.device && mountedAt(fs.mountPoint) === fs.device) {
-    const r = await call(`unmount ${fs.mountPoint}`, () => runHostTool('umount', [fs.mountPoint], timeoutSeconds, 'mount'))
-    if (r.exitCode !== 0) throw new Error(`cannot unmount the scenario's filesystem from ${fs.mountPoint}: ${r.stderr.trim()}`)
+    const r = await call(`unmount ${fs.mountPoint}`, () =>
+      runHostTool('umount', [fs.mountPoint], timeoutSeconds, 'mount'),
+    )
+    if (r.exitCode !== 0)
+      throw new Error(`cannot unmount the scenario's filesystem from ${fs.mountPoint}: ${r.stderr.trim()}`)
   }
   fs.mounted = false
   if (fs.device && backingFile(fs.device) === fs.image) {
-    const r = await call(`detach ${fs.device}`, () => runHostTool('losetup', ['-d', fs.device!], timeoutSeconds, 'mount'))
+    const r = await call(`detach ${fs.device}`, () =>
+      runHostTool('losetup', ['-d', fs.device!], timeoutSeconds, 'mount'),
+    )
     if (r.exitCode !== 0) throw new Error(`cannot detach ${fs.device}: ${r.stderr.trim()}`)
   }
   rmSync(fs.image, { force: true })
@@ -84,7 +124,14 @@ export function heldElsewhere(fs: LoopFilesystem): { device: string; pids: numbe
 }
 
 /** What shows that the home is the small filesystem: its device, size, free space, and the image behind it. */
-export function describeLoopFilesystem(fs: LoopFilesystem): { device: string; backing: string; sizeBytes: number; freeBytes: number; imageBytes: number; plannedBytes: number } {
+export function describeLoopFilesystem(fs: LoopFilesystem): {
+  device: string
+  backing: string
+  sizeBytes: number
+  freeBytes: number
+  imageBytes: number
+  plannedBytes: number
+} {
   const st = statfsSync(fs.mountPoint)
   return {
     device: mountedAt(fs.mountPoint) ?? 'not mounted',
@@ -96,7 +143,14 @@ export function describeLoopFilesystem(fs: LoopFilesystem): { device: string; ba
   }
 }
 
-async function must(call: HostCall, what: string, bin: string, args: string[], timeoutSeconds: number, pkg: string): Promise<CommandRecord> {
+async function must(
+  call: HostCall,
+  what: string,
+  bin: string,
+  args: string[],
+  timeoutSeconds: number,
+  pkg: string,
+): Promise<CommandRecord> {
   const r = await call(what, () => runHostTool(bin, args, timeoutSeconds, pkg))
   if (r.exitCode !== 0) throw new Error(`${what} failed (exit ${r.exitCode}): ${r.stderr.trim()}`)
   return r

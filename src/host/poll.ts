@@ -27,7 +27,11 @@ export async function pollUntil<T>(
 }
 
 /** Runs `work` while sampling `measure` every `intervalMs`; returns work's result and the largest sample. */
-export async function peakDuring<T>(measure: () => number, intervalMs: number, work: Promise<T>): Promise<{ result: T; peak: number }> {
+export async function peakDuring<T>(
+  measure: () => number,
+  intervalMs: number,
+  work: Promise<T>,
+): Promise<{ result: T; peak: number }> {
   let peak = measure()
   let done = false
   const sampler = (async () => {

@@ -15,4 +15,3 @@ export function withAdvice(failure: string, runtimeOutput: string): string {
   const hint = advice(runtimeOutput)
   return hint ? `${failure}: ${hint}` : failure
 }
-

@@ -38,7 +38,8 @@ export function sentence(d: Diagnosis): string {
 }
 
 const REFERENCE = 'or use `--profile reference` to run the suite against the reference runtime'
-const OFFLINE = 'set BOXLITE_REGISTRY to a reachable registry mirror, or BOXLITE_ROOTFS to an offline OCI layout (`./bin/refbox build-image --out DIR`)'
+const OFFLINE =
+  'set BOXLITE_REGISTRY to a reachable registry mirror, or BOXLITE_ROOTFS to an offline OCI layout (`./bin/refbox build-image --out DIR`)'
 
 interface Rule {
   readonly matches: RegExp
@@ -52,7 +53,8 @@ function fixed(code: CauseCode, cause: string, wayForward: string): Rule['diagno
 /** First match wins, so the specific messages come before the general ones. */
 const RULES: readonly Rule[] = [
   {
-    matches: /Cannot find native binding|Cannot find (?:module|package) '@boxlite-ai\/boxlite|Native binding package version mismatch/i,
+    matches:
+      /Cannot find native binding|Cannot find (?:module|package) '@boxlite-ai\/boxlite|Native binding package version mismatch/i,
     diagnose: fixed(
       'sdk-missing',
       'the embedded BoxLite runtime (@boxlite-ai/boxlite) is not installed for this platform',
@@ -124,11 +126,13 @@ const RULES: readonly Rule[] = [
     diagnose: (message) => ({
       code: 'bad-rootfs',
       cause: `the offline image ${quotedPath(message)}is not an OCI image layout (no oci-layout file)`,
-      wayForward: 'point BOXLITE_ROOTFS at a directory made by `./bin/refbox build-image --out DIR` or `skopeo copy docker://alpine:latest oci:DIR`',
+      wayForward:
+        'point BOXLITE_ROOTFS at a directory made by `./bin/refbox build-image --out DIR` or `skopeo copy docker://alpine:latest oci:DIR`',
     }),
   },
   {
-    matches: /Failed to pull image|failed to pull manifest|images error|error sending request for url|failed to pull platform manifest/i,
+    matches:
+      /Failed to pull image|failed to pull manifest|images error|error sending request for url|failed to pull platform manifest/i,
     diagnose: (message) => ({
       code: 'registry',
       cause: `the image ${pulledImage(message)}cannot be pulled (no registry reachable from this host)`,
@@ -144,7 +148,8 @@ const RULES: readonly Rule[] = [
     ),
   },
   {
-    matches: /The VM failed to start: timed out|boot timed out|timed out after \d+ ?s? while (?:creating|booting|starting)/i,
+    matches:
+      /The VM failed to start: timed out|boot timed out|timed out after \d+ ?s? while (?:creating|booting|starting)/i,
     diagnose: fixed(
       'boot-timeout',
       'a BoxLite box did not finish booting within the time limit',
@@ -188,7 +193,11 @@ const RULES: readonly Rule[] = [
   },
   {
     matches: /box not found|No such box/i,
-    diagnose: fixed('no-such-box', 'the box does not exist (it was removed, or never created)', 'create it first, or check the id'),
+    diagnose: fixed(
+      'no-such-box',
+      'the box does not exist (it was removed, or never created)',
+      'create it first, or check the id',
+    ),
   },
 ]
 

@@ -28,7 +28,9 @@ export function readBoxLogs(home: string, maxBytesPerFile = 64 * 1024): LogFile[
       }
     }
   }
-  for (const name of listDir(join(home, 'logs')).filter((n) => RUNTIME_LOG.test(n)).sort()) {
+  for (const name of listDir(join(home, 'logs'))
+    .filter((n) => RUNTIME_LOG.test(n))
+    .sort()) {
     files.push({ path: `logs/${name}`, text: tail(join(home, 'logs', name), maxBytesPerFile) })
   }
   return files
@@ -36,7 +38,8 @@ export function readBoxLogs(home: string, maxBytesPerFile = 64 * 1024): LogFile[
 
 const TELLING = /KVM_EXIT|\bERROR\b|panic|denied|timed? ?out|failed|fatal|exited unexpectedly|SIGSEGV|SIGSYS|SIGILL/i
 /** Lines that only point at other evidence, or repeat the error the caller already has. */
-const NOISE = /Diagnostic files preserved|Box initialization failed, cleaning up|Task failed:|To destroy:|^\s*•|Debug files:/i
+const NOISE =
+  /Diagnostic files preserved|Box initialization failed, cleaning up|Task failed:|To destroy:|^\s*•|Debug files:/i
 const TIMESTAMP = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\s*/g
 
 /**
@@ -48,7 +51,11 @@ export function usefulLines(files: readonly LogFile[], max = 6): string[] {
   const seen = new Set<string>()
   for (const file of files) {
     for (const raw of file.text.split('\n')) {
-      const text = raw.replace(/\x1b\[[0-9;]*m/g, '').replace(TIMESTAMP, '').replace(/^\[\s+/, '[').trim()
+      const text = raw
+        .replace(/\x1b\[[0-9;]*m/g, '')
+        .replace(TIMESTAMP, '')
+        .replace(/^\[\s+/, '[')
+        .trim()
       if (text === '' || !TELLING.test(text) || NOISE.test(text)) continue
       const key = text.replace(/\s+/g, ' ').replace(/^\[[A-Z]+\s+[\w:]+\]\s*|^[A-Z]+\s+[\w:]+:\s*/, '')
       if (seen.has(key)) continue

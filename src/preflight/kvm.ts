@@ -40,11 +40,18 @@ export function checkHost(host: HostFacts = thisHost()): HostCheck {
       : { ok: false, message: `BoxLite needs Linux with KVM or macOS on Apple Silicon; this is macOS on ${host.arch}` }
   }
   if (host.platform !== 'linux') {
-    return { ok: false, message: `BoxLite needs Linux with KVM or macOS on Apple Silicon; this is ${host.platform}/${host.arch}` }
+    return {
+      ok: false,
+      message: `BoxLite needs Linux with KVM or macOS on Apple Silicon; this is ${host.platform}/${host.arch}`,
+    }
   }
-  if (!host.exists(host.kvmDevice)) return { ok: false, message: `${host.kvmDevice} is missing: KVM is not available on this host.` }
+  if (!host.exists(host.kvmDevice))
+    return { ok: false, message: `${host.kvmDevice} is missing: KVM is not available on this host.` }
   if (!host.readWritable(host.kvmDevice)) {
-    return { ok: false, message: `${host.kvmDevice} is not read-writable for this user: KVM is available but access is denied.` }
+    return {
+      ok: false,
+      message: `${host.kvmDevice} is not read-writable for this user: KVM is available but access is denied.`,
+    }
   }
   return { ok: true }
 }
@@ -72,7 +79,8 @@ export function thisHostVirtualization(): VirtualizationFacts {
  */
 export function virtualizationHints(facts: VirtualizationFacts = thisHostVirtualization()): string[] {
   const hints: string[] = []
-  if (facts.hasModule('kvm_pvm')) hints.push('host: /dev/kvm is served by kvm_pvm, a pagetable-based paravirtual hypervisor (PVM)')
+  if (facts.hasModule('kvm_pvm'))
+    hints.push('host: /dev/kvm is served by kvm_pvm, a pagetable-based paravirtual hypervisor (PVM)')
   const hasVmx = facts.cpuFlags.includes('vmx') || facts.cpuFlags.includes('svm')
   if (facts.cpuFlags.includes('hypervisor') && !hasVmx && facts.cpuFlags.length > 0) {
     hints.push('host: this machine is itself a virtual machine and its CPU shows no VMX/SVM (no nested virtualization)')

@@ -66,7 +66,13 @@ export interface PreflightVerdict {
 export type HostClass = 'no-kvm' | 'kvm-cannot-boot' | 'boots' | 'not-checked'
 
 /** Causes that mean the guest itself could not run on this host's KVM. */
-const GUEST_CANNOT_RUN: readonly (CauseCode | undefined)[] = ['nested-hypervisor', 'vm-boot-failed', 'vm-crashed', 'kvm-unusable', 'kvm-cannot-run-vm']
+const GUEST_CANNOT_RUN: readonly (CauseCode | undefined)[] = [
+  'nested-hypervisor',
+  'vm-boot-failed',
+  'vm-crashed',
+  'kvm-unusable',
+  'kvm-cannot-run-vm',
+]
 
 /** The probe box's main process and the command run in it. */
 const PROBE_COMMAND = ['sleep', '600']
@@ -98,16 +104,24 @@ function hostClassOf(verdict: PreflightVerdict, kvmPresent: boolean, gated: bool
 }
 
 /** Boots the probe box; when the image cannot be pulled, an offline image tells whether the host itself could boot. */
-async function probe(options: PreflightOptions, scratch: string, started: number, progress: (line: string) => void): Promise<PreflightVerdict> {
+async function probe(
+  options: PreflightOptions,
+  scratch: string,
+  started: number,
+  progress: (line: string) => void,
+): Promise<PreflightVerdict> {
   progress(`booting a probe box from ${describe(options.image)} (limit ${options.bootSeconds} s)`)
   const first = await bootOnce(options, join(scratch, 'home'), options.image)
   if (first.ok) return { ok: true, evidence: [], logs: [], durationMs: Date.now() - started }
 
-  const offline = diagnose(first.message).code === 'registry' && 'image' in options.image && options.offlineImage
-    ? options.offlineImage(join(scratch, 'offline-image'))
-    : undefined
+  const offline =
+    diagnose(first.message).code === 'registry' && 'image' in options.image && options.offlineImage
+      ? options.offlineImage(join(scratch, 'offline-image'))
+      : undefined
   if (offline === undefined) return failed(first.message, first.logText, first.evidence, first.logs, started)
-  progress(`the image cannot be pulled; booting an offline busybox image to check the host itself (limit ${options.bootSeconds} s)`)
+  progress(
+    `the image cannot be pulled; booting an offline busybox image to check the host itself (limit ${options.bootSeconds} s)`,
+  )
   const second = await bootOnce(options, join(scratch, 'home-offline'), { rootfs: offline })
   if (second.ok) return failed(first.message, first.logText, first.evidence, first.logs, started)
   const pullNote = `also: ${sentence(diagnose(first.message))}`
@@ -131,10 +145,16 @@ async function bootOnce(options: PreflightOptions, home: string, image: ProbeIma
   let message = ''
   let logs: LogFile[] = []
   try {
-    const spec = { ...image, name, command: PROBE_COMMAND, ...(options.memoryMib ? { memoryMib: options.memoryMib } : {}) }
+    const spec = {
+      ...image,
+      name,
+      command: PROBE_COMMAND,
+      ...(options.memoryMib ? { memoryMib: options.memoryMib } : {}),
+    }
     const { id } = await driver.create(spec, { timeoutSeconds: options.bootSeconds })
     const run = await driver.exec(id, `echo ${PROBE_MARK}`, { timeoutSeconds: options.execSeconds })
-    if (run.exitCode === 0 && run.stdout.includes(PROBE_MARK)) return { ok: true, message: '', logText: '', evidence: [], logs: [] }
+    if (run.exitCode === 0 && run.stdout.includes(PROBE_MARK))
+      return { ok: true, message: '', logText: '', evidence: [], logs: [] }
     message = `preflight command failed in the box: ${run.timedOut ? `no answer within ${options.execSeconds} s` : `exit ${run.exitCode}${run.stderr.trim() ? `, ${firstLine(run.stderr)}` : ''}`}`
   } catch (e) {
     if (!(e instanceof DriverCallError)) throw e
@@ -202,5 +222,10 @@ export function describe(image: ProbeImage): string {
 }
 
 function firstLine(text: string): string {
-  return text.trim().split('\n')[0]?.replace(/^Error:\s*/, '') ?? ''
+  return (
+    text
+      .trim()
+      .split('\n')[0]
+      ?.replace(/^Error:\s*/, '') ?? ''
+  )
 }

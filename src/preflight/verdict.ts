@@ -37,7 +37,9 @@ export function claimFailureReport(env: NodeJS.ProcessEnv = process.env): boolea
 
 /** The failure as a person reads it: the sentence, then the evidence lines, indented. */
 export function describeFailure(verdict: PreflightVerdict): string {
-  return [`BoxLite preflight: ${verdict.sentence ?? 'failed'}`, ...verdict.evidence.map((line) => `  ${line}`)].join('\n')
+  return [`BoxLite preflight: ${verdict.sentence ?? 'failed'}`, ...verdict.evidence.map((line) => `  ${line}`)].join(
+    '\n',
+  )
 }
 
 /** Keeps the failed probe's box logs in `dir` (replacing an earlier run's), next to the reports CI publishes. */

@@ -20,7 +20,12 @@ export interface Parsed {
  * Parses `argv` against `specs`. With `stopAtPositional`, everything from the first positional on
  * is left as positionals (a box's command keeps its own flags).
  */
-export function parseArgs(command: string, argv: readonly string[], specs: readonly FlagSpec[], stopAtPositional = true): Parsed {
+export function parseArgs(
+  command: string,
+  argv: readonly string[],
+  specs: readonly FlagSpec[],
+  stopAtPositional = true,
+): Parsed {
   const flags = new Map<string, string[]>()
   const positionals: string[] = []
   let dashDashAt: number | undefined

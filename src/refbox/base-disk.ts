@@ -3,7 +3,19 @@
  * layers unpacked into a tree, `mkfs.ext4 -d`, sized content x 1.1 + 64 MiB, at least 256 MiB.
  * Built once per manifest digest (atomically: temp name, then rename) and shared by all boxes.
  */
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs'
 import { join, normalize } from 'node:path'
 import { RefboxError } from './errors'
 import type { HomePaths } from './home'
@@ -55,20 +67,26 @@ function applyLayer(tree: string, layer: string): void {
   const members = runTool('tar', ['-t', '-f', layer], 'listing an image layer').split('\n').filter(Boolean)
   for (const member of members) {
     const clean = normalize(member).replace(/^\/+/, '').replace(/\/+$/, '')
-    if (clean.split('/').includes('..')) throw new RefboxError(`images error: layer member escapes the rootfs: ${member}`)
+    if (clean.split('/').includes('..'))
+      throw new RefboxError(`images error: layer member escapes the rootfs: ${member}`)
     const slash = clean.lastIndexOf('/')
     const dir = slash < 0 ? '' : clean.slice(0, slash)
     const base = clean.slice(slash + 1)
     if (!base.startsWith('.wh.')) continue
     if (base === '.wh..wh..opq') {
       const target = join(tree, dir)
-      if (existsSync(target)) for (const child of readdirSync(target)) rmSync(join(target, child), { recursive: true, force: true })
+      if (existsSync(target))
+        for (const child of readdirSync(target)) rmSync(join(target, child), { recursive: true, force: true })
     } else {
       rmSync(join(tree, dir, base.slice('.wh.'.length)), { recursive: true, force: true })
     }
   }
   // GNU tar strips leading '/' and '..', and defers unsafe symlinks, so nothing lands outside `tree`.
-  runTool('tar', ['-x', '-f', layer, '-C', tree, '--numeric-owner', '--same-owner', '-p', '--exclude=.wh.*'], 'unpacking an image layer')
+  runTool(
+    'tar',
+    ['-x', '-f', layer, '-C', tree, '--numeric-owner', '--same-owner', '-p', '--exclude=.wh.*'],
+    'unpacking an image layer',
+  )
 }
 
 /** Bytes the tree occupies in 4 KiB blocks. */

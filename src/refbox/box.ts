@@ -12,7 +12,19 @@ import { RefboxError } from './errors'
 import { BOX_NAME, type HomePaths } from './home'
 import { loadLayout } from './oci'
 import { createOverlay, rebuildTorn, tornDisk } from './overlay'
-import { allPids, cmdlineOf, hasEnv, isAlive, namespaceOf, parentOf, pidNamespaceMembers, refOf, signalRef, waitFor, type ProcRef } from './proc'
+import {
+  allPids,
+  cmdlineOf,
+  hasEnv,
+  isAlive,
+  namespaceOf,
+  parentOf,
+  pidNamespaceMembers,
+  refOf,
+  signalRef,
+  waitFor,
+  type ProcRef,
+} from './proc'
 import { collectDiscardReport, reachBootSites, reachSite, recordingSites } from './sites'
 import { listStates, newBoxId, writeState, isRunning, type BoxState } from './state'
 import { BOX_TOOLS, requireRootAndFuse, requireTools } from './tools'
@@ -41,8 +53,12 @@ export function createBox(ctx: Ctx, req: BoxRequest): BoxState {
   requireRootAndFuse()
   requireTools(...BOX_TOOLS)
   if (req.name !== undefined) {
-    if (!BOX_NAME.test(req.name)) throw new RefboxError(`invalid box name ${JSON.stringify(req.name)}: use letters, digits, '_', '.', '-' (at most 64)`)
-    if (listStates(ctx.paths).some((s) => s.name === req.name)) throw new RefboxError(`already exists: box name ${req.name}`)
+    if (!BOX_NAME.test(req.name))
+      throw new RefboxError(
+        `invalid box name ${JSON.stringify(req.name)}: use letters, digits, '_', '.', '-' (at most 64)`,
+      )
+    if (listStates(ctx.paths).some((s) => s.name === req.name))
+      throw new RefboxError(`already exists: box name ${req.name}`)
   }
   let id = newBoxId()
   while (existsSync(ctx.paths.boxDir(id))) id = newBoxId()
@@ -91,7 +107,6 @@ export function createBox(ctx: Ctx, req: BoxRequest): BoxState {
   return state
 }
 
-
 /** qemu option syntax: a comma inside a value is written twice. */
 const qemuEscape = (s: string): string => s.replace(/,/g, ',,')
 
@@ -108,7 +123,10 @@ export async function startBox(ctx: Ctx, state: BoxState): Promise<void> {
   touchBaseIfDefective(ctx.defects, state.baseDisk, state.startedAt !== undefined)
   // Its last boot never wrote an exit status: its shim died (killed, or the host crashed).
   const crashed = state.startedAt !== undefined && state.status === 'running' && !existsSync(box.exit)
-  if ((ctx.defects.has('lost-writes-on-stop') && state.startedAt !== undefined) || (ctx.defects.has('rebuild-after-crash') && crashed)) {
+  if (
+    (ctx.defects.has('lost-writes-on-stop') && state.startedAt !== undefined) ||
+    (ctx.defects.has('rebuild-after-crash') && crashed)
+  ) {
     rmSync(box.qcow2, { force: true }) // the regression: "start" provisions the overlay as if the box were new
     createOverlay(state.baseDisk, box.qcow2, state.virtualSize)
   }

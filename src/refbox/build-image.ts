@@ -16,9 +16,20 @@ import { findTool } from './tools'
 export const DEFAULT_BUSYBOX = '/bin/busybox'
 
 const DIRS: readonly [string, number][] = [
-  ['bin', 0o755], ['dev', 0o755], ['etc', 0o755], ['proc', 0o555], ['root', 0o700], ['run', 0o755],
-  ['sbin', 0o755], ['sys', 0o555], ['tmp', 0o1777], ['usr', 0o755], ['usr/bin', 0o755], ['usr/sbin', 0o755],
-  ['var', 0o755], ['var/tmp', 0o1777],
+  ['bin', 0o755],
+  ['dev', 0o755],
+  ['etc', 0o755],
+  ['proc', 0o555],
+  ['root', 0o700],
+  ['run', 0o755],
+  ['sbin', 0o755],
+  ['sys', 0o555],
+  ['tmp', 0o1777],
+  ['usr', 0o755],
+  ['usr/bin', 0o755],
+  ['usr/sbin', 0o755],
+  ['var', 0o755],
+  ['var/tmp', 0o1777],
 ]
 
 function busyboxInfo(busybox: string): { version: string; applets: string[] } {
@@ -27,7 +38,10 @@ function busyboxInfo(busybox: string): { version: string; applets: string[] } {
   const list = spawnSync(busybox, ['--list-full'], { encoding: 'utf8' })
   if (!version || list.status !== 0) throw new RefboxError(`${busybox} does not look like a busybox binary`)
   // `--list-full` includes busybox itself: never link it to itself.
-  const applets = list.stdout.split('\n').map((l) => l.trim()).filter((l) => l && l !== 'bin/busybox')
+  const applets = list.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && l !== 'bin/busybox')
   return { version, applets }
 }
 
@@ -35,7 +49,8 @@ export function imageEntries(busybox: string): TarEntry[] {
   const { version, applets } = busyboxInfo(busybox)
   const entries = new Map<string, TarEntry>()
   for (const [path, mode] of DIRS) entries.set(path, { type: 'dir', path, mode })
-  const file = (path: string, text: string, mode = 0o644) => entries.set(path, { type: 'file', path, mode, data: Buffer.from(text) })
+  const file = (path: string, text: string, mode = 0o644) =>
+    entries.set(path, { type: 'file', path, mode, data: Buffer.from(text) })
   entries.set('bin/busybox', { type: 'file', path: 'bin/busybox', mode: 0o755, data: readFileSync(busybox) })
   for (const applet of applets) {
     if (entries.has(applet) || !/^[a-z0-9_/.[-]+$/i.test(applet)) continue
@@ -46,13 +61,16 @@ export function imageEntries(busybox: string): TarEntry[] {
     }
     entries.set(applet, { type: 'symlink', path: applet, target: '/bin/busybox' })
   }
-  file('etc/os-release', [
-    'NAME="refbox test image"',
-    'ID=refbox-busybox',
-    `VERSION_ID=${version}`,
-    `PRETTY_NAME="refbox busybox test image (BusyBox ${version})"`,
-    '',
-  ].join('\n'))
+  file(
+    'etc/os-release',
+    [
+      'NAME="refbox test image"',
+      'ID=refbox-busybox',
+      `VERSION_ID=${version}`,
+      `PRETTY_NAME="refbox busybox test image (BusyBox ${version})"`,
+      '',
+    ].join('\n'),
+  )
   file('etc/passwd', 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n')
   file('etc/group', 'root:x:0:\nnogroup:x:65534:\n')
   file('etc/hostname', 'refbox\n')
@@ -79,13 +97,15 @@ export function writeLayout(out: string, entries: readonly TarEntry[]): string {
   }
   const tar = writeTar(entries)
   const layer = gzipSync(tar, { level: 9 }) // Node's gzip header carries no name and mtime 0
-  const config = Buffer.from(JSON.stringify({
-    architecture: ociArch(),
-    os: 'linux',
-    config: { Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['/bin/sh'], WorkingDir: '/' },
-    rootfs: { type: 'layers', diff_ids: [`sha256:${sha256Hex(tar)}`] },
-    history: [{ created_by: 'refbox build-image (busybox-static)' }],
-  }))
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: ociArch(),
+      os: 'linux',
+      config: { Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['/bin/sh'], WorkingDir: '/' },
+      rootfs: { type: 'layers', diff_ids: [`sha256:${sha256Hex(tar)}`] },
+      history: [{ created_by: 'refbox build-image (busybox-static)' }],
+    }),
+  )
   const manifest: ImageManifest = {
     schemaVersion: 2,
     mediaType: MEDIA.manifest,
@@ -96,7 +116,13 @@ export function writeLayout(out: string, entries: readonly TarEntry[]): string {
   const index = {
     schemaVersion: 2,
     mediaType: MEDIA.index,
-    manifests: [{ ...descriptor(MEDIA.manifest, manifestJson), annotations: { 'org.opencontainers.image.ref.name': 'latest' }, platform: { architecture: ociArch(), os: 'linux' } }],
+    manifests: [
+      {
+        ...descriptor(MEDIA.manifest, manifestJson),
+        annotations: { 'org.opencontainers.image.ref.name': 'latest' },
+        platform: { architecture: ociArch(), os: 'linux' },
+      },
+    ],
   }
   // Build next to `out`, then swap in, so a reader never sees half a layout.
   const staging = `${out.replace(/\/+$/, '')}.building-${process.pid}`

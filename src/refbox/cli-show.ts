@@ -9,10 +9,20 @@ const out = (s: string) => process.stdout.write(s)
 const err = (s: string) => process.stderr.write(s)
 
 export function cmdList(ctx: Ctx, args: string[]): number {
-  const p = parseArgs('list', args, [{ name: 'all', short: 'a' }, { name: 'quiet', short: 'q' }, { name: 'format', value: true }], false)
+  const p = parseArgs(
+    'list',
+    args,
+    [
+      { name: 'all', short: 'a' },
+      { name: 'quiet', short: 'q' },
+      { name: 'format', value: true },
+    ],
+    false,
+  )
   if (p.positionals.length) throw new UsageError(`unexpected argument '${p.positionals[0]}' found for 'list'`)
   const format = value(p, 'format') ?? 'table'
-  if (format !== 'table' && format !== 'json') throw new UsageError(`invalid value '${format}' for '--format': refbox supports table, json`)
+  if (format !== 'table' && format !== 'json')
+    throw new UsageError(`invalid value '${format}' for '--format': refbox supports table, json`)
   const states = listStates(ctx.paths).filter((s) => flag(p, 'all') || isRunning(s))
   if (flag(p, 'quiet')) out(states.map((s) => `${s.id}\n`).join(''))
   else if (format === 'json') out(`${JSON.stringify(states.map(listRow), null, 2)}\n`)

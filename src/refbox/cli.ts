@@ -101,9 +101,17 @@ async function dispatch(argv: readonly string[]): Promise<number> {
 }
 
 function cmdBuildImage(args: string[]): number {
-  const p = parseArgs('build-image', args, [{ name: 'out', value: true }, { name: 'busybox', value: true }], false)
+  const p = parseArgs(
+    'build-image',
+    args,
+    [
+      { name: 'out', value: true },
+      { name: 'busybox', value: true },
+    ],
+    false,
+  )
   const dir = value(p, 'out')
-  if (!dir) throw new UsageError("the following required arguments were not provided: --out <DIR>")
+  if (!dir) throw new UsageError('the following required arguments were not provided: --out <DIR>')
   if (p.positionals.length) throw new UsageError(`unexpected argument '${p.positionals[0]}' found for 'build-image'`)
   const digest = buildImage(resolve(dir), value(p, 'busybox') ?? DEFAULT_BUSYBOX)
   out(`${resolve(dir)} ${digest}\n`)
@@ -134,7 +142,8 @@ async function cmdRun(ctx: Ctx, args: string[], start: boolean): Promise<number>
     image = rootfs
   } else {
     const ref = positionals.shift()
-    if (ref === undefined) throw new UsageError('the following required arguments were not provided: <IMAGE> (or --rootfs PATH)')
+    if (ref === undefined)
+      throw new UsageError('the following required arguments were not provided: <IMAGE> (or --rootfs PATH)')
     throw new RefboxError(
       `images error: cannot resolve image '${ref}': refbox works offline and cannot pull from a registry; ` +
         `pass a local OCI layout with --rootfs PATH (build one with 'refbox build-image --out DIR')`,
@@ -157,22 +166,31 @@ function lookup(ctx: Ctx, idOrName: string): BoxState {
 /** `exec` on a stopped or configured box boots it first, as BoxLite does. */
 async function ensureRunning(ctx: Ctx, state: BoxState): Promise<void> {
   if (!isRunning(state)) await startBox(ctx, state)
-  if (!isRunning(state)) throw new RefboxError(`invalid state: box ${state.id} is not running (its main command exited)`)
+  if (!isRunning(state))
+    throw new RefboxError(`invalid state: box ${state.id} is not running (its main command exited)`)
 }
 
 async function cmdExec(ctx: Ctx, args: string[]): Promise<number> {
-  const p = parseArgs('exec', args, [
-    { name: 'detach', short: 'd' },
-    { name: 'interactive', short: 'i' },
-    { name: 'tty', short: 't' },
-    { name: 'env', short: 'e', value: true, repeat: true },
-  ], false)
+  const p = parseArgs(
+    'exec',
+    args,
+    [
+      { name: 'detach', short: 'd' },
+      { name: 'interactive', short: 'i' },
+      { name: 'tty', short: 't' },
+      { name: 'env', short: 'e', value: true, repeat: true },
+    ],
+    false,
+  )
   const [box, ...command] = p.positionals
   if (box === undefined) throw new UsageError('the following required arguments were not provided: <BOX>')
-  if (p.dashDashAt === undefined && command.length > 0) throw new UsageError("the command must follow '--': exec BOX -- CMD [ARGS...]")
+  if (p.dashDashAt === undefined && command.length > 0)
+    throw new UsageError("the command must follow '--': exec BOX -- CMD [ARGS...]")
   if (command.length === 0) throw new UsageError('the following required arguments were not provided: <COMMAND>...')
   const env = values(p, 'env')
-  for (const e of env) if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(e)) throw new UsageError(`invalid value '${e}' for '--env': expected KEY=VALUE`)
+  for (const e of env)
+    if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(e))
+      throw new UsageError(`invalid value '${e}' for '--env': expected KEY=VALUE`)
   const state = lookup(ctx, box)
   await ensureRunning(ctx, state)
   const argv = env.length > 0 ? ['/usr/bin/env', ...env, ...command] : command
@@ -201,10 +219,19 @@ async function cmdEach(ctx: Ctx, args: string[], action: 'start' | 'stop' | 'res
 }
 
 async function cmdRm(ctx: Ctx, args: string[]): Promise<number> {
-  const p = parseArgs('rm', args, [{ name: 'force', short: 'f' }, { name: 'all', short: 'a' }], false)
+  const p = parseArgs(
+    'rm',
+    args,
+    [
+      { name: 'force', short: 'f' },
+      { name: 'all', short: 'a' },
+    ],
+    false,
+  )
   const targets = flag(p, 'all') ? listStates(ctx.paths).map((s) => s.id) : p.positionals
   if (flag(p, 'all') && !flag(p, 'force')) throw new RefboxError('refusing to remove all boxes without --force')
-  if (targets.length === 0 && !flag(p, 'all')) throw new UsageError('the following required arguments were not provided: <BOX>...')
+  if (targets.length === 0 && !flag(p, 'all'))
+    throw new UsageError('the following required arguments were not provided: <BOX>...')
   let failed = false
   for (const ref of targets) {
     try {
@@ -230,7 +257,8 @@ async function cmdCp(ctx: Ctx, args: string[]): Promise<number> {
   const boxSide = (s: string) => /^[A-Za-z0-9][A-Za-z0-9_.-]*:/.exec(s) && !s.startsWith('/') && !s.startsWith('.')
   if (boxSide(src) && boxSide(dst)) throw new RefboxError('cp: exactly one of SRC and DST must be BOX:PATH, not both')
   if (!boxSide(dst)) {
-    if (boxSide(src)) throw new RefboxError('unsupported: refbox copies from the host into a box only (cp HOST_FILE BOX:/path)')
+    if (boxSide(src))
+      throw new RefboxError('unsupported: refbox copies from the host into a box only (cp HOST_FILE BOX:/path)')
     throw new RefboxError('cp: one of SRC and DST must be BOX:PATH')
   }
   const colon = dst.indexOf(':')

@@ -6,8 +6,8 @@
 import { RefboxError } from './errors'
 
 export const DEFECTS = {
-  'shared-disk': 'boxes of one home share one filesystem (a new box reuses a running box\'s mounted disk)',
-  'unbounded-rootfs': 'the box\'s / is a sparse 8 GiB disk standing in for the host disk instead of the image-sized one',
+  'shared-disk': "boxes of one home share one filesystem (a new box reuses a running box's mounted disk)",
+  'unbounded-rootfs': "the box's / is a sparse 8 GiB disk standing in for the host disk instead of the image-sized one",
   'no-tmpfs': '/tmp lives on the rootfs instead of a tmpfs',
   'no-discard': 'the rootfs is mounted without discard, so deletes never reach the qcow2',
   'leaky-rm': 'rm -f deletes the box but leaves its disk file behind',
@@ -16,20 +16,24 @@ export const DEFECTS = {
   'lost-writes-on-stop': 'start re-creates the overlay, so a box comes back from the base image',
   'start-refuses-when-full': 'start refuses a box whose rootfs is full',
   'inodes-block-appends': 'a rootfs out of inodes is remounted read-only, so appends fail',
-  'cp-exits-zero-on-enospc': 'cp ignores the in-box copy\'s failure (exit 0, partial file left)',
+  'cp-exits-zero-on-enospc': "cp ignores the in-box copy's failure (exit 0, partial file left)",
   'cp-stages-on-host': 'cp buffers the file in the home first and leaves it there when the copy fails',
   'freeze-peers-during-fill': 'while one box runs a command, the other boxes of the home are paused (SIGSTOP)',
-  'rm-defers-disk-delete': 'rm -f moves the box\'s disk to a deletion queue in the home that is never emptied',
+  'rm-defers-disk-delete': "rm -f moves the box's disk to a deletion queue in the home that is never emptied",
   'reserved-disk-space': 'every new disk reserves 64 MiB of host space up front, so a fresh box is not sparse',
-  'base-written-on-restart': 'starting a stopped box writes a boot count into the image\'s shared base disk',
-  'base-per-box': 'every box gets a private copy of the image\'s base disk instead of sharing one',
+  'base-written-on-restart': "starting a stopped box writes a boot count into the image's shared base disk",
+  'base-per-box': "every box gets a private copy of the image's base disk instead of sharing one",
   'disk-size-not-grown': '--disk-size sizes the disk but the filesystem is not grown to fill it',
-  'rm-fails-when-host-full': 'rm -f gives up when the home\'s filesystem is full, so the disk that filled the host is never freed',
-  'rebuild-after-crash': 'start after an unclean exit rebuilds the overlay from the base, so even fsync\'d data is lost',
-  'evict-when-crowded': 'with six or more boxes running in a home, a background exec stops the home\'s oldest box',
-  'rm-keeps-unstarted-disks': 'rm -f of a box that never finished starting deletes its record but leaves its disk behind',
-  'failed-create-leaves-dir': 'a create makes the box directory before it reads the image and leaves it when the image is bad',
-  'torn-disk-unremovable': 'a torn disk is neither rebuilt at start nor removable: start fails on it and rm -f refuses it',
+  'rm-fails-when-host-full':
+    "rm -f gives up when the home's filesystem is full, so the disk that filled the host is never freed",
+  'rebuild-after-crash': "start after an unclean exit rebuilds the overlay from the base, so even fsync'd data is lost",
+  'evict-when-crowded': "with six or more boxes running in a home, a background exec stops the home's oldest box",
+  'rm-keeps-unstarted-disks':
+    'rm -f of a box that never finished starting deletes its record but leaves its disk behind',
+  'failed-create-leaves-dir':
+    'a create makes the box directory before it reads the image and leaves it when the image is bad',
+  'torn-disk-unremovable':
+    'a torn disk is neither rebuilt at start nor removable: start fails on it and rm -f refuses it',
 } as const
 
 export type DefectName = keyof typeof DEFECTS
@@ -38,10 +42,15 @@ export class Defects {
   private constructor(private readonly on: ReadonlySet<DefectName>) {}
 
   static parse(spec: string | undefined): Defects {
-    const names = (spec ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+    const names = (spec ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
     const unknown = names.filter((n) => !(n in DEFECTS))
     if (unknown.length > 0) {
-      throw new RefboxError(`unknown defect${unknown.length > 1 ? 's' : ''} in REFBOX_DEFECTS: ${unknown.join(', ')}; known: ${Object.keys(DEFECTS).join(', ')}`)
+      throw new RefboxError(
+        `unknown defect${unknown.length > 1 ? 's' : ''} in REFBOX_DEFECTS: ${unknown.join(', ')}; known: ${Object.keys(DEFECTS).join(', ')}`,
+      )
     }
     return new Defects(new Set(names as DefectName[]))
   }

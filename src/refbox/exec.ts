@@ -18,7 +18,13 @@ import { requireTools } from './tools'
 const BOX_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root' }
 
 /** nsenter arguments that enter exactly the guard-checked descriptors (passed as fds 3, 4, 5). */
-const NSENTER_BOX = ['--mount=/proc/self/fd/3', '--pid=/proc/self/fd/4', '--root=/proc/self/fd/5', '--wd=/proc/self/fd/5', '--']
+const NSENTER_BOX = [
+  '--mount=/proc/self/fd/3',
+  '--pid=/proc/self/fd/4',
+  '--root=/proc/self/fd/5',
+  '--wd=/proc/self/fd/5',
+  '--',
+]
 
 /** Exit code as BoxLite reports it: the command's, or 128+N for death by signal N. */
 export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
@@ -33,23 +39,40 @@ interface Launch {
 }
 
 /** Starts `argv` in the box through nsenter; resolves to its exit code (0 at once when detached). */
-function launchInBox(ctx: Ctx, state: BoxState, handles: BoxHandles, argv: readonly string[], launch: Launch): Promise<number> {
+function launchInBox(
+  ctx: Ctx,
+  state: BoxState,
+  handles: BoxHandles,
+  argv: readonly string[],
+  launch: Launch,
+): Promise<number> {
   requireTools('nsenter')
   let cmd = ['nsenter', ...NSENTER_BOX, ...argv]
   if (ctx.defects.has('exec-dies-when-full')) {
     // The regression: each command is staged in the rootfs (a 1 MiB bundle) before it runs.
     cmd = [
-      'nsenter', ...NSENTER_BOX, '/bin/sh', '-c',
+      'nsenter',
+      ...NSENTER_BOX,
+      '/bin/sh',
+      '-c',
       'f=/.refbox-exec.$$; if head -c 1048576 /dev/zero > "$f" 2>/dev/null; then rm -f "$f"; exec "$@"; fi; ' +
         'rm -f "$f"; echo "Execution error: cannot stage the command in the rootfs" >&2; exit 126',
-      'refbox-exec', ...argv,
+      'refbox-exec',
+      ...argv,
     ]
   }
   if (recordingSites() && peerProcesses(ctx, state).length > 0) reachSite(ctx.paths.home, 'exec-beside-running-box')
   if (ctx.defects.has('freeze-peers-during-fill')) {
     // The regression: a global write throttle pauses every other box of the home while one works.
     const peers = peerProcesses(ctx, state).join(' ')
-    cmd = ['sh', '-c', 'p=$1; shift; [ -n "$p" ] && kill -STOP $p 2>/dev/null; "$@"; rc=$?; [ -n "$p" ] && kill -CONT $p 2>/dev/null; exit $rc', 'refbox-freeze', peers, ...cmd]
+    cmd = [
+      'sh',
+      '-c',
+      'p=$1; shift; [ -n "$p" ] && kill -STOP $p 2>/dev/null; "$@"; rc=$?; [ -n "$p" ] && kill -CONT $p 2>/dev/null; exit $rc',
+      'refbox-freeze',
+      peers,
+      ...cmd,
+    ]
   }
   const stdio: StdioOptions = [...launch.stdio, handles.mntFd, handles.pidFd, handles.rootFd]
   const child = spawn(cmd[0], cmd.slice(1), { stdio, env: BOX_ENV, detached: launch.detach })
@@ -66,7 +89,13 @@ function launchInBox(ctx: Ctx, state: BoxState, handles: BoxHandles, argv: reado
   })
 }
 
-export async function execInBox(ctx: Ctx, state: BoxState, argv: readonly string[], detach: boolean, interactive = false): Promise<number> {
+export async function execInBox(
+  ctx: Ctx,
+  state: BoxState,
+  argv: readonly string[],
+  detach: boolean,
+  interactive = false,
+): Promise<number> {
   const handles = openBoxHandles(state)
   try {
     applyPressureDefects(ctx, state, handles)
@@ -79,7 +108,10 @@ export async function execInBox(ctx: Ctx, state: BoxState, argv: readonly string
         closeSync(log)
       }
     }
-    const code = await launchInBox(ctx, state, handles, argv, { stdio: [interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'], detach: false })
+    const code = await launchInBox(ctx, state, handles, argv, {
+      stdio: [interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'],
+      detach: false,
+    })
     applyPressureDefects(ctx, state, handles)
     return code
   } finally {
@@ -97,7 +129,9 @@ export function checkCopyDestination(dest: string): string {
   const norm = posix.normalize(dest)
   for (const m of REFUSED_DESTINATIONS) {
     if (norm === m || norm === `${m}/` || norm.startsWith(`${m}/`)) {
-      throw new RefboxError(`cp: destination ${dest} is under ${m}, a mount inside the box, not the box's disk; copy to e.g. /root/`)
+      throw new RefboxError(
+        `cp: destination ${dest} is under ${m}, a mount inside the box, not the box's disk; copy to e.g. /root/`,
+      )
     }
   }
   if (norm === '/') throw new RefboxError('cp: destination must name a file or directory below /')
@@ -115,7 +149,8 @@ const COPY_SCRIPT =
 export async function copyIntoBox(ctx: Ctx, state: BoxState, hostFile: string, dest: string): Promise<number> {
   const target = checkCopyDestination(dest)
   if (!existsSync(hostFile)) throw new RefboxError(`cp: source ${hostFile} does not exist`)
-  if (!statSync(hostFile).isFile()) throw new RefboxError(`cp: source ${hostFile} is not a regular file (directories are not supported)`)
+  if (!statSync(hostFile).isFile())
+    throw new RefboxError(`cp: source ${hostFile} is not a regular file (directories are not supported)`)
   const handles = openBoxHandles(state)
   reachSite(ctx.paths.home, 'copy-in')
   let source = hostFile
@@ -131,10 +166,16 @@ export async function copyIntoBox(ctx: Ctx, state: BoxState, hostFile: string, d
     const input = openSync(source, 'r')
     let code: number
     try {
-      code = await launchInBox(ctx, state, handles, ['/bin/sh', '-c', COPY_SCRIPT, 'refbox-cp', target, basename(hostFile)], {
-        stdio: [input, 'inherit', 'inherit'],
-        detach: false,
-      })
+      code = await launchInBox(
+        ctx,
+        state,
+        handles,
+        ['/bin/sh', '-c', COPY_SCRIPT, 'refbox-cp', target, basename(hostFile)],
+        {
+          stdio: [input, 'inherit', 'inherit'],
+          detach: false,
+        },
+      )
     } finally {
       closeSync(input)
     }

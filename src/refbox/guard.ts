@@ -75,8 +75,10 @@ export function openBoxHandles(box: BoxIdentity): BoxHandles {
     if (root.dev === hostRoot.dev) refuse(`pid ${main.pid}'s / is the host's root filesystem`)
     if (root.dev !== makedev(dev.major, dev.minor)) refuse(`pid ${main.pid}'s / is not on the box disk ${box.rootDev}`)
     if (root.ino !== EXT4_ROOT_INO) refuse(`pid ${main.pid}'s / is not the root directory of the box disk`)
-    if (fstatSync(mntFd).ino === statSync('/proc/self/ns/mnt').ino) refuse(`pid ${main.pid} shares the host's mount namespace`)
-    if (fstatSync(pidFd).ino === statSync('/proc/self/ns/pid').ino) refuse(`pid ${main.pid} shares the host's pid namespace`)
+    if (fstatSync(mntFd).ino === statSync('/proc/self/ns/mnt').ino)
+      refuse(`pid ${main.pid} shares the host's mount namespace`)
+    if (fstatSync(pidFd).ino === statSync('/proc/self/ns/pid').ino)
+      refuse(`pid ${main.pid} shares the host's pid namespace`)
     return { mntFd, pidFd, rootFd, close }
   } catch (e) {
     close()

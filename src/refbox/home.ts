@@ -80,7 +80,19 @@ export class BoxPaths {
   get run(): string {
     return join(this.dir, 'run')
   }
-  runFile(name: 'ready' | 'failed' | 'resized' | 'rootdev' | 'main.pid' | 'unshare.pid' | 'qsd.pid' | 'loopdev' | 'boot-uptime' | 'discards'): string {
+  runFile(
+    name:
+      | 'ready'
+      | 'failed'
+      | 'resized'
+      | 'rootdev'
+      | 'main.pid'
+      | 'unshare.pid'
+      | 'qsd.pid'
+      | 'loopdev'
+      | 'boot-uptime'
+      | 'discards',
+  ): string {
     return join(this.dir, 'run', name)
   }
   get exit(): string {

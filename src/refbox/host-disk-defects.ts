@@ -29,7 +29,11 @@ export function baseFor(defects: Defects, box: BoxPaths, sharedBase: string): st
  */
 export function reserveIfDefective(defects: Defects, qcow2: string, virtualSize: number): void {
   if (!defects.has('reserved-disk-space')) return
-  runTool('fallocate', ['--keep-size', '-o', String(2 * virtualSize), '-l', String(RESERVE_BYTES), qcow2], 'reserving host space for the disk')
+  runTool(
+    'fallocate',
+    ['--keep-size', '-o', String(2 * virtualSize), '-l', String(RESERVE_BYTES), qcow2],
+    'reserving host space for the disk',
+  )
 }
 
 /** `base-written-on-restart`: a restart records a boot count in the image's shared base disk. */

@@ -17,7 +17,9 @@ export function boxKernelLog(ctx: Ctx, state: BoxState): string[] {
   const devFile = box.runFile('loopdev')
   const sinceFile = box.runFile('boot-uptime')
   if (!existsSync(devFile) || !existsSync(sinceFile)) return []
-  const device = readFileSync(devFile, 'utf8').trim().replace(/^\/dev\//, '')
+  const device = readFileSync(devFile, 'utf8')
+    .trim()
+    .replace(/^\/dev\//, '')
   const since = Number(readFileSync(sinceFile, 'utf8').trim())
   if (!/^loop\d+$/.test(device) || !Number.isFinite(since)) return []
   const mentions = new RegExp(`\\b${device}\\b`)
@@ -34,6 +36,10 @@ export function cmdLogs(ctx: Ctx, args: string[]): number {
   if (p.positionals.length !== 1) throw new UsageError('logs takes exactly one argument: BOX')
   const state = findBox(ctx.paths, p.positionals[0])
   if (!state) throw new RefboxError(`No such box: ${p.positionals[0]}`)
-  process.stdout.write(boxKernelLog(ctx, state).map((l) => `${l}\n`).join(''))
+  process.stdout.write(
+    boxKernelLog(ctx, state)
+      .map((l) => `${l}\n`)
+      .join(''),
+  )
   return 0
 }

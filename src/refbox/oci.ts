@@ -39,7 +39,8 @@ export interface LoadedImage {
 
 export const sha256Hex = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex')
 
-export const ociArch = (): string => ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch] ?? process.arch
+export const ociArch = (): string =>
+  (({ x64: 'amd64', arm64: 'arm64' }) as Record<string, string>)[process.arch] ?? process.arch
 
 function blobPath(layout: string, digest: string): string {
   const m = /^sha256:([a-f0-9]{64})$/.exec(digest)
@@ -51,7 +52,8 @@ function readBlob(layout: string, d: Descriptor): Buffer {
   const path = blobPath(layout, d.digest)
   if (!existsSync(path)) throw new RefboxError(`images error: blob ${d.digest} missing from ${layout}`)
   const data = readFileSync(path)
-  if (`sha256:${sha256Hex(data)}` !== d.digest) throw new RefboxError(`images error: blob ${d.digest} in ${layout} does not match its digest`)
+  if (`sha256:${sha256Hex(data)}` !== d.digest)
+    throw new RefboxError(`images error: blob ${d.digest} in ${layout} does not match its digest`)
   return data
 }
 
@@ -66,9 +68,11 @@ function parseJson<T>(data: Buffer | string, what: string): T {
 /** Reads a local OCI layout like BoxLite's `--rootfs`: the first manifest of index.json. */
 export function loadLayout(layout: string): LoadedImage {
   const marker = join(layout, 'oci-layout')
-  if (!existsSync(marker)) throw new RefboxError(`images error: Local image must contain oci-layout file, not found at: ${marker}`)
+  if (!existsSync(marker))
+    throw new RefboxError(`images error: Local image must contain oci-layout file, not found at: ${marker}`)
   const indexFile = join(layout, 'index.json')
-  if (!existsSync(indexFile)) throw new RefboxError(`images error: Local image must contain index.json, not found at: ${indexFile}`)
+  if (!existsSync(indexFile))
+    throw new RefboxError(`images error: Local image must contain index.json, not found at: ${indexFile}`)
   let desc = parseJson<{ manifests?: Descriptor[] }>(readFileSync(indexFile), indexFile).manifests?.[0]
   for (let depth = 0; desc && (desc.mediaType === MEDIA.index || desc.mediaType === MEDIA.dockerList); depth++) {
     if (depth > 3) throw new RefboxError(`images error: nested image indexes too deep in ${layout}`)

@@ -5,7 +5,11 @@ import type { BoxState } from './state'
 import { runTool } from './tools'
 
 export function createOverlay(base: string, qcow2: string, virtualSize: number): void {
-  runTool('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', base, qcow2, String(virtualSize)], 'creating the box overlay')
+  runTool(
+    'qemu-img',
+    ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', base, qcow2, String(virtualSize)],
+    'creating the box overlay',
+  )
 }
 
 /** Why `qemu-img check` finds the disk torn (corrupt: exit 2, unreadable: exit 1), or undefined when it is sound (leaks allowed) or absent. */
@@ -24,5 +28,7 @@ export function rebuildTorn(state: BoxState, qcow2: string, why: string): void {
   rmSync(qcow2, { force: true })
   createOverlay(state.baseDisk, qcow2, state.virtualSize)
   state.needsResize = state.virtualSize > statSync(state.baseDisk).size
-  process.stderr.write(`refbox: box ${state.id}'s disk was torn (${why}): rebuilt it from the base image; what the box wrote is lost\n`)
+  process.stderr.write(
+    `refbox: box ${state.id}'s disk was torn (${why}): rebuilt it from the base image; what the box wrote is lost\n`,
+  )
 }

@@ -37,12 +37,14 @@ export function applyPressureDefects(ctx: Ctx, state: BoxState, handles: BoxHand
  */
 export function peerProcesses(ctx: Ctx, state: BoxState): number[] {
   const hostNs = namespaceOf('self', 'pid')
-  return listStates(ctx.paths)
-    // Only a live pid 1 pins its namespace's number; a dead one's may already be another box's.
-    .filter((s) => s.id !== state.id && isRunning(s) && isAlive(s.main))
-    .map((s) => namespaceOf(s.main!.pid, 'pid'))
-    .filter((ns): ns is string => ns !== undefined && ns !== hostNs)
-    .flatMap((ns) => pidNamespaceMembers(ns))
+  return (
+    listStates(ctx.paths)
+      // Only a live pid 1 pins its namespace's number; a dead one's may already be another box's.
+      .filter((s) => s.id !== state.id && isRunning(s) && isAlive(s.main))
+      .map((s) => namespaceOf(s.main!.pid, 'pid'))
+      .filter((ns): ns is string => ns !== undefined && ns !== hostNs)
+      .flatMap((ns) => pidNamespaceMembers(ns))
+  )
 }
 
 /** Boxes running in a home from which `evict-when-crowded` starts evicting. */

@@ -103,7 +103,9 @@ export function pidNamespaceMembers(ns: string): number[] {
 
 export function cmdlineOf(pid: number): string[] {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((s) => s !== '')
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      .split('\0')
+      .filter((s) => s !== '')
   } catch {
     return []
   }

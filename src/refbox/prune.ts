@@ -43,7 +43,8 @@ export async function prune(ctx: Ctx): Promise<string[]> {
     const id = hit.slice(hit.indexOf(boxesPrefix) + boxesPrefix.length).split('/')[0]
     if (!BOX_ID.test(id) || live.has(id)) continue
     const ref = refOf(pid)
-    if (ref && signalRef(ref, 'SIGKILL')) released.push(`killed process ${pid} (${cmdlineOf(pid)[0] ?? '?'}) left by box ${id}`)
+    if (ref && signalRef(ref, 'SIGKILL'))
+      released.push(`killed process ${pid} (${cmdlineOf(pid)[0] ?? '?'}) left by box ${id}`)
   }
   await sleepBriefly()
 
@@ -77,10 +78,18 @@ function loopDevices(): { name: string; backFile: string }[] {
   const r = spawnSync('losetup', ['-J', '-l', '-O', 'NAME,BACK-FILE'], { encoding: 'utf8' })
   if (r.status !== 0 || !r.stdout.trim()) return []
   const parsed = JSON.parse(r.stdout) as { loopdevices?: { name: string; 'back-file'?: string }[] }
-  return (parsed.loopdevices ?? []).map((l) => ({ name: l.name, backFile: (l['back-file'] ?? '').replace(/ \(deleted\)$/, '').trim() }))
+  return (parsed.loopdevices ?? []).map((l) => ({
+    name: l.name,
+    backFile: (l['back-file'] ?? '').replace(/ \(deleted\)$/, '').trim(),
+  }))
 }
 
 function mountTargets(): string[] {
   const r = spawnSync('findmnt', ['-n', '-l', '-o', 'TARGET'], { encoding: 'utf8' })
-  return r.status === 0 ? r.stdout.split('\n').map((l) => l.trim()).filter(Boolean) : []
+  return r.status === 0
+    ? r.stdout
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+    : []
 }

@@ -11,14 +11,17 @@ import { isRunning, type BoxState } from './state'
 
 export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Promise<void> {
   if (isRunning(state) && !force) {
-    throw new RefboxError(`invalid state: cannot remove box ${state.id} with live pid ${state.main?.pid}. Use force=true to stop first`)
+    throw new RefboxError(
+      `invalid state: cannot remove box ${state.id} with live pid ${state.main?.pid}. Use force=true to stop first`,
+    )
   }
   const box = ctx.paths.box(state.id)
   const torn = recordingSites() || ctx.defects.has('torn-disk-unremovable') ? tornDisk(box.qcow2) : undefined
   if (torn !== undefined) {
     reachSite(ctx.paths.home, 'torn-disk')
     // The regression `torn-disk-unremovable`: a torn disk blocks removal.
-    if (ctx.defects.has('torn-disk-unremovable')) throw new RefboxError(`cannot remove the box: its disk ${box.qcow2} cannot be read: ${torn}`)
+    if (ctx.defects.has('torn-disk-unremovable'))
+      throw new RefboxError(`cannot remove the box: its disk ${box.qcow2} cannot be read: ${torn}`)
   }
   if (state.startedAt === undefined) reachSite(ctx.paths.home, 'remove-unstarted-box')
   // Judged before the stop: whether the stop's small state write still finds a free block is luck.
@@ -34,14 +37,20 @@ export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Prom
   if (homeFull || stopError !== undefined) {
     reachSite(ctx.paths.home, 'remove-on-full-home')
     if (ctx.defects.has('rm-fails-when-host-full')) {
-      throw stopError ?? new RefboxError(`cannot remove box ${state.id}: no space left on device in ${ctx.paths.home} to record its removal`)
+      throw (
+        stopError ??
+        new RefboxError(
+          `cannot remove box ${state.id}: no space left on device in ${ctx.paths.home} to record its removal`,
+        )
+      )
     }
   }
   // After the stop, which reports the discards of the box's last run (./sites); in a healthy run every removal gets here.
   reachSite(ctx.paths.home, 'remove-box')
   if (ctx.defects.has('leaky-rm') || (ctx.defects.has('rm-keeps-unstarted-disks') && state.startedAt === undefined)) {
     // The regression: cleanup removes the box's record and logs but forgets its disks/ directory.
-    for (const entry of readdirSync(box.dir)) if (entry !== 'disks') rmSync(join(box.dir, entry), { recursive: true, force: true })
+    for (const entry of readdirSync(box.dir))
+      if (entry !== 'disks') rmSync(join(box.dir, entry), { recursive: true, force: true })
     return
   }
   deferDiskDeleteIfDefective(ctx.defects, ctx.paths, box)

@@ -15,10 +15,12 @@ export const SITE_LOG_ENV = 'REFBOX_SITE_LOG'
 export const SITES = {
   'create-requested': 'a box is asked for, before its image is read',
   'create-image-ready': "a box's image was read and its base disk is there",
-  'create-unfinished': 'a box was asked for and its create never got as far as its image (it failed, or was killed): derived, see derivedSites',
+  'create-unfinished':
+    'a box was asked for and its create never got as far as its image (it failed, or was killed): derived, see derivedSites',
   'box-create': 'a box disk is created (its virtual size is decided here)',
   'box-start': 'a box boots (its mount options and /tmp are decided here)',
-  'start-needing-resize': "a box boots whose disk is larger than its image's filesystem (--disk-size), so the filesystem must grow",
+  'start-needing-resize':
+    "a box boots whose disk is larger than its image's filesystem (--disk-size), so the filesystem must grow",
   'torn-disk': "a box's disk fails `qemu-img check` when it boots or is removed",
   'start-beside-running-box': 'a box boots while another box of the same home is running',
   restart: 'a box that ran before boots again',
@@ -28,7 +30,8 @@ export const SITES = {
   'rootfs-full': 'a command or copy starts or ends with less than 1 MiB free on the rootfs',
   'rootfs-out-of-inodes': 'a command or copy starts or ends with no free inode on the rootfs',
   'rootfs-nearly-full': 'a command or copy starts or ends with less than 2 MiB or fewer than 2 inodes free',
-  'rootfs-read-only': 'a command or copy starts or ends with the rootfs read-only (ext4 remounts it so after write errors)',
+  'rootfs-read-only':
+    'a command or copy starts or ends with the rootfs read-only (ext4 remounts it so after write errors)',
   'exec-beside-running-box': 'a command or copy runs in a box while another box of the home is running',
   'copy-in': 'a host file is copied into a box',
   'remove-box': 'a box is removed',
@@ -67,29 +70,55 @@ export const DEFECT_SITES: Readonly<Record<DefectName, DefectSites>> = {
   'lost-writes-on-stop': { sites: ['restart'], why: 'it re-creates the overlay only on a second boot' },
   'start-refuses-when-full': {
     sites: ['start-on-full-rootfs'],
-    why: 'it refuses only under 1 MiB free; a first boot has the base disk\'s 64 MiB of room',
+    why: "it refuses only under 1 MiB free; a first boot has the base disk's 64 MiB of room",
   },
   'inodes-block-appends': { sites: ['rootfs-out-of-inodes'], why: 'its watchdog remounts only on the same check' },
   'cp-exits-zero-on-enospc': { sites: ['copy-in'], why: 'it acts only in cp' },
   'cp-stages-on-host': { sites: ['copy-in'], why: 'it acts only in cp' },
-  'freeze-peers-during-fill': { sites: ['exec-beside-running-box'], why: 'with no other box running there is nothing to pause' },
+  'freeze-peers-during-fill': {
+    sites: ['exec-beside-running-box'],
+    why: 'with no other box running there is nothing to pause',
+  },
   'rm-defers-disk-delete': { sites: ['remove-box'], why: 'it acts only in rm' },
-  'reserved-disk-space': { sites: ['box-create'], why: 'it reserves host space when the disk is created', hostFilesOnly: true },
-  'base-written-on-restart': { sites: ['restart'], why: 'it writes the base only when a box that ran before boots again' },
-  'base-per-box': { sites: ['box-create'], why: 'it copies the base when the disk is created; the copy holds the same bytes', hostFilesOnly: true },
-  'disk-size-not-grown': { sites: ['start-needing-resize'], why: 'it skips growing the filesystem, which a boot does only when the disk is larger than it' },
-  'rm-fails-when-host-full': { sites: ['remove-on-full-home'], why: 'it gives up only where a healthy rm goes on past ENOSPC' },
+  'reserved-disk-space': {
+    sites: ['box-create'],
+    why: 'it reserves host space when the disk is created',
+    hostFilesOnly: true,
+  },
+  'base-written-on-restart': {
+    sites: ['restart'],
+    why: 'it writes the base only when a box that ran before boots again',
+  },
+  'base-per-box': {
+    sites: ['box-create'],
+    why: 'it copies the base when the disk is created; the copy holds the same bytes',
+    hostFilesOnly: true,
+  },
+  'disk-size-not-grown': {
+    sites: ['start-needing-resize'],
+    why: 'it skips growing the filesystem, which a boot does only when the disk is larger than it',
+  },
+  'rm-fails-when-host-full': {
+    sites: ['remove-on-full-home'],
+    why: 'it gives up only where a healthy rm goes on past ENOSPC',
+  },
   'rebuild-after-crash': { sites: ['restart'], why: 'it rebuilds only when a box that ran before boots again' },
   'evict-when-crowded': {
     sites: ['exec-beside-running-box'],
-    why: 'it acts in a background exec with six boxes running, when the other boxes\' processes are there to be seen',
+    why: "it acts in a background exec with six boxes running, when the other boxes' processes are there to be seen",
   },
-  'rm-keeps-unstarted-disks': { sites: ['remove-unstarted-box'], why: 'it acts only in rm, on a box that never finished a start' },
+  'rm-keeps-unstarted-disks': {
+    sites: ['remove-unstarted-box'],
+    why: 'it acts only in rm, on a box that never finished a start',
+  },
   'failed-create-leaves-dir': {
     sites: ['create-unfinished'],
     why: 'its early box directory is the one a create makes anyway, unless the create ends before it reads its image',
   },
-  'torn-disk-unremovable': { sites: ['torn-disk'], why: 'it skips the rebuild of a torn disk at boot and refuses a torn disk in rm; a sound disk is untouched' },
+  'torn-disk-unremovable': {
+    sites: ['torn-disk'],
+    why: 'it skips the rebuild of a torn disk at boot and refuses a torn disk in rm; a sound disk is untouched',
+  },
 }
 
 /** Sites no refbox call records: derivedSites infers them from the others. */

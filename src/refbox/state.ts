@@ -87,7 +87,20 @@ function incompleteState(paths: HomePaths, id: string): BoxState | undefined {
     return undefined
   }
   const failure = 'its create was interrupted before the box was recorded'
-  return { id, image: '', rootfs: '', createdAt: since.toISOString(), command: [], memoryMib: 0, cpus: 0, baseDisk: '', virtualSize: 0, needsResize: false, status: 'failed', failure }
+  return {
+    id,
+    image: '',
+    rootfs: '',
+    createdAt: since.toISOString(),
+    command: [],
+    memoryMib: 0,
+    cpus: 0,
+    baseDisk: '',
+    virtualSize: 0,
+    needsResize: false,
+    status: 'failed',
+    failure,
+  }
 }
 
 /** Finds a box by id, id prefix is not accepted (ambiguous), or by name. */

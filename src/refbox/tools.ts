@@ -76,7 +76,18 @@ export function requireRootAndFuse(): void {
 }
 
 /** Everything `run`/`start` use to bring a box up. */
-export const BOX_TOOLS = ['qemu-storage-daemon', 'qemu-img', 'mkfs.ext4', 'resize2fs', 'unshare', 'setpriv', 'findmnt', 'mount', 'umount', 'tar'] as const
+export const BOX_TOOLS = [
+  'qemu-storage-daemon',
+  'qemu-img',
+  'mkfs.ext4',
+  'resize2fs',
+  'unshare',
+  'setpriv',
+  'findmnt',
+  'mount',
+  'umount',
+  'tar',
+] as const
 
 /** setpriv's path, looked up once per process. */
 let setpriv: string | undefined
@@ -88,7 +99,11 @@ let setpriv: string | undefined
  */
 export function runTool(cmd: string, args: readonly string[], what: string, input?: Buffer): string {
   setpriv ??= toolPath('setpriv')
-  const r = spawnSync(setpriv, ['--pdeathsig', 'KILL', '--', toolPath(cmd), ...args], { input, stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 })
+  const r = spawnSync(setpriv, ['--pdeathsig', 'KILL', '--', toolPath(cmd), ...args], {
+    input,
+    stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 << 20,
+  })
   if (r.error) throw new RefboxError(`${what}: cannot run ${cmd}: ${r.error.message}`)
   if (r.status !== 0) {
     const err = r.stderr.toString().trim().split('\n').slice(-3).join('; ')

@@ -6,7 +6,8 @@
  */
 import { pageTitle, runtimeLine, type RuntimeFacts } from './runtime-facts'
 
-const BANNER_STYLE = 'font:14px/1.4 system-ui,sans-serif;background:#fff7e0;border-bottom:1px solid #e8d9a8;padding:8px 16px;color:#3b3000'
+const BANNER_STYLE =
+  'font:14px/1.4 system-ui,sans-serif;background:#fff7e0;border-bottom:1px solid #e8d9a8;padding:8px 16px;color:#3b3000'
 
 /** Opens the scenario's feature, scrolls to its heading and marks it (data-linked-scenario). */
 const DEEP_LINK_SCRIPT = `
@@ -33,7 +34,11 @@ const DEEP_LINK_SCRIPT = `
 })();
 `
 
-export function decorateCucumberHtml(html: string, facts: RuntimeFacts | undefined, summaryHref = 'summary.html'): string {
+export function decorateCucumberHtml(
+  html: string,
+  facts: RuntimeFacts | undefined,
+  summaryHref = 'summary.html',
+): string {
   const line = facts ? runtimeLine(facts) : 'Runtime under test: unknown (no scenario announced it)'
   const banner = `<div id="runtime-under-test" style="${BANNER_STYLE}">${esc(line)} · <a href="${esc(summaryHref)}">one-glance summary</a></div>`
   const titled = html

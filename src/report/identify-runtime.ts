@@ -31,10 +31,19 @@ export function identifyCli(bin: string, run: RunCommand = runCommand): RuntimeI
     line = run(bin, ['--version']).split('\n')[0].trim()
   } catch (err) {
     const why = (err as { stderr?: string }).stderr?.split('\n')[0] || (err as Error).message.split('\n')[0]
-    return { runtime: basename(bin).toLowerCase(), version: 'unknown', description: `${basename(bin)}, version unknown (\`${bin} --version\` failed: ${why})` }
+    return {
+      runtime: basename(bin).toLowerCase(),
+      version: 'unknown',
+      description: `${basename(bin)}, version unknown (\`${bin} --version\` failed: ${why})`,
+    }
   }
   const m = /^(\S+)\s+v?(\d+\.\d+\.\d+[^\s:;,]*)/.exec(line)
-  if (!m) return { runtime: basename(bin).toLowerCase(), version: 'unknown', description: `${basename(bin)}, version unknown (\`--version\` said "${line.slice(0, 120)}")` }
+  if (!m)
+    return {
+      runtime: basename(bin).toLowerCase(),
+      version: 'unknown',
+      description: `${basename(bin)}, version unknown (\`--version\` said "${line.slice(0, 120)}")`,
+    }
   return { runtime: m[1].toLowerCase(), version: m[2], description: line.slice(0, 240) }
 }
 
@@ -44,7 +53,11 @@ export function identifySdk(packageJsonPath: string = sdkPackageJson()): Runtime
     const { name, version } = JSON.parse(readFileSync(packageJsonPath, 'utf8')) as { name: string; version: string }
     return { runtime: 'boxlite', version, description: `BoxLite ${version} (embedded runtime of ${name})` }
   } catch {
-    return { runtime: 'boxlite', version: 'unknown', description: `BoxLite, version unknown (${packageJsonPath} is not readable: run npm ci)` }
+    return {
+      runtime: 'boxlite',
+      version: 'unknown',
+      description: `BoxLite, version unknown (${packageJsonPath} is not readable: run npm ci)`,
+    }
   }
 }
 
@@ -57,10 +70,16 @@ function sdkPackageJson(): string {
 }
 
 /** "alpine:latest (registries: mirror.example)" or "OCI layout .refbox-image, sha256:e14a077825f9". */
-export function describeImage(image: string | undefined, rootfs: string | undefined, registries: readonly string[] = []): string {
+export function describeImage(
+  image: string | undefined,
+  rootfs: string | undefined,
+  registries: readonly string[] = [],
+): string {
   if (rootfs) {
     try {
-      const index = JSON.parse(readFileSync(join(rootfs, 'index.json'), 'utf8')) as { manifests?: Array<{ digest?: string }> }
+      const index = JSON.parse(readFileSync(join(rootfs, 'index.json'), 'utf8')) as {
+        manifests?: Array<{ digest?: string }>
+      }
       const digest = index.manifests?.[0]?.digest ?? 'no manifest'
       return `OCI layout ${basename(rootfs)} (${rootfs}), ${digest.slice(0, 19)}`
     } catch {
@@ -81,7 +100,12 @@ export function hostClass(verdict: { ok: boolean; hostClass?: string } | undefin
 /** Short commit of the suite, "+ local changes" when tracked files differ from it. */
 export function suiteRevision(root: string, env: NodeJS.ProcessEnv = process.env): string {
   try {
-    const git = (...args: string[]) => execFileSync('git', ['-C', root, ...args], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-C', root, ...args], {
+        encoding: 'utf8',
+        timeout: 10_000,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim()
     const head = git('rev-parse', '--short=12', 'HEAD')
     return git('status', '--porcelain', '--untracked-files=no') ? `${head} + local changes` : head
   } catch {
@@ -111,14 +135,22 @@ export interface GatherOptions {
 export function gatherRuntimeFacts(settings: RunSettings, o: GatherOptions): RuntimeFacts {
   const identity = settings.driver === 'cli' ? identifyCli(settings.bin, o.run) : identifySdk(o.sdkPackageJson)
   const preflight: PreflightFacts | undefined = o.verdict
-    ? { ok: o.verdict.ok, seconds: o.verdict.durationMs / 1000, ...(o.verdict.sentence ? { sentence: o.verdict.sentence } : {}) }
+    ? {
+        ok: o.verdict.ok,
+        seconds: o.verdict.durationMs / 1000,
+        ...(o.verdict.sentence ? { sentence: o.verdict.sentence } : {}),
+      }
     : undefined
   return {
     driver: settings.driver,
     ...identity,
     ...(settings.driver === 'cli' ? { binary: settings.bin } : {}),
     image: describeImage(settings.image, settings.rootfs, settings.registries),
-    host: { kernel: release(), arch: ARCH[arch()] ?? arch(), kvm: hostClass(o.verdict, existsSync(o.kvmDevice ?? '/dev/kvm')) },
+    host: {
+      kernel: release(),
+      arch: ARCH[arch()] ?? arch(),
+      kvm: hostClass(o.verdict, existsSync(o.kvmDevice ?? '/dev/kvm')),
+    },
     suiteRevision: suiteRevision(o.suiteRoot, o.env),
     startedAt: o.startedAt,
     ...(preflight ? { preflight } : {}),

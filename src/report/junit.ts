@@ -11,12 +11,20 @@ export function decorateJunit(xml: string, facts: RuntimeFacts | undefined): str
   const named = open[0].replace(/\bname="[^"]*"/, `name="${attr(junitSuiteName(facts))}"`)
   const fields = facts ? factFields(facts) : [['Runtime', 'unknown (no scenario announced it)'] as [string, string]]
   const properties = `\n  <properties>\n${fields
-    .map(([label, value]) => `    <property name="${attr(label.toLowerCase().replace(/\s+/g, '-'))}" value="${attr(value)}"/>`)
+    .map(
+      ([label, value]) =>
+        `    <property name="${attr(label.toLowerCase().replace(/\s+/g, '-'))}" value="${attr(value)}"/>`,
+    )
     .join('\n')}\n  </properties>`
   if (open[1] === '/') return xml.replace(open[0], `${named.replace(/\/>$/, '>')}${properties}\n</testsuite>`)
   return xml.replace(open[0], `${named}${properties}`)
 }
 
 function attr(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\n/g, '&#10;')
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/\n/g, '&#10;')
 }

@@ -32,9 +32,11 @@ export function loadKnownIssues(path: string): KnownIssue[] {
   return raw.issues.map((entry: Partial<KnownIssue>, i: number) => {
     const where = `known issues file ${path}, entry ${i + 1}`
     for (const field of ['runtime', 'versions', 'reason', 'link'] as const) {
-      if (typeof entry[field] !== 'string' || !entry[field]) throw new Error(`${where}: "${field}" must be a non-empty string`)
+      if (typeof entry[field] !== 'string' || !entry[field])
+        throw new Error(`${where}: "${field}" must be a non-empty string`)
     }
-    if (!Array.isArray(entry.scenarios) || entry.scenarios.length === 0) throw new Error(`${where}: "scenarios" must list at least one scenario name`)
+    if (!Array.isArray(entry.scenarios) || entry.scenarios.length === 0)
+      throw new Error(`${where}: "scenarios" must list at least one scenario name`)
     parseRange(entry.versions!, where)
     try {
       new RegExp(entry.failureMatches ?? '')
@@ -76,7 +78,10 @@ function parseRange(range: string, where = 'version range'): Comparator[][] {
       .map((part) => {
         const m = /^(<=|>=|<|>|=)?(.+)$/.exec(part)
         const version = m ? parseVersion(m[2]) : undefined
-        if (!m || !version) throw new Error(`${where}: "${part}" in "${range}" is not a version comparator (e.g. 0.10.0, >=0.10.0, <0.11.0)`)
+        if (!m || !version)
+          throw new Error(
+            `${where}: "${part}" in "${range}" is not a version comparator (e.g. 0.10.0, >=0.10.0, <0.11.0)`,
+          )
         return { op: (m[1] ?? '=') as Comparator['op'], version }
       }),
   )

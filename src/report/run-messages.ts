@@ -8,7 +8,8 @@ import type { Check } from '../evidence/checks'
 import { FACTS_ATTACHMENT, type RuntimeFacts } from './runtime-facts'
 
 /** A cucumber step status, or NOT_SELECTED (left out by tags/paths) or NOT_STARTED (the run ended first). */
-export type ScenarioStatus = 'PASSED' | 'FAILED' | 'AMBIGUOUS' | 'UNDEFINED' | 'PENDING' | 'UNKNOWN' | 'SKIPPED' | 'NOT_SELECTED' | 'NOT_STARTED'
+export type ScenarioStatus =
+  'PASSED' | 'FAILED' | 'AMBIGUOUS' | 'UNDEFINED' | 'PENDING' | 'UNKNOWN' | 'SKIPPED' | 'NOT_SELECTED' | 'NOT_STARTED'
 
 export interface ScenarioRecord {
   readonly name: string
@@ -97,8 +98,10 @@ export function readRunMessages(ndjson: string): RunRecord {
     else if (e.testCaseStarted) {
       attempts.set(e.testCaseStarted.id, { steps: [], attachments: [], started: e.testCaseStarted.timestamp })
       lastAttemptOfPickle.set(pickleOfCase.get(e.testCaseStarted.testCaseId) ?? '', e.testCaseStarted.id)
-    } else if (e.testStepFinished) attempts.get(e.testStepFinished.testCaseStartedId)?.steps.push(e.testStepFinished.testStepResult)
-    else if (e.attachment?.testCaseStartedId) attempts.get(e.attachment.testCaseStartedId)?.attachments.push(e.attachment)
+    } else if (e.testStepFinished)
+      attempts.get(e.testStepFinished.testCaseStartedId)?.steps.push(e.testStepFinished.testStepResult)
+    else if (e.attachment?.testCaseStartedId)
+      attempts.get(e.attachment.testCaseStartedId)?.attachments.push(e.attachment)
     else if (e.testCaseFinished) {
       const a = attempts.get(e.testCaseFinished.testCaseStartedId)
       if (a) a.finished = e.testCaseFinished.timestamp
@@ -113,7 +116,8 @@ export function readRunMessages(ndjson: string): RunRecord {
     const base = { name: p.name, uri: p.uri, ...place, checks: [], charts: [], checkLines: [], logs: [] }
     const attempt = attempts.get(lastAttemptOfPickle.get(p.id) ?? '')
     if (!attempt) return { ...base, status: selected.has(p.id) ? 'NOT_STARTED' : 'NOT_SELECTED' }
-    const status = (attempt.steps.map((s) => s.status).sort((a, b) => rank(a) - rank(b))[0] ?? 'UNKNOWN') as ScenarioStatus
+    const status = (attempt.steps.map((s) => s.status).sort((a, b) => rank(a) - rank(b))[0] ??
+      'UNKNOWN') as ScenarioStatus
     const failure = attempt.steps.find((s) => s.status !== 'PASSED' && s.message)?.message
     const logs = attempt.attachments.filter((a) => a.mediaType === 'text/x.cucumber.log+plain').map((a) => a.body)
     const announced = attempt.attachments.find((a) => a.fileName === FACTS_ATTACHMENT)
@@ -123,11 +127,14 @@ export function readRunMessages(ndjson: string): RunRecord {
       status,
       ...(failure ? { message: failure.split('\n').slice(0, 6).join('\n') } : {}),
       ...(status === 'SKIPPED' ? { skipReason: logs.find((l) => /^Skipped:\s*\S/i.test(l)) } : {}),
-      checks: attempt.attachments.filter((a) => a.fileName === 'measurements.json').flatMap((a) => JSON.parse(a.body) as Check[]),
+      checks: attempt.attachments
+        .filter((a) => a.fileName === 'measurements.json')
+        .flatMap((a) => JSON.parse(a.body) as Check[]),
       charts: attempt.attachments.filter((a) => a.mediaType === 'image/svg+xml').map((a) => toBase64(a)),
       checkLines: logs.filter((l) => /^[✔✘] /.test(l)),
       logs,
-      seconds: attempt.started && attempt.finished ? toSeconds(attempt.finished) - toSeconds(attempt.started) : undefined,
+      seconds:
+        attempt.started && attempt.finished ? toSeconds(attempt.finished) - toSeconds(attempt.started) : undefined,
     }
   })
   return {
@@ -140,7 +147,10 @@ export function readRunMessages(ndjson: string): RunRecord {
   }
 }
 
-function indexPlaces(feature: { name: string; children: GherkinChild[] }, places: Map<string, { feature: string; rule: string }>): void {
+function indexPlaces(
+  feature: { name: string; children: GherkinChild[] },
+  places: Map<string, { feature: string; rule: string }>,
+): void {
   for (const child of feature.children) {
     if (child.scenario) places.set(child.scenario.id, { feature: feature.name, rule: feature.name })
     for (const inner of child.rule?.children ?? []) {

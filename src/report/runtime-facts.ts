@@ -56,7 +56,9 @@ export function hostWords(f: RuntimeFacts): string {
 export function preflightWords(f: RuntimeFacts): string {
   const p = f.preflight
   if (!p) return 'none (this profile needs no VM)'
-  return p.ok ? `passed in ${p.seconds.toFixed(1)} s (a probe box booted)` : `failed after ${p.seconds.toFixed(1)} s: ${p.sentence ?? 'see the first scenario'}`
+  return p.ok
+    ? `passed in ${p.seconds.toFixed(1)} s (a probe box booted)`
+    : `failed after ${p.seconds.toFixed(1)} s: ${p.sentence ?? 'see the first scenario'}`
 }
 
 /** "2026-12-02 03:42 UTC" */

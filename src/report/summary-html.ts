@@ -7,7 +7,12 @@ import { factFields } from './runtime-facts'
 import type { SummaryData, SummaryRow } from './summary-model'
 import type { RowStatus } from './verdict'
 
-const STATUS_WORDS: Record<RowStatus, string> = { passed: 'passed', failed: 'failed', 'known-issue': 'known issue', 'not-run': 'not run' }
+const STATUS_WORDS: Record<RowStatus, string> = {
+  passed: 'passed',
+  failed: 'failed',
+  'known-issue': 'known issue',
+  'not-run': 'not run',
+}
 
 const STYLE = `
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d2430;background:#f6f7f9}
@@ -45,7 +50,9 @@ footer{color:#5a6270;font-size:13px;margin-top:20px}
 
 export function renderSummaryHtml(data: SummaryData, charts: ReadonlyMap<string, string>): string {
   const rt = data.runtime
-  const facts = rt ? factFields(rt) : [['Runtime', 'unknown: no scenario announced it (did any scenario run?)'] as [string, string]]
+  const facts = rt
+    ? factFields(rt)
+    : [['Runtime', 'unknown: no scenario announced it (did any scenario run?)'] as [string, string]]
   if (data.seconds !== undefined) facts.push(['Duration', `${Math.round(data.seconds)} s`])
   const c = data.counts
   return `<!doctype html>
@@ -70,12 +77,18 @@ function notes(data: SummaryData): string {
   const items: string[] = []
   for (const m of data.mixedRuntimes) items.push(`<li class="problem">These results mix runtimes: ${esc(m)}</li>`)
   for (const k of data.knownIssues.applicable) {
-    items.push(`<li>Known issue of this runtime version: ${esc(k.reason)} <a href="${esc(k.link)}">upstream</a> (${k.scenarios.length} scenarios)</li>`)
+    items.push(
+      `<li>Known issue of this runtime version: ${esc(k.reason)} <a href="${esc(k.link)}">upstream</a> (${k.scenarios.length} scenarios)</li>`,
+    )
   }
   if (data.previous) {
     const p = data.previous
-    const flagged = p.flagged ? `<span class="flag">${p.flagged} number${p.flagged === 1 ? '' : 's'} moved past their thresholds (⚠)</span>` : 'no number moved past its threshold'
-    items.push(`<li>Compared with the previous run (${esc(p.runtime ?? 'runtime unknown')}${p.startedAt ? `, ${esc(p.startedAt.slice(0, 16).replace('T', ' '))} UTC` : ''}): ${flagged}.</li>`)
+    const flagged = p.flagged
+      ? `<span class="flag">${p.flagged} number${p.flagged === 1 ? '' : 's'} moved past their thresholds (⚠)</span>`
+      : 'no number moved past its threshold'
+    items.push(
+      `<li>Compared with the previous run (${esc(p.runtime ?? 'runtime unknown')}${p.startedAt ? `, ${esc(p.startedAt.slice(0, 16).replace('T', ' '))} UTC` : ''}): ${flagged}.</li>`,
+    )
   } else {
     items.push('<li>No previous run to compare with (PREVIOUS_SUMMARY, or --previous, names its summary.json).</li>')
   }
@@ -95,7 +108,8 @@ function body(data: SummaryData, charts: ReadonlyMap<string, string>): string {
     }
     if (row.rule !== rule) {
       rule = row.rule
-      if (rule !== feature) out.push(`<tr class="rule"><th colspan="4"><small>Guarantee:</small> ${esc(rule)}</th></tr>`)
+      if (rule !== feature)
+        out.push(`<tr class="rule"><th colspan="4"><small>Guarantee:</small> ${esc(rule)}</th></tr>`)
     }
     out.push(rowHtml(row, charts.get(`${row.uri}\0${row.name}`)))
   }
@@ -103,12 +117,16 @@ function body(data: SummaryData, charts: ReadonlyMap<string, string>): string {
 }
 
 function rowHtml(row: SummaryRow, chart: string | undefined): string {
-  const reason = row.reason ? `<div class="reason">${esc(row.reason)}${row.link ? ` <a href="${esc(row.link)}">upstream</a>` : ''}</div>` : ''
+  const reason = row.reason
+    ? `<div class="reason">${esc(row.reason)}${row.link ? ` <a href="${esc(row.link)}">upstream</a>` : ''}</div>`
+    : ''
   const h = row.headline
   const measured = h
     ? `<div class="headline ${h.passed ? 'passed' : 'failed'}"><div class="said">${esc(h.said)}</div>${h.needs ? `<div class="needs">needs ${esc(h.needs)}</div>` : ''}</div>`
     : '<div class="needs">no number measured</div>'
-  const img = chart ? `<img class="chart" alt="host disk footprint of: ${esc(row.name)}" src="data:image/svg+xml;base64,${chart}">` : ''
+  const img = chart
+    ? `<img class="chart" alt="host disk footprint of: ${esc(row.name)}" src="data:image/svg+xml;base64,${chart}">`
+    : ''
   return `<tr class="row ${row.status}" data-status="${row.status}">
 <td class="scenario"><a href="${esc(row.reportHref)}">${esc(row.name)}</a></td>
 <td class="status"><span class="badge">${STATUS_WORDS[row.status]}</span>${reason}</td>
@@ -122,7 +140,11 @@ function trendHtml(row: SummaryRow): string {
   const parts = t.status ? [`<div class="status-change">${esc(t.status)}</div>`] : []
   for (const c of t.changes) {
     const values = `<span class="fname">${esc(c.name)}</span> ${esc(c.from)} → ${esc(c.to)}`
-    parts.push(c.flagged ? `<div class="flag" title="moved past its threshold (expectations/trend-thresholds.json)">⚠ ${values}</div>` : `<div>${values}</div>`)
+    parts.push(
+      c.flagged
+        ? `<div class="flag" title="moved past its threshold (expectations/trend-thresholds.json)">⚠ ${values}</div>`
+        : `<div>${values}</div>`,
+    )
   }
   return parts.join('') || '<span class="same">no change</span>'
 }

@@ -3,15 +3,25 @@ import { factFields } from './runtime-facts'
 import type { SummaryData, SummaryRow } from './summary-model'
 import type { RowStatus } from './verdict'
 
-const ICON: Record<RowStatus, string> = { passed: '✅ passed', failed: '❌ failed', 'known-issue': '⚠️ known issue', 'not-run': '⏭️ not run' }
+const ICON: Record<RowStatus, string> = {
+  passed: '✅ passed',
+  failed: '❌ failed',
+  'known-issue': '⚠️ known issue',
+  'not-run': '⏭️ not run',
+}
 
 export function renderSummaryMarkdown(data: SummaryData): string {
   const lines = [`## ${data.title}`, '', `**${data.verdict.sentence}**`, '', '| | |', '|---|---|']
-  for (const [k, v] of data.runtime ? factFields(data.runtime) : [['Runtime', 'unknown (no scenario announced it)']]) lines.push(`| ${k} | ${cell(v)} |`)
+  for (const [k, v] of data.runtime ? factFields(data.runtime) : [['Runtime', 'unknown (no scenario announced it)']])
+    lines.push(`| ${k} | ${cell(v)} |`)
   for (const m of data.mixedRuntimes) lines.push(`| ⚠️ Mixed runtimes | ${cell(m)} |`)
   lines.push('')
-  for (const k of data.knownIssues.applicable) lines.push(`- Known issue of this runtime version: ${k.reason} ([upstream](${k.link}))`)
-  if (data.previous) lines.push(`- Compared with the previous run (${data.previous.runtime ?? 'runtime unknown'}): ${data.previous.flagged} number(s) moved past their thresholds.`)
+  for (const k of data.knownIssues.applicable)
+    lines.push(`- Known issue of this runtime version: ${k.reason} ([upstream](${k.link}))`)
+  if (data.previous)
+    lines.push(
+      `- Compared with the previous run (${data.previous.runtime ?? 'runtime unknown'}): ${data.previous.flagged} number(s) moved past their thresholds.`,
+    )
   if (data.verdict.problems.length) {
     lines.push('', '### Problems that fail this run', '')
     for (const p of data.verdict.problems) lines.push(`- ${p}`)
@@ -20,7 +30,13 @@ export function renderSummaryMarkdown(data: SummaryData): string {
   for (const row of data.rows) {
     if (row.feature !== feature) {
       feature = row.feature
-      lines.push('', `### ${feature}`, '', '| Guarantee / scenario | Status | Measured | Needs | Since the previous run |', '|---|---|---|---|---|')
+      lines.push(
+        '',
+        `### ${feature}`,
+        '',
+        '| Guarantee / scenario | Status | Measured | Needs | Since the previous run |',
+        '|---|---|---|---|---|',
+      )
     }
     lines.push(rowMarkdown(row))
   }
@@ -30,10 +46,15 @@ export function renderSummaryMarkdown(data: SummaryData): string {
 function rowMarkdown(row: SummaryRow): string {
   const scenario = row.rule !== row.feature ? `${row.rule}: *${row.name}*` : `*${row.name}*`
   const status = `${ICON[row.status]}${row.reason ? `: ${row.reason}` : ''}`
-  const trend = [row.trend?.status, ...(row.trend?.changes ?? []).map((c) => `${c.flagged ? '⚠️ ' : ''}${c.text}`)].filter(Boolean).join('; ')
+  const trend = [row.trend?.status, ...(row.trend?.changes ?? []).map((c) => `${c.flagged ? '⚠️ ' : ''}${c.text}`)]
+    .filter(Boolean)
+    .join('; ')
   return `| ${cell(scenario)} | ${cell(status)} | ${cell(row.headline?.said ?? '')} | ${cell(row.headline?.needs ?? '')} | ${cell(trend)} |`
 }
 
 function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ').slice(0, 400)
+  return text
+    .replace(/\|/g, '\\|')
+    .replace(/\s*\n\s*/g, ' ')
+    .slice(0, 400)
 }

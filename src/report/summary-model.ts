@@ -50,7 +50,10 @@ export interface SummaryData {
   readonly seconds?: number
   readonly verdict: { readonly ok: boolean; readonly sentence: string; readonly problems: readonly string[] }
   readonly counts: Readonly<Record<RowStatus, number>>
-  readonly knownIssues: { readonly source?: string; readonly applicable: ReadonlyArray<{ reason: string; link: string; scenarios: readonly string[] }> }
+  readonly knownIssues: {
+    readonly source?: string
+    readonly applicable: ReadonlyArray<{ reason: string; link: string; scenarios: readonly string[] }>
+  }
   readonly previous?: PreviousRun & { readonly flagged: number }
   readonly rows: readonly SummaryRow[]
 }
@@ -78,7 +81,12 @@ export function buildSummary(input: SummaryInput): SummaryData {
     rows = rows.map((r) => ({ ...r, trend: trends.get(keyOf(r)) }))
     const flagged = rows.reduce((n, r) => n + (r.trend?.changes.filter((c) => c.flagged).length ?? 0), 0)
     const was = input.previous.data.runtime
-    previous = { source: input.previous.source, runtime: was ? `${was.description} via ${was.driver}` : undefined, startedAt: input.previous.data.startedAt, flagged }
+    previous = {
+      source: input.previous.source,
+      runtime: was ? `${was.description} via ${was.driver}` : undefined,
+      startedAt: input.previous.data.startedAt,
+      flagged,
+    }
   }
   const counts = { passed: 0, failed: 0, 'known-issue': 0, 'not-run': 0 }
   for (const r of rows) counts[r.status]++
@@ -89,7 +97,11 @@ export function buildSummary(input: SummaryInput): SummaryData {
     mixedRuntimes: run.runtimes.length > 1 ? run.runtimes : [],
     startedAt: run.runtime?.startedAt ?? run.startedAt,
     seconds: run.seconds,
-    verdict: { ok: judgement.ok, sentence: verdictSentence(judgement, counts, run.runtime, input.injectedDefect), problems: judgement.problems },
+    verdict: {
+      ok: judgement.ok,
+      sentence: verdictSentence(judgement, counts, run.runtime, input.injectedDefect),
+      problems: judgement.problems,
+    },
     counts,
     knownIssues: {
       source: input.knownIssuesSource,
@@ -123,7 +135,11 @@ export function headlineOf(r: ScenarioRecord): Headline | undefined {
   const chosen = r.checks.find((c) => !c.passed) ?? r.checks.filter((c) => c.headline).at(-1) ?? r.checks.at(-1)
   if (chosen) {
     const detail = chosen.headline?.detail ? ` (${chosen.headline.detail})` : ''
-    return { said: `${chosen.headline?.name ?? chosen.what}: ${formatValue(chosen.measured, chosen.unit)}${detail}`, needs: describeNeed(chosen), passed: chosen.passed }
+    return {
+      said: `${chosen.headline?.name ?? chosen.what}: ${formatValue(chosen.measured, chosen.unit)}${detail}`,
+      needs: describeNeed(chosen),
+      passed: chosen.passed,
+    }
   }
   // No number: the yes/no checks it logged, the failed one alone.
   const failed = r.checkLines.find((l) => l.startsWith('✘'))
@@ -133,7 +149,9 @@ export function headlineOf(r: ScenarioRecord): Headline | undefined {
 
 /** The numbers the trend follows: every headline check's value and further figures. */
 export function figuresOf(checks: readonly Check[]): Figure[] {
-  const figures = checks.filter((c) => c.headline).flatMap((c) => [{ name: c.headline!.name, value: c.measured, unit: c.unit }, ...(c.headline!.figures ?? [])])
+  const figures = checks
+    .filter((c) => c.headline)
+    .flatMap((c) => [{ name: c.headline!.name, value: c.measured, unit: c.unit }, ...(c.headline!.figures ?? [])])
   const seen = new Map<string, number>()
   return figures.map((f) => {
     const n = (seen.get(f.name) ?? 0) + 1
@@ -142,9 +160,15 @@ export function figuresOf(checks: readonly Check[]): Figure[] {
   })
 }
 
-function verdictSentence(j: RunJudgement, counts: Record<RowStatus, number>, runtime: RuntimeFacts | undefined, injected: boolean | undefined): string {
+function verdictSentence(
+  j: RunJudgement,
+  counts: Record<RowStatus, number>,
+  runtime: RuntimeFacts | undefined,
+  injected: boolean | undefined,
+): string {
   const notRun = counts['not-run'] ? `; ${counts['not-run']} not run` : ''
-  if (!j.ok) return `Failed: ${j.problems.length} problem${j.problems.length === 1 ? '' : 's'} (listed below); ${counts.passed} of ${j.ran} scenarios passed${notRun}.`
+  if (!j.ok)
+    return `Failed: ${j.problems.length} problem${j.problems.length === 1 ? '' : 's'} (listed below); ${counts.passed} of ${j.ran} scenarios passed${notRun}.`
   if (injected) {
     const failed = `${counts.failed} scenario${counts.failed === 1 ? '' : 's'}`
     return `This run injects a defect on purpose: ${failed} failed where the catch matrix expects (npm run prove also checks why), ${counts.passed} passed${notRun}.`

@@ -52,18 +52,24 @@ export function loadThresholds(path: string): TrendThresholds {
     throw new Error(`trend thresholds file ${path}: ${(err as Error).message.split('\n')[0]}`)
   }
   const read = (entries: Record<string, unknown> | undefined, where: string, unitOf: (key: string) => string) =>
-    Object.fromEntries(Object.entries(entries ?? {}).map(([key, t]) => [key, threshold(t, `${path}, ${where} "${key}"`, unitOf(key))]))
+    Object.fromEntries(
+      Object.entries(entries ?? {}).map(([key, t]) => [key, threshold(t, `${path}, ${where} "${key}"`, unitOf(key))]),
+    )
   return { byUnit: read(raw.byUnit, 'byUnit', (k) => k), byFigure: read(raw.byFigure, 'byFigure', () => '') }
 }
 
 function threshold(raw: unknown, where: string, unit: string): MoveThreshold {
   const t = (raw ?? {}) as { factor?: unknown; atLeast?: unknown }
   const factor = t.factor === undefined ? undefined : Number(t.factor)
-  if (factor !== undefined && !(factor > 1)) throw new Error(`${where}: "factor" must be a number above 1, got ${JSON.stringify(t.factor)}`)
+  if (factor !== undefined && !(factor > 1))
+    throw new Error(`${where}: "factor" must be a number above 1, got ${JSON.stringify(t.factor)}`)
   let atLeast: number | undefined
   if (typeof t.atLeast === 'string' && (unit === 'bytes' || unit === '')) atLeast = parseSize(t.atLeast)
   else if (t.atLeast !== undefined) atLeast = Number(t.atLeast)
-  if (atLeast !== undefined && !(atLeast >= 0)) throw new Error(`${where}: "atLeast" must be a number of at least 0 (or a size such as "8 MiB"), got ${JSON.stringify(t.atLeast)}`)
+  if (atLeast !== undefined && !(atLeast >= 0))
+    throw new Error(
+      `${where}: "atLeast" must be a number of at least 0 (or a size such as "8 MiB"), got ${JSON.stringify(t.atLeast)}`,
+    )
   return { factor, atLeast }
 }
 
@@ -76,7 +82,11 @@ export function moved(before: number, after: number, t: MoveThreshold | undefine
 }
 
 /** Per scenario key (`uri` + name) of the current run, what changed since `previous`. */
-export function compareRuns(current: readonly TrendPoint[], previous: readonly TrendPoint[], thresholds: TrendThresholds): Map<string, ScenarioTrend> {
+export function compareRuns(
+  current: readonly TrendPoint[],
+  previous: readonly TrendPoint[],
+  thresholds: TrendThresholds,
+): Map<string, ScenarioTrend> {
   const before = new Map(previous.map((p) => [keyOf(p), p]))
   const result = new Map<string, ScenarioTrend>()
   for (const now of current) {
@@ -94,7 +104,10 @@ export function compareRuns(current: readonly TrendPoint[], previous: readonly T
       const flagged = moved(old.value, f.value, thresholds.byFigure[f.name] ?? thresholds.byUnit[f.unit])
       changes.push({ name: f.name, from, to, text: `${f.name} ${from} -> ${to}`, flagged })
     }
-    result.set(keyOf(now), { status: was.status !== now.status ? `${words(was.status)} -> ${words(now.status)}` : undefined, changes })
+    result.set(keyOf(now), {
+      status: was.status !== now.status ? `${words(was.status)} -> ${words(now.status)}` : undefined,
+      changes,
+    })
   }
   return result
 }

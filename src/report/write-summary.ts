@@ -37,7 +37,11 @@ export interface SummaryFlags {
 }
 
 /** Flags first, then the environment, then the defaults; `none` turns a file off. Reads the previous summary now. */
-export function summarySettings(outDir: string, flags: SummaryFlags = {}, env: NodeJS.ProcessEnv = process.env): SummarySettings {
+export function summarySettings(
+  outDir: string,
+  flags: SummaryFlags = {},
+  env: NodeJS.ProcessEnv = process.env,
+): SummarySettings {
   const pick = (flag: string | undefined, variable: string | undefined, fallback: string | undefined) => {
     const chosen = flag ?? variable ?? fallback
     return chosen === undefined || chosen === 'none' || chosen === '' ? undefined : resolve(chosen)
@@ -72,7 +76,9 @@ export interface SummaryFiles {
 
 export function buildSummaryFiles(ndjson: string, s: SummarySettings): SummaryFiles {
   const run = readRunMessages(ndjson)
-  const expectedFailures = s.expectedFailures ? (JSON.parse(readFileSync(s.expectedFailures, 'utf8')) as Record<string, string>) : undefined
+  const expectedFailures = s.expectedFailures
+    ? (JSON.parse(readFileSync(s.expectedFailures, 'utf8')) as Record<string, string>)
+    : undefined
   const knownIssues = s.knownIssues ? loadKnownIssues(s.knownIssues) : []
   const judgement = judgeScenarios(run, { knownIssues, knownIssuesSource: s.knownIssues, expectedFailures })
   const data = buildSummary({
@@ -85,8 +91,15 @@ export function buildSummaryFiles(ndjson: string, s: SummarySettings): SummaryFi
     injectedDefect: expectedFailures !== undefined,
   })
   // The last chart of a scenario holds every measurement of its disk.
-  const charts = new Map(run.scenarios.filter((r) => r.charts.length).map((r) => [`${r.uri}\0${r.name}`, r.charts.at(-1)!]))
-  return { data, html: renderSummaryHtml(data, charts), markdown: renderSummaryMarkdown(data), json: `${JSON.stringify(data, null, 2)}\n` }
+  const charts = new Map(
+    run.scenarios.filter((r) => r.charts.length).map((r) => [`${r.uri}\0${r.name}`, r.charts.at(-1)!]),
+  )
+  return {
+    data,
+    html: renderSummaryHtml(data, charts),
+    markdown: renderSummaryMarkdown(data),
+    json: `${JSON.stringify(data, null, 2)}\n`,
+  }
 }
 
 /** Writes the three files into outDir (summary.html unless `html` is false: a formatter writes it to its own stream). */

@@ -14,7 +14,8 @@ export interface ShardPlan {
 export function checkShardPlans(plans: readonly ShardPlan[], outcomes: readonly ScenarioOutcome[]): string[] {
   const problems: string[] = []
   const total = plans[0]?.total
-  if (plans.some((p) => p.total !== total)) return [`the shards disagree on their number: ${plans.map((p) => `${p.index}/${p.total}`).join(', ')}`]
+  if (plans.some((p) => p.total !== total))
+    return [`the shards disagree on their number: ${plans.map((p) => `${p.index}/${p.total}`).join(', ')}`]
   const indices = plans.map((p) => p.index).sort((a, b) => a - b)
   for (let i = 1; i <= (total ?? 0); i++) {
     const n = indices.filter((x) => x === i).length
@@ -22,7 +23,9 @@ export function checkShardPlans(plans: readonly ShardPlan[], outcomes: readonly 
   }
   const reference = JSON.stringify(plans[0]?.plan)
   if (plans.some((p) => JSON.stringify(p.plan) !== reference)) {
-    problems.push('the shards made different plans (different scenarios selected, or different duration files): they may overlap or miss scenarios')
+    problems.push(
+      'the shards made different plans (different scenarios selected, or different duration files): they may overlap or miss scenarios',
+    )
   }
   const ran = new Map<string, number>()
   for (const o of outcomes) ran.set(`${o.uri}\0${o.name}`, (ran.get(`${o.uri}\0${o.name}`) ?? 0) + 1)

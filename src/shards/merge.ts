@@ -12,7 +12,16 @@ export type Envelope = Record<string, unknown>
 type Json = unknown
 
 /** Envelopes that describe the run's material rather than what happened during it. */
-const STATIC = ['meta', 'source', 'gherkinDocument', 'pickle', 'stepDefinition', 'hook', 'parameterType', 'undefinedParameterType'] as const
+const STATIC = [
+  'meta',
+  'source',
+  'gherkinDocument',
+  'pickle',
+  'stepDefinition',
+  'hook',
+  'parameterType',
+  'undefinedParameterType',
+] as const
 
 const kind = (e: Envelope): string => Object.keys(e)[0] ?? ''
 
@@ -39,7 +48,9 @@ export function mergeShardMessages(shards: readonly (readonly Envelope[])[]): En
           kept.push(e)
         } else {
           if (k === 'source' && JSON.stringify(first) !== JSON.stringify(e)) {
-            throw new MergeError(`shard ${n + 1} ran a different version of ${(e.source as { uri: string }).uri} than shard 1`)
+            throw new MergeError(
+              `shard ${n + 1} ran a different version of ${(e.source as { uri: string }).uri} than shard 1`,
+            )
           }
           mapIds(e[k], first[k], ids, `${k} in shard ${n + 1}`)
         }
@@ -51,13 +62,18 @@ export function mergeShardMessages(shards: readonly (readonly Envelope[])[]): En
         events.push(remap(envelope, ids) as Envelope)
       }
     }
-    if (!run.started || !run.finished) throw new MergeError(`shard ${n + 1} did not finish its run (no testRunStarted/testRunFinished): it was cut short`)
+    if (!run.started || !run.finished)
+      throw new MergeError(
+        `shard ${n + 1} did not finish its run (no testRunStarted/testRunFinished): it was cut short`,
+      )
     runs.push(run)
   })
 
-  const runId = ((runs[0].started!.testRunStarted as { id: string }).id)
+  const runId = (runs[0].started!.testRunStarted as { id: string }).id
   const runIds = new Map(runs.map((r) => [(r.started!.testRunStarted as { id: string }).id, runId]))
-  const started = { testRunStarted: { id: runId, timestamp: earliest(runs.map((r) => stamp(r.started!, 'testRunStarted'))) } }
+  const started = {
+    testRunStarted: { id: runId, timestamp: earliest(runs.map((r) => stamp(r.started!, 'testRunStarted'))) },
+  }
   const finishedAll = runs.map((r) => r.finished!.testRunFinished as Record<string, Json>)
   const failure = finishedAll.find((f) => f.exception !== undefined)
   const finished = {
@@ -94,7 +110,8 @@ function staticKey(k: string, body: Record<string, Json>): string {
 function mapIds(ours: Json, theirs: Json, ids: Map<string, string>, what: string): void {
   const a = collectIds(ours)
   const b = collectIds(theirs)
-  if (a.length !== b.length) throw new MergeError(`${what} does not match shard 1's (different feature files or support code?)`)
+  if (a.length !== b.length)
+    throw new MergeError(`${what} does not match shard 1's (different feature files or support code?)`)
   a.forEach((id, i) => ids.set(id, b[i]))
 }
 
@@ -114,7 +131,8 @@ function remap(value: Json, ids: ReadonlyMap<string, string>): Json {
   if (ids.size === 0) return value
   if (typeof value === 'string') return ids.get(value) ?? value
   if (Array.isArray(value)) return value.map((v) => remap(v, ids))
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, remap(v, ids)]))
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, remap(v, ids)]))
   return value
 }
 

@@ -36,7 +36,8 @@ function scenarioSeconds(ndjson) {
     const e = JSON.parse(line)
     if (e.pickle) pickles.set(e.pickle.id, scenarioKey(e.pickle.uri, e.pickle.name))
     else if (e.testCase) pickleOfCase.set(e.testCase.id, e.testCase.pickleId)
-    else if (e.testCaseStarted) started.set(e.testCaseStarted.id, { caseId: e.testCaseStarted.testCaseId, at: ms(e.testCaseStarted.timestamp) })
+    else if (e.testCaseStarted)
+      started.set(e.testCaseStarted.id, { caseId: e.testCaseStarted.testCaseId, at: ms(e.testCaseStarted.timestamp) })
     else if (e.testCaseFinished) {
       const start = started.get(e.testCaseFinished.testCaseStartedId)
       const key = start && pickles.get(pickleOfCase.get(start.caseId))

@@ -9,4 +9,8 @@ export declare function parseShard(text: string, setting: string): { index: numb
 export declare function scenarioKey(uri: string, name: string): string
 export declare function scenarioSeconds(ndjson: string): Map<string, number>
 export declare function readScenarioSeconds(path: string): Map<string, number>
-export declare function planShards(scenarios: readonly ScenarioRef[], total: number, seconds?: ReadonlyMap<string, number>): number[]
+export declare function planShards(
+  scenarios: readonly ScenarioRef[],
+  total: number,
+  seconds?: ReadonlyMap<string, number>,
+): number[]

@@ -13,12 +13,18 @@ import type { DiskWorld } from '../../support/world'
 export function expectFillEndedWithEnospc(world: DiskWorld, role: string): void {
   const { outcome, record } = world.filling.examineLastFill(role)
   expect(record.timedOut, `the fill timed out after ${record.durationMs} ms`).to.equal(false)
-  expect(outcome.output, `the fill did not report "No space left on device"; it ended with:\n${outcome.output}`).to.match(/No space left on device/)
+  expect(
+    outcome.output,
+    `the fill did not report "No space left on device"; it ended with:\n${outcome.output}`,
+  ).to.match(/No space left on device/)
 }
 
 export async function expectRunning(world: DiskWorld, role: string): Promise<void> {
   const { status, record } = await world.serving.status(role)
-  expect(status, `${named(role)} ${world.boxes.get(role).id} is not running:\n${record.stdout}${record.stderr}`).to.equal('running')
+  expect(
+    status,
+    `${named(role)} ${world.boxes.get(role).id} is not running:\n${record.stdout}${record.stderr}`,
+  ).to.equal('running')
 }
 
 /**
@@ -29,21 +35,36 @@ export async function expectRunning(world: DiskWorld, role: string): Promise<voi
 export async function expectServing(world: DiskWorld, role: string, windowSeconds: number): Promise<void> {
   await expectRunning(world, role)
   const { answered, tries, last } = await world.serving.answerWithin(role, windowSeconds)
-  expect(answered, `${named(role)} did not answer within ${windowSeconds} s (${tries} tries); last: exit ${last.exitCode} ${last.stderr}`).to.equal(true)
+  expect(
+    answered,
+    `${named(role)} did not answer within ${windowSeconds} s (${tries} tries); last: exit ${last.exitCode} ${last.stderr}`,
+  ).to.equal(true)
   world.log(`✔ ${named(role)} answered after ${tries} ${tries === 1 ? 'try' : 'tries'}`)
   const write = await world.serving.tryWrite(role)
   if (write.inPlace) {
-    expect(write.record.exitCode, `the full rootfs no longer takes writes to existing data (read-only?):\n${write.record.stdout}${write.record.stderr}`).to.equal(0)
+    expect(
+      write.record.exitCode,
+      `the full rootfs no longer takes writes to existing data (read-only?):\n${write.record.stdout}${write.record.stderr}`,
+    ).to.equal(0)
   } else {
     expectReadBack(write.record, '/serving-probe', 'serving')
   }
 }
 
-export async function expectWriteAndReadBack(world: DiskWorld, role: string, path: string, word: string): Promise<void> {
+export async function expectWriteAndReadBack(
+  world: DiskWorld,
+  role: string,
+  path: string,
+  word: string,
+): Promise<void> {
   expectReadBack(await world.serving.writeAndReadBack(role, path, word), path, word)
 }
 
-function expectReadBack(record: { exitCode: number; stdout: string; stderr: string }, path: string, word: string): void {
+function expectReadBack(
+  record: { exitCode: number; stdout: string; stderr: string },
+  path: string,
+  word: string,
+): void {
   expect(record.exitCode, `writing ${path} failed:\n${record.stdout}${record.stderr}`).to.equal(0)
   expect(record.stdout, `${path} does not read back "${word}"`).to.include(word)
 }

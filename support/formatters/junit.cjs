@@ -5,7 +5,11 @@
  */
 const { dirname } = require('node:path')
 require('../../src/tooling/ts-register.cjs') // registers .ts once per process
-const junit = require(require.resolve('@cucumber/junit-xml-formatter', { paths: [dirname(require.resolve('@cucumber/cucumber/package.json'))] })).default
+const junit = require(
+  require.resolve('@cucumber/junit-xml-formatter', {
+    paths: [dirname(require.resolve('@cucumber/cucumber/package.json'))],
+  }),
+).default
 const { decorateJunit } = require('../../src/report/junit.ts')
 const { FACTS_ATTACHMENT } = require('../../src/report/runtime-facts.ts')
 

@@ -40,13 +40,20 @@ export class Boxes {
   async start(role: string, overrides: { diskSizeGb?: number } = {}): Promise<RunningBox> {
     if (this.byRole.has(role)) throw new Error(`the scenario already has a box called ${role}`)
     refuseIfInterrupted(named(role))
-    const box: BoxHandle = { role, name: `dgs-${role}-${randomBytes(4).toString('hex')}`, removed: false, rootfsFull: false }
+    const box: BoxHandle = {
+      role,
+      name: `dgs-${role}-${randomBytes(4).toString('hex')}`,
+      removed: false,
+      rootfsFull: false,
+    }
     this.byRole.set(role, box)
     const { image, rootfs, memoryMib, lifetimeSeconds } = this.scene.config.box
     const diskSizeGb = overrides.diskSizeGb ?? this.scene.config.box.diskSizeGb
     const spec = { image, rootfs, memoryMib, diskSizeGb, name: box.name, command: ['sleep', String(lifetimeSeconds)] }
     try {
-      const { id, record } = await this.scene.driver.create(spec, { timeoutSeconds: this.scene.clock.seconds(CALL.createBox) })
+      const { id, record } = await this.scene.driver.create(spec, {
+        timeoutSeconds: this.scene.clock.seconds(CALL.createBox),
+      })
       box.id = id
       this.scene.calls.note(record)
       this.scene.report.log(`started ${named(role)}: ${id}`)
@@ -55,7 +62,8 @@ export class Boxes {
       const record = (err as { record?: CommandRecord }).record
       if (record) this.scene.calls.note(record)
       // The driver gives the runtime's words; what to do about them is said here, where a person reads it.
-      const failure = record && !record.timedOut ? withAdvice((err as Error).message, record.stderr) : (err as Error).message
+      const failure =
+        record && !record.timedOut ? withAdvice((err as Error).message, record.stderr) : (err as Error).message
       throw new Error(`could not start ${named(role)}: ${failure}${record ? `\n${formatRecord(record)}` : ''}`)
     }
     return box as RunningBox
@@ -68,7 +76,12 @@ export class Boxes {
   reserve(role: string): string {
     if (this.byRole.has(role)) throw new Error(`the scenario already has a box called ${role}`)
     refuseIfInterrupted(named(role))
-    const box: BoxHandle = { role, name: `dgs-${role}-${randomBytes(4).toString('hex')}`, removed: false, rootfsFull: false }
+    const box: BoxHandle = {
+      role,
+      name: `dgs-${role}-${randomBytes(4).toString('hex')}`,
+      removed: false,
+      rootfsFull: false,
+    }
     this.byRole.set(role, box)
     return box.name
   }
@@ -84,17 +97,32 @@ export class Boxes {
    * Runs a probe in the box through the ledger and parses what it printed. A `judged-later`
    * outcome waits for a Then step; `detach` starts it and returns at once (`exec -d`).
    */
-  async exec<T>(role: string, probe: GuestProbe<T>, callSeconds: number, judgement: Judgement, opts: { quiet?: boolean; detach?: boolean } = {}): Promise<{ value: T; record: CommandRecord }> {
+  async exec<T>(
+    role: string,
+    probe: GuestProbe<T>,
+    callSeconds: number,
+    judgement: Judgement,
+    opts: { quiet?: boolean; detach?: boolean } = {},
+  ): Promise<{ value: T; record: CommandRecord }> {
     const id = this.get(role).id
-    const record = await this.scene.calls.run(`${probe.what} (${role})`, judgement, () =>
-      this.scene.driver.exec(id, probe.script, { timeoutSeconds: this.scene.clock.seconds(callSeconds), detach: opts.detach }),
-    opts)
+    const record = await this.scene.calls.run(
+      `${probe.what} (${role})`,
+      judgement,
+      () =>
+        this.scene.driver.exec(id, probe.script, {
+          timeoutSeconds: this.scene.clock.seconds(callSeconds),
+          detach: opts.detach,
+        }),
+      opts,
+    )
     return { value: probe.parse(record), record }
   }
 
   /** This box's own state (not "some box in the home is running"). */
   async status(role: string): Promise<{ status: BoxStatus; record: CommandRecord }> {
-    const r = await this.scene.driver.status(this.get(role).id, { timeoutSeconds: this.scene.clock.seconds(CALL.quickProbe) })
+    const r = await this.scene.driver.status(this.get(role).id, {
+      timeoutSeconds: this.scene.clock.seconds(CALL.quickProbe),
+    })
     this.scene.calls.note(r.record)
     return r
   }
@@ -104,12 +132,14 @@ export class Boxes {
     for (const box of [...this.byRole.values()].reverse()) {
       if (box.removed) continue
       box.removed = true
-      const remove = () => this.scene.driver.remove(box.id ?? box.name, { timeoutSeconds: this.scene.clock.seconds(CALL.cleanupRemove) })
+      const remove = () =>
+        this.scene.driver.remove(box.id ?? box.name, { timeoutSeconds: this.scene.clock.seconds(CALL.cleanupRemove) })
       let record = await remove()
       // Cut short (a signal, its time limit): once more, since a box left running is what cleanup must never leave.
       if (record.timedOut) record = await remove()
       this.scene.calls.note(record)
-      if (record.exitCode !== 0 && box.id) this.attachOutsideSteps(formatRecord(record), `cleanup: removing ${named(box.role)} failed`)
+      if (record.exitCode !== 0 && box.id)
+        this.attachOutsideSteps(formatRecord(record), `cleanup: removing ${named(box.role)} failed`)
     }
   }
 

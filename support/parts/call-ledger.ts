@@ -23,14 +23,20 @@ export class CallLedger {
 
   constructor(private readonly report: Report) {}
 
-  async run(what: string, judgement: Judgement, call: () => Promise<CommandRecord>, opts: { quiet?: boolean } = {}): Promise<CommandRecord> {
+  async run(
+    what: string,
+    judgement: Judgement,
+    call: () => Promise<CommandRecord>,
+    opts: { quiet?: boolean } = {},
+  ): Promise<CommandRecord> {
     refuseIfInterrupted(what) // the boxes are being removed: the step ends here instead of racing them
     const record = await call()
     this.records.push(record)
     // The checks (logged) are what people read first; each call is one collapsed attachment.
     if (!opts.quiet) this.report.attach(formatRecord(record), { mediaType: 'text/plain', fileName: what })
     if (judgement === 'judged-later') this.unexamined.set(record, what)
-    if (judgement === 'must-succeed' && (record.exitCode !== 0 || record.timedOut)) throw new Error(`${what} failed:\n${formatRecord(record)}`)
+    if (judgement === 'must-succeed' && (record.exitCode !== 0 || record.timedOut))
+      throw new Error(`${what} failed:\n${formatRecord(record)}`)
     return record
   }
 
@@ -48,6 +54,8 @@ export class CallLedger {
 
   /** Outcomes no step looked at. */
   unexaminedOutcomes(): string[] {
-    return [...this.unexamined.entries()].map(([r, what]) => `${what}: ${r.command} -> exit ${r.exitCode}${r.timedOut ? ' (timed out)' : ''}`)
+    return [...this.unexamined.entries()].map(
+      ([r, what]) => `${what}: ${r.command} -> exit ${r.exitCode}${r.timedOut ? ' (timed out)' : ''}`,
+    )
   }
 }

@@ -1,6 +1,14 @@
 /** The scenario's numbers against their thresholds: logged as they are judged, attached at the end. */
 import { expect } from 'chai'
-import { type Check, checksTable, describeCheck, type Headline, judge, type Rule, type Unit } from '../../src/evidence/checks'
+import {
+  type Check,
+  checksTable,
+  describeCheck,
+  type Headline,
+  judge,
+  type Rule,
+  type Unit,
+} from '../../src/evidence/checks'
 import type { Report } from './report'
 
 export class Checks {

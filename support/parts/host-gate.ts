@@ -12,7 +12,9 @@ const HOST_SIDE_OF_DRIVER: ReadonlySet<PropertyKey> = new Set(['home', 'diskPath
 const HOST_SIDE_OF_DIRS: ReadonlySet<PropertyKey> = new Set(['home', 'dir'])
 
 function refusal(what: string): Error {
-  return new Error(`this scenario reads the runtime's ${what} on the host but is not tagged ${HOST_ACCESS_TAG}: tag it (the proof runs host-side defects only on tagged scenarios)`)
+  return new Error(
+    `this scenario reads the runtime's ${what} on the host but is not tagged ${HOST_ACCESS_TAG}: tag it (the proof runs host-side defects only on tagged scenarios)`,
+  )
 }
 
 /** The driver as an untagged scenario may use it: everything but its host-side members. */

@@ -59,7 +59,11 @@ export class HostMeter {
 
   /** Allocated bytes under the home now: all of it, the image store, and the boxes' disk files. */
   home(): HomeFootprint {
-    return homeFootprint(this.scene.driver.home, this.scene.driver.imageStoreDirs(), this.scene.boxes.ids().map((id) => this.scene.driver.diskPath(id)))
+    return homeFootprint(
+      this.scene.driver.home,
+      this.scene.driver.imageStoreDirs(),
+      this.scene.boxes.ids().map((id) => this.scene.driver.diskPath(id)),
+    )
   }
 
   sampleHome(label: string, home = this.home()): HomeSample {
@@ -83,7 +87,10 @@ export class HostMeter {
   homeChart(lines: ChartLine[], title = 'Home directory on the host'): void {
     if (this.homeSamples.length === 0) return
     const bars = this.homeSamples.map((s) => ({ label: s.label, bytes: s.home.total, part: s.home.disks }))
-    this.scene.report.attach(footprintChart(title, bars, lines, ["the box's disk", 'the rest of the home']), { mediaType: 'image/svg+xml', fileName: 'host-home.svg' })
+    this.scene.report.attach(footprintChart(title, bars, lines, ["the box's disk", 'the rest of the home']), {
+      mediaType: 'image/svg+xml',
+      fileName: 'host-home.svg',
+    })
   }
 
   start(role: string): number {
@@ -108,9 +115,17 @@ export class HostMeter {
   }
 
   /** The box's samples as a bar chart, with threshold lines. */
-  chart(role: string, lines: ChartLine[], filter: (s: FootprintSample) => boolean = () => true, title = `Disk of ${named(role)} on the host`): void {
+  chart(
+    role: string,
+    lines: ChartLine[],
+    filter: (s: FootprintSample) => boolean = () => true,
+    title = `Disk of ${named(role)} on the host`,
+  ): void {
     const bars = (this.samples.get(role) ?? []).filter(filter)
     if (bars.length === 0) return
-    this.scene.report.attach(footprintChart(title, bars, lines), { mediaType: 'image/svg+xml', fileName: 'host-footprint.svg' })
+    this.scene.report.attach(footprintChart(title, bars, lines), {
+      mediaType: 'image/svg+xml',
+      fileName: 'host-footprint.svg',
+    })
   }
 }

@@ -30,7 +30,9 @@ export class BaseDisks {
   async chain(role: string): Promise<DiskImage[]> {
     const { calls, clock, host } = this.scene
     const path = host.diskPath(role)
-    const record = await calls.run(`qemu-img info (${named(role)})`, 'judged-here', () => qemuImgInfo(path, clock.seconds(CALL.quickProbe)))
+    const record = await calls.run(`qemu-img info (${named(role)})`, 'judged-here', () =>
+      qemuImgInfo(path, clock.seconds(CALL.quickProbe)),
+    )
     return parseBackingChain(record)
   }
 
@@ -40,13 +42,19 @@ export class BaseDisks {
     return (await this.chain(role)).slice(1).map((image) => {
       const realPath = realpathOr(image.path)
       const st = statSync(realPath)
-      return { path: image.path, realPath, fileId: `${st.dev}:${st.ino}`, inImageStore: stores.some((d) => realPath.startsWith(d + sep)) }
+      return {
+        path: image.path,
+        realPath,
+        fileId: `${st.dev}:${st.ino}`,
+        inImageStore: stores.some((d) => realPath.startsWith(d + sep)),
+      }
     })
   }
 
   async record(role: string): Promise<Map<string, string>> {
     const bases = await this.bases(role)
-    if (bases.length === 0) throw new Error(`${named(role)}'s disk has no backing file: there is no shared base disk to watch`)
+    if (bases.length === 0)
+      throw new Error(`${named(role)}'s disk has no backing file: there is no shared base disk to watch`)
     this.recorded = new Map(bases.map((b) => [b.realPath, sha256OfFile(b.realPath)]))
     for (const [path, sha] of this.recorded) this.scene.report.log(`base disk ${path}: sha256 ${sha}`)
     return this.recorded

@@ -38,15 +38,20 @@ export class Copying {
     await boxes.exec(role, ensureCanary(proof.budget), CALL.quickProbe, 'must-succeed', { quiet: true })
     const freeBytes = (await this.rootfs.space(role)).availKiB * KiB
     const sourceBytes = Math.min(2 * freeBytes, 2 * proof.budget.totalKiB * KiB, 4 * GiB)
-    if (sourceBytes <= 16 * MiB) throw new Error(`the box has too little free space (${formatBytes(freeBytes)}) for a meaningful copy`)
+    if (sourceBytes <= 16 * MiB)
+      throw new Error(`the box has too little free space (${formatBytes(freeBytes)}) for a meaningful copy`)
     const source = join(dirs.hostFiles, 'oversized.bin')
     writeIncompressibleFile(source, sourceBytes)
-    report.log(`host file of ${formatBytes(sourceBytes)} (twice the free ${formatBytes(freeBytes)}) at ${source}, outside the home`)
+    report.log(
+      `host file of ${formatBytes(sourceBytes)} (twice the free ${formatBytes(freeBytes)}) at ${source}, outside the home`,
+    )
     const homeBefore = treeAllocatedBytes(dirs.home)
     const { result: record, peak } = await peakDuring(
       () => treeAllocatedBytes(dirs.home),
       100,
-      calls.run('copy the file into the box', 'judged-later', () => driver.copyIn(source, box.id, '/oversized.bin', { timeoutSeconds: clock.seconds(CALL.copy) })),
+      calls.run('copy the file into the box', 'judged-later', () =>
+        driver.copyIn(source, box.id, '/oversized.bin', { timeoutSeconds: clock.seconds(CALL.copy) }),
+      ),
     )
     this.copy = { record, freeBytes, sourceBytes, homeBefore, homePeak: peak }
     host.sample(role, 'home before copy', homeBefore)

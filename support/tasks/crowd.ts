@@ -53,7 +53,10 @@ export class Crowd {
     report.log(`${count} boxes at ${config.box.memoryMib} MiB of memory each (the suite's default)`)
     for (const role of this.roles) {
       await boxes.exec(role, writeRandomFile(KEEPSAKE, keepsakeKiB * KiB), CALL.quickProbe, 'must-succeed')
-      this.keepsakes.set(role, (await boxes.exec(role, fileFingerprints([KEEPSAKE]), CALL.fingerprint, 'judged-here')).value)
+      this.keepsakes.set(
+        role,
+        (await boxes.exec(role, fileFingerprints([KEEPSAKE]), CALL.fingerprint, 'judged-here')).value,
+      )
       this.scene.host.sample(role, 'start')
     }
     this.homeStart = treeAllocatedBytes(this.scene.dirs.home)
@@ -65,7 +68,13 @@ export class Crowd {
     for (const role of this.roles) {
       const proof = await this.rootfs.proveBounded(role)
       const chunkMiB = Math.max(1, Math.ceil(proof.space.availKiB / 1024 / 16))
-      await boxes.exec(role, startPacedFill(proof.budget, chunkMiB, Math.floor(proof.budget.capMiB / chunkMiB), 0), CALL.quickProbe, 'must-succeed', { detach: true })
+      await boxes.exec(
+        role,
+        startPacedFill(proof.budget, chunkMiB, Math.floor(proof.budget.capMiB / chunkMiB), 0),
+        CALL.quickProbe,
+        'must-succeed',
+        { detach: true },
+      )
     }
     // Each box is watched by one call that waits inside it for its fill to end. Its status is asked
     // first and after a failed wait: an exec on a box that stopped under its fill would boot it again.
@@ -79,10 +88,14 @@ export class Crowd {
       const before = await stopped()
       if (before) return void ended.set(role, before)
       try {
-        const fill = (await boxes.exec(role, awaitPacedFill(waitSeconds), waitSeconds + CALL.quickProbe, 'judged-here')).value
+        const fill = (await boxes.exec(role, awaitPacedFill(waitSeconds), waitSeconds + CALL.quickProbe, 'judged-here'))
+          .value
         if (!fill.running) ended.set(role, fill.error)
       } catch (err) {
-        ended.set(role, (await stopped()) ?? `${named(role)}: waiting for its fill failed: ${(err as Error).message.split('\n')[0]}`)
+        ended.set(
+          role,
+          (await stopped()) ?? `${named(role)}: waiting for its fill failed: ${(err as Error).message.split('\n')[0]}`,
+        )
       }
     }
     await everyOne(this.roles.map(watch))
@@ -98,7 +111,8 @@ export class Crowd {
   async keepsakesNow(): Promise<Array<{ role: string; before: Fingerprints; now: Fingerprints }>> {
     return everyOne(
       this.roles.map(async (role) => {
-        const now = (await this.scene.boxes.exec(role, fileFingerprints([KEEPSAKE]), CALL.fingerprint, 'judged-here')).value
+        const now = (await this.scene.boxes.exec(role, fileFingerprints([KEEPSAKE]), CALL.fingerprint, 'judged-here'))
+          .value
         return { role, before: this.keepsakes.get(role) as Fingerprints, now }
       }),
     )

@@ -3,7 +3,12 @@
  * deleting what it wrote. Every fill is capped by the bound proof first (./rootfs).
  */
 import type { CommandRecord } from '../../src/drivers/types'
-import { fillRootfs, fillRootfsWithConcurrentWriters, type FillOutcome, type WriterOutcome } from '../../src/guest/guarded-writes'
+import {
+  fillRootfs,
+  fillRootfsWithConcurrentWriters,
+  type FillOutcome,
+  type WriterOutcome,
+} from '../../src/guest/guarded-writes'
 import { removeAndSync } from '../../src/guest/files'
 import { fileBytes } from '../../src/guest/measure'
 import { named } from '../parts/boxes'
@@ -39,7 +44,12 @@ export class Filling {
   /** Writes zeros to `/fill` until the disk is full (capped by the proof); a Then step judges the outcome. */
   async fill(role: string, path = '/fill'): Promise<Fill> {
     const proof = await this.rootfs.proveBounded(role)
-    const { value: outcome, record } = await this.scene.boxes.exec(role, fillRootfs(proof.budget, path), CALL.fill, 'judged-later')
+    const { value: outcome, record } = await this.scene.boxes.exec(
+      role,
+      fillRootfs(proof.budget, path),
+      CALL.fill,
+      'judged-later',
+    )
     if (outcome.refused) throw new Error(`the in-box bound check refused to fill: ${outcome.output}`)
     if (outcome.enospc) this.scene.boxes.get(role).rootfsFull = true
     const fill = { outcome, record }
@@ -66,7 +76,12 @@ export class Filling {
 
   async raceWriters(role: string, writers: number): Promise<void> {
     const proof = await this.rootfs.proveBounded(role)
-    const { value: outcomes, record } = await this.scene.boxes.exec(role, fillRootfsWithConcurrentWriters(proof.budget, writers), CALL.concurrentFill, 'judged-later')
+    const { value: outcomes, record } = await this.scene.boxes.exec(
+      role,
+      fillRootfsWithConcurrentWriters(proof.budget, writers),
+      CALL.concurrentFill,
+      'judged-later',
+    )
     this.writers = { outcomes, record }
     if (outcomes.some((w) => w.enospc)) this.scene.boxes.get(role).rootfsFull = true
   }
@@ -86,7 +101,12 @@ export class Filling {
       const full = await this.rootfs.space(role)
       const del = await this.scene.boxes.exec(role, removeAndSync(['/fill']), CALL.deleteAndSync, 'judged-here')
       const after = await this.rootfs.space(role)
-      done.push({ fill: fill.outcome, freeWhenFullKiB: full.availKiB, deleteExit: del.record.exitCode, freeAfterDeleteKiB: after.availKiB })
+      done.push({
+        fill: fill.outcome,
+        freeWhenFullKiB: full.availKiB,
+        deleteExit: del.record.exitCode,
+        freeAfterDeleteKiB: after.availKiB,
+      })
       if (del.record.exitCode !== 0) break
       this.scene.boxes.get(role).rootfsFull = false
     }

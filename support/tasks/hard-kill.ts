@@ -49,20 +49,29 @@ export class HardKill {
     const { driver, calls, clock, boxes, report } = this.scene
     const id = boxes.get(role).id
     const ask = driver.hostPid?.bind(driver)
-    if (!ask) throw new Error('the driver cannot ask the runtime for the box\'s host process')
+    if (!ask) throw new Error("the driver cannot ask the runtime for the box's host process")
     let pid: number | undefined
     await calls.run(`inspect ${named(role)} for its host pid`, 'judged-here', async () => {
       const r = await ask(id, { timeoutSeconds: clock.seconds(CALL.quickProbe) })
       pid = r.pid
       return r.record
     })
-    if (pid === undefined || !existsSync(`/proc/${pid}`)) throw new Error(`the runtime reported no live host process for ${named(role)} (pid ${pid})`)
+    if (pid === undefined || !existsSync(`/proc/${pid}`))
+      throw new Error(`the runtime reported no live host process for ${named(role)} (pid ${pid})`)
     process.kill(pid, 'SIGKILL')
     this.killedPid = pid
     report.log(`killed ${named(role)}'s host process, pid ${pid}, with SIGKILL`)
-    const gone = await pollUntil(() => existsSync(`/proc/${pid}`), (alive) => !alive, { intervalMs: 100, timeoutMs: clock.ms(WAIT.leftovers) })
+    const gone = await pollUntil(
+      () => existsSync(`/proc/${pid}`),
+      (alive) => !alive,
+      { intervalMs: 100, timeoutMs: clock.ms(WAIT.leftovers) },
+    )
     if (!gone.ok) throw new Error(`pid ${pid} was still there ${clock.seconds(WAIT.leftovers)} s after SIGKILL`)
-    await pollUntil(async () => (await boxes.status(role)).status, (s) => s !== 'running', { intervalMs: 250, timeoutMs: clock.ms(WAIT.leftovers) })
+    await pollUntil(
+      async () => (await boxes.status(role)).status,
+      (s) => s !== 'running',
+      { intervalMs: 250, timeoutMs: clock.ms(WAIT.leftovers) },
+    )
   }
 
   async checkDisk(role: string): Promise<Qcow2Check> {
@@ -75,13 +84,17 @@ export class HardKill {
   async startAgain(role: string): Promise<CommandRecord> {
     const { calls, driver, clock, boxes } = this.scene
     const id = boxes.get(role).id
-    this.start = await calls.run(`start ${named(role)} after the kill`, 'judged-later', () => driver.start(id, { timeoutSeconds: clock.seconds(CALL.start) }))
+    this.start = await calls.run(`start ${named(role)} after the kill`, 'judged-later', () =>
+      driver.start(id, { timeoutSeconds: clock.seconds(CALL.start) }),
+    )
     return this.start
   }
 
   async fingerprintsNow(role: string): Promise<{ before: Fingerprints; after: Fingerprints }> {
     if (!this.before) throw new Error('nothing was fingerprinted before the kill')
-    const after = (await this.scene.boxes.exec(role, fileFingerprints([...this.before.keys()]), CALL.fingerprint, 'judged-here')).value
+    const after = (
+      await this.scene.boxes.exec(role, fileFingerprints([...this.before.keys()]), CALL.fingerprint, 'judged-here')
+    ).value
     return { before: this.before, after }
   }
 
@@ -91,6 +104,8 @@ export class HardKill {
     const read = driver.kernelLog?.bind(driver)
     if (!read) return undefined
     const id = boxes.get(role).id
-    return calls.run(`kernel log of ${named(role)}`, 'judged-here', () => read(id, { timeoutSeconds: clock.seconds(CALL.quickProbe) }))
+    return calls.run(`kernel log of ${named(role)}`, 'judged-here', () =>
+      read(id, { timeoutSeconds: clock.seconds(CALL.quickProbe) }),
+    )
   }
 }

@@ -10,7 +10,14 @@ import type { CommandRecord } from '../../src/drivers/types'
 import { fileFingerprints, type Fingerprints } from '../../src/guest/measure'
 import { command } from '../../src/guest/probe'
 import { writeRandomFile } from '../../src/guest/files'
-import { checkLoopFilesystemPlan, describeLoopFilesystem, heldElsewhere, type LoopFilesystem, mountLoopFilesystem, releaseLoopFilesystem } from '../../src/host/loop-filesystem'
+import {
+  checkLoopFilesystemPlan,
+  describeLoopFilesystem,
+  heldElsewhere,
+  type LoopFilesystem,
+  mountLoopFilesystem,
+  releaseLoopFilesystem,
+} from '../../src/host/loop-filesystem'
 import { pollUntil } from '../../src/host/poll'
 import { formatBytes } from '../../src/evidence/units'
 import { CALL } from '../timeouts'
@@ -38,7 +45,11 @@ export class HostFull {
     const fs: LoopFilesystem = { image: join(dirs.dir, 'home-fs.img'), mountPoint: dirs.home, bytes, mounted: false }
     checkLoopFilesystemPlan(fs.image, fs.mountPoint, bytes)
     this.fs = fs
-    await mountLoopFilesystem(fs, (what, call) => calls.run(what, 'judged-here', call), clock.seconds(HOST_TOOL_SECONDS))
+    await mountLoopFilesystem(
+      fs,
+      (what, call) => calls.run(what, 'judged-here', call),
+      clock.seconds(HOST_TOOL_SECONDS),
+    )
     const d = describeLoopFilesystem(fs)
     report.log(
       `the home ${fs.mountPoint} is ${d.device}, an ext4 of ${formatBytes(d.sizeBytes)} (${formatBytes(d.freeBytes)} free) backed by ${d.backing} ` +
@@ -77,7 +88,10 @@ export class HostFull {
    * and succeeded.
    */
   async trySyncedWrite(role: string): Promise<CommandRecord> {
-    const probe = command(`write ${SYNCED_WRITE_MIB} MiB and flush it`, `dd if=/dev/zero of=/after-full bs=1M count=${SYNCED_WRITE_MIB} conv=fsync 2>&1; echo "dd_exit=$?"`)
+    const probe = command(
+      `write ${SYNCED_WRITE_MIB} MiB and flush it`,
+      `dd if=/dev/zero of=/after-full bs=1M count=${SYNCED_WRITE_MIB} conv=fsync 2>&1; echo "dd_exit=$?"`,
+    )
     return (await this.scene.boxes.exec(role, probe, CALL.oneBlockWrite, 'judged-here')).record
   }
 
@@ -107,7 +121,11 @@ export class HostFull {
     const fs = this.fs
     if (!fs) return undefined
     await releaseLoopFilesystem(fs, (_what, call) => call(), HOST_TOOL_SECONDS)
-    const poll = await pollUntil(async () => heldElsewhere(fs), (held) => held === undefined, { intervalMs: 100, timeoutMs: KERNEL_LETS_GO_MS })
+    const poll = await pollUntil(
+      async () => heldElsewhere(fs),
+      (held) => held === undefined,
+      { intervalMs: 100, timeoutMs: KERNEL_LETS_GO_MS },
+    )
     const held = poll.value
     if (!held) return undefined
     process.stderr.write(

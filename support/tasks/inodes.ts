@@ -24,7 +24,12 @@ export class Inodes {
       throw new Error(`the inode loop cap must be between 1 and ${INODE_SAFETY_CAP}, got ${cap}`)
     }
     const proof = await this.rootfs.proveBounded(role)
-    const { value: result, record } = await this.scene.boxes.exec(role, exhaustInodes(proof.budget, cap), CALL.inodeLoop, 'judged-later')
+    const { value: result, record } = await this.scene.boxes.exec(
+      role,
+      exhaustInodes(proof.budget, cap),
+      CALL.inodeLoop,
+      'judged-later',
+    )
     this.exhaustion = { result, record, cap }
     this.scene.boxes.get(role).rootfsFull = true
   }

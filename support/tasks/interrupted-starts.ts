@@ -55,7 +55,11 @@ export class InterruptedStarts {
       const name = boxes.reserve(role)
       const ms = Math.max(1, Math.round(fraction * this.startMs))
       const spec = this.spec(name, config.box.rootfs)
-      this.kills.push(await calls.run(`start ${named(role)}, SIGKILLed after ${ms} ms`, 'judged-here', () => createKilled(spec, ms, { timeoutSeconds: clock.seconds(CALL.createBox) })))
+      this.kills.push(
+        await calls.run(`start ${named(role)}, SIGKILLed after ${ms} ms`, 'judged-here', () =>
+          createKilled(spec, ms, { timeoutSeconds: clock.seconds(CALL.createBox) }),
+        ),
+      )
       report.log(`killed the start of ${named(role)} after ${ms} ms`)
     }
   }
@@ -80,7 +84,10 @@ export class InterruptedStarts {
     mkdirSync(broken, { recursive: true })
     writeFileSync(join(broken, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}\n')
     writeFileSync(join(broken, 'index.json'), 'not json\n')
-    for (const [role, rootfs] of [['missing-image', join(dirs.dir, 'no-such-layout')], ['broken-image', broken]] as const) {
+    for (const [role, rootfs] of [
+      ['missing-image', join(dirs.dir, 'no-such-layout')],
+      ['broken-image', broken],
+    ] as const) {
       const spec = this.spec(boxes.reserve(role), rootfs)
       const record = await calls.run(`start ${named(role)}`, 'judged-here', async () => {
         try {
@@ -98,16 +105,29 @@ export class InterruptedStarts {
   /** What is left under the home, polled until nothing is or the window ends. */
   async remains(windowSeconds: number): Promise<string[]> {
     const home = this.scene.dirs.home
-    return (await pollUntil(() => homeRemains(home), (r) => r.length === 0, { intervalMs: 250, timeoutMs: this.scene.clock.ms(windowSeconds) })).value
+    return (
+      await pollUntil(
+        () => homeRemains(home),
+        (r) => r.length === 0,
+        { intervalMs: 250, timeoutMs: this.scene.clock.ms(windowSeconds) },
+      )
+    ).value
   }
 
   private spec(name: string, rootfs: string | undefined): BoxSpec {
     const { image, memoryMib, lifetimeSeconds } = this.scene.config.box
-    return { ...(rootfs !== undefined ? { rootfs } : { image }), memoryMib, name, command: ['sleep', String(lifetimeSeconds)] }
+    return {
+      ...(rootfs !== undefined ? { rootfs } : { image }),
+      memoryMib,
+      name,
+      command: ['sleep', String(lifetimeSeconds)],
+    }
   }
 
   private async remove(label: string, id: string): Promise<CommandRecord> {
     const { driver, calls, clock } = this.scene
-    return calls.run(`rm -f ${label}`, 'judged-here', () => driver.remove(id, { timeoutSeconds: clock.seconds(CALL.forceRemove) }))
+    return calls.run(`rm -f ${label}`, 'judged-here', () =>
+      driver.remove(id, { timeoutSeconds: clock.seconds(CALL.forceRemove) }),
+    )
   }
 }

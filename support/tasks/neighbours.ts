@@ -8,7 +8,14 @@
  */
 import type { CommandRecord } from '../../src/drivers/types'
 import { formatRecord } from '../../src/evidence/commands'
-import { awaitPacedFill, pacedFillState, startAppender, startPacedFill, stopAppender, stopPacedFill } from '../../src/guest/background'
+import {
+  awaitPacedFill,
+  pacedFillState,
+  startAppender,
+  startPacedFill,
+  stopAppender,
+  stopPacedFill,
+} from '../../src/guest/background'
 import { lineCount } from '../../src/guest/measure'
 import { sleep } from '../../src/host/poll'
 import { CALL, WAIT } from '../timeouts'
@@ -40,28 +47,40 @@ export class Neighbours {
 
   async fillWhileBystanderAppends(victim: string, bystander: string): Promise<void> {
     const { boxes, report, clock } = this.scene
-    const appender = await boxes.exec(bystander, startAppender(BYSTANDER_LOG), CALL.quickProbe, 'must-succeed', { detach: true })
+    const appender = await boxes.exec(bystander, startAppender(BYSTANDER_LOG), CALL.quickProbe, 'must-succeed', {
+      detach: true,
+    })
     const proof = await this.rootfs.proveBounded(victim)
     const callMs = Math.max(appender.record.durationMs, proof.record.durationMs, 50)
     const availMiB = proof.space.availKiB / 1024
     const chunkMiB = Math.max(1, Math.ceil(availMiB / 32))
     const chunks = Math.floor(proof.budget.capMiB / chunkMiB) // never more than the proven cap
-    if (chunks * chunkMiB <= availMiB) throw new Error(`cannot pace a fill of ${availMiB.toFixed(0)} MiB within the ${proof.budget.capMiB} MiB cap`)
+    if (chunks * chunkMiB <= availMiB)
+      throw new Error(`cannot pace a fill of ${availMiB.toFixed(0)} MiB within the ${proof.budget.capMiB} MiB cap`)
     const fillMs = Math.min(60_000, Math.max(4000, 12 * callMs))
     const pause = fillMs / Math.ceil(availMiB / chunkMiB) / 1000
-    report.log(`pacing the victim's fill to about ${(fillMs / 1000).toFixed(1)} s: chunks of ${chunkMiB} MiB, ${pause.toFixed(2)} s apart`)
-    await boxes.exec(victim, startPacedFill(proof.budget, chunkMiB, chunks, pause), CALL.quickProbe, 'must-succeed', { detach: true })
+    report.log(
+      `pacing the victim's fill to about ${(fillMs / 1000).toFixed(1)} s: chunks of ${chunkMiB} MiB, ${pause.toFixed(2)} s apart`,
+    )
+    await boxes.exec(victim, startPacedFill(proof.budget, chunkMiB, chunks, pause), CALL.quickProbe, 'must-succeed', {
+      detach: true,
+    })
     const launched = Date.now()
 
     const readings = await this.readWhile(bystander, () => Date.now() - launched < 0.6 * fillMs)
-    const insideFill = (await boxes.exec(victim, pacedFillState, CALL.quickProbe, 'judged-here', { quiet: true })).value.running
+    const insideFill = (await boxes.exec(victim, pacedFillState, CALL.quickProbe, 'judged-here', { quiet: true })).value
+      .running
     const waitSeconds = Math.max(1, (launched + clock.ms(WAIT.backgroundFill) - Date.now()) / 1000)
-    const state = (await boxes.exec(victim, awaitPacedFill(waitSeconds), waitSeconds + CALL.quickProbe, 'judged-here')).value
+    const state = (await boxes.exec(victim, awaitPacedFill(waitSeconds), waitSeconds + CALL.quickProbe, 'judged-here'))
+      .value
     if (state.running) {
       await boxes.exec(victim, stopPacedFill, CALL.quickProbe, 'judged-here')
       throw new Error(`the victim's background fill was still running after ${clock.seconds(WAIT.backgroundFill)} s`)
     }
-    if (!insideFill) throw new Error(`the victim's fill ended in under ${(0.6 * fillMs) / 1000} s, before the bystander could be watched: the pacing did not hold`)
+    if (!insideFill)
+      throw new Error(
+        `the victim's fill ended in under ${(0.6 * fillMs) / 1000} s, before the bystander could be watched: the pacing did not hold`,
+      )
     await boxes.exec(bystander, stopAppender, CALL.quickProbe, 'judged-here')
     const fillError = state.error
     if (/No space left/.test(fillError)) boxes.get(victim).rootfsFull = true
@@ -81,14 +100,27 @@ export class Neighbours {
   }
 
   /** Reads the bystander's line count every 0.1 s while `go()`; the first failed read is attached. */
-  private async readWhile(bystander: string, go: () => boolean): Promise<{ lines: Array<{ at: number; lines: number }>; failed: number }> {
+  private async readWhile(
+    bystander: string,
+    go: () => boolean,
+  ): Promise<{ lines: Array<{ at: number; lines: number }>; failed: number }> {
     const lines: Array<{ at: number; lines: number }> = []
     let failed = 0
     const probe = lineCount(BYSTANDER_LOG)
     while (go()) {
-      const { record } = await this.scene.boxes.exec(bystander, { ...probe, parse: (r: CommandRecord) => r }, CALL.quickProbe, 'judged-here', { quiet: true })
+      const { record } = await this.scene.boxes.exec(
+        bystander,
+        { ...probe, parse: (r: CommandRecord) => r },
+        CALL.quickProbe,
+        'judged-here',
+        { quiet: true },
+      )
       if (record.exitCode === 0 && !record.timedOut) lines.push({ at: Date.now(), lines: probe.parse(record) })
-      else if (failed++ === 0) this.scene.report.attach(formatRecord(record), { mediaType: 'text/plain', fileName: 'bystander command that failed during the fill' })
+      else if (failed++ === 0)
+        this.scene.report.attach(formatRecord(record), {
+          mediaType: 'text/plain',
+          fileName: 'bystander command that failed during the fill',
+        })
       await sleep(100)
     }
     return { lines, failed }

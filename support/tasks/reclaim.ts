@@ -41,12 +41,22 @@ export class Reclaim {
   async writeSmallFiles(role: string, count: number, bytes: number): Promise<void> {
     const proof = await this.rootfs.proveBounded(role)
     this.smallFiles = count
-    await this.scene.boxes.exec(role, writeSmallFiles(proof.budget, SMALL_FILES_DIR, count, bytes), CALL.bigWrite, 'must-succeed')
+    await this.scene.boxes.exec(
+      role,
+      writeSmallFiles(proof.budget, SMALL_FILES_DIR, count, bytes),
+      CALL.bigWrite,
+      'must-succeed',
+    )
   }
 
   /** Every other small file, then the rest, so no single free spans a cluster. */
   async deleteSmallFiles(role: string): Promise<void> {
-    await this.scene.boxes.exec(role, deleteSmallFilesInterleaved(SMALL_FILES_DIR, this.smallFiles), CALL.bigWrite, 'must-succeed')
+    await this.scene.boxes.exec(
+      role,
+      deleteSmallFilesInterleaved(SMALL_FILES_DIR, this.smallFiles),
+      CALL.bigWrite,
+      'must-succeed',
+    )
   }
 
   /**
@@ -57,7 +67,11 @@ export class Reclaim {
   async growth(role: string, bytes: number, label: string): Promise<number> {
     const { host, clock } = this.scene
     const start = host.start(role)
-    const poll = await pollUntil(() => host.disk(role), (b) => b - start >= bytes, { intervalMs: WAIT.pollInterval * 1000, timeoutMs: clock.ms(WAIT.settleGrowth) })
+    const poll = await pollUntil(
+      () => host.disk(role),
+      (b) => b - start >= bytes,
+      { intervalMs: WAIT.pollInterval * 1000, timeoutMs: clock.ms(WAIT.settleGrowth) },
+    )
     host.sample(role, label, poll.value)
     const home = host.sampleHome(label).home
     host.noteGrowth(role, ownBytes(home) - ownBytes(host.homeAt(START)))
@@ -66,10 +80,19 @@ export class Reclaim {
   }
 
   /** Polls until what the runtime keeps is back within `within` of its start, or the window passed; returns how far above it is. */
-  async fallBack(role: string, within: number, windowSeconds: number, label: string): Promise<{ above: number; seconds: number }> {
+  async fallBack(
+    role: string,
+    within: number,
+    windowSeconds: number,
+    label: string,
+  ): Promise<{ above: number; seconds: number }> {
     const { host, clock, report } = this.scene
     const start = ownBytes(host.homeAt(START))
-    const poll = await pollUntil(() => host.home(), (h) => ownBytes(h) <= start + within, { intervalMs: WAIT.pollInterval * 1000, timeoutMs: clock.ms(windowSeconds) })
+    const poll = await pollUntil(
+      () => host.home(),
+      (h) => ownBytes(h) <= start + within,
+      { intervalMs: WAIT.pollInterval * 1000, timeoutMs: clock.ms(windowSeconds) },
+    )
     host.sampleHome(label, poll.value)
     host.sample(role, label)
     host.homeChart([{ label: `start + ${formatBytes(within)}`, bytes: host.homeAt(START).total + within }])
@@ -93,7 +116,9 @@ export class Reclaim {
     const { calls, driver, clock } = this.scene
     const path = driver.diskPath(box.id)
     this.removedDisk = { path, boxDir: dirname(dirname(path)), id: box.id, name: box.name }
-    this.removal = await calls.run(`force-remove ${named(role)}`, 'judged-later', () => driver.remove(box.id, { timeoutSeconds: clock.seconds(CALL.forceRemove) }))
+    this.removal = await calls.run(`force-remove ${named(role)}`, 'judged-later', () =>
+      driver.remove(box.id, { timeoutSeconds: clock.seconds(CALL.forceRemove) }),
+    )
     box.removed = true
   }
 
@@ -103,21 +128,36 @@ export class Reclaim {
    * box; what is given back is measured over the whole home, image store included, so a disk moved
    * anywhere in the home still counts. The image store's growth is named: a cache, not the box.
    */
-  async released(role: string, fraction: number, windowSeconds: number): Promise<{ released: number; growth: number; seconds: number }> {
+  async released(
+    role: string,
+    fraction: number,
+    windowSeconds: number,
+  ): Promise<{ released: number; growth: number; seconds: number }> {
     const { host, clock, report } = this.scene
     const peak = host.homeSampled('after fill')?.home
-    if (!peak || !this.removedDisk) throw new Error('the home was never measured after the fill, or the box was not removed')
+    if (!peak || !this.removedDisk)
+      throw new Error('the home was never measured after the fill, or the box was not removed')
     const before = host.homeSampled(BEFORE_THE_BOX)?.home ?? host.homeAt(START)
     const growth = ownBytes(peak) - ownBytes(before)
-    const poll = await pollUntil(() => host.home(), (h) => peak.total - h.total >= fraction * growth, {
-      intervalMs: WAIT.pollInterval * 1000,
-      timeoutMs: clock.ms(windowSeconds),
-    })
+    const poll = await pollUntil(
+      () => host.home(),
+      (h) => peak.total - h.total >= fraction * growth,
+      {
+        intervalMs: WAIT.pollInterval * 1000,
+        timeoutMs: clock.ms(windowSeconds),
+      },
+    )
     host.sampleHome('after rm -f', poll.value)
-    host.homeChart([{ label: `${Math.round(fraction * 100)} % of growth released`, bytes: peak.total - fraction * growth }])
+    host.homeChart([
+      { label: `${Math.round(fraction * 100)} % of growth released`, bytes: peak.total - fraction * growth },
+    ])
     const seconds = poll.elapsedMs / 1000
-    report.log(`released ${formatBytes(peak.total - poll.value.total)} of the box's ${formatBytes(growth)} growth after ${seconds.toFixed(1)} s`)
-    report.log(`the image store (${this.scene.driver.imageStoreDirs().join(', ')}) grew by ${formatBytes(peak.store - before.store)} for this box: a cache the image's boxes share, kept after rm -f and not counted as the box's growth`)
+    report.log(
+      `released ${formatBytes(peak.total - poll.value.total)} of the box's ${formatBytes(growth)} growth after ${seconds.toFixed(1)} s`,
+    )
+    report.log(
+      `the image store (${this.scene.driver.imageStoreDirs().join(', ')}) grew by ${formatBytes(peak.store - before.store)} for this box: a cache the image's boxes share, kept after rm -f and not counted as the box's growth`,
+    )
     return { released: peak.total - poll.value.total, growth, seconds }
   }
 
@@ -131,7 +171,11 @@ export class Reclaim {
   async leftovers(): Promise<Leftover[]> {
     if (!this.removedDisk) throw new Error('the box was not removed')
     const { boxDir, id } = this.removedDisk
-    const poll = await pollUntil(() => findLeftovers(boxDir, id), (l) => l.length === 0, { intervalMs: 250, timeoutMs: this.scene.clock.ms(WAIT.leftovers) })
+    const poll = await pollUntil(
+      () => findLeftovers(boxDir, id),
+      (l) => l.length === 0,
+      { intervalMs: 250, timeoutMs: this.scene.clock.ms(WAIT.leftovers) },
+    )
     return poll.value
   }
 }

@@ -35,20 +35,28 @@ export class Restart {
   async freshenAndFingerprint(role: string): Promise<void> {
     const { boxes } = this.scene
     await boxes.exec(role, rewriteInPlace(KEEPSAKE, { flush: false }), CALL.quickProbe, 'must-succeed')
-    this.beforeStop = (await boxes.exec(role, fileFingerprints(['/fill', KEEPSAKE]), CALL.fingerprint, 'judged-here')).value
+    this.beforeStop = (
+      await boxes.exec(role, fileFingerprints(['/fill', KEEPSAKE]), CALL.fingerprint, 'judged-here')
+    ).value
   }
 
   async stopAndStart(role: string): Promise<void> {
     const id = this.scene.boxes.get(role).id
     const { calls, driver, clock } = this.scene
-    this.stop = await calls.run(`stop ${named(role)}`, 'judged-later', () => driver.stop(id, { timeoutSeconds: clock.seconds(CALL.stop) }))
-    this.start = await calls.run(`start ${named(role)}`, 'judged-later', () => driver.start(id, { timeoutSeconds: clock.seconds(CALL.start) }))
+    this.stop = await calls.run(`stop ${named(role)}`, 'judged-later', () =>
+      driver.stop(id, { timeoutSeconds: clock.seconds(CALL.stop) }),
+    )
+    this.start = await calls.run(`start ${named(role)}`, 'judged-later', () =>
+      driver.start(id, { timeoutSeconds: clock.seconds(CALL.start) }),
+    )
   }
 
   /** The same files' fingerprints now. */
   async fingerprintsNow(role: string): Promise<{ before: Fingerprints; after: Fingerprints }> {
     if (!this.beforeStop) throw new Error('nothing was fingerprinted before the stop')
-    const after = (await this.scene.boxes.exec(role, fileFingerprints([...this.beforeStop.keys()]), CALL.fingerprint, 'judged-here')).value
+    const after = (
+      await this.scene.boxes.exec(role, fileFingerprints([...this.beforeStop.keys()]), CALL.fingerprint, 'judged-here')
+    ).value
     return { before: this.beforeStop, after }
   }
 

@@ -41,7 +41,12 @@ export class Rootfs {
   async proveBounded(role: string): Promise<BoundProof> {
     const box = this.scene.boxes.get(role)
     const proof = await proveBoundedRootfs(
-      async (script, timeoutSeconds) => (await this.scene.boxes.exec(role, command('rootfs bound proof', script), timeoutSeconds, 'judged-here', { quiet: true })).record,
+      async (script, timeoutSeconds) =>
+        (
+          await this.scene.boxes.exec(role, command('rootfs bound proof', script), timeoutSeconds, 'judged-here', {
+            quiet: true,
+          })
+        ).record,
       { limitBytes: this.scene.config.rootfsSafetyLimitBytes, baselineFiles: IMAGE_FILES, timeoutSeconds: CALL.probe },
     )
     this.scene.report.log(

@@ -45,9 +45,15 @@ export class Serving {
    */
   async tryWrite(role: string): Promise<{ inPlace: boolean; record: CommandRecord }> {
     const box = this.scene.boxes.get(role)
-    if (!box.rootfsFull) return { inPlace: false, record: await this.writeAndReadBack(role, '/serving-probe', 'serving') }
+    if (!box.rootfsFull)
+      return { inPlace: false, record: await this.writeAndReadBack(role, '/serving-probe', 'serving') }
     if (!box.proof) throw new Error('a full box that was never proven bounded: there is no canary to rewrite')
-    return { inPlace: true, record: (await this.scene.boxes.exec(role, rewriteInPlace(CANARY, { flush: true }), CALL.quickProbe, 'judged-here')).record }
+    return {
+      inPlace: true,
+      record: (
+        await this.scene.boxes.exec(role, rewriteInPlace(CANARY, { flush: true }), CALL.quickProbe, 'judged-here')
+      ).record,
+    }
   }
 
   async writeAndReadBack(role: string, path: string, word: string): Promise<CommandRecord> {
@@ -58,7 +64,9 @@ export class Serving {
   async imageFilesNow(role: string): Promise<{ before: Fingerprints; now: Fingerprints }> {
     const before = this.scene.boxes.get(role).proof?.baseline
     if (!before) throw new Error('the image files were never fingerprinted before the disk was changed')
-    const now = (await this.scene.boxes.exec(role, fileFingerprints([...before.keys()]), CALL.fingerprint, 'judged-here')).value
+    const now = (
+      await this.scene.boxes.exec(role, fileFingerprints([...before.keys()]), CALL.fingerprint, 'judged-here')
+    ).value
     return { before, now }
   }
 }

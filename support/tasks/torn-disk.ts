@@ -34,7 +34,9 @@ export class TornDisk {
     await boxes.exec(role, writeRandomFile(KEEPSAKE, kib * KiB), CALL.quickProbe, 'must-succeed')
     this.before = (await boxes.exec(role, fileFingerprints([KEEPSAKE]), CALL.fingerprint, 'judged-here')).value
     const id = boxes.get(role).id
-    await calls.run(`stop ${named(role)}`, 'must-succeed', () => driver.stop(id, { timeoutSeconds: clock.seconds(CALL.stop) }))
+    await calls.run(`stop ${named(role)}`, 'must-succeed', () =>
+      driver.stop(id, { timeoutSeconds: clock.seconds(CALL.stop) }),
+    )
   }
 
   /** Cuts the box's disk file to `fraction` of its length, on the host. */
@@ -49,7 +51,9 @@ export class TornDisk {
   async startAgain(role: string, windowSeconds: number): Promise<CommandRecord> {
     const { calls, driver, clock, boxes } = this.scene
     const id = boxes.get(role).id
-    this.start = await calls.run(`start ${named(role)} on its torn disk`, 'judged-later', () => driver.start(id, { timeoutSeconds: clock.seconds(windowSeconds) }))
+    this.start = await calls.run(`start ${named(role)} on its torn disk`, 'judged-later', () =>
+      driver.start(id, { timeoutSeconds: clock.seconds(windowSeconds) }),
+    )
     return this.start
   }
 
@@ -61,10 +65,18 @@ export class TornDisk {
   async removeAndLook(role: string, windowSeconds: number): Promise<{ removal: CommandRecord; left: string[] }> {
     const { calls, driver, clock, boxes, dirs } = this.scene
     const box = boxes.get(role)
-    const removal = await calls.run(`rm -f ${named(role)}`, 'judged-later', () => driver.remove(box.id, { timeoutSeconds: clock.seconds(CALL.forceRemove) }))
+    const removal = await calls.run(`rm -f ${named(role)}`, 'judged-later', () =>
+      driver.remove(box.id, { timeoutSeconds: clock.seconds(CALL.forceRemove) }),
+    )
     if (removal.exitCode === 0) box.removed = true
     this.removal = removal
-    const left = (await pollUntil(() => homeRemains(dirs.home), (r) => r.length === 0, { intervalMs: 250, timeoutMs: clock.ms(windowSeconds) })).value
+    const left = (
+      await pollUntil(
+        () => homeRemains(dirs.home),
+        (r) => r.length === 0,
+        { intervalMs: 250, timeoutMs: clock.ms(windowSeconds) },
+      )
+    ).value
     return { removal, left }
   }
 }

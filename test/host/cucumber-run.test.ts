@@ -21,52 +21,69 @@ const ROOT = resolve(__dirname, '../..')
 const work = mkdtempSync(join(tmpdir(), 'host-cucumber-run-'))
 after(() => rmSync(work, { recursive: true, force: true }))
 
-test('the default profile with the sdk driver on a host that cannot boot: one sentence, one failed scenario, exit 1', { timeout: 240_000 }, async (t) => {
-  const { hostClass } = await readHost(testImage(), work)
-  if (hostClass === 'boots') {
-    t.skip('this host boots BoxLite: the default profile would run the whole suite on real BoxLite here (`npx cucumber-js --tags @disk-guest`), not a preflight stop')
-    return
-  }
-  const reports = join(work, 'reports')
-  const tmp = mkdtempSync(join(work, 'tmp-'))
-  const started = Date.now()
-  const r = spawnSync(join(ROOT, 'node_modules/.bin/cucumber-js'), ['--tags', '@disk-guest'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 170_000,
-    env: {
-      ...process.env,
-      TMPDIR: tmp,
-      REPORTS_DIR: reports,
-      BOXLITE_REGISTRY: '127.0.0.1:9',
-      BOXLITE_DRIVER: 'sdk',
-      BOXLITE_BIN: '',
-      BOXLITE_ROOTFS: '',
-      PATH: '/usr/bin:/bin',
-    },
-  })
-  const seconds = (Date.now() - started) / 1000
-  const output = `${r.stdout}${r.stderr}`
-  assert.equal(r.status, 1, output)
-  assert.ok(seconds < 60, `took ${seconds} s`)
-  const causes = output.split('\n').filter((l) => /^\s*BoxLite preflight: (this host|KVM|BoxLite)/.test(l))
-  assert.equal(causes.length, 1, output)
-  assert.doesNotMatch(output, /^\s+at .+:\d+:\d+\)?$/m, 'no stack frames')
-  assert.match(output, /^\d+ scenarios \(1 failed, \d+ skipped\)$/m)
-  const junit = readFileSync(join(reports, 'cucumber-junit.xml'), 'utf8')
-  assert.equal((junit.match(/<failure /g) ?? []).length, 1)
-  if (hostClass === 'no-kvm') {
-    assert.match(causes[0], /BoxLite preflight: this host has no KVM \(\/dev\/kvm is missing\): .*--profile reference/)
-    assert.equal(existsSync(join(reports, 'preflight')), false, 'no box was made, so no box logs are kept')
-  } else {
-    assert.match(causes[0], /nested or paravirtualised hypervisor.*--profile reference/)
-    const shimLogs = readdirSync(join(reports, 'preflight', 'boxes')).map((id) => join(reports, 'preflight', 'boxes', id, 'shim.stderr'))
-    assert.ok(
-      shimLogs.some((log) => existsSync(log) && readFileSync(log, 'utf8').includes('Received KVM_EXIT_INTERNAL_ERROR signal')),
-      'the probe box logs, with the shim line, are kept with the reports',
+test(
+  'the default profile with the sdk driver on a host that cannot boot: one sentence, one failed scenario, exit 1',
+  { timeout: 240_000 },
+  async (t) => {
+    const { hostClass } = await readHost(testImage(), work)
+    if (hostClass === 'boots') {
+      t.skip(
+        'this host boots BoxLite: the default profile would run the whole suite on real BoxLite here (`npx cucumber-js --tags @disk-guest`), not a preflight stop',
+      )
+      return
+    }
+    const reports = join(work, 'reports')
+    const tmp = mkdtempSync(join(work, 'tmp-'))
+    const started = Date.now()
+    const r = spawnSync(join(ROOT, 'node_modules/.bin/cucumber-js'), ['--tags', '@disk-guest'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 170_000,
+      env: {
+        ...process.env,
+        TMPDIR: tmp,
+        REPORTS_DIR: reports,
+        BOXLITE_REGISTRY: '127.0.0.1:9',
+        BOXLITE_DRIVER: 'sdk',
+        BOXLITE_BIN: '',
+        BOXLITE_ROOTFS: '',
+        PATH: '/usr/bin:/bin',
+      },
+    })
+    const seconds = (Date.now() - started) / 1000
+    const output = `${r.stdout}${r.stderr}`
+    assert.equal(r.status, 1, output)
+    assert.ok(seconds < 60, `took ${seconds} s`)
+    const causes = output.split('\n').filter((l) => /^\s*BoxLite preflight: (this host|KVM|BoxLite)/.test(l))
+    assert.equal(causes.length, 1, output)
+    assert.doesNotMatch(output, /^\s+at .+:\d+:\d+\)?$/m, 'no stack frames')
+    assert.match(output, /^\d+ scenarios \(1 failed, \d+ skipped\)$/m)
+    const junit = readFileSync(join(reports, 'cucumber-junit.xml'), 'utf8')
+    assert.equal((junit.match(/<failure /g) ?? []).length, 1)
+    if (hostClass === 'no-kvm') {
+      assert.match(
+        causes[0],
+        /BoxLite preflight: this host has no KVM \(\/dev\/kvm is missing\): .*--profile reference/,
+      )
+      assert.equal(existsSync(join(reports, 'preflight')), false, 'no box was made, so no box logs are kept')
+    } else {
+      assert.match(causes[0], /nested or paravirtualised hypervisor.*--profile reference/)
+      const shimLogs = readdirSync(join(reports, 'preflight', 'boxes')).map((id) =>
+        join(reports, 'preflight', 'boxes', id, 'shim.stderr'),
+      )
+      assert.ok(
+        shimLogs.some(
+          (log) => existsSync(log) && readFileSync(log, 'utf8').includes('Received KVM_EXIT_INTERNAL_ERROR signal'),
+        ),
+        'the probe box logs, with the shim line, are kept with the reports',
+      )
+    }
+    assert.deepEqual(findLeftovers(tmp), [])
+    assert.deepEqual(
+      entriesOf(tmp).filter((e) => e.startsWith('boxlite-disk-spec-')),
+      [],
+      'no preflight scratch left',
     )
-  }
-  assert.deepEqual(findLeftovers(tmp), [])
-  assert.deepEqual(entriesOf(tmp).filter((e) => e.startsWith('boxlite-disk-spec-')), [], 'no preflight scratch left')
-  assert.deepEqual(entriesOf(join(tmp, 'boxlite-disk-spec')), [], 'no probe or scenario home left')
-})
+    assert.deepEqual(entriesOf(join(tmp, 'boxlite-disk-spec')), [], 'no probe or scenario home left')
+  },
+)

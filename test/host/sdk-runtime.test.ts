@@ -31,24 +31,34 @@ const T = { timeoutSeconds: 30 }
 const DEAD_REGISTRY = '127.0.0.1:9'
 
 const kvm = checkHost()
-const NO_KVM = !kvm.ok && `this host has no usable /dev/kvm (${kvm.message}): the real runtime refuses before it can show this`
+const NO_KVM =
+  !kvm.ok && `this host has no usable /dev/kvm (${kvm.message}): the real runtime refuses before it can show this`
 const HAS_KVM = kvm.ok && 'this host has /dev/kvm: the real runtime gets past its KVM check here'
 const WITH_KVM = { skip: NO_KVM, timeout: 120_000 }
 
-test('no /dev/kvm: the real runtime refuses with its no-KVM message, the driver explains it, no box is made', { skip: HAS_KVM }, async () => {
-  const home = newHome()
-  const driver = new SdkDriver({ home })
-  try {
-    const { record } = await driver.status('x', T)
-    assert.equal(record.stderr, `Error: ${RUNTIME_SAYS.noKvm}\n`)
-    const error = await createError(driver.create({ rootfs: testImage(), name: 'refused', command: ['sleep', '1'] }, T))
-    assert.match(asRead(error), /^the box did not start \(unsupported: KVM is not available on this host\.\): this host has no KVM \(\/dev\/kvm is missing\): .*--profile reference/)
-  } finally {
-    await driver.close()
-  }
-  assert.deepEqual(entriesOf(join(home, 'boxes')), [])
-  assert.deepEqual(findLeftovers(home), [])
-})
+test(
+  'no /dev/kvm: the real runtime refuses with its no-KVM message, the driver explains it, no box is made',
+  { skip: HAS_KVM },
+  async () => {
+    const home = newHome()
+    const driver = new SdkDriver({ home })
+    try {
+      const { record } = await driver.status('x', T)
+      assert.equal(record.stderr, `Error: ${RUNTIME_SAYS.noKvm}\n`)
+      const error = await createError(
+        driver.create({ rootfs: testImage(), name: 'refused', command: ['sleep', '1'] }, T),
+      )
+      assert.match(
+        asRead(error),
+        /^the box did not start \(unsupported: KVM is not available on this host\.\): this host has no KVM \(\/dev\/kvm is missing\): .*--profile reference/,
+      )
+    } finally {
+      await driver.close()
+    }
+    assert.deepEqual(entriesOf(join(home, 'boxes')), [])
+    assert.deepEqual(findLeftovers(home), [])
+  },
+)
 
 test('the first call lays out the home as BoxLite 0.10.0 does; disk paths follow that layout', WITH_KVM, async () => {
   const home = newHome()
@@ -92,27 +102,39 @@ test('a second runtime on a home in use is told so, with the way forward', WITH_
     const { record } = await second.status('x', T)
     assert.equal(record.exitCode, 1)
     assert.match(record.stderr, /Another BoxliteRuntime is already using directory/)
-    assert.match(advice(record.stderr) ?? '', /^another BoxLite runtime is already using the home .*its own BoxLite home/)
+    assert.match(
+      advice(record.stderr) ?? '',
+      /^another BoxLite runtime is already using the home .*its own BoxLite home/,
+    )
   } finally {
     await first.close()
     await second.close()
   }
 })
 
-test('an unreachable registry is explained, and the configured box stays for the caller to remove', WITH_KVM, async () => {
-  const driver = new SdkDriver({ home: newHome(), registries: [DEAD_REGISTRY] })
-  try {
-    const error = await createError(driver.create({ image: 'alpine:latest', name: 'pull-fails', command: ['sleep', '600'] }, T))
-    // Reaching the pull proves the options passed validation (detach without autoRemove:false is refused earlier).
-    assert.match(error.message, /^the box did not start \(storage error: Failed to pull image 'alpine:latest' after trying 1 registry: - 127\.0\.0\.1:9\/library\/alpine:latest/)
-    assert.match(asRead(error), /: the image alpine:latest cannot be pulled .*BOXLITE_REGISTRY.*BOXLITE_ROOTFS/)
-    assert.equal((await driver.status('pull-fails', T)).status, 'configured')
-    assert.equal((await driver.remove('pull-fails', T)).exitCode, 0)
-    assert.equal((await driver.status('pull-fails', T)).status, 'unknown')
-  } finally {
-    await driver.close()
-  }
-})
+test(
+  'an unreachable registry is explained, and the configured box stays for the caller to remove',
+  WITH_KVM,
+  async () => {
+    const driver = new SdkDriver({ home: newHome(), registries: [DEAD_REGISTRY] })
+    try {
+      const error = await createError(
+        driver.create({ image: 'alpine:latest', name: 'pull-fails', command: ['sleep', '600'] }, T),
+      )
+      // Reaching the pull proves the options passed validation (detach without autoRemove:false is refused earlier).
+      assert.match(
+        error.message,
+        /^the box did not start \(storage error: Failed to pull image 'alpine:latest' after trying 1 registry: - 127\.0\.0\.1:9\/library\/alpine:latest/,
+      )
+      assert.match(asRead(error), /: the image alpine:latest cannot be pulled .*BOXLITE_REGISTRY.*BOXLITE_ROOTFS/)
+      assert.equal((await driver.status('pull-fails', T)).status, 'configured')
+      assert.equal((await driver.remove('pull-fails', T)).exitCode, 0)
+      assert.equal((await driver.status('pull-fails', T)).status, 'unknown')
+    } finally {
+      await driver.close()
+    }
+  },
+)
 
 test('an offline image that is not there is named', WITH_KVM, async () => {
   const driver = new SdkDriver({ home: newHome() })
@@ -134,7 +156,11 @@ test('close() removes a box the caller left behind', WITH_KVM, async () => {
     const d = new SdkDriver({ home: ${JSON.stringify(home)}, registries: ['${DEAD_REGISTRY}'] })
     d.create({ image: 'alpine:latest', name: 'left', command: ['sleep', '1'] }, { timeoutSeconds: 30 })
       .catch(() => d.close()).then(() => process.exit(0))`
-  const child = spawnSync(process.execPath, ['--require', './src/tooling/ts-register.cjs', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 })
+  const child = spawnSync(process.execPath, ['--require', './src/tooling/ts-register.cjs', '-e', script], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+  })
   assert.equal(child.status, 0, child.stderr)
   const driver = new SdkDriver({ home })
   try {
@@ -144,24 +170,32 @@ test('close() removes a box the caller left behind', WITH_KVM, async () => {
   }
 })
 
-test('a real boot past its time limit resolves as timed out at once, and close() removes the box', WITH_KVM, async () => {
-  const home = newHome()
-  const driver = new SdkDriver({ home })
-  const started = Date.now()
-  const error = await createError(driver.create({ rootfs: testImage(), name: 'slow', command: ['sleep', '600'] }, { timeoutSeconds: 0.3 }))
-  assert.ok(Date.now() - started < 3_000, `took ${Date.now() - started} ms`)
-  assert.equal(error.message, 'the box did not start (timed out)')
-  assert.equal(error.record.stderr, '[timed out after 0.3 s]')
-  assert.match(error.record.stdout, /^[A-Za-z0-9]{12}\n$/, 'the id of the configured box is kept as evidence')
-  await driver.close()
-  assert.deepEqual(entriesOf(join(home, 'boxes')), [])
-  assert.deepEqual(findLeftovers(home), [])
-})
+test(
+  'a real boot past its time limit resolves as timed out at once, and close() removes the box',
+  WITH_KVM,
+  async () => {
+    const home = newHome()
+    const driver = new SdkDriver({ home })
+    const started = Date.now()
+    const error = await createError(
+      driver.create({ rootfs: testImage(), name: 'slow', command: ['sleep', '600'] }, { timeoutSeconds: 0.3 }),
+    )
+    assert.ok(Date.now() - started < 3_000, `took ${Date.now() - started} ms`)
+    assert.equal(error.message, 'the box did not start (timed out)')
+    assert.equal(error.record.stderr, '[timed out after 0.3 s]')
+    assert.match(error.record.stdout, /^[A-Za-z0-9]{12}\n$/, 'the id of the configured box is kept as evidence')
+    await driver.close()
+    assert.deepEqual(entriesOf(join(home, 'boxes')), [])
+    assert.deepEqual(findLeftovers(home), [])
+  },
+)
 
 test('interrupt() ends a real boot in flight at once; the driver stays usable', WITH_KVM, async () => {
   const home = newHome()
   const driver = new SdkDriver({ home })
-  const pending = createError(driver.create({ rootfs: testImage(), name: 'interrupted', command: ['sleep', '600'] }, { timeoutSeconds: 60 }))
+  const pending = createError(
+    driver.create({ rootfs: testImage(), name: 'interrupted', command: ['sleep', '600'] }, { timeoutSeconds: 60 }),
+  )
   await new Promise((r) => setTimeout(r, 200))
   const started = Date.now()
   await driver.interrupt()

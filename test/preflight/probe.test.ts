@@ -98,12 +98,25 @@ function setup(boot: Boot, over: Partial<PreflightOptions> = {}, execResult?: Co
 /** What BoxLite leaves in a box directory when the guest kernel cannot run under PVM. */
 function failBootLikePvm(home: string): DriverCallError {
   mkdirSync(join(home, 'boxes', 'BOX1', 'logs'), { recursive: true })
-  writeFileSync(join(home, 'boxes', 'BOX1', 'shim.stderr'), '[2026-11-29T22:55:16Z ERROR krun_vmm::linux::vstate] Received KVM_EXIT_INTERNAL_ERROR signal\n')
-  return new DriverCallError('the box did not start', record({ exitCode: 1, stderr: 'Error: engine reported an error: The VM failed to start.\n' }))
+  writeFileSync(
+    join(home, 'boxes', 'BOX1', 'shim.stderr'),
+    '[2026-11-29T22:55:16Z ERROR krun_vmm::linux::vstate] Received KVM_EXIT_INTERNAL_ERROR signal\n',
+  )
+  return new DriverCallError(
+    'the box did not start',
+    record({ exitCode: 1, stderr: 'Error: engine reported an error: The VM failed to start.\n' }),
+  )
 }
 
 const pullFailure = () =>
-  new DriverCallError('the box did not start', record({ exitCode: 1, stderr: "Error: storage error: Failed to pull image 'alpine:latest' after trying 1 registry:\n  - docker.io/library/alpine:latest: failed to pull manifest\n" }))
+  new DriverCallError(
+    'the box did not start',
+    record({
+      exitCode: 1,
+      stderr:
+        "Error: storage error: Failed to pull image 'alpine:latest' after trying 1 registry:\n  - docker.io/library/alpine:latest: failed to pull manifest\n",
+    }),
+  )
 
 test('a box that boots and answers: ok, and the probe box is removed and the driver closed', async () => {
   const { options, drivers, done } = setup(() => ({ id: 'BOX1' }))
@@ -123,14 +136,20 @@ test('a boot that dies with KVM_EXIT_INTERNAL_ERROR: the nested-hypervisor sente
   const v = await runPreflight(options)
   assert.equal(v.ok, false)
   assert.equal(v.code, 'nested-hypervisor')
-  assert.match(v.sentence ?? '', /^this host exposes \/dev\/kvm but cannot boot BoxLite's guest kernel \(nested or paravirtualised hypervisor/)
+  assert.match(
+    v.sentence ?? '',
+    /^this host exposes \/dev\/kvm but cannot boot BoxLite's guest kernel \(nested or paravirtualised hypervisor/,
+  )
   assert.match(v.sentence ?? '', /--profile reference/)
   assert.deepEqual(v.evidence, [
     'engine reported an error: The VM failed to start.',
     'boxes/BOX1/shim.stderr: [ERROR krun_vmm::linux::vstate] Received KVM_EXIT_INTERNAL_ERROR signal',
     'host: a hint',
   ])
-  assert.deepEqual(v.logs.map((l) => l.path), ['boxes/BOX1/shim.stderr'])
+  assert.deepEqual(
+    v.logs.map((l) => l.path),
+    ['boxes/BOX1/shim.stderr'],
+  )
   assert.ok(drivers[0].calls.includes(`remove boxlite-preflight-${process.pid}`) && drivers[0].calls.includes('close'))
   done()
 })
@@ -166,14 +185,24 @@ test('an image that cannot be pulled: an offline image decides whether the host 
 })
 
 test('a boot over the time limit is reported as such', async () => {
-  const { options, done } = setup(() => new DriverCallError('the box did not start (timed out)', record({ exitCode: -1, timedOut: true, stderr: '[timed out after 5 s]' })))
+  const { options, done } = setup(
+    () =>
+      new DriverCallError(
+        'the box did not start (timed out)',
+        record({ exitCode: -1, timedOut: true, stderr: '[timed out after 5 s]' }),
+      ),
+  )
   const v = await runPreflight(options)
   assert.equal(v.code, 'boot-timeout')
   done()
 })
 
 test('a box that boots but cannot run the command', async () => {
-  const { options, done } = setup(() => ({ id: 'BOX1' }), {}, record({ exitCode: 127, stderr: 'sh: echo: not found\n' }))
+  const { options, done } = setup(
+    () => ({ id: 'BOX1' }),
+    {},
+    record({ exitCode: 127, stderr: 'sh: echo: not found\n' }),
+  )
   const v = await runPreflight(options)
   assert.equal(v.code, 'exec-failed')
   assert.match(v.sentence ?? '', /exit 127, sh: echo: not found/)
@@ -201,7 +230,9 @@ test('a shim left running by a box that could not be removed is ended by its rec
   })
   await runPreflight(options)
   assert.ok(shim)
-  const exit = await new Promise<string | null>((resolve) => (shim?.exitCode !== null ? resolve('exited') : shim.on('exit', (_c, s) => resolve(s))))
+  const exit = await new Promise<string | null>((resolve) =>
+    shim?.exitCode !== null ? resolve('exited') : shim.on('exit', (_c, s) => resolve(s)),
+  )
   assert.equal(exit, 'SIGKILL')
   assert.equal(existsSync(`/proc/${shim.pid}`), false)
   done()
@@ -217,10 +248,13 @@ test('without a host gate (the cli driver) a host with no KVM device still boots
 })
 
 test("a failed boot without a host gate adds the host's facts to the runtime's words", async () => {
-  const { options, done } = setup(() => new DriverCallError('no box', record({ exitCode: 1, stderr: 'Error: runtime is unreachable\n' })), {
-    hostCheck: undefined,
-    kvmPresent: () => true,
-  })
+  const { options, done } = setup(
+    () => new DriverCallError('no box', record({ exitCode: 1, stderr: 'Error: runtime is unreachable\n' })),
+    {
+      hostCheck: undefined,
+      kvmPresent: () => true,
+    },
+  )
   const v = await runPreflight(options)
   assert.equal(v.ok, false)
   assert.equal(v.hostClass, 'not-checked', 'a binary that failed says nothing of this host')

@@ -4,13 +4,23 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import type { PreflightVerdict } from '../../src/preflight/probe'
-import { claimFailureReport, describeFailure, readVerdict, saveLogs, VERDICT_ENV, writeVerdict } from '../../src/preflight/verdict'
+import {
+  claimFailureReport,
+  describeFailure,
+  readVerdict,
+  saveLogs,
+  VERDICT_ENV,
+  writeVerdict,
+} from '../../src/preflight/verdict'
 
 const failed: PreflightVerdict = {
   ok: false,
   code: 'nested-hypervisor',
   sentence: 'this host cannot boot: run elsewhere.',
-  evidence: ['engine reported an error: The VM failed to start.', 'boxes/X/shim.stderr: Received KVM_EXIT_INTERNAL_ERROR signal'],
+  evidence: [
+    'engine reported an error: The VM failed to start.',
+    'boxes/X/shim.stderr: Received KVM_EXIT_INTERNAL_ERROR signal',
+  ],
   logs: [{ path: 'boxes/X/shim.stderr', text: 'Received KVM_EXIT_INTERNAL_ERROR signal\n' }],
   durationMs: 12_000,
 }
@@ -41,7 +51,7 @@ test('the failure reads as the sentence, then indented evidence lines', () => {
   )
 })
 
-test('saved logs replace the previous run\'s', () => {
+test("saved logs replace the previous run's", () => {
   const dir = mkdtempSync(join(tmpdir(), 'verdict-test-'))
   try {
     const out = join(dir, 'preflight')

@@ -34,7 +34,7 @@ describe('refbox boxes', () => {
     expect(await destroyHome(home)).to.deep.equal([])
   })
 
-  it("gives each box its own bounded ext4 as /, with tmpfs /tmp and a minimal /dev", async () => {
+  it('gives each box its own bounded ext4 as /, with tmpfs /tmp and a minimal /dev', async () => {
     const id = await runBox(home)
     try {
       const mounts = (await sh(home, id, 'cat /proc/mounts')).stdout
@@ -42,7 +42,13 @@ describe('refbox boxes', () => {
       expect(mounts).to.match(/^tmpfs \/tmp tmpfs /m)
       const { totalKiB } = await df(home, id)
       expect(totalKiB * 1024).to.be.within(50 * MiB, 2048 * MiB)
-      expect((await sh(home, id, 'ls /dev')).stdout.split(/\s+/).filter(Boolean).sort()).to.deep.equal(['full', 'null', 'random', 'urandom', 'zero'])
+      expect((await sh(home, id, 'ls /dev')).stdout.split(/\s+/).filter(Boolean).sort()).to.deep.equal([
+        'full',
+        'null',
+        'random',
+        'urandom',
+        'zero',
+      ])
       const probe = `refbox-probe-${randomBytes(6).toString('hex')}`
       expect((await sh(home, id, `echo in-box > /${probe} && cat /${probe}`)).stdout).to.equal('in-box\n')
       expect(existsSync(`/${probe}`), 'a box write must not reach the host /').to.equal(false)
@@ -66,11 +72,23 @@ describe('refbox boxes', () => {
       expect(r).to.deep.include({ code: 42, stdout: 'out\n', stderr: 'err\n' })
       expect((await sh(home, id, 'kill -TERM $$')).code).to.equal(143)
       // The detached command cannot finish before we let it (a sleep raced the next call on a busy host).
-      const d = await refbox(home, ['exec', '-d', id, '--', 'sh', '-c', 'while [ ! -e /root/go ]; do sleep 0.1; done; echo done > /root/detached'])
+      const d = await refbox(home, [
+        'exec',
+        '-d',
+        id,
+        '--',
+        'sh',
+        '-c',
+        'while [ ! -e /root/go ]; do sleep 0.1; done; echo done > /root/detached',
+      ])
       expect(d).to.deep.include({ code: 0, stdout: '', stderr: '' })
       expect((await sh(home, id, 'cat /root/detached 2>/dev/null || echo missing')).stdout).to.equal('missing\n')
       await sh(home, id, 'touch /root/go')
-      const finished = await pollUntil(async () => (await sh(home, id, 'cat /root/detached 2>/dev/null')).stdout, (out) => out === 'done\n', { intervalMs: 200, timeoutMs: 10_000 })
+      const finished = await pollUntil(
+        async () => (await sh(home, id, 'cat /root/detached 2>/dev/null')).stdout,
+        (out) => out === 'done\n',
+        { intervalMs: 200, timeoutMs: 10_000 },
+      )
       expect(finished.value).to.equal('done\n')
       const missing = await refbox(home, ['exec', id, '--', '/no/such/binary'])
       expect(missing.code).to.not.equal(0)
@@ -151,7 +169,8 @@ describe('refbox boxes', () => {
       expect(allocatedBytes(qcow2) - start).to.be.above(100 * MiB)
       await sh(home, id, 'rm /big && sync')
       const deadline = Date.now() + 15_000
-      while (allocatedBytes(qcow2) > start + 30 * MiB && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500))
+      while (allocatedBytes(qcow2) > start + 30 * MiB && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 500))
       expect(allocatedBytes(qcow2)).to.be.below(start + 30 * MiB)
     } finally {
       await refboxOk(home, ['rm', '-f', id])
@@ -191,7 +210,11 @@ describe('refbox boxes', () => {
       const r = await refbox(home, ['cp', big, `${id}:/root/big.bin`])
       expect(r.code).to.equal(1)
       expect(r.stderr).to.include('No space left on device')
-      expect((await sh(home, id, 'ls -a /root')).stdout.split('\n').filter((n) => n.startsWith('big') || n.includes('refbox-cp'))).to.deep.equal([])
+      expect(
+        (await sh(home, id, 'ls -a /root')).stdout
+          .split('\n')
+          .filter((n) => n.startsWith('big') || n.includes('refbox-cp')),
+      ).to.deep.equal([])
       expect((await sh(home, id, 'echo alive')).stdout).to.equal('alive\n')
     } finally {
       await refboxOk(home, ['rm', '-f', id])
@@ -201,12 +224,19 @@ describe('refbox boxes', () => {
   it('fails run cleanly when the box cannot come up (an image whose /tmp points at the host)', async () => {
     const layout = join(home, 'bad-layout')
     const entries = imageEntries('/bin/busybox').filter((e) => e.path !== 'tmp')
-    writeLayout(layout, [...entries, { type: 'symlink' as const, path: 'tmp', target: '/etc' }].sort((a, b) => (a.path < b.path ? -1 : 1)))
+    writeLayout(
+      layout,
+      [...entries, { type: 'symlink' as const, path: 'tmp', target: '/etc' }].sort((a, b) =>
+        a.path < b.path ? -1 : 1,
+      ),
+    )
     const r = await refbox(home, ['run', '-d', '--rootfs', layout, 'sleep', '60'])
     expect(r.code).to.equal(1)
     expect(r.stdout).to.equal('')
     expect(r.stderr).to.include("the image's /tmp is a symlink")
-    const failed = JSON.parse(await refboxOk(home, ['list', '-a', '--format', 'json'])).filter((b: { Status: string }) => b.Status === 'Failed')
+    const failed = JSON.parse(await refboxOk(home, ['list', '-a', '--format', 'json'])).filter(
+      (b: { Status: string }) => b.Status === 'Failed',
+    )
     expect(failed).to.have.length(1)
     expect(leftovers(home)).to.deep.equal([])
     await refboxOk(home, ['rm', '-f', failed[0].ID])
@@ -218,7 +248,10 @@ describe('refbox boxes', () => {
     process.kill(state.shim.pid, 'SIGKILL') // a crash of the box's shim
     // an orphan that still names the box directory, as a crashed helper would
     const { spawn } = await import('node:child_process')
-    const orphan = spawn('tail', ['-f', join(home, 'boxes', id, 'disks', 'disk.raw')], { stdio: 'ignore', detached: true })
+    const orphan = spawn('tail', ['-f', join(home, 'boxes', id, 'disks', 'disk.raw')], {
+      stdio: 'ignore',
+      detached: true,
+    })
     orphan.unref()
     await new Promise((r) => setTimeout(r, 500))
     const out = await refboxOk(home, ['prune'])

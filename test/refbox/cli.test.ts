@@ -15,7 +15,7 @@ describe('refbox CLI', () => {
     expect(await destroyHome(home)).to.deep.equal([])
   })
 
-  it('rejects a relative home with BoxLite\'s message and exit 1', async () => {
+  it("rejects a relative home with BoxLite's message and exit 1", async () => {
     const r = await refbox('relative/home', ['list'])
     expect(r.code).to.equal(1)
     expect(r.stderr).to.include('Error: home_dir must be absolute path, got: relative/home')

@@ -54,7 +54,7 @@ describe('refbox defects (REFBOX_DEFECTS)', () => {
     expect(KNOWN_DEFECTS).to.have.length(24)
   })
 
-  it('shared-disk: a second box writes into the first box\'s filesystem', async () => {
+  it("shared-disk: a second box writes into the first box's filesystem", async () => {
     try {
       const a = await box()
       const healthy = await box()
@@ -76,7 +76,9 @@ describe('refbox defects (REFBOX_DEFECTS)', () => {
       expect(total).to.be.above(4096 * MiB)
       expect(treeAllocatedBytes(home) - before).to.be.below(200 * MiB) // sparse: the host disk did not pay for it
       const healthy = await box()
-      expect(Number((await sh(home, healthy, 'df -P / | tail -n 1')).stdout.trim().split(/\s+/)[1]) * 1024).to.be.below(512 * MiB)
+      expect(Number((await sh(home, healthy, 'df -P / | tail -n 1')).stdout.trim().split(/\s+/)[1]) * 1024).to.be.below(
+        512 * MiB,
+      )
     } finally {
       await removeAll()
     }
@@ -191,7 +193,9 @@ describe('refbox defects (REFBOX_DEFECTS)', () => {
       expect(append.code).to.not.equal(0)
       const healthy = await box()
       await sh(home, healthy, exhaust)
-      expect((await sh(home, healthy, 'echo appended >> /persistent.log && cat /persistent.log')).stdout).to.equal('initial\nappended\n')
+      expect((await sh(home, healthy, 'echo appended >> /persistent.log && cat /persistent.log')).stdout).to.equal(
+        'initial\nappended\n',
+      )
     } finally {
       await removeAll()
     }
@@ -201,7 +205,9 @@ describe('refbox defects (REFBOX_DEFECTS)', () => {
     try {
       const id = await box()
       const big = await sparseFileTwiceTheFreeSpace(home, id)
-      expect((await refbox(home, ['cp', big, `${id}:/root/big.bin`], defect('cp-exits-zero-on-enospc'))).code).to.equal(0)
+      expect((await refbox(home, ['cp', big, `${id}:/root/big.bin`], defect('cp-exits-zero-on-enospc'))).code).to.equal(
+        0,
+      )
       expect((await refbox(home, ['cp', big, `${id}:/root/big.bin`])).code).to.equal(1)
     } finally {
       await removeAll()
@@ -212,7 +218,8 @@ describe('refbox defects (REFBOX_DEFECTS)', () => {
     try {
       const id = await box()
       const big = await sparseFileTwiceTheFreeSpace(home, id)
-      const staged = () => (existsSync(join(home, 'tmp')) ? readdirSync(join(home, 'tmp')).filter((n) => n.startsWith('cp-')) : [])
+      const staged = () =>
+        existsSync(join(home, 'tmp')) ? readdirSync(join(home, 'tmp')).filter((n) => n.startsWith('cp-')) : []
       expect((await refbox(home, ['cp', big, `${id}:/root/big.bin`])).code).to.equal(1)
       expect(staged()).to.deep.equal([])
       expect((await refbox(home, ['cp', big, `${id}:/root/big.bin`], defect('cp-stages-on-host'))).code).to.equal(1)
@@ -228,7 +235,15 @@ describe('refbox defects (REFBOX_DEFECTS)', () => {
     try {
       const worker = await box()
       const peer = await box()
-      await refboxOk(home, ['exec', '-d', peer, '--', 'sh', '-c', 'while :; do echo beat >> /root/beat; sleep 0.1; done'])
+      await refboxOk(home, [
+        'exec',
+        '-d',
+        peer,
+        '--',
+        'sh',
+        '-c',
+        'while :; do echo beat >> /root/beat; sleep 0.1; done',
+      ])
       const beats = async () => Number((await sh(home, peer, 'wc -l < /root/beat')).stdout.trim())
       const progress = async () => {
         const b0 = await beats()

@@ -42,7 +42,7 @@ describe('exec escape guard', () => {
     throw new Error('the guard let the target through')
   }
 
-  it('admits the box\'s own pid 1, whose root is the box disk', () => {
+  it("admits the box's own pid 1, whose root is the box disk", () => {
     const h = openBoxHandles(state)
     h.close()
     const dev = parseMajMin(state.rootDev)!
@@ -52,7 +52,9 @@ describe('exec escape guard', () => {
   })
 
   it('refuses a host process', () => {
-    expect(refusal({ id, main: refOf(hostProcess.pid!), rootDev: state.rootDev })).to.include("/ is the host's root filesystem")
+    expect(refusal({ id, main: refOf(hostProcess.pid!), rootDev: state.rootDev })).to.include(
+      "/ is the host's root filesystem",
+    )
   })
 
   it("refuses the box's unshare process: it is in the box's mount namespace but its root is the host's", () => {
@@ -61,7 +63,9 @@ describe('exec escape guard', () => {
   })
 
   it('refuses a recorded pid whose start time does not match (pid reuse), and a dead pid', () => {
-    expect(refusal({ id, main: { pid: state.main.pid, startTime: state.main.startTime + 1 }, rootDev: state.rootDev })).to.include('not running')
+    expect(
+      refusal({ id, main: { pid: state.main.pid, startTime: state.main.startTime + 1 }, rootDev: state.rootDev }),
+    ).to.include('not running')
     expect(refusal({ id, main: { pid: 2 ** 22 + 7, startTime: 1 }, rootDev: state.rootDev })).to.include('not running')
   })
 
@@ -91,7 +95,9 @@ describe('exec escape guard', () => {
     } finally {
       writeFileSync(stateFile, original)
     }
-    expect((await refboxOk(home, ['exec', id, '--', 'sh', '-c', `touch ${marker} 2>/dev/null; echo ok`])).trim()).to.equal('ok')
+    expect(
+      (await refboxOk(home, ['exec', id, '--', 'sh', '-c', `touch ${marker} 2>/dev/null; echo ok`])).trim(),
+    ).to.equal('ok')
     expect(existsSync(marker)).to.equal(false)
   })
 })

@@ -48,7 +48,8 @@ export function refbox(home: string | undefined, args: readonly string[], opts: 
 /** Like `refbox` but fails the test on a non-zero exit. */
 export async function refboxOk(home: string, args: readonly string[], opts: RunOptions = {}): Promise<string> {
   const r = await refbox(home, args, opts)
-  if (r.code !== 0) throw new Error(`refbox ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
+  if (r.code !== 0)
+    throw new Error(`refbox ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
   return r.stdout
 }
 

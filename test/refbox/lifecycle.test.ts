@@ -21,7 +21,10 @@ describe('refbox lifecycle corners', () => {
 
   it('lists a box directory without a record (a create killed early) and rm -f removes it', async () => {
     mkdirSync(join(home, 'boxes', 'AAAAAAAAAAAA', 'disks'), { recursive: true })
-    const listed = JSON.parse(await refboxOk(home, ['list', '-a', '--format', 'json'])) as Array<{ ID: string; Status: string }>
+    const listed = JSON.parse(await refboxOk(home, ['list', '-a', '--format', 'json'])) as Array<{
+      ID: string
+      Status: string
+    }>
     expect(listed.map((b) => [b.ID, b.Status])).to.deep.include(['AAAAAAAAAAAA', 'Failed'])
     await refboxOk(home, ['rm', '-f', 'AAAAAAAAAAAA'])
     expect(JSON.parse(await refboxOk(home, ['list', '-a', '--format', 'json']))).to.deep.equal([])
@@ -45,7 +48,11 @@ describe('refbox lifecycle corners', () => {
       expect(statSync(`/proc/${pid}/cmdline`).isFile()).to.equal(true)
       // Asked again for a few seconds: once, on a host busy with other mounts, the first answer lacked the mount line.
       const mounted = /EXT4-fs \(loop\d+\): mounted filesystem/
-      const poll = await pollUntil(() => refboxOk(home, ['logs', id]), (log) => mounted.test(log), { intervalMs: 250, timeoutMs: 5000 })
+      const poll = await pollUntil(
+        () => refboxOk(home, ['logs', id]),
+        (log) => mounted.test(log),
+        { intervalMs: 250, timeoutMs: 5000 },
+      )
       expect(poll.value).to.match(mounted)
     } finally {
       await refboxOk(home, ['rm', '-f', id]) // a failed check above must not leave the box to the next test's leftover check

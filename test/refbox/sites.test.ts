@@ -81,7 +81,12 @@ describe('refbox defect sites (REFBOX_SITE_LOG)', () => {
     const id = await runBox(home, [], env())
     await sh(home, id, 'dd if=/dev/zero of=/fill bs=1M count=4096 2>/dev/null; sync', env())
     expect(sites()).to.include.members(['rootfs-full', 'rootfs-nearly-full'])
-    await sh(home, id, 'rm /fill; mkdir /i && cd /i && i=0; while { true > f$i; } 2>/dev/null; do i=$((i + 1)); done', env())
+    await sh(
+      home,
+      id,
+      'rm /fill; mkdir /i && cd /i && i=0; while { true > f$i; } 2>/dev/null; do i=$((i + 1)); done',
+      env(),
+    )
     expect(sites()).to.include('rootfs-out-of-inodes')
     await sh(home, id, 'rm -rf /i; mount -o remount,ro / && touch /x 2>/dev/null; echo "ro=$?"', env())
     expect(sites()).to.include('rootfs-read-only')

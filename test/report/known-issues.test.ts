@@ -9,7 +9,13 @@ import { join, resolve } from 'node:path'
 import { describe, it } from 'node:test'
 import { judgeRun, suiteExitCode } from '../../scripts/check-run'
 import { issuesFor, loadKnownIssues, versionInRange } from '../../src/report/known-issues'
-import { DISCARD_SCENARIOS, NO_DISCARD_MESSAGE, runtimeFacts, syntheticRun, type SyntheticScenario } from './synthetic-run'
+import {
+  DISCARD_SCENARIOS,
+  NO_DISCARD_MESSAGE,
+  runtimeFacts,
+  syntheticRun,
+  type SyntheticScenario,
+} from './synthetic-run'
 
 const root = resolve(__dirname, '..', '..')
 const file = join(root, 'expectations', 'known-issues.json')
@@ -17,10 +23,19 @@ const knownIssues = loadKnownIssues(file)
 const options = { knownIssues, knownIssuesSource: file }
 
 const others: SyntheticScenario[] = [
-  { name: 'A box that fills its rootfs gets "No space left on device" and keeps serving', rule: 'Filling', status: 'PASSED' },
-  { name: 'Force-removing a filled box gives back at least 90 % of its disk growth within 30 seconds', rule: 'Removing', status: 'PASSED' },
+  {
+    name: 'A box that fills its rootfs gets "No space left on device" and keeps serving',
+    rule: 'Filling',
+    status: 'PASSED',
+  },
+  {
+    name: 'Force-removing a filled box gives back at least 90 % of its disk growth within 30 seconds',
+    rule: 'Removing',
+    status: 'PASSED',
+  },
 ]
-const discard = (status: string, message?: string): SyntheticScenario[] => DISCARD_SCENARIOS.map((name) => ({ name, rule: 'Discard', status, message }))
+const discard = (status: string, message?: string): SyntheticScenario[] =>
+  DISCARD_SCENARIOS.map((name) => ({ name, rule: 'Discard', status, message }))
 
 describe('known issues of BoxLite 0.10.0', () => {
   const boxlite = runtimeFacts('boxlite', '0.10.0', 'sdk')
@@ -32,8 +47,18 @@ describe('known issues of BoxLite 0.10.0', () => {
   })
 
   it('an unexpected failure fails the run', () => {
-    const broken = [{ ...others[1], status: 'FAILED', message: "✘ share of the fill's growth given back within 30 s: 10.0 % ≥ 90.0 %" }]
-    const v = judgeRun(syntheticRun(boxlite, [others[0], ...broken, ...discard('FAILED', NO_DISCARD_MESSAGE)]), 'run', options)
+    const broken = [
+      {
+        ...others[1],
+        status: 'FAILED',
+        message: "✘ share of the fill's growth given back within 30 s: 10.0 % ≥ 90.0 %",
+      },
+    ]
+    const v = judgeRun(
+      syntheticRun(boxlite, [others[0], ...broken, ...discard('FAILED', NO_DISCARD_MESSAGE)]),
+      'run',
+      options,
+    )
     assert.equal(v.ok, false)
     assert.equal(v.problems.length, 1)
     assert.match(v.problems[0], /"Force-removing a filled box .*" is FAILED: ✘ share of the fill's growth/)
@@ -41,18 +66,36 @@ describe('known issues of BoxLite 0.10.0', () => {
   })
 
   it('an expected failure that passes fails the run: fixed upstream? remove the expectation', () => {
-    const v = judgeRun(syntheticRun(boxlite, [...others, ...discard('FAILED', NO_DISCARD_MESSAGE).slice(1), ...discard('PASSED').slice(0, 1)]), 'run', options)
+    const v = judgeRun(
+      syntheticRun(boxlite, [
+        ...others,
+        ...discard('FAILED', NO_DISCARD_MESSAGE).slice(1),
+        ...discard('PASSED').slice(0, 1),
+      ]),
+      'run',
+      options,
+    )
     assert.equal(v.ok, false)
     assert.equal(v.problems.length, 1)
-    assert.match(v.problems[0], /"Filling, deleting and filling again .*" passed, but .*known-issues\.json expects it to fail on boxlite 0\.10\.0 \(BoxLite 0\.10\.0 has no guest-side discard.*\): fixed upstream\? remove the expectation$/)
+    assert.match(
+      v.problems[0],
+      /"Filling, deleting and filling again .*" passed, but .*known-issues\.json expects it to fail on boxlite 0\.10\.0 \(BoxLite 0\.10\.0 has no guest-side discard.*\): fixed upstream\? remove the expectation$/,
+    )
     assert.equal(suiteExitCode(0, v), 1)
   })
 
   it('a known issue failing another way is an unexpected failure', () => {
-    const v = judgeRun(syntheticRun(boxlite, [...others, ...discard('FAILED', 'Error: could not start the box: timed out')]), 'run', options)
+    const v = judgeRun(
+      syntheticRun(boxlite, [...others, ...discard('FAILED', 'Error: could not start the box: timed out')]),
+      'run',
+      options,
+    )
     assert.equal(v.ok, false)
     assert.equal(v.problems.length, 3)
-    assert.match(v.problems[0], /failed, but not the known way \(.* expects \/disk above its start, \.\* after the delete\/ on boxlite 0\.10\.0\): Error: could not start the box/)
+    assert.match(
+      v.problems[0],
+      /failed, but not the known way \(.* expects \/disk above its start, \.\* after the delete\/ on boxlite 0\.10\.0\): Error: could not start the box/,
+    )
   })
 
   it('does not apply to other versions, nor to refbox, whose faults the proof judges', () => {
@@ -68,9 +111,12 @@ describe('known issues of BoxLite 0.10.0', () => {
     const names = new Set(
       readdirSync(join(root, 'features'))
         .filter((f) => f.endsWith('.feature'))
-        .flatMap((f) => [...readFileSync(join(root, 'features', f), 'utf8').matchAll(/^\s*Scenario: (.+?)\s*$/gm)].map((m) => m[1])),
+        .flatMap((f) =>
+          [...readFileSync(join(root, 'features', f), 'utf8').matchAll(/^\s*Scenario: (.+?)\s*$/gm)].map((m) => m[1]),
+        ),
     )
-    for (const issue of knownIssues) for (const s of issue.scenarios) assert.ok(names.has(s), `${file} names "${s}", which no feature has`)
+    for (const issue of knownIssues)
+      for (const s of issue.scenarios) assert.ok(names.has(s), `${file} names "${s}", which no feature has`)
   })
 })
 
@@ -84,7 +130,13 @@ describe('version ranges', () => {
     assert.equal(versionInRange('unknown', '>=0.0.0'), false)
   })
   it('a malformed range is an error naming the entry', () => {
-    assert.throws(() => loadKnownIssuesFrom({ issues: [{ runtime: 'boxlite', versions: '~0.10', reason: 'r', link: 'l', scenarios: ['s'] }] }), /entry 1: "~0.10" in "~0.10" is not a version comparator/)
+    assert.throws(
+      () =>
+        loadKnownIssuesFrom({
+          issues: [{ runtime: 'boxlite', versions: '~0.10', reason: 'r', link: 'l', scenarios: ['s'] }],
+        }),
+      /entry 1: "~0.10" in "~0.10" is not a version comparator/,
+    )
   })
 })
 

@@ -17,8 +17,10 @@ const refbox = join(root, 'bin', 'refbox')
 const scratch = mkdtempSync(join(tmpdir(), 'runtime-facts-test-'))
 after(() => rmSync(scratch, { recursive: true, force: true }))
 
-const gather = (settings: Parameters<typeof gatherRuntimeFacts>[0], extra: Partial<Parameters<typeof gatherRuntimeFacts>[1]> = {}) =>
-  gatherRuntimeFacts(settings, { suiteRoot: root, startedAt: '2026-01-02T03:04:05.000Z', ...extra })
+const gather = (
+  settings: Parameters<typeof gatherRuntimeFacts>[0],
+  extra: Partial<Parameters<typeof gatherRuntimeFacts>[1]> = {},
+) => gatherRuntimeFacts(settings, { suiteRoot: root, startedAt: '2026-01-02T03:04:05.000Z', ...extra })
 
 describe('runtime line', () => {
   it('names refbox as the reference runtime, not BoxLite, with its version and the image digest', () => {
@@ -31,7 +33,12 @@ describe('runtime line', () => {
     assert.equal(facts.runtime, 'refbox')
     assert.equal(facts.version, version)
     const line = runtimeLine(facts)
-    assert.match(line, new RegExp(`^Runtime under test: refbox ${version.replace(/\./g, '\\.')}: reference runtime on BoxLite's disk stack, not BoxLite \\| driver: cli \\(${refbox}\\)`))
+    assert.match(
+      line,
+      new RegExp(
+        `^Runtime under test: refbox ${version.replace(/\./g, '\\.')}: reference runtime on BoxLite's disk stack, not BoxLite \\| driver: cli \\(${refbox}\\)`,
+      ),
+    )
     assert.match(line, /image: OCI layout layout \(.*\), sha256:abababababab/)
     assert.match(line, /host: Linux \S+ \S+, KVM: /)
     assert.match(line, /preflight: none \(this profile needs no VM\) \| suite revision: [0-9a-f]{7,}/)
@@ -39,7 +46,9 @@ describe('runtime line', () => {
   })
 
   it('tells which defects a refbox run injects', () => {
-    const facts = identifyCli(refbox, (bin, args) => execFileSync(bin, [...args], { encoding: 'utf8', env: { ...process.env, REFBOX_DEFECTS: 'no-discard' } }))
+    const facts = identifyCli(refbox, (bin, args) =>
+      execFileSync(bin, [...args], { encoding: 'utf8', env: { ...process.env, REFBOX_DEFECTS: 'no-discard' } }),
+    )
     assert.match(facts.description, /not BoxLite; injected defects: no-discard$/)
   })
 
@@ -50,7 +59,12 @@ describe('runtime line', () => {
     const facts = gather({ driver: 'cli', bin, image: 'alpine:3.20', registries: ['mirror.example:5000'] })
     assert.deepEqual([facts.runtime, facts.version, facts.description], ['boxlite', '0.10.3', 'boxlite 0.10.3'])
     const line = runtimeLine(facts)
-    assert.match(line, new RegExp(`^Runtime under test: boxlite 0\\.10\\.3 \\| driver: cli \\(${bin}\\) \\| image: alpine:3\\.20 \\(registries: mirror\\.example:5000\\)`))
+    assert.match(
+      line,
+      new RegExp(
+        `^Runtime under test: boxlite 0\\.10\\.3 \\| driver: cli \\(${bin}\\) \\| image: alpine:3\\.20 \\(registries: mirror\\.example:5000\\)`,
+      ),
+    )
     assert.doesNotMatch(line, /refbox/)
   })
 
@@ -64,14 +78,22 @@ describe('runtime line', () => {
   })
 
   it('names the embedded SDK by its package version, booting nothing', () => {
-    const installed = JSON.parse(readFileSync(join(root, 'node_modules', '@boxlite-ai', 'boxlite', 'package.json'), 'utf8')) as { version: string }
+    const installed = JSON.parse(
+      readFileSync(join(root, 'node_modules', '@boxlite-ai', 'boxlite', 'package.json'), 'utf8'),
+    ) as { version: string }
     assert.equal(identifySdk().version, installed.version)
     const pkg = join(scratch, 'package.json')
     writeFileSync(pkg, JSON.stringify({ name: '@boxlite-ai/boxlite', version: '0.11.2' }))
-    const facts = gather({ driver: 'sdk', bin: 'boxlite', image: 'alpine:latest', registries: [] }, { sdkPackageJson: pkg, verdict: { ok: true, durationMs: 14_200 } })
+    const facts = gather(
+      { driver: 'sdk', bin: 'boxlite', image: 'alpine:latest', registries: [] },
+      { sdkPackageJson: pkg, verdict: { ok: true, durationMs: 14_200 } },
+    )
     assert.equal(facts.binary, undefined)
     const line = runtimeLine(facts)
-    assert.match(line, /^Runtime under test: BoxLite 0\.11\.2 \(embedded runtime of @boxlite-ai\/boxlite\) \| driver: sdk \(embedded runtime, no binary\)/)
+    assert.match(
+      line,
+      /^Runtime under test: BoxLite 0\.11\.2 \(embedded runtime of @boxlite-ai\/boxlite\) \| driver: sdk \(embedded runtime, no binary\)/,
+    )
     assert.match(line, /KVM: boots BoxLite guests \| preflight: passed in 14\.2 s/)
   })
 
@@ -83,7 +105,10 @@ describe('runtime line', () => {
   })
 
   it('shares the run start variable with cucumber.js', () => {
-    assert.match(readFileSync(join(root, 'cucumber.js'), 'utf8'), new RegExp(`process\\.env\\.${RUN_STARTED_ENV} \\|\\|=`))
+    assert.match(
+      readFileSync(join(root, 'cucumber.js'), 'utf8'),
+      new RegExp(`process\\.env\\.${RUN_STARTED_ENV} \\|\\|=`),
+    )
   })
 })
 
@@ -91,18 +116,27 @@ describe('runtime in the cucumber HTML and JUnit', () => {
   const facts = runtimeFacts('boxlite', '0.10.0', 'sdk')
 
   it('titles the HTML report, puts the line above it and adds the scenario deep link', () => {
-    const html = decorateCucumberHtml('<html><head><title>Cucumber</title></head><body>\n<div id="content"></div>\n</body></html>', facts)
+    const html = decorateCucumberHtml(
+      '<html><head><title>Cucumber</title></head><body>\n<div id="content"></div>\n</body></html>',
+      facts,
+    )
     assert.match(html, new RegExp(`<title>${pageTitle('report', facts)}</title>`))
     assert.match(html, /<body>\n<div id="runtime-under-test"[^>]*>Runtime under test: boxlite 0\.10\.0 \| driver: sdk/)
     assert.match(html, /<script>[\s\S]*data-linked-scenario[\s\S]*<\/script>\n<\/body>/)
   })
 
   it('names the JUnit suite after the runtime and lists its facts as properties', () => {
-    const xml = decorateJunit('<?xml version="1.0"?>\n<testsuite name="Cucumber" tests="1">\n  <testcase name="a"/>\n</testsuite>', facts)
+    const xml = decorateJunit(
+      '<?xml version="1.0"?>\n<testsuite name="Cucumber" tests="1">\n  <testcase name="a"/>\n</testsuite>',
+      facts,
+    )
     assert.match(xml, new RegExp(`<testsuite name="${junitSuiteName(facts)}" tests="1">\n  <properties>`))
     assert.equal(junitSuiteName(facts), 'boxlite-disk-spec on boxlite 0.10.0 via sdk')
     assert.match(xml, /<property name="runtime" value="boxlite 0\.10\.0"\/>/)
     assert.match(xml, /<property name="preflight" value="passed in 12\.5 s \(a probe box booted\)"\/>/)
-    assert.match(decorateJunit('<testsuite name="Cucumber"/>', facts), /<testsuite name="[^"]+">\n  <properties>[\s\S]*<\/properties>\n<\/testsuite>$/)
+    assert.match(
+      decorateJunit('<testsuite name="Cucumber"/>', facts),
+      /<testsuite name="[^"]+">\n  <properties>[\s\S]*<\/properties>\n<\/testsuite>$/,
+    )
   })
 })

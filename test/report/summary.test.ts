@@ -13,12 +13,23 @@ import { judge, type Check } from '../../src/evidence/checks'
 import { MiB } from '../../src/evidence/units'
 import { loadThresholds, moved } from '../../src/report/trend'
 import { buildSummaryFiles, readPrevious, summarySettings, writeSummaryFiles } from '../../src/report/write-summary'
-import { DISCARD_SCENARIOS, NO_DISCARD_MESSAGE, runtimeFacts, syntheticRun, type SyntheticScenario } from './synthetic-run'
+import {
+  DISCARD_SCENARIOS,
+  NO_DISCARD_MESSAGE,
+  runtimeFacts,
+  syntheticRun,
+  type SyntheticScenario,
+} from './synthetic-run'
 
 const root = resolve(__dirname, '..', '..')
 const scratch = mkdtempSync(join(tmpdir(), 'summary-test-'))
 after(() => rmSync(scratch, { recursive: true, force: true }))
-const noEnv = { KNOWN_ISSUES: undefined, PREVIOUS_SUMMARY: undefined, TREND_THRESHOLDS: undefined, PROOF_EXPECTED_FAILURES: undefined }
+const noEnv = {
+  KNOWN_ISSUES: undefined,
+  PREVIOUS_SUMMARY: undefined,
+  TREND_THRESHOLDS: undefined,
+  PROOF_EXPECTED_FAILURES: undefined,
+}
 
 const REMOVE = 'Force-removing a filled box gives back at least 90 % of its disk growth within 30 seconds'
 const RESTART = 'A box with a full rootfs stops and starts again with its data intact'
@@ -37,8 +48,20 @@ function reclaim(share: number, seconds: number): Check[] {
 
 function scenarios(share: number, seconds: number, restart: string): SyntheticScenario[] {
   return [
-    { name: REMOVE, rule: 'Removing a box gives back the space its disk used', status: 'PASSED', checks: reclaim(share, seconds), chart: true },
-    { name: RESTART, rule: 'A box with a full rootfs restarts with its data intact', status: restart, logs: ['✔ /fill: 1 bytes unchanged'], message: restart === 'FAILED' ? 'Error: /keepsake changed' : undefined },
+    {
+      name: REMOVE,
+      rule: 'Removing a box gives back the space its disk used',
+      status: 'PASSED',
+      checks: reclaim(share, seconds),
+      chart: true,
+    },
+    {
+      name: RESTART,
+      rule: 'A box with a full rootfs restarts with its data intact',
+      status: restart,
+      logs: ['✔ /fill: 1 bytes unchanged'],
+      message: restart === 'FAILED' ? 'Error: /keepsake changed' : undefined,
+    },
     { name: 'Appending to an existing file still works with no inodes left', rule: 'Inodes', status: 'NOT_SELECTED' },
   ]
 }
@@ -52,26 +75,42 @@ function summaryOf(ndjson: string, out: string, flags: Parameters<typeof summary
 describe('summary', () => {
   it('shows each guarantee and scenario with its status, reason and headline number in plain words', () => {
     const out = join(scratch, 'plain')
-    const { data, html, markdown } = summaryOf(syntheticRun(runtimeFacts('refbox', '0.1.0'), scenarios(0.996, 2.1, 'PASSED')), out)
+    const { data, html, markdown } = summaryOf(
+      syntheticRun(runtimeFacts('refbox', '0.1.0'), scenarios(0.996, 2.1, 'PASSED')),
+      out,
+    )
     assert.equal(data.verdict.ok, true)
     assert.match(data.verdict.sentence, /^Passed: all 2 scenarios that ran passed; 1 not run\.$/)
     const [remove, restart, append] = data.rows
     assert.equal(remove.headline?.said, 'share of the growth given back: 99.6 % (of 216.0 MiB, in 2.1 s)')
     assert.equal(remove.headline?.needs, 'at least 90 % within 30 s')
     assert.equal(restart.headline?.said, '/fill: 1 bytes unchanged')
-    assert.deepEqual([append.status, append.reason], ['not-run', 'not selected by the tag expression or paths of this run'])
+    assert.deepEqual(
+      [append.status, append.reason],
+      ['not-run', 'not selected by the tag expression or paths of this run'],
+    )
     assert.equal(remove.reportHref, `cucumber-report.html#scenario=${encodeURIComponent(REMOVE)}`)
-    assert.match(html, /<th colspan="4"><small>Guarantee:<\/small> Removing a box gives back the space its disk used<\/th>/)
+    assert.match(
+      html,
+      /<th colspan="4"><small>Guarantee:<\/small> Removing a box gives back the space its disk used<\/th>/,
+    )
     assert.match(html, /<img class="chart" [^>]*src="data:image\/svg\+xml;base64,/)
     assert.match(html, /<dt>Runtime<\/dt><dd>refbox 0\.1\.0<\/dd>/)
-    assert.match(markdown, /\| Removing a box gives back the space its disk used: \*Force-removing.*\* \| ✅ passed \| share of the growth given back: 99\.6 % \(of 216\.0 MiB, in 2\.1 s\) \| at least 90 % within 30 s \|/)
+    assert.match(
+      markdown,
+      /\| Removing a box gives back the space its disk used: \*Force-removing.*\* \| ✅ passed \| share of the growth given back: 99\.6 % \(of 216\.0 MiB, in 2\.1 s\) \| at least 90 % within 30 s \|/,
+    )
     assert.ok(['summary.html', 'summary.md', 'summary.json'].every((f) => existsSync(join(out, f))))
   })
 
   it('compares with a previous summary that differs: status and numbers, flagged past the threshold, without failing the run', () => {
     const out = join(scratch, 'trend')
-    summaryOf(syntheticRun(runtimeFacts('boxlite', '0.10.0'), scenarios(0.996, 2.1, 'PASSED')), out, { knownIssues: 'none' })
-    const now = summaryOf(syntheticRun(runtimeFacts('boxlite', '0.10.0'), scenarios(0.97, 9.8, 'FAILED')), out, { knownIssues: 'none' })
+    summaryOf(syntheticRun(runtimeFacts('boxlite', '0.10.0'), scenarios(0.996, 2.1, 'PASSED')), out, {
+      knownIssues: 'none',
+    })
+    const now = summaryOf(syntheticRun(runtimeFacts('boxlite', '0.10.0'), scenarios(0.97, 9.8, 'FAILED')), out, {
+      knownIssues: 'none',
+    })
     const [remove, restart] = now.data.rows
     assert.deepEqual(
       remove.trend?.changes.map((c) => [c.text, c.flagged]),
@@ -85,14 +124,25 @@ describe('summary', () => {
     assert.match(now.html, /<div class="flag" [^>]*>⚠ <span class="fname">reclaim time<\/span> 2\.1 s → 9\.8 s<\/div>/)
     assert.match(now.markdown, /⚠️ reclaim time 2\.1 s -> 9\.8 s/)
     // The flag draws attention; only the failed scenario fails the run.
-    assert.deepEqual(now.data.verdict.problems.map((p) => p.includes(RESTART)), [true])
+    assert.deepEqual(
+      now.data.verdict.problems.map((p) => p.includes(RESTART)),
+      [true],
+    )
   })
 
   it('shows a known issue as such, with its upstream link', () => {
-    const run = syntheticRun(runtimeFacts('boxlite', '0.10.0', 'sdk'), DISCARD_SCENARIOS.map((name) => ({ name, rule: 'Discard', status: 'FAILED', message: NO_DISCARD_MESSAGE })))
-    const { data, html } = summaryOf(run, join(scratch, 'known'), { knownIssues: join(root, 'expectations', 'known-issues.json') })
+    const run = syntheticRun(
+      runtimeFacts('boxlite', '0.10.0', 'sdk'),
+      DISCARD_SCENARIOS.map((name) => ({ name, rule: 'Discard', status: 'FAILED', message: NO_DISCARD_MESSAGE })),
+    )
+    const { data, html } = summaryOf(run, join(scratch, 'known'), {
+      knownIssues: join(root, 'expectations', 'known-issues.json'),
+    })
     assert.equal(data.verdict.ok, true)
-    assert.match(data.verdict.sentence, /^Passed with known issues: 0 scenarios passed, 3 failed as known issues of boxlite 0\.10\.0\.$/)
+    assert.match(
+      data.verdict.sentence,
+      /^Passed with known issues: 0 scenarios passed, 3 failed as known issues of boxlite 0\.10\.0\.$/,
+    )
     assert.ok(data.rows.every((r) => r.status === 'known-issue' && /no guest-side discard/.test(r.reason ?? '')))
     assert.match(html, /<tr class="row known-issue"/)
   })
@@ -104,9 +154,15 @@ describe('summary', () => {
     const { data, html } = summaryOf(run, join(scratch, 'proof'), { expectedFailures: expected })
     const restart = data.rows.find((r) => r.name === RESTART)!
     assert.equal(restart.status, 'failed')
-    assert.equal(restart.reason, 'as the proof expects: lost-writes-on-stop: start re-creates the overlay. Failed with: Error: /keepsake changed')
+    assert.equal(
+      restart.reason,
+      'as the proof expects: lost-writes-on-stop: start re-creates the overlay. Failed with: Error: /keepsake changed',
+    )
     assert.equal(data.verdict.ok, true)
-    assert.equal(data.verdict.sentence, 'This run injects a defect on purpose: 1 scenario failed where the catch matrix expects (npm run prove also checks why), 1 passed; 1 not run.')
+    assert.equal(
+      data.verdict.sentence,
+      'This run injects a defect on purpose: 1 scenario failed where the catch matrix expects (npm run prove also checks why), 1 passed; 1 not run.',
+    )
     assert.match(html, /<tr class="row failed" data-status="failed">[\s\S]*?as the proof expects: lost-writes-on-stop/)
   })
 
@@ -114,10 +170,27 @@ describe('summary', () => {
     const messages = join(scratch, 'm.ndjson')
     writeFileSync(messages, syntheticRun(runtimeFacts('refbox', '0.1.0'), scenarios(0.996, 2.1, 'PASSED')))
     const out = join(scratch, 'cli')
-    const said = execFileSync(process.execPath, ['-r', './src/tooling/ts-register.cjs', join(root, 'scripts', 'summary.ts'), '--messages', messages, '--out', out, '--previous', 'none'], { cwd: root, encoding: 'utf8' })
+    const said = execFileSync(
+      process.execPath,
+      [
+        '-r',
+        './src/tooling/ts-register.cjs',
+        join(root, 'scripts', 'summary.ts'),
+        '--messages',
+        messages,
+        '--out',
+        out,
+        '--previous',
+        'none',
+      ],
+      { cwd: root, encoding: 'utf8' },
+    )
     assert.match(said, /summary: Passed: all 2 scenarios/)
     assert.equal(readPrevious(join(out, 'summary.json'))?.data.rows.length, 3)
-    assert.match(readFileSync(join(out, 'summary.html'), 'utf8'), /<title>boxlite-disk-spec summary: refbox 0\.1\.0 via cli, 2026-01-02 03:04 UTC<\/title>/)
+    assert.match(
+      readFileSync(join(out, 'summary.html'), 'utf8'),
+      /<title>boxlite-disk-spec summary: refbox 0\.1\.0 via cli, 2026-01-02 03:04 UTC<\/title>/,
+    )
   })
 })
 

@@ -32,7 +32,11 @@ export function runtimeFacts(runtime: string, version: string, driver: 'cli' | '
   }
 }
 
-export function syntheticRun(facts: RuntimeFacts | undefined, scenarios: readonly SyntheticScenario[], uri = 'features/x.feature'): string {
+export function syntheticRun(
+  facts: RuntimeFacts | undefined,
+  scenarios: readonly SyntheticScenario[],
+  uri = 'features/x.feature',
+): string {
   const rules = [...new Set(scenarios.map((s) => s.rule))]
   const envelopes: object[] = [
     {
@@ -40,7 +44,12 @@ export function syntheticRun(facts: RuntimeFacts | undefined, scenarios: readonl
         uri,
         feature: {
           name: 'Feature X',
-          children: rules.map((rule) => ({ rule: { name: rule, children: scenarios.filter((s) => s.rule === rule).map((s) => ({ scenario: { id: `ast-${s.name}` } })) } })),
+          children: rules.map((rule) => ({
+            rule: {
+              name: rule,
+              children: scenarios.filter((s) => s.rule === rule).map((s) => ({ scenario: { id: `ast-${s.name}` } })),
+            },
+          })),
         },
       },
     },
@@ -50,14 +59,30 @@ export function syntheticRun(facts: RuntimeFacts | undefined, scenarios: readonl
   scenarios.forEach((s, i) => {
     if (s.status === 'NOT_SELECTED') return
     const start = `s${i}`
-    envelopes.push({ testCase: { id: `c${i}`, pickleId: `p${i}` } }, { testCaseStarted: { id: start, testCaseId: `c${i}`, attempt: 0, timestamp: { seconds: 1000 + i, nanos: 0 } } })
+    envelopes.push(
+      { testCase: { id: `c${i}`, pickleId: `p${i}` } },
+      { testCaseStarted: { id: start, testCaseId: `c${i}`, attempt: 0, timestamp: { seconds: 1000 + i, nanos: 0 } } },
+    )
     const attach = (body: string, mediaType: string, fileName?: string, contentEncoding = 'IDENTITY') =>
-      envelopes.push({ attachment: { testCaseStartedId: start, body, mediaType, contentEncoding, ...(fileName ? { fileName } : {}) } })
+      envelopes.push({
+        attachment: { testCaseStartedId: start, body, mediaType, contentEncoding, ...(fileName ? { fileName } : {}) },
+      })
     if (facts) attach(JSON.stringify(facts), 'application/json', FACTS_ATTACHMENT)
     for (const line of s.logs ?? []) attach(line, 'text/x.cucumber.log+plain')
     if (s.checks) attach(JSON.stringify(s.checks), 'application/json', 'measurements.json')
-    if (s.chart) attach(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>').toString('base64'), 'image/svg+xml', 'host-footprint.svg', 'BASE64')
-    envelopes.push({ testStepFinished: { testCaseStartedId: start, testStepResult: { status: s.status, ...(s.message ? { message: s.message } : {}) } } })
+    if (s.chart)
+      attach(
+        Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>').toString('base64'),
+        'image/svg+xml',
+        'host-footprint.svg',
+        'BASE64',
+      )
+    envelopes.push({
+      testStepFinished: {
+        testCaseStartedId: start,
+        testStepResult: { status: s.status, ...(s.message ? { message: s.message } : {}) },
+      },
+    })
     envelopes.push({ testCaseFinished: { testCaseStartedId: start, timestamp: { seconds: 1001 + i, nanos: 0 } } })
   })
   envelopes.push({ testRunFinished: { timestamp: { seconds: 1100, nanos: 0 }, success: true } })
@@ -70,4 +95,5 @@ export const DISCARD_SCENARIOS = [
   'Deleting a 200 MiB file gives its space back to the host',
   'Deleting 4000 small files gives their space back to the host',
 ]
-export const NO_DISCARD_MESSAGE = "AssertionError: ✘ the box's disk above its start, 15.0 s after the delete: 200.0 MiB ≤ 30.0 MiB"
+export const NO_DISCARD_MESSAGE =
+  "AssertionError: ✘ the box's disk above its start, 15.0 s after the delete: 200.0 MiB ≤ 30.0 MiB"

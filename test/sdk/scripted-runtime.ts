@@ -6,7 +6,15 @@
  */
 import { strict as assert } from 'node:assert'
 import type { JsOptions } from '@boxlite-ai/boxlite'
-import type { RuntimeFactory, SdkBox, SdkBoxInfo, SdkBoxOptions, SdkExecution, SdkRuntime, SdkStream } from '../../src/drivers/sdk-runtime'
+import type {
+  RuntimeFactory,
+  SdkBox,
+  SdkBoxInfo,
+  SdkBoxOptions,
+  SdkExecution,
+  SdkRuntime,
+  SdkStream,
+} from '../../src/drivers/sdk-runtime'
 import { DriverCallError } from '../../src/drivers/types'
 import { withAdvice } from '../../src/preflight/advice'
 
@@ -73,7 +81,14 @@ export class ScriptedBox implements SdkBox {
     this.status = 'stopped'
   }
 
-  async exec(command: string, args: string[] | null, _env: null, _tty: boolean, _user: null, timeoutSecs: number | null): Promise<SdkExecution> {
+  async exec(
+    command: string,
+    args: string[] | null,
+    _env: null,
+    _tty: boolean,
+    _user: null,
+    timeoutSecs: number | null,
+  ): Promise<SdkExecution> {
     const call = { box: this, command, args: args ?? [], timeoutSecs }
     this.runtime.execs.push(call)
     const execution = new ScriptedExecution((this.runtime.script.exec ?? (() => ({})))(call))
@@ -104,7 +119,10 @@ export class ScriptedExecution implements SdkExecution {
   async wait(): Promise<{ exitCode: number; errorMessage?: string }> {
     if (this.script.hang) await this.killedNow
     if (this.killed) return { exitCode: -9 }
-    return { exitCode: this.script.exitCode ?? 0, ...(this.script.errorMessage ? { errorMessage: this.script.errorMessage } : {}) }
+    return {
+      exitCode: this.script.exitCode ?? 0,
+      ...(this.script.errorMessage ? { errorMessage: this.script.errorMessage } : {}),
+    }
   }
 
   async kill(): Promise<void> {
@@ -208,7 +226,10 @@ function newId(): string {
 
 /** The create error a test expects: a DriverCallError carrying the runtime's record. */
 export async function createError(promise: Promise<unknown>): Promise<DriverCallError> {
-  const error = await promise.then(() => assert.fail('the box was created'), (e: unknown) => e)
+  const error = await promise.then(
+    () => assert.fail('the box was created'),
+    (e: unknown) => e,
+  )
   assert.ok(error instanceof DriverCallError, String(error))
   return error
 }

@@ -27,7 +27,11 @@ test('the real package loads from CommonJS (require(esm)) and has every method t
   assert.equal(typeof sdk.JsBoxlite, 'function')
   assert.equal(typeof embeddedRuntime, 'function')
   const native = sdk.getNativeModule() as Record<string, { prototype: object } | undefined>
-  const classes = { runtime: sdk.JsBoxlite.prototype, box: native.JsBox?.prototype, execution: native.JsExecution?.prototype }
+  const classes = {
+    runtime: sdk.JsBoxlite.prototype,
+    box: native.JsBox?.prototype,
+    execution: native.JsExecution?.prototype,
+  }
   for (const [what, methods] of Object.entries(SEAM_METHODS)) {
     const proto = classes[what as keyof typeof classes]
     assert.ok(proto, `the package has a ${what} class`)
@@ -38,7 +42,9 @@ test('the real package loads from CommonJS (require(esm)) and has every method t
 
 test('a relative home is refused before any runtime is made', () => {
   const { factory, runtimes } = scripted()
-  assert.throws(() => new SdkDriver({ home: 'relative/home', runtime: factory }), { message: 'the box home must be an absolute path, got "relative/home"' })
+  assert.throws(() => new SdkDriver({ home: 'relative/home', runtime: factory }), {
+    message: 'the box home must be an absolute path, got "relative/home"',
+  })
   assert.equal(runtimes.length, 0)
 })
 
@@ -52,8 +58,15 @@ test('registries become searched HTTPS registries, in order, given to the runtim
   assert.equal(withRegistries.runtimes.length, 0, 'no runtime before the first call')
   await withRegistries.driver.status('x', T)
   await plain.driver.status('x', T)
-  assert.deepEqual(withRegistries.runtimes[0].options, { homeDir: withRegistries.driver.home, imageRegistries: imageRegistries(['mirror.example:5000']) })
-  assert.deepEqual(plain.runtimes[0].options, { homeDir: plain.driver.home }, 'no list: BoxLite keeps its default registry')
+  assert.deepEqual(withRegistries.runtimes[0].options, {
+    homeDir: withRegistries.driver.home,
+    imageRegistries: imageRegistries(['mirror.example:5000']),
+  })
+  assert.deepEqual(
+    plain.runtimes[0].options,
+    { homeDir: plain.driver.home },
+    'no list: BoxLite keeps its default registry',
+  )
   await withRegistries.driver.status('y', T)
   assert.equal(withRegistries.runtimes.length, 1, 'one runtime per driver')
 })
@@ -101,21 +114,51 @@ test('a second runtime on a home in use is told so, with the way forward', async
 test('a host without KVM: the runtime refuses and create says why, with the way forward', async () => {
   const { driver } = driverWith({ refuse: RUNTIME_SAYS.noKvm })
   const error = await createError(driver.create({ image: 'alpine:latest', command: ['sleep', '1'] }, T))
-  assert.match(asRead(error), /^the box did not start \(unsupported: KVM is not available on this host\.\): this host has no KVM .*--profile reference/)
-  assert.equal(error.message, 'the box did not start (unsupported: KVM is not available on this host.)', 'the driver gives the runtime\'s words; advice is the reader\'s side')
+  assert.match(
+    asRead(error),
+    /^the box did not start \(unsupported: KVM is not available on this host\.\): this host has no KVM .*--profile reference/,
+  )
+  assert.equal(
+    error.message,
+    'the box did not start (unsupported: KVM is not available on this host.)',
+    "the driver gives the runtime's words; advice is the reader's side",
+  )
   assert.equal(error.record.stdout, '', 'no box, no id')
   await driver.close()
 })
 
 test('create passes the options BoxLite needs for a detached box, and an unreachable registry is explained', async () => {
-  const { driver, runtimes } = driverWith({ start: async (box) => Promise.reject(new Error(RUNTIME_SAYS.pullFailed(box.options.image ?? '', '127.0.0.1:9'))) }, ['127.0.0.1:9'])
-  const error = await createError(driver.create({ image: 'alpine:latest', name: 'pull-fails', memoryMib: 256, diskSizeGb: 2, command: ['sleep', '600'] }, T))
+  const { driver, runtimes } = driverWith(
+    {
+      start: async (box) => Promise.reject(new Error(RUNTIME_SAYS.pullFailed(box.options.image ?? '', '127.0.0.1:9'))),
+    },
+    ['127.0.0.1:9'],
+  )
+  const error = await createError(
+    driver.create(
+      { image: 'alpine:latest', name: 'pull-fails', memoryMib: 256, diskSizeGb: 2, command: ['sleep', '600'] },
+      T,
+    ),
+  )
   const [box] = runtimes[0].boxes.values()
-  assert.deepEqual(box.options, { image: 'alpine:latest', memoryMib: 256, diskSizeGb: 2, cmd: ['sleep', '600'], detach: true, autoRemove: false })
+  assert.deepEqual(box.options, {
+    image: 'alpine:latest',
+    memoryMib: 256,
+    diskSizeGb: 2,
+    cmd: ['sleep', '600'],
+    detach: true,
+    autoRemove: false,
+  })
   assert.equal(box.name, 'pull-fails')
-  assert.match(error.message, /^the box did not start \(storage error: Failed to pull image 'alpine:latest' after trying 1 registry: - 127\.0\.0\.1:9\/library\/alpine:latest/)
+  assert.match(
+    error.message,
+    /^the box did not start \(storage error: Failed to pull image 'alpine:latest' after trying 1 registry: - 127\.0\.0\.1:9\/library\/alpine:latest/,
+  )
   assert.match(asRead(error), /: the image alpine:latest cannot be pulled .*BOXLITE_REGISTRY.*BOXLITE_ROOTFS/)
-  assert.equal(error.record.command, `boxlite-sdk --home ${driver.home} run -d --name pull-fails alpine:latest sleep 600`)
+  assert.equal(
+    error.record.command,
+    `boxlite-sdk --home ${driver.home} run -d --name pull-fails alpine:latest sleep 600`,
+  )
   assert.equal(error.record.stdout, `${box.id}\n`, 'the id of the configured box is kept as evidence')
   // The configured box stays, by name, for the caller's cleanup.
   assert.equal((await driver.status('pull-fails', T)).status, 'configured')
@@ -128,27 +171,41 @@ test('a box from an offline image boots with its rootfs path; a missing image is
   const { id, record } = await ok.driver.create({ rootfs: '/images/busybox', command: [] }, T)
   assert.equal(record.stdout, `${id}\n`)
   assert.equal(record.command, `boxlite-sdk --home ${ok.driver.home} run -d --rootfs /images/busybox`)
-  assert.deepEqual(ok.runtimes[0].boxes.get(id)?.options, { rootfsPath: '/images/busybox', detach: true, autoRemove: false })
+  assert.deepEqual(ok.runtimes[0].boxes.get(id)?.options, {
+    rootfsPath: '/images/busybox',
+    detach: true,
+    autoRemove: false,
+  })
   assert.equal((await ok.driver.status(id, T)).status, 'running')
 
-  const { driver } = driverWith({ start: async (box) => Promise.reject(new Error(RUNTIME_SAYS.rootfsMissing(box.options.rootfsPath ?? ''))) })
+  const { driver } = driverWith({
+    start: async (box) => Promise.reject(new Error(RUNTIME_SAYS.rootfsMissing(box.options.rootfsPath ?? ''))),
+  })
   const error = await createError(driver.create({ rootfs: '/nowhere/no-image', name: 'r', command: ['sleep', '1'] }, T))
   assert.equal(
     asRead(error),
     'the box did not start (storage error: Rootfs path does not exist: /nowhere/no-image): the offline image /nowhere/no-image does not exist: point BOXLITE_ROOTFS at a directory made by `./bin/refbox build-image --out DIR`.',
   )
-  await assert.rejects(driver.create({ command: ['true'] }, T), { message: 'a box needs exactly one of image or rootfs' })
+  await assert.rejects(driver.create({ command: ['true'] }, T), {
+    message: 'a box needs exactly one of image or rootfs',
+  })
 })
 
 test('close() removes a box the caller left behind, then lets go of the runtime', async () => {
-  const { driver, runtimes } = driverWith({ start: async (box) => Promise.reject(new Error(RUNTIME_SAYS.pullFailed(box.options.image ?? '', '127.0.0.1:9'))) })
+  const { driver, runtimes } = driverWith({
+    start: async (box) => Promise.reject(new Error(RUNTIME_SAYS.pullFailed(box.options.image ?? '', '127.0.0.1:9'))),
+  })
   await createError(driver.create({ image: 'alpine:latest', name: 'left', command: ['sleep', '1'] }, T))
   await createError(driver.create({ image: 'alpine:latest', name: 'removed-by-caller', command: ['sleep', '1'] }, T))
   assert.equal((await driver.remove('removed-by-caller', T)).exitCode, 0)
   await driver.close()
   const runtime = runtimes[0]
   assert.deepEqual([...runtime.boxes.keys()], [])
-  assert.deepEqual(runtime.events.filter((e) => e.startsWith('remove')), ['remove removed-by-caller', 'remove left'], 'each box removed once')
+  assert.deepEqual(
+    runtime.events.filter((e) => e.startsWith('remove')),
+    ['remove removed-by-caller', 'remove left'],
+    'each box removed once',
+  )
   assert.equal(runtime.closed, true)
 })
 

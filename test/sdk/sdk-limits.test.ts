@@ -20,10 +20,12 @@ function driverWith(script: Script) {
 }
 
 async function boot(driver: SdkDriver, name: string, timeoutSeconds: number): Promise<DriverCallError> {
-  const error = await driver.create({ rootfs: '/images/busybox', name, command: ['sleep', '600'] }, { timeoutSeconds }).then(
-    () => assert.fail('the boot finished before the limit'),
-    (e: unknown) => e,
-  )
+  const error = await driver
+    .create({ rootfs: '/images/busybox', name, command: ['sleep', '600'] }, { timeoutSeconds })
+    .then(
+      () => assert.fail('the boot finished before the limit'),
+      (e: unknown) => e,
+    )
   assert.ok(error instanceof DriverCallError, String(error))
   return error
 }
@@ -114,10 +116,16 @@ test('a command reports its output, exit code (a signal as 128+N) and the runtim
   const { driver, runtime } = driverWith({ exec: () => results.shift() ?? {} })
   const { id } = await driver.create({ rootfs: '/images/busybox', command: ['sleep', '600'] }, T)
   const first = await driver.exec(id, 'echo hello', T)
-  assert.deepEqual([first.exitCode, first.stdout, first.stderr, first.timedOut], [3, 'hello\n', 'warn\ncommand failed', false])
+  assert.deepEqual(
+    [first.exitCode, first.stdout, first.stderr, first.timedOut],
+    [3, 'hello\n', 'warn\ncommand failed', false],
+  )
   assert.equal((await driver.exec(id, 'kill -9 $$', T)).exitCode, 137)
   const detached = await driver.exec(id, 'sleep 600', { timeoutSeconds: 5, detach: true })
-  assert.deepEqual([detached.exitCode, detached.command], [0, `boxlite-sdk --home ${driver.home} exec -d ${id} -- sh -c 'sleep 600'`])
+  assert.deepEqual(
+    [detached.exitCode, detached.command],
+    [0, `boxlite-sdk --home ${driver.home} exec -d ${id} -- sh -c 'sleep 600'`],
+  )
   assert.equal(runtime().execs[2].timeoutSecs, null, 'a detached command has no limit in the guest')
 })
 

@@ -48,13 +48,27 @@ test("the suite's config settles auto once, and only cli needs a binary", () => 
     assert.equal(loadSuiteConfig({}, { PATH: empty.dir }).driver.kind, 'sdk')
     assert.equal(loadSuiteConfig({}, { PATH: onPath.dir }).driver.kind, 'cli')
     assert.equal(loadSuiteConfig({}, { PATH: empty.dir, BOXLITE_DRIVER: 'sdk' }).driver.kind, 'sdk')
-    assert.equal(loadSuiteConfig({}, { PATH: onPath.dir, BOXLITE_DRIVER: ' ' }).driver.kind, 'cli', 'an empty BOXLITE_DRIVER is auto')
-    assert.equal(loadSuiteConfig({}, { PATH: empty.dir, BOXLITE_BIN: ' ' }).driver.kind, 'sdk', 'an empty BOXLITE_BIN is unset')
+    assert.equal(
+      loadSuiteConfig({}, { PATH: onPath.dir, BOXLITE_DRIVER: ' ' }).driver.kind,
+      'cli',
+      'an empty BOXLITE_DRIVER is auto',
+    )
+    assert.equal(
+      loadSuiteConfig({}, { PATH: empty.dir, BOXLITE_BIN: ' ' }).driver.kind,
+      'sdk',
+      'an empty BOXLITE_BIN is unset',
+    )
     const named = loadSuiteConfig({}, { PATH: empty.dir, BOXLITE_BIN: './bin/refbox' }, process.cwd())
     assert.equal(named.driver.kind, 'cli')
     assert.equal(named.driver.bin, join(process.cwd(), 'bin/refbox'))
-    assert.throws(() => loadSuiteConfig({}, { PATH: empty.dir, BOXLITE_DRIVER: 'cli' }), /BOXLITE_BIN="boxlite" is not on PATH/)
-    assert.throws(() => loadSuiteConfig({}, { PATH: empty.dir, BOXLITE_BIN: './no/such/boxlite' }), /BOXLITE_BIN="\.\/no\/such\/boxlite" does not exist/)
+    assert.throws(
+      () => loadSuiteConfig({}, { PATH: empty.dir, BOXLITE_DRIVER: 'cli' }),
+      /BOXLITE_BIN="boxlite" is not on PATH/,
+    )
+    assert.throws(
+      () => loadSuiteConfig({}, { PATH: empty.dir, BOXLITE_BIN: './no/such/boxlite' }),
+      /BOXLITE_BIN="\.\/no\/such\/boxlite" does not exist/,
+    )
   } finally {
     empty.cleanup()
     onPath.cleanup()

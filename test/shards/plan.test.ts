@@ -16,8 +16,13 @@ test('every scenario lands in exactly one shard, the same one every time', () =>
 
 test('shards are balanced by the earlier durations, longest first', () => {
   const plan = planShards(scenarios, 2, seconds)
-  const load = [1, 2].map((shard) => scenarios.reduce((sum, s, i) => sum + (plan[i] === shard ? seconds.get(scenarioKey(s.uri, s.name))! : 0), 0))
-  assert.deepEqual(load.sort((x, y) => x - y), [48, 48])
+  const load = [1, 2].map((shard) =>
+    scenarios.reduce((sum, s, i) => sum + (plan[i] === shard ? seconds.get(scenarioKey(s.uri, s.name))! : 0), 0),
+  )
+  assert.deepEqual(
+    load.sort((x, y) => x - y),
+    [48, 48],
+  )
 })
 
 test('without durations the split is even; an unknown scenario weighs the mean of the known', () => {
@@ -30,7 +35,10 @@ test('without durations the split is even; an unknown scenario weighs the mean o
 test('a shard setting is INDEX/TOTAL, said in one sentence', () => {
   assert.deepEqual(parseShard(' 2/3 ', 'X'), { index: 2, total: 3 })
   for (const bad of ['0/2', '3/2', '1', 'a/b', '1/0', ''])
-    assert.throws(() => parseShard(bad, '--shard'), /^Error: --shard must be INDEX\/TOTAL with 1 <= INDEX <= TOTAL \(e\.g\. 1\/2\), got ".*"$/)
+    assert.throws(
+      () => parseShard(bad, '--shard'),
+      /^Error: --shard must be INDEX\/TOTAL with 1 <= INDEX <= TOTAL \(e\.g\. 1\/2\), got ".*"$/,
+    )
 })
 
 test("an earlier run's durations are read from its messages, last attempt of each scenario", () => {
@@ -42,6 +50,8 @@ test("an earlier run's durations are read from its messages, last attempt of eac
     { testCaseFinished: { testCaseStartedId: 's1', timestamp: ts(190) } },
     { testCaseStarted: { id: 's2', testCaseId: 'c', timestamp: ts(200) } },
     { testCaseFinished: { testCaseStartedId: 's2', timestamp: ts(212) } },
-  ].map((e) => JSON.stringify(e)).join('\n')
+  ]
+    .map((e) => JSON.stringify(e))
+    .join('\n')
   assert.deepEqual(scenarioSeconds(ndjson), new Map([[scenarioKey('f.feature', 'a'), 12]]))
 })

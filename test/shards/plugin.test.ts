@@ -15,11 +15,15 @@ const scratch = mkdtempSync(join(tmpdir(), 'shard-plugin-test-'))
 after(() => rmSync(scratch, { recursive: true, force: true }))
 
 function dryRun(shard: string, reports: string) {
-  return spawnSync(join(root, 'node_modules', '.bin', 'cucumber-js'), ['--profile', 'reference', '--tags', '@disk-guest', '--dry-run'], {
-    cwd: root,
-    env: { ...process.env, DISK_SPEC_SHARD: shard, REPORTS_DIR: reports },
-    encoding: 'utf8',
-  })
+  return spawnSync(
+    join(root, 'node_modules', '.bin', 'cucumber-js'),
+    ['--profile', 'reference', '--tags', '@disk-guest', '--dry-run'],
+    {
+      cwd: root,
+      env: { ...process.env, DISK_SPEC_SHARD: shard, REPORTS_DIR: reports },
+      encoding: 'utf8',
+    },
+  )
 }
 
 test('shards 1/2 and 2/2 together run every scenario exactly once, as planned in shard.json', () => {
@@ -28,9 +32,17 @@ test('shards 1/2 and 2/2 together run every scenario exactly once, as planned in
     const r = dryRun(`${i}/2`, dir)
     assert.equal(r.status, 0, r.stderr)
     assert.match(r.stderr, new RegExp(`shard ${i}/2: \\d+ of \\d+ scenarios \\(even split`))
-    const plan = JSON.parse(readFileSync(join(dir, 'shard.json'), 'utf8')) as { plan: Array<{ name: string; shard: number }> }
+    const plan = JSON.parse(readFileSync(join(dir, 'shard.json'), 'utf8')) as {
+      plan: Array<{ name: string; shard: number }>
+    }
     const names = parseOutcomes(readFileSync(join(dir, 'cucumber-messages.ndjson'), 'utf8')).map((o) => o.name)
-    assert.deepEqual(names.sort(), plan.plan.filter((p) => p.shard === i).map((p) => p.name).sort())
+    assert.deepEqual(
+      names.sort(),
+      plan.plan
+        .filter((p) => p.shard === i)
+        .map((p) => p.name)
+        .sort(),
+    )
     return { names, all: plan.plan.map((p) => p.name) }
   })
   assert.equal(ran[0].names.filter((n) => ran[1].names.includes(n)).length, 0)

@@ -37,7 +37,13 @@ function cucumber(args: readonly string[], env: Record<string, string>): Promise
   const child = spawn(CUCUMBER, args, {
     cwd: ROOT,
     // Registries on loopback only, and no boxlite on PATH: nothing here may leave the host.
-    env: { ...process.env, REPORTS_DIR: reports, BOXLITE_REGISTRY: '127.0.0.1:9', PATH: `${join(ROOT, 'node_modules/.bin')}:/usr/bin:/bin`, ...env },
+    env: {
+      ...process.env,
+      REPORTS_DIR: reports,
+      BOXLITE_REGISTRY: '127.0.0.1:9',
+      PATH: `${join(ROOT, 'node_modules/.bin')}:/usr/bin:/bin`,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stdout = ''
@@ -46,7 +52,13 @@ function cucumber(args: readonly string[], env: Record<string, string>): Promise
   child.stderr.on('data', (d) => (stderr += d))
   return new Promise((done) =>
     child.on('close', (code) =>
-      done({ code, stdout, stderr, seconds: (Date.now() - started) / 1000, reports: existsSync(reports) ? readdirSync(reports) : [] }),
+      done({
+        code,
+        stdout,
+        stderr,
+        seconds: (Date.now() - started) / 1000,
+        reports: existsSync(reports) ? readdirSync(reports) : [],
+      }),
     ),
   )
 }
@@ -56,17 +68,33 @@ const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m
 /** Setting, value, and the start of the sentence that must name them. */
 const BAD: ReadonlyArray<readonly [string, string, string]> = [
   ['BOXLITE_DRIVER', 'nope', 'BOXLITE_DRIVER="nope" is not a driver: use one of cli, sdk, auto'],
-  ['BOXLITE_BIN', '/no/such/boxlite', 'BOXLITE_BIN="/no/such/boxlite" does not exist: give the path of a boxlite-dialect binary'],
+  [
+    'BOXLITE_BIN',
+    '/no/such/boxlite',
+    'BOXLITE_BIN="/no/such/boxlite" does not exist: give the path of a boxlite-dialect binary',
+  ],
   ['BOXLITE_BIN', notExecutable, `BOXLITE_BIN="${notExecutable}" is not an executable file: give the path`],
-  ['BOXLITE_ROOTFS', '/no/such/layout', 'BOXLITE_ROOTFS="/no/such/layout" does not exist: give a directory holding an OCI image layout'],
+  [
+    'BOXLITE_ROOTFS',
+    '/no/such/layout',
+    'BOXLITE_ROOTFS="/no/such/layout" does not exist: give a directory holding an OCI image layout',
+  ],
   ['BOXLITE_ROOTFS', notLayout, `BOXLITE_ROOTFS="${notLayout}" is not an OCI image layout: give a directory`],
   ['BOXLITE_IMAGE', '', 'BOXLITE_IMAGE="" is empty: write a reference such as alpine:latest'],
   ['BOXLITE_MEMORY_MIB', '256M', 'BOXLITE_MEMORY_MIB="256M" is not usable: write a whole number from 1 to'],
   ['BOXLITE_DISK_SIZE_GB', '0', 'BOXLITE_DISK_SIZE_GB="0" is not usable: write a whole number from 1 to 2, in GiB'],
   ['TIMEOUT_FACTOR', 'abc', 'TIMEOUT_FACTOR="abc" is not a usable factor: write a number above 0'],
   ['KEEP_BOXES', 'yes', 'KEEP_BOXES="yes" is not a keep policy: use never, on-failure or always.'],
-  ['ROOTFS_SAFETY_LIMIT', '5GiB', 'ROOTFS_SAFETY_LIMIT="5GiB" is out of range: write a size above 0 and at most 2.00 GiB'],
-  ['BOXLITE_REGISTRY', 'https://mirror.local', 'BOXLITE_REGISTRY="https://mirror.local" is not a registry: write host[:port]'],
+  [
+    'ROOTFS_SAFETY_LIMIT',
+    '5GiB',
+    'ROOTFS_SAFETY_LIMIT="5GiB" is out of range: write a size above 0 and at most 2.00 GiB',
+  ],
+  [
+    'BOXLITE_REGISTRY',
+    'https://mirror.local',
+    'BOXLITE_REGISTRY="https://mirror.local" is not a registry: write host[:port]',
+  ],
 ]
 
 describe('a bad setting stops cucumber-js before anything runs', { concurrency: 3 }, () => {
@@ -92,7 +120,11 @@ describe('a selection that matches nothing fails', { concurrency: 2 }, () => {
       const r = await cucumber(['--profile', profile, '--tags', '@disk-gust'], {})
       const said = `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`
       assert.equal(r.code, 1, said)
-      assert.match(r.stderr, /^boxlite-disk-spec: no scenario matches --tags "@disk-gust": check the tag expression; the features use .*@disk-guest/m, said)
+      assert.match(
+        r.stderr,
+        /^boxlite-disk-spec: no scenario matches --tags "@disk-gust": check the tag expression; the features use .*@disk-guest/m,
+        said,
+      )
       assert.doesNotMatch(r.stderr, /BoxLite preflight/, 'nothing was probed for an empty run')
       assert.doesNotMatch(`${r.stdout}${r.stderr}`, STACK_FRAME)
     })

@@ -45,7 +45,9 @@ describe('cli driver', () => {
   it('queues calls on one home, so the home lock never refuses one', async () => {
     const driver = new CliDriver({ bin: FAKE, home: home('queued') })
     const started = Date.now()
-    const records = await Promise.all([1, 2, 3, 4].map((i) => driver.exec('ABCDEFGHIJKL', `sleep 0.3; echo call${i}`, { timeoutSeconds: 10 })))
+    const records = await Promise.all(
+      [1, 2, 3, 4].map((i) => driver.exec('ABCDEFGHIJKL', `sleep 0.3; echo call${i}`, { timeoutSeconds: 10 })),
+    )
     for (const [i, r] of records.entries()) {
       assert.equal(r.exitCode, 0, r.stderr)
       assert.equal(r.stdout.trim(), `call${i + 1}`)
@@ -65,7 +67,11 @@ describe('cli driver', () => {
 
   it('calls on different homes run at the same time', async () => {
     const started = Date.now()
-    const rs = await Promise.all(['h1', 'h2', 'h3'].map((n) => new CliDriver({ bin: FAKE, home: home(n) }).exec('X', 'sleep 0.6', { timeoutSeconds: 10 })))
+    const rs = await Promise.all(
+      ['h1', 'h2', 'h3'].map((n) =>
+        new CliDriver({ bin: FAKE, home: home(n) }).exec('X', 'sleep 0.6', { timeoutSeconds: 10 }),
+      ),
+    )
     rs.forEach((r) => assert.equal(r.exitCode, 0))
     // One after another would take at least 1800 ms; the margin is for a busy host (npm test runs checks side by side).
     assert.ok(Date.now() - started < 1700, 'no home waited for another')
@@ -100,12 +106,16 @@ describe('cli driver', () => {
 
   it('create returns the id, or rejects with the runtime message and the record', async () => {
     const driver = new CliDriver({ bin: FAKE, home: home('create') })
-    const ok = await driver.create({ rootfs: '/img', command: ['sleep', '600'], name: 'n1', memoryMib: 256 }, { timeoutSeconds: 5 })
+    const ok = await driver.create(
+      { rootfs: '/img', command: ['sleep', '600'], name: 'n1', memoryMib: 256 },
+      { timeoutSeconds: 5 },
+    )
     assert.equal(ok.id, 'ABCDEFGHIJKL')
     assert.match(ok.record.command, /run -d --name n1 --memory 256 --rootfs \/img sleep 600$/)
     await assert.rejects(
       driver.create({ image: 'fail-to-start', command: ['sleep', '1'] }, { timeoutSeconds: 5 }),
-      (err: unknown) => err instanceof DriverCallError && /The VM failed to start/.test(err.message) && err.record.exitCode === 1,
+      (err: unknown) =>
+        err instanceof DriverCallError && /The VM failed to start/.test(err.message) && err.record.exitCode === 1,
     )
   })
 
@@ -126,7 +136,10 @@ describe('cli driver', () => {
 
   it('refuses a relative home and builds copy-pasteable commands', () => {
     assert.throws(() => new CliDriver({ bin: FAKE, home: 'relative/home' }), /absolute path/)
-    assert.equal(renderCommand('boxlite', ['exec', 'ID', '--', 'sh', '-c', "echo 'hi' > /x"]), `boxlite exec ID -- sh -c 'echo '\\''hi'\\'' > /x'`)
+    assert.equal(
+      renderCommand('boxlite', ['exec', 'ID', '--', 'sh', '-c', "echo 'hi' > /x"]),
+      `boxlite exec ID -- sh -c 'echo '\\''hi'\\'' > /x'`,
+    )
   })
 })
 

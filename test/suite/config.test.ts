@@ -41,28 +41,84 @@ describe('suite configuration', () => {
   })
   // Each message is one sentence: the setting, the bad value, what is wrong, the accepted form.
   const bad: Array<[string, Record<string, string>, string]> = [
-    ['unknown driver', { BOXLITE_DRIVER: 'qemu' }, 'BOXLITE_DRIVER="qemu" is not a driver: use one of cli, sdk, auto (unset means auto).'],
-    ['missing binary', { BOXLITE_BIN: '/no/such/boxlite' }, 'BOXLITE_BIN="/no/such/boxlite" does not exist: give the path'],
-    ['binary that is not executable', { BOXLITE_BIN: join(layout, 'index.json') }, 'is not an executable file: give the path'],
-    ['binary not on PATH', { BOXLITE_BIN: 'nosuchboxlite' }, 'BOXLITE_BIN="nosuchboxlite" is not on PATH: install BoxLite'],
-    ['missing rootfs', { BOXLITE_ROOTFS: join(dir, 'nothing') }, 'does not exist: give a directory holding an OCI image layout'],
+    [
+      'unknown driver',
+      { BOXLITE_DRIVER: 'qemu' },
+      'BOXLITE_DRIVER="qemu" is not a driver: use one of cli, sdk, auto (unset means auto).',
+    ],
+    [
+      'missing binary',
+      { BOXLITE_BIN: '/no/such/boxlite' },
+      'BOXLITE_BIN="/no/such/boxlite" does not exist: give the path',
+    ],
+    [
+      'binary that is not executable',
+      { BOXLITE_BIN: join(layout, 'index.json') },
+      'is not an executable file: give the path',
+    ],
+    [
+      'binary not on PATH',
+      { BOXLITE_BIN: 'nosuchboxlite' },
+      'BOXLITE_BIN="nosuchboxlite" is not on PATH: install BoxLite',
+    ],
+    [
+      'missing rootfs',
+      { BOXLITE_ROOTFS: join(dir, 'nothing') },
+      'does not exist: give a directory holding an OCI image layout',
+    ],
     ['rootfs that is not an OCI layout', { BOXLITE_ROOTFS: dir }, 'is not an OCI image layout: give a directory'],
     ['empty image', { BOXLITE_IMAGE: '' }, 'BOXLITE_IMAGE="" is empty: write a reference such as alpine:latest'],
-    ['image with a space', { BOXLITE_IMAGE: 'alpine latest' }, 'BOXLITE_IMAGE="alpine latest" is not an image reference'],
-    ['bad memory', { BOXLITE_MEMORY_MIB: '256M' }, 'BOXLITE_MEMORY_MIB="256M" is not usable: write a whole number from 1'],
-    ['disk size above the safety bound', { BOXLITE_DISK_SIZE_GB: '5' }, 'BOXLITE_DISK_SIZE_GB="5" is not usable: write a whole number from 1 to 2, in GiB'],
-    ['bad TIMEOUT_FACTOR', { TIMEOUT_FACTOR: 'fast' }, 'TIMEOUT_FACTOR="fast" is not a usable factor: write a number above 0'],
+    [
+      'image with a space',
+      { BOXLITE_IMAGE: 'alpine latest' },
+      'BOXLITE_IMAGE="alpine latest" is not an image reference',
+    ],
+    [
+      'bad memory',
+      { BOXLITE_MEMORY_MIB: '256M' },
+      'BOXLITE_MEMORY_MIB="256M" is not usable: write a whole number from 1',
+    ],
+    [
+      'disk size above the safety bound',
+      { BOXLITE_DISK_SIZE_GB: '5' },
+      'BOXLITE_DISK_SIZE_GB="5" is not usable: write a whole number from 1 to 2, in GiB',
+    ],
+    [
+      'bad TIMEOUT_FACTOR',
+      { TIMEOUT_FACTOR: 'fast' },
+      'TIMEOUT_FACTOR="fast" is not a usable factor: write a number above 0',
+    ],
     ['empty TIMEOUT_FACTOR', { TIMEOUT_FACTOR: '' }, 'TIMEOUT_FACTOR="" is not a usable factor'],
-    ['bad KEEP_BOXES', { KEEP_BOXES: 'yes' }, 'KEEP_BOXES="yes" is not a keep policy: use never, on-failure or always.'],
-    ['malformed safety limit', { ROOTFS_SAFETY_LIMIT: '2 gigabytes' }, 'ROOTFS_SAFETY_LIMIT="2 gigabytes" is not a size: write a size above 0 and at most 2.00 GiB'],
-    ['safety limit above 2 GiB', { ROOTFS_SAFETY_LIMIT: '5GiB' }, 'ROOTFS_SAFETY_LIMIT="5GiB" is out of range: write a size above 0 and at most 2.00 GiB'],
-    ['registry with a scheme', { BOXLITE_REGISTRY: 'https://x' }, 'BOXLITE_REGISTRY="https://x" is not a registry: write host[:port]'],
+    [
+      'bad KEEP_BOXES',
+      { KEEP_BOXES: 'yes' },
+      'KEEP_BOXES="yes" is not a keep policy: use never, on-failure or always.',
+    ],
+    [
+      'malformed safety limit',
+      { ROOTFS_SAFETY_LIMIT: '2 gigabytes' },
+      'ROOTFS_SAFETY_LIMIT="2 gigabytes" is not a size: write a size above 0 and at most 2.00 GiB',
+    ],
+    [
+      'safety limit above 2 GiB',
+      { ROOTFS_SAFETY_LIMIT: '5GiB' },
+      'ROOTFS_SAFETY_LIMIT="5GiB" is out of range: write a size above 0 and at most 2.00 GiB',
+    ],
+    [
+      'registry with a scheme',
+      { BOXLITE_REGISTRY: 'https://x' },
+      'BOXLITE_REGISTRY="https://x" is not a registry: write host[:port]',
+    ],
   ]
   for (const [what, extra, message] of bad) {
     it(`rejects a ${what} in one sentence`, () =>
       assert.throws(
         () => loadSuiteConfig({}, { ...env, ...extra }),
-        (e: Error) => e instanceof SettingError && e.message.startsWith(`${Object.keys(extra)[0]}="`) && e.message.includes(message) && /^[^\n]+\.$/.test(e.message),
+        (e: Error) =>
+          e instanceof SettingError &&
+          e.message.startsWith(`${Object.keys(extra)[0]}="`) &&
+          e.message.includes(message) &&
+          /^[^\n]+\.$/.test(e.message),
       ))
   }
   it('TIMEOUT_FACTOR scales', () => assert.equal(timeoutFactor({ TIMEOUT_FACTOR: '2.5' }), 2.5))

@@ -30,17 +30,28 @@ describe('command evidence', () => {
     assert.ok(t.endsWith('END'))
   })
   it('says when a call timed out', () => {
-    const text = formatRecord({ command: 'boxlite exec X -- sh -c x', exitCode: -1, stdout: '', stderr: 'boom', timedOut: true, durationMs: 15000 })
+    const text = formatRecord({
+      command: 'boxlite exec X -- sh -c x',
+      exitCode: -1,
+      stdout: '',
+      stderr: 'boom',
+      timedOut: true,
+      durationMs: 15000,
+    })
     assert.match(text, /TIMED OUT after 15.0 s/)
     assert.match(text, /stderr:\n {2}boom/)
   })
 })
 
 describe('footprint chart', () => {
-  const svg = footprintChart('Disk <of> the box', [
-    { label: 'start', bytes: 0.4 * MiB },
-    { label: 'after fill', bytes: 216 * MiB },
-  ], [{ label: 'start + 50 MiB', bytes: 50 * MiB }]).toString('utf8')
+  const svg = footprintChart(
+    'Disk <of> the box',
+    [
+      { label: 'start', bytes: 0.4 * MiB },
+      { label: 'after fill', bytes: 216 * MiB },
+    ],
+    [{ label: 'start + 50 MiB', bytes: 50 * MiB }],
+  ).toString('utf8')
   it('is an SVG with an intrinsic size (else browsers report naturalWidth 0)', () => {
     assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" width="\d+" height="\d+"/)
     assert.ok(svg.trimEnd().endsWith('</svg>'))

@@ -55,7 +55,10 @@ describe('leftovers', () => {
     try {
       await sleep(100)
       const found = findLeftovers(home)
-      assert.ok(found.some((l) => l.kind === 'process' && l.detail.startsWith(`pid ${child.pid} `)), JSON.stringify(found))
+      assert.ok(
+        found.some((l) => l.kind === 'process' && l.detail.startsWith(`pid ${child.pid} `)),
+        JSON.stringify(found),
+      )
     } finally {
       child.kill('SIGKILL') // the one process this test started, by its pid
       await new Promise((r) => child.once('exit', r))
@@ -67,9 +70,17 @@ describe('leftovers', () => {
 describe('polling', () => {
   it('stops as soon as the condition holds, or reports the last value at the deadline', async () => {
     let n = 0
-    const ok = await pollUntil(() => ++n, (v) => v >= 3, { intervalMs: 10, timeoutMs: 1000 })
+    const ok = await pollUntil(
+      () => ++n,
+      (v) => v >= 3,
+      { intervalMs: 10, timeoutMs: 1000 },
+    )
     assert.deepEqual([ok.ok, ok.value, ok.samples], [true, 3, 3])
-    const late = await pollUntil(() => 0, (v) => v > 0, { intervalMs: 20, timeoutMs: 100 })
+    const late = await pollUntil(
+      () => 0,
+      (v) => v > 0,
+      { intervalMs: 20, timeoutMs: 100 },
+    )
     assert.equal(late.ok, false)
   })
   it('keeps the peak seen while work runs', async () => {

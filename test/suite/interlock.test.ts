@@ -43,14 +43,34 @@ describe('proveBoundedRootfs', () => {
     const scripts: string[] = []
     const exec = async (script: string) => {
       scripts.push(script)
-      return { command: 'exec', exitCode: 0, stdout: rootfsReport(HOST_DISK_KIB), stderr: '', timedOut: false, durationMs: 1 }
+      return {
+        command: 'exec',
+        exitCode: 0,
+        stdout: rootfsReport(HOST_DISK_KIB),
+        stderr: '',
+        timedOut: false,
+        durationMs: 1,
+      }
     }
-    await assert.rejects(proveBoundedRootfs(exec, { limitBytes: 2 * GiB, baselineFiles: [], timeoutSeconds: 1 }), UnboundedRootfsError)
+    await assert.rejects(
+      proveBoundedRootfs(exec, { limitBytes: 2 * GiB, baselineFiles: [], timeoutSeconds: 1 }),
+      UnboundedRootfsError,
+    )
     assert.equal(scripts.length, 1, 'only the measurement ran')
   })
   it('refuses when the size of / cannot be read', async () => {
-    const exec = async () => ({ command: 'exec', exitCode: 1, stdout: '', stderr: 'df: not found', timedOut: false, durationMs: 1 })
-    await assert.rejects(proveBoundedRootfs(exec, { limitBytes: 2 * GiB, baselineFiles: [], timeoutSeconds: 1 }), /could not read df/)
+    const exec = async () => ({
+      command: 'exec',
+      exitCode: 1,
+      stdout: '',
+      stderr: 'df: not found',
+      timedOut: false,
+      durationMs: 1,
+    })
+    await assert.rejects(
+      proveBoundedRootfs(exec, { limitBytes: 2 * GiB, baselineFiles: [], timeoutSeconds: 1 }),
+      /could not read df/,
+    )
   })
 })
 
@@ -62,8 +82,15 @@ describe('the World refuses to fill an unbounded rootfs', () => {
   })
 
   async function worldOnA(totalKiB: number): Promise<{ world: DiskWorld; driver: FakeDriver }> {
-    const world = new DiskWorld({ attach: (() => undefined) as never, log: () => undefined, link: () => undefined, parameters: { bin: '/bin/true' } })
-    const driver = new FakeDriver('/nonexistent-home', (script) => ({ stdout: script.includes('total_kib') ? rootfsReport(totalKiB) : 'dd: error writing: No space left on device\n' }))
+    const world = new DiskWorld({
+      attach: (() => undefined) as never,
+      log: () => undefined,
+      link: () => undefined,
+      parameters: { bin: '/bin/true' },
+    })
+    const driver = new FakeDriver('/nonexistent-home', (script) => ({
+      stdout: script.includes('total_kib') ? rootfsReport(totalKiB) : 'dd: error writing: No space left on device\n',
+    }))
     world.open('interlock test', driver)
     worlds.push(world)
     await world.boxes.start('box')

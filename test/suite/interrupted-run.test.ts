@@ -72,7 +72,9 @@ function releaseLeftovers(tmp: string): void {
   }
 }
 
-async function interruptRun(c: Case): Promise<{ code: number | null; signalled: boolean; output: string; tmp: string }> {
+async function interruptRun(
+  c: Case,
+): Promise<{ code: number | null; signalled: boolean; output: string; tmp: string }> {
   const tmp = mkdtempSync(join(tmpdir(), 'interrupted-run-'))
   const args = ['--profile', 'reference', '--tags', '@disk-guest', ...c.names.flatMap((n) => ['--name', n])]
   if (c.parallel) args.push('--parallel', '2')
@@ -86,12 +88,18 @@ async function interruptRun(c: Case): Promise<{ code: number | null; signalled: 
   let output = ''
   run.stdout.on('data', (d) => (output += d))
   run.stderr.on('data', (d) => (output += d))
-  const exited = new Promise<number | null>((done) => run.on('exit', (code, signal) => done(code ?? (signal ? -1 : null))))
+  const exited = new Promise<number | null>((done) =>
+    run.on('exit', (code, signal) => done(code ?? (signal ? -1 : null))),
+  )
   const group = run.pid as number
-  const reached = await pollUntil(() => callsMatching(tmp, MOMENTS[c.moment]), (pids) => pids.length > 0 || run.exitCode !== null, {
-    intervalMs: 10,
-    timeoutMs: 90_000,
-  })
+  const reached = await pollUntil(
+    () => callsMatching(tmp, MOMENTS[c.moment]),
+    (pids) => pids.length > 0 || run.exitCode !== null,
+    {
+      intervalMs: 10,
+      timeoutMs: 90_000,
+    },
+  )
   const signalled = reached.ok && reached.value.length > 0
   if (signalled) {
     process.kill(-group, c.signal)
@@ -115,7 +123,11 @@ describe('an interrupted run leaves nothing behind', { concurrency: 1 }, () => {
         assert.ok(signalled, `the run never reached ${c.moment}:\n${output}`)
         assert.equal(code, c.signal === 'SIGINT' ? 130 : 143, `exit code\n${output}`)
         const left = findLeftovers(tmp)
-        assert.deepEqual(left, [], `left on the host:\n${left.map((l) => `${l.kind}: ${l.detail}`).join('\n')}\n${output}`)
+        assert.deepEqual(
+          left,
+          [],
+          `left on the host:\n${left.map((l) => `${l.kind}: ${l.detail}`).join('\n')}\n${output}`,
+        )
         const suite = join(tmp, 'boxlite-disk-spec')
         const homes = existsSync(suite) ? readdirSync(suite) : []
         assert.deepEqual(homes, [], `run directories left under ${suite}\n${output}`)

@@ -47,7 +47,8 @@ export function violations(graph: Graph): string[] {
       const b = moduleOf(to)
       if (a === b) continue
       if (b === APART.module) {
-        if (!(APART.importedBy as readonly string[]).includes(a)) found.push(`${from} -> ${to}: only ${APART.importedBy.join(', ')} may use the reference runtime`)
+        if (!(APART.importedBy as readonly string[]).includes(a))
+          found.push(`${from} -> ${to}: only ${APART.importedBy.join(', ')} may use the reference runtime`)
         continue
       }
       if (a === APART.module) {
@@ -56,8 +57,12 @@ export function violations(graph: Graph): string[] {
       }
       const ra = rankOf(a)
       const rb = rankOf(b)
-      if (ra === undefined || rb === undefined) found.push(`${from} -> ${to}: ${ra === undefined ? a : b} has no place in the layers`)
-      else if (rb >= ra) found.push(`${from} -> ${to}: ${rb > ra ? 'points up' : 'between modules of one layer'} (${a} is ${ra}, ${b} is ${rb})`)
+      if (ra === undefined || rb === undefined)
+        found.push(`${from} -> ${to}: ${ra === undefined ? a : b} has no place in the layers`)
+      else if (rb >= ra)
+        found.push(
+          `${from} -> ${to}: ${rb > ra ? 'points up' : 'between modules of one layer'} (${a} is ${ra}, ${b} is ${rb})`,
+        )
     }
   }
   return found
@@ -118,7 +123,10 @@ describe('imports point one way', () => {
     assert.deepEqual(violations(graph), [])
   })
   it('no cycle of imports', () => {
-    assert.deepEqual(cycles(graph).map((c) => c.join(' -> ')), [])
+    assert.deepEqual(
+      cycles(graph).map((c) => c.join(' -> ')),
+      [],
+    )
   })
   it('the rules catch an upward import, a sideways one, a reach into refbox and a cycle', () => {
     const bad: Graph = new Map([

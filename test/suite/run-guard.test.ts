@@ -7,8 +7,12 @@ import { firstDifference, formatGherkin } from '../../scripts/lint-features'
 const pickle = (id: string, name: string) => ({ pickle: { id, name, uri: 'features/x.feature' } })
 const testCase = (id: string, pickleId: string) => ({ testCase: { id, pickleId } })
 const started = (id: string, testCaseId: string) => ({ testCaseStarted: { id, testCaseId, attempt: 0 } })
-const step = (startId: string, status: string, message?: string) => ({ testStepFinished: { testCaseStartedId: startId, testStepResult: { status, message } } })
-const log = (startId: string, body: string) => ({ attachment: { testCaseStartedId: startId, body, mediaType: 'text/x.cucumber.log+plain' } })
+const step = (startId: string, status: string, message?: string) => ({
+  testStepFinished: { testCaseStartedId: startId, testStepResult: { status, message } },
+})
+const log = (startId: string, body: string) => ({
+  attachment: { testCaseStartedId: startId, body, mediaType: 'text/x.cucumber.log+plain' },
+})
 const ndjson = (...envelopes: object[]) => envelopes.map((e) => JSON.stringify(e)).join('\n')
 
 describe('run guard', () => {
@@ -18,11 +22,16 @@ describe('run guard', () => {
     assert.match(v.problems[0], /no scenario ran; check the tag expression/)
   })
   it('passes a run where every scenario passed', () => {
-    assert.equal(judgeRun(ndjson(pickle('p1', 'A'), testCase('c1', 'p1'), started('s1', 'c1'), step('s1', 'PASSED'))).ok, true)
+    assert.equal(
+      judgeRun(ndjson(pickle('p1', 'A'), testCase('c1', 'p1'), started('s1', 'c1'), step('s1', 'PASSED'))).ok,
+      true,
+    )
   })
   for (const status of ['UNDEFINED', 'PENDING', 'AMBIGUOUS', 'FAILED']) {
     it(`fails a ${status.toLowerCase()} scenario`, () => {
-      const v = judgeRun(ndjson(pickle('p1', 'A'), testCase('c1', 'p1'), started('s1', 'c1'), step('s1', 'PASSED'), step('s1', status)))
+      const v = judgeRun(
+        ndjson(pickle('p1', 'A'), testCase('c1', 'p1'), started('s1', 'c1'), step('s1', 'PASSED'), step('s1', status)),
+      )
       assert.equal(v.ok, false)
       assert.match(v.problems[0], new RegExp(`"A" is ${status}`))
     })
