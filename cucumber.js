@@ -1,14 +1,16 @@
 /**
  * Profiles (select with `--profile NAME`):
  *   default    drives real BoxLite: the `boxlite` CLI (or BOXLITE_BIN), image BOXLITE_IMAGE.
- *   reference  drives ./bin/refbox with the offline busybox image, built first if missing.
+ *   reference  drives ./bin/refbox with the offline busybox image, built first if missing (in
+ *              .refbox-image, or in ~/.cache/boxlite-disk-spec/ for an installed package).
  * Reports go to $REPORTS_DIR (default reports/): the one-glance summary (summary.html, .md, .json)
  * and the full HTML report for people, JUnit XML and messages for CI.
  * Every other knob is an environment variable (docs/running-the-suite.md, "Settings").
  */
 const { execFileSync } = require('node:child_process')
-const { existsSync, renameSync, rmSync } = require('node:fs')
-const { join, resolve } = require('node:path')
+const { existsSync, mkdirSync, renameSync, rmSync } = require('node:fs')
+const { dirname, join, resolve } = require('node:path')
+const { refboxImageDirectory } = require('./support/package-home.cjs')
 
 const reports = resolve(process.env.REPORTS_DIR || 'reports')
 
@@ -36,12 +38,16 @@ const common = {
   plugin: ['./support/before-run-plugin.cjs', './support/shard-plugin.cjs'],
 }
 
-/** The offline test image for refbox: built once, atomically, so parallel runs never see half of it. */
+/**
+ * The offline test image for refbox: built once, atomically, so parallel runs never see half of it.
+ * In a writable checkout it is .refbox-image; an installed package keeps it in the user's cache.
+ */
 function referenceImage() {
-  const dir = resolve(process.env.REFBOX_IMAGE_DIR || join(__dirname, '.refbox-image'))
+  const dir = refboxImageDirectory()
   if (existsSync(join(dir, 'index.json'))) return dir
   const building = `${dir}.building-${process.pid}`
   process.stderr.write(`reference profile: building the offline test image in ${dir}\n`)
+  mkdirSync(dirname(dir), { recursive: true })
   rmSync(building, { recursive: true, force: true })
   execFileSync(join(__dirname, 'bin', 'refbox'), ['build-image', '--out', building], { stdio: ['ignore', 2, 2] })
   try {

@@ -18,6 +18,7 @@ import { join, resolve, sep } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { createDriver, type DriverSettings } from '../src/drivers/select'
 import { findLeftovers } from '../src/host/leftovers'
+import { releaseLeftovers } from '../src/host/release-leftovers'
 import { SCENARIO_LOG_ENV } from '../src/proof/selection'
 
 export const SUITE_ROOT = join(tmpdir(), 'boxlite-disk-spec')
@@ -123,27 +124,59 @@ function processAlive(pid: number): boolean {
   }
 }
 
+export interface Sweep {
+  /** One line per thing removed: boxes (through their runtime), processes, mounts, loop devices, homes. */
+  readonly removed: string[]
+  /** What could not be cleaned, one line per run directory. */
+  readonly problems: string[]
+  /** Scenario directories kept on purpose (KEEP_BOXES), left alone unless asked. */
+  readonly kept: string[]
+}
+
 /**
- * A run that was killed outright (SIGKILL, a crashed machine) left its boxes running: remove each
- * through the runtime it was made with, then delete the run's directory if nothing of it is left
- * on the host and nothing in it was kept on purpose. Returns what could not be cleaned.
+ * A run that was killed outright (SIGKILL, a crashed machine, a parent killed while reading its
+ * output) left its boxes running: remove each through the runtime it was made with, then release
+ * what is still on the host under its directory (processes, mounts such as the loop-mounted home of
+ * the host-full scenario, loop devices: src/host/release-leftovers.ts) and delete the directory.
+ * Scenario directories kept on purpose stay, with everything in them, unless `includeKept`.
+ * Every run does this at its start (support/hooks.ts); `boxlite-disk-spec clean` does it on demand.
  */
-export async function sweepOrphanedRuns(removeTimeoutSeconds = 30): Promise<string[]> {
-  const problems: string[] = []
+export async function sweepOrphanedRuns(removeTimeoutSeconds = 30, includeKept = false): Promise<Sweep> {
+  const sweep: Sweep = { removed: [], problems: [], kept: [] }
   for (const run of orphanedRunDirectories()) {
     const scenarios = readdirSync(run)
       .map((e) => join(run, e))
       .filter((d) => existsSync(join(d, 'driver.json')))
-    for (const scenario of scenarios) {
+    const kept = includeKept ? [] : scenarios.filter((d) => existsSync(join(d, 'KEPT')))
+    sweep.kept.push(...kept)
+    for (const scenario of scenarios.filter((d) => !kept.includes(d))) {
       const boxes = join(scenario, 'home', 'boxes')
-      if (existsSync(join(scenario, 'KEPT')) || !existsSync(boxes)) continue
-      const driver = createDriver(readDriverSettings(scenario), join(scenario, 'home'))
-      for (const id of readdirSync(boxes)) await driver.remove(id, { timeoutSeconds: removeTimeoutSeconds })
+      if (existsSync(boxes)) {
+        const driver = createDriver(readDriverSettings(scenario), join(scenario, 'home'))
+        for (const id of readdirSync(boxes)) {
+          const r = await driver.remove(id, { timeoutSeconds: removeTimeoutSeconds })
+          if (r.exitCode === 0) sweep.removed.push(`box ${id} of ${scenario}`)
+        }
+        await driver.close()
+      }
+      const { released } = await releaseLeftovers(scenario)
+      sweep.removed.push(...released)
     }
-    const kept = scenarios.some((d) => existsSync(join(d, 'KEPT')))
-    const left = findLeftovers(run)
-    if (!kept && left.length === 0) removeSuiteDirectory(run)
-    else if (left.length > 0) problems.push(`${run}: ${left.map((l) => l.detail).join('; ')}`)
+    // What refers to the run but to no scenario of it (a directory being made when the run died).
+    if (kept.length === 0) sweep.removed.push(...(await releaseLeftovers(run)).released)
+    const left = findLeftovers(run).filter((l) => !kept.some((k) => l.detail.includes(k)))
+    if (left.length > 0) {
+      sweep.problems.push(`${run}: ${left.map((l) => l.detail).join('; ')}`)
+      continue
+    }
+    if (kept.length === 0) {
+      removeSuiteDirectory(run)
+      sweep.removed.push(`run directory ${run}`)
+    } else
+      for (const scenario of scenarios.filter((d) => !kept.includes(d))) {
+        removeSuiteDirectory(scenario)
+        sweep.removed.push(`scenario directory ${scenario}`)
+      }
   }
-  return problems
+  return sweep
 }

@@ -17,7 +17,10 @@ const kept = new Set<string>()
 
 /** Boxes of a run that was killed outright are removed first (by the first worker only). */
 BeforeAll({ timeout: hookTimeout(120) }, async function () {
-  if ((process.env.CUCUMBER_WORKER_ID ?? '0') === '0') await sweepOrphanedRuns()
+  if ((process.env.CUCUMBER_WORKER_ID ?? '0') !== '0') return
+  const sweep = await sweepOrphanedRuns()
+  for (const line of sweep.removed) process.stderr.write(`sweep: removed ${line} (left by a run that was killed)\n`)
+  for (const line of sweep.problems) process.stderr.write(`sweep: could not clean ${line}\n`)
 })
 
 // Defined first in the first support file with hooks: cucumber runs Before hooks in definition order.

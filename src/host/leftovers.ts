@@ -9,6 +9,8 @@ import { processIds } from './footprint'
 export interface Leftover {
   readonly kind: 'process' | 'mount' | 'loop device'
   readonly detail: string
+  /** What names it for its release: the pid, the mount point, or the loop device's path. */
+  readonly target: string
 }
 
 /**
@@ -54,7 +56,11 @@ function leftoverProcesses(under: (p: string) => boolean, dir: string, needle?: 
       }
     }
     if (reasons.length)
-      found.push({ kind: 'process', detail: `pid ${pid} (${reasons.join(', ')}): ${cmdline.slice(0, 200)}` })
+      found.push({
+        kind: 'process',
+        detail: `pid ${pid} (${reasons.join(', ')}): ${cmdline.slice(0, 200)}`,
+        target: String(pid),
+      })
   }
   return found
 }
@@ -74,7 +80,7 @@ function leftoverMounts(under: (p: string) => boolean): Leftover[] {
     const mountPoint = unescapeMount(left.split(' ')[4] ?? '')
     const source = unescapeMount(right.split(' ')[1] ?? '')
     if (under(mountPoint) || under(source))
-      found.push({ kind: 'mount', detail: `${source} on ${mountPoint} (${right.split(' ')[0]})` })
+      found.push({ kind: 'mount', detail: `${source} on ${mountPoint} (${right.split(' ')[0]})`, target: mountPoint })
   }
   return found
 }
@@ -96,7 +102,7 @@ function leftoverLoopDevices(under: (p: string) => boolean): Leftover[] {
       continue // not attached
     }
     if (under(backing.replace(/ \(deleted\)$/, '')))
-      found.push({ kind: 'loop device', detail: `/dev/${dev} backed by ${backing}` })
+      found.push({ kind: 'loop device', detail: `/dev/${dev} backed by ${backing}`, target: `/dev/${dev}` })
   }
   return found
 }

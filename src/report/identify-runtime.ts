@@ -97,8 +97,21 @@ export function hostClass(verdict: { ok: boolean; hostClass?: string } | undefin
   return kvmExists ? 'not-checked' : 'no-kvm'
 }
 
-/** Short commit of the suite, "+ local changes" when tracked files differ from it. */
-export function suiteRevision(root: string, env: NodeJS.ProcessEnv = process.env): string {
+/**
+ * The suite's version (its package.json) and, in a git checkout of the suite itself, its short
+ * commit, "+ local changes" when tracked files differ: "0.1.0 (git fba2ec4)", or "0.1.0" for an
+ * installed package. Only the suite's own .git counts: an installed package may sit inside another
+ * project's checkout, whose commit says nothing about the suite.
+ */
+export function suiteRevision(root: string): string {
+  let version = 'unknown version'
+  try {
+    version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version ?? version
+  } catch {
+    // no package.json: the version stays unknown, the commit may still say which suite this is
+  }
+  // Not GITHUB_SHA: in another project's CI it is that project's commit, not the suite's.
+  if (!existsSync(join(root, '.git'))) return version
   try {
     const git = (...args: string[]) =>
       execFileSync('git', ['-C', root, ...args], {
@@ -107,9 +120,9 @@ export function suiteRevision(root: string, env: NodeJS.ProcessEnv = process.env
         stdio: ['ignore', 'pipe', 'ignore'],
       }).trim()
     const head = git('rev-parse', '--short=12', 'HEAD')
-    return git('status', '--porcelain', '--untracked-files=no') ? `${head} + local changes` : head
+    return `${version} (git ${head}${git('status', '--porcelain', '--untracked-files=no') ? ' + local changes' : ''})`
   } catch {
-    return env.GITHUB_SHA ? env.GITHUB_SHA.slice(0, 12) : 'unknown (not a git checkout)'
+    return `${version} (git unknown)`
   }
 }
 
@@ -151,7 +164,7 @@ export function gatherRuntimeFacts(settings: RunSettings, o: GatherOptions): Run
       arch: ARCH[arch()] ?? arch(),
       kvm: hostClass(o.verdict, existsSync(o.kvmDevice ?? '/dev/kvm')),
     },
-    suiteRevision: suiteRevision(o.suiteRoot, o.env),
+    suiteRevision: suiteRevision(o.suiteRoot),
     startedAt: o.startedAt,
     ...(preflight ? { preflight } : {}),
   }
