@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync } 
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { formatBytes, GiB } from '../src/evidence/units'
+import { virtualizationHints } from '../src/preflight/kvm'
 import type { PreflightVerdict } from '../src/preflight/probe'
 import { findTool } from '../src/refbox/tools'
 import { loadSuiteConfig, SettingError } from '../support/config'
@@ -90,7 +91,7 @@ export async function doctor(o: { env: NodeJS.ProcessEnv; selfTest: boolean }): 
   } else {
     const runtime = await preflight(o.env)
     say({ name: 'runtime', text: runtime.runtime, ok: runtime.usable })
-    say({ name: 'kvm', text: kvmClass(runtime.verdict), ok: true })
+    say({ name: 'kvm', text: kvmClass(runtime.verdict, existsSync('/dev/kvm')), ok: true })
     say({ name: 'preflight', text: preflightLine(runtime.verdict, runtime.error), ok: runtime.verdict?.ok === true })
     const missing = Object.keys(HOST_TOOLS).filter((t) => findTool(t) === undefined)
     const packages = [...new Set(missing.map((t) => HOST_TOOLS[t]))]
@@ -141,18 +142,29 @@ function space(): Line {
   }
 }
 
-function kvmClass(verdict: PreflightVerdict | undefined): string {
-  if (!existsSync('/dev/kvm')) return 'no /dev/kvm: this host cannot boot BoxLite guests (class no-kvm)'
+/**
+ * The host's KVM class: no /dev/kvm, a /dev/kvm that cannot boot a guest, or one that boots. The
+ * preflight's boot decides; when it failed for a cause that names no KVM fault (a boot timeout on
+ * a busy host), what the host says of its virtualization (a paravirtual PVM, no nested VMX/SVM) does.
+ */
+export function kvmClass(
+  verdict: PreflightVerdict | undefined,
+  kvmExists: boolean,
+  hints: readonly string[] = virtualizationHints(),
+): string {
+  if (!kvmExists) return 'no /dev/kvm: this host cannot boot BoxLite guests (class no-kvm)'
+  const why = hints.map((h) => h.replace(/^host: /, '')).join('; ')
   switch (verdict?.hostClass) {
     case 'boots':
       return '/dev/kvm boots a guest (class boots)'
     case 'kvm-cannot-boot':
-      return '/dev/kvm present but it cannot boot a guest (class kvm-cannot-boot)'
+      return `/dev/kvm present but it cannot boot a guest${why ? ` (${why})` : ''} (class kvm-cannot-boot)`
     case 'no-kvm':
-      return '/dev/kvm present but not usable by this user (class no-kvm)'
-    default:
-      return '/dev/kvm present; the binary under test decides whether it boots (see preflight)'
+      return '/dev/kvm present but this user may not use it (class no-kvm)'
   }
+  if (verdict?.ok) return '/dev/kvm present; the binary under test booted a box (see preflight)'
+  if (why) return `/dev/kvm present but it cannot boot a guest: ${why} (class kvm-cannot-boot)`
+  return '/dev/kvm present; whether it boots a guest is not known (the probe failed for another cause, see preflight)'
 }
 
 function preflightLine(verdict: PreflightVerdict | undefined, error: string | undefined): string {
