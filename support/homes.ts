@@ -18,7 +18,7 @@ import { join, resolve, sep } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { createDriver, type DriverSettings } from '../src/drivers/select'
 import { findLeftovers } from '../src/host/leftovers'
-import { releaseLeftovers } from '../src/host/release-leftovers'
+import { awaitingFree, endRuntimeCalls, releaseLeftovers } from '../src/host/release-leftovers'
 import { SCENARIO_LOG_ENV } from '../src/proof/selection'
 
 export const SUITE_ROOT = join(tmpdir(), 'boxlite-disk-spec')
@@ -31,6 +31,8 @@ export function runDirectory(): string {
     runRoot = join(SUITE_ROOT, `run-${process.pid}-${randomBytes(3).toString('hex')}`)
     mkdirSync(runRoot)
     writeFileSync(join(runRoot, 'owner.pid'), String(process.pid))
+    const started = processStartTime(process.pid)
+    if (started !== undefined) writeFileSync(join(runRoot, 'owner.start'), started)
   }
   return runRoot
 }
@@ -91,7 +93,7 @@ export function removeSuiteDirectory(dir: string): void {
 export function sweepRunDirectory(kept: ReadonlySet<string>): void {
   if (!runRoot || !existsSync(runRoot)) return
   let remaining = 0
-  for (const entry of readdirSync(runRoot).filter((e) => e !== 'owner.pid')) {
+  for (const entry of readdirSync(runRoot).filter((e) => e !== 'owner.pid' && e !== 'owner.start')) {
     const path = join(runRoot, entry)
     if (kept.has(path) || findLeftovers(path).length > 0) remaining++
     else removeSuiteDirectory(path)
@@ -108,20 +110,43 @@ export function orphanedRunDirectories(): string[] {
     .filter((dir) => {
       try {
         const pid = Number(readFileSync(join(dir, 'owner.pid'), 'utf8'))
-        return !(pid > 0 && processAlive(pid))
+        const start = existsSync(join(dir, 'owner.start')) ? readFileSync(join(dir, 'owner.start'), 'utf8') : undefined
+        return !(pid > 0 && ownerRunning(pid, start))
       } catch {
         return false // being created right now, or not ours
       }
     })
 }
 
-function processAlive(pid: number): boolean {
+/**
+ * The run's process is still there: not gone, not a zombie waiting to be reaped, and not a later
+ * process that got its pid (its start time differs from the one the run recorded).
+ */
+function ownerRunning(pid: number, recordedStart: string | undefined): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false
   }
+  const stat = processStat(pid)
+  if (stat === undefined) return process.platform !== 'linux' // no procfs: trust kill(0)
+  if (stat.state === 'Z' || stat.state === 'X') return false
+  return recordedStart === undefined || recordedStart === stat.startTime
+}
+
+/** State and start time (clock ticks since boot) from /proc/PID/stat; the command may hold spaces and parentheses. */
+function processStat(pid: number): { state: string; startTime: string } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
+    return { state: fields[0], startTime: fields[19] }
+  } catch {
+    return undefined
+  }
+}
+
+function processStartTime(pid: number): string | undefined {
+  return processStat(pid)?.startTime
 }
 
 export interface Sweep {
@@ -151,11 +176,19 @@ export async function sweepOrphanedRuns(removeTimeoutSeconds = 30, includeKept =
     sweep.kept.push(...kept)
     for (const scenario of scenarios.filter((d) => !kept.includes(d))) {
       const boxes = join(scenario, 'home', 'boxes')
+      // The dead run's runtime calls still in flight (a fill, a start) hold the home's lock: a
+      // removal through the runtime waits for none of them. They name the home on their command line.
+      sweep.removed.push(...(await endRuntimeCalls(join(scenario, 'home'))))
       if (existsSync(boxes)) {
         const driver = createDriver(readDriverSettings(scenario), join(scenario, 'home'))
         for (const id of readdirSync(boxes)) {
           const r = await driver.remove(id, { timeoutSeconds: removeTimeoutSeconds })
-          if (r.exitCode === 0) sweep.removed.push(`box ${id} of ${scenario}`)
+          sweep.removed.push(
+            r.exitCode === 0
+              ? `box ${id} of ${scenario}`
+              : `nothing through the runtime for box ${id} of ${scenario} (rm -f exit ${r.exitCode}: ` +
+                  `${(r.stderr.trim().split('\n')[0] ?? '').slice(0, 160)}); its processes are ended below`,
+          )
         }
         await driver.close()
       }
@@ -164,7 +197,9 @@ export async function sweepOrphanedRuns(removeTimeoutSeconds = 30, includeKept =
     }
     // What refers to the run but to no scenario of it (a directory being made when the run died).
     if (kept.length === 0) sweep.removed.push(...(await releaseLeftovers(run)).released)
-    const left = findLeftovers(run).filter((l) => !kept.some((k) => l.detail.includes(k)))
+    const left = findLeftovers(run).filter(
+      (l) => !kept.some((k) => l.detail.includes(k)) && !(l.kind === 'loop device' && awaitingFree(l.target)),
+    )
     if (left.length > 0) {
       sweep.problems.push(`${run}: ${left.map((l) => l.detail).join('; ')}`)
       continue

@@ -6,6 +6,9 @@
  * the directory it refers to (src/host/leftovers.ts), never by a process name, and released by its
  * own pid, mount point or device.
  */
+import { readFileSync } from 'node:fs'
+import { basename } from 'node:path'
+import { processIds } from './footprint'
 import { findLeftovers, type Leftover } from './leftovers'
 import { pollUntil } from './poll'
 import { runHostTool } from './host-tool'
@@ -21,24 +24,17 @@ export interface Release {
 const TERM_GRACE_MS = 3000
 const TOOL_SECONDS = 30
 
+/**
+ * Ends the runtime calls of a dead run that are still in flight in `home`: a boxlite-dialect CLI
+ * gets `--home HOME` on every call (src/drivers/cli.ts). Their boxes stay for the runtime's removal.
+ */
+export async function endRuntimeCalls(home: string): Promise<string[]> {
+  const marker = `--home ${home} `
+  return endProcesses(findLeftovers(home).filter((l) => l.kind === 'process' && commandLine(l.target).includes(marker)))
+}
+
 export async function releaseLeftovers(dir: string): Promise<Release> {
-  const released: string[] = []
-  const processes = findLeftovers(dir).filter((l) => l.kind === 'process')
-  if (processes.length > 0) {
-    for (const p of processes) signal(Number(p.target), 'SIGTERM')
-    const gone = await pollUntil(
-      () => processes.filter((p) => alive(Number(p.target))),
-      (living) => living.length === 0,
-      { intervalMs: 100, timeoutMs: TERM_GRACE_MS },
-    )
-    for (const p of gone.ok ? [] : processes) signal(Number(p.target), 'SIGKILL')
-    for (const p of processes) released.push(`process ${p.detail}`)
-    await pollUntil(
-      () => processes.filter((p) => alive(Number(p.target))),
-      (living) => living.length === 0,
-      { intervalMs: 100, timeoutMs: TERM_GRACE_MS },
-    )
-  }
+  const released = await endProcesses(findLeftovers(dir).filter((l) => l.kind === 'process'))
   // Innermost first: a box's FUSE export inside the loop-mounted home comes off before the home.
   const mounts = findLeftovers(dir)
     .filter((l) => l.kind === 'mount')
@@ -49,17 +45,71 @@ export async function releaseLeftovers(dir: string): Promise<Release> {
     if (r.exitCode !== 0) r = await runHostTool('umount', ['--lazy', m.target], TOOL_SECONDS, 'mount')
     if (r.exitCode === 0) released.push(`mount ${m.detail}`)
   }
-  for (const l of findLeftovers(dir).filter((x) => x.kind === 'loop device')) {
+  for (const l of findLeftovers(dir).filter((x) => x.kind === 'loop device' && !awaitingFree(x.target))) {
     const r = await runHostTool('losetup', ['-d', l.target], TOOL_SECONDS, 'mount')
     if (r.exitCode === 0) released.push(`loop device ${l.detail}`)
   }
-  // A detached loop device is freed by the kernel a moment later.
+  // A detached loop device is freed by the kernel a moment later, or once the last mount namespace
+  // holding a copy of its mount ends: any process started while it was mounted (another run's box,
+  // not ours to end) made such a copy. It is released as far as anyone can release it.
   const left = await pollUntil(
-    () => findLeftovers(dir),
+    () => findLeftovers(dir).filter((l) => !(l.kind === 'loop device' && awaitingFree(l.target))),
     (l) => l.length === 0,
     { intervalMs: 100, timeoutMs: released.length > 0 ? 2000 : 0 },
   )
+  for (const l of findLeftovers(dir).filter((x) => x.kind === 'loop device' && awaitingFree(x.target))) {
+    const holders = mountNamespaceHolders(l.target)
+    released.push(
+      `loop device ${l.detail}: detached; the kernel frees it when ${holders.length ? `pids ${holders.join(', ')} end` : 'its last user ends'} ` +
+        '(processes started while it was mounted hold a copy of its mount)',
+    )
+  }
   return { released, left: left.value }
+}
+
+/**
+ * A loop device already detached (autoclear set, as `losetup -d` leaves a busy device) and mounted
+ * nowhere in our mount namespace: only copies of its mount elsewhere keep it.
+ */
+export function awaitingFree(device: string): boolean {
+  try {
+    const autoclear = readFileSync(`/sys/block/${basename(device)}/loop/autoclear`, 'utf8').trim() === '1'
+    return autoclear && !readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${device} `)
+  } catch {
+    return false
+  }
+}
+
+/** Pids whose mount namespace still shows the device mounted. */
+export function mountNamespaceHolders(device: string): number[] {
+  const pids: number[] = []
+  for (const pid of processIds()) {
+    try {
+      if (readFileSync(`/proc/${pid}/mountinfo`, 'utf8').includes(` ${device} `)) pids.push(pid)
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids
+}
+
+/** SIGTERM, a grace period, then SIGKILL for those still there; one line per process. */
+async function endProcesses(processes: readonly Leftover[]): Promise<string[]> {
+  if (processes.length === 0) return []
+  const living = () => processes.filter((p) => alive(Number(p.target)))
+  for (const p of processes) signal(Number(p.target), 'SIGTERM')
+  const ended = await pollUntil(living, (l) => l.length === 0, { intervalMs: 100, timeoutMs: TERM_GRACE_MS })
+  for (const p of ended.value) signal(Number(p.target), 'SIGKILL')
+  await pollUntil(living, (l) => l.length === 0, { intervalMs: 100, timeoutMs: TERM_GRACE_MS })
+  return processes.map((p) => `process ${p.detail}`)
+}
+
+function commandLine(pid: string): string {
+  try {
+    return `${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')} `
+  } catch {
+    return ''
+  }
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {
