@@ -49,7 +49,8 @@ export function missingSelfTestTools(find: (tool: string) => string | undefined 
   if (missing.length === 0) return undefined
   const packages = [...new Set(missing.map((t) => SELF_TEST_TOOLS[t]))]
   return (
-    `the self-test needs ${missing.join(', ')}, missing here: install the Debian package${packages.length > 1 ? 's' : ''} ` +
+    `the self-test needs ${missing.join(', ')}, missing here: ` +
+    `install the Debian package${packages.length > 1 ? 's' : ''} ` +
     `${packages.join(' ')} (apt-get install ${packages.join(' ')}, or scripts/setup.sh of the suite's repository).`
   )
 }
@@ -98,7 +99,8 @@ export async function doctor(o: { env: NodeJS.ProcessEnv; selfTest: boolean }): 
     say({
       name: 'tools',
       text: missing.length
-        ? `${missing.join(', ')} missing (the scenarios that look at the host use them): apt-get install ${packages.join(' ')}`
+        ? `${missing.join(', ')} missing (the scenarios that look at the host use them): ` +
+          `apt-get install ${packages.join(' ')}`
         : `${Object.keys(HOST_TOOLS).join(', ')} present`,
       ok: missing.length === 0,
     })
@@ -116,7 +118,8 @@ export async function doctor(o: { env: NodeJS.ProcessEnv; selfTest: boolean }): 
   say({
     name: 'leftovers',
     text: orphans.length
-      ? `${orphans.length} run${orphans.length > 1 ? 's' : ''} that were killed left boxes or homes in ${SUITE_ROOT}: ` +
+      ? `${orphans.length} run${orphans.length > 1 ? 's' : ''} that were killed left boxes or homes ` +
+        `in ${SUITE_ROOT}: ` +
         '`boxlite-disk-spec clean` removes them (a run also does at its start)'
       : 'none of killed runs',
     ok: true,
@@ -137,7 +140,9 @@ function space(): Line {
   const free = st.bavail * st.bsize
   return {
     name: 'space',
-    text: `${formatBytes(free)} free where boxes will live (${SUITE_ROOT}; a run needs ${formatBytes(NEEDED_FREE_BYTES)}, TMPDIR moves it)`,
+    text:
+      `${formatBytes(free)} free where boxes will live ` +
+      `(${SUITE_ROOT}; a run needs ${formatBytes(NEEDED_FREE_BYTES)}, TMPDIR moves it)`,
     ok: free >= NEEDED_FREE_BYTES,
   }
 }
@@ -176,7 +181,7 @@ function preflightLine(verdict: PreflightVerdict | undefined, error: string | un
     : `${verdict.sentence ?? 'failed'} (after ${seconds} s)`
 }
 
-/** The run's settings and the preflight's verdict, from scripts/preflight.ts as a child (as the preflight plugin runs it). */
+/** The run's settings, and the preflight's verdict from scripts/preflight.ts as a child (as the plugin runs it). */
 async function preflight(
   env: NodeJS.ProcessEnv,
 ): Promise<{ runtime: string; usable: boolean; verdict?: PreflightVerdict; error?: string }> {

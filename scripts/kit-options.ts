@@ -30,7 +30,7 @@ const wholeNumber = (min: number, max: number, example: string) => (v: string) =
 const OPTIONS: Readonly<Record<Command, readonly OptionSpec[]>> = {
   run: [
     ...RUNTIME,
-    { name: '--reports', value: 'DIR', help: 'where the reports go (default ./reports)' },
+    { name: '--reports', value: 'DIR', help: 'where the reports go (default $REPORTS_DIR, else ./reports)' },
     {
       name: '--expectations',
       value: 'FILE',

@@ -90,7 +90,7 @@ async function run(p: Parsed): Promise<number> {
     if (missing) throw new UsageError(`run: ${missing}`)
   }
   const { env } = runtimeEnv(p, process.env)
-  const reports = resolve(value(p, '--reports') ?? 'reports')
+  const reports = resolve(value(p, '--reports') ?? (process.env.REPORTS_DIR?.trim() || 'reports'))
   mkdirSync(reports, { recursive: true })
   env.REPORTS_DIR = reports
   const expectations = value(p, '--expectations')
@@ -135,7 +135,8 @@ async function run(p: Parsed): Promise<number> {
   const shown = relative(process.cwd(), reports) || '.'
   console.log(
     `suite: boxlite-disk-spec ${selfTest ? 'self-test on refbox' : describeRuntime(env)}; ` +
-      `cucumber ${['--profile', profile, ...provided].join(' ')}${env[SHARD_ENV] ? ` (shard ${env[SHARD_ENV]})` : ''}; reports in ${shown}`,
+      `cucumber ${['--profile', profile, ...provided].join(' ')}` +
+      `${env[SHARD_ENV] ? ` (shard ${env[SHARD_ENV]})` : ''}; reports in ${shown}`,
   )
   const started = Date.now()
   const code = await runCucumberHere(profile, provided, env)
@@ -193,7 +194,8 @@ async function clean(includeKept: boolean): Promise<number> {
   for (const line of sweep.problems) console.error(`clean: could not remove everything of ${line}`)
   if (sweep.kept.length > 0)
     console.log(
-      `clean: kept ${sweep.kept.length} scenario director${sweep.kept.length > 1 ? 'ies' : 'y'} on purpose (KEEP_BOXES): ` +
+      `clean: kept ${sweep.kept.length} scenario director${sweep.kept.length > 1 ? 'ies' : 'y'} ` +
+        'on purpose (KEEP_BOXES): ' +
         `${sweep.kept.join(', ')}; --include-kept removes them`,
     )
   const live = existsSync(SUITE_ROOT) ? readdirSync(SUITE_ROOT).filter((e) => e.startsWith('run-')).length : 0
@@ -236,3 +238,5 @@ function exitAfterFlush(code: number): void {
   process.stdout.write('', done)
   process.stderr.write('', done)
 }
+
+if (require.main === module) cli(process.argv.slice(2))

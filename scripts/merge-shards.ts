@@ -1,5 +1,5 @@
 /**
- * Merges the reports of a sharded run (scripts/run-suite.ts --shard i/n, one REPORTS_DIR per shard)
+ * Merges the reports of a sharded run (boxlite-disk-spec run --shard i/n, one REPORTS_DIR per shard)
  * into one: cucumber-messages.ndjson, cucumber-report.html and cucumber-junit.xml in --out, then
  * the run guard on the merged messages and, when scripts/summary.ts exists, the summary. With the
  * shards' shard.json plans it also checks that every planned scenario ran exactly once.

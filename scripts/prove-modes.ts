@@ -77,8 +77,8 @@ async function main(): Promise<number> {
   const healthyDir = join(out, 'healthy')
   console.log(`prove-modes: the healthy suite run, recording defect sites, into ${healthyDir} (load average ${before})`)
   const healthy = await timed(
-    'run-suite.ts',
-    ['--profile', 'reference', '--tags', '@disk-guest', '--parallel', '2', '--record-sites'],
+    'kit.ts',
+    ['run', '--self-test', '--tags', '@disk-guest', '--parallel', '2', '--record-sites'],
     { REPORTS_DIR: healthyDir },
   )
   if (healthy.code !== 0)

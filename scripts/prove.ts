@@ -13,7 +13,7 @@
  *   node -r ./src/tooling/ts-register.cjs scripts/prove.ts [--out DIR] [--healthy-from DIR]
  *
  * --out: where proof.{html,md,json} and proof/ go (default reports/). --healthy-from: take the
- * healthy run from a suite run made with `scripts/run-suite.ts --record-sites` into DIR instead of
+ * healthy run from a suite run made with `boxlite-disk-spec run --record-sites` (`npm run test:bdd`) into DIR instead of
  * running it again (what `npm test` does after `npm run test:bdd`), in either mode.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -198,13 +198,13 @@ async function runSelected(
   return [healthy, ...plans.map((p) => byDefect.get(p.defect) ?? skipped(p))]
 }
 
-/** A suite run made with `run-suite.ts --record-sites`, copied in as the proof's healthy run. */
+/** A suite run made with `boxlite-disk-spec run --record-sites`, copied in as the proof's healthy run. */
 function reuseHealthyRun(from: string, dir: string, reports: string): Promise<Finished> {
   const needed = ['cucumber-messages.ndjson', SITE_LOG, SCENARIO_LOG]
   const missing = needed.filter((f) => !existsSync(join(from, f)))
   if (missing.length)
     throw new Error(
-      `--healthy-from ${from}: ${missing.join(', ')} missing; make that run with scripts/run-suite.ts --record-sites`,
+      `--healthy-from ${from}: ${missing.join(', ')} missing; make that run with npm run test:bdd (boxlite-disk-spec run --record-sites)`,
     )
   mkdirSync(dir, { recursive: true })
   for (const f of [...needed, 'cucumber-report.html'])

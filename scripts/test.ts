@@ -42,6 +42,8 @@ const CHECKS: readonly Check[] = [
   { name: 'host', script: 'test:host', after: FIRST },
   { name: 'suite', script: 'test:bdd', after: FIRST, endedFirst: ['unit'] },
   { name: 'report', script: 'test:report', after: ['suite'] },
+  // The packed kit installed outside the repository; beside the report check, not beside the suite (load).
+  { name: 'package', script: 'test:package', after: FIRST, endedFirst: ['suite'] },
   { name: 'proof', script: 'prove', args: ['--healthy-from', 'reports'], after: ['suite'] },
 ]
 

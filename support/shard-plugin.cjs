@@ -4,7 +4,7 @@
  * DISK_SPEC_SHARD_DURATIONS (e.g. a previous CI run's reports/cucumber-messages.ndjson); without
  * one, every scenario weighs the same. Every shard computes the same plan, so shards never overlap.
  * The plan goes to <REPORTS_DIR>/shard.json, where scripts/merge-shards.ts checks that the shards
- * together ran every scenario exactly once. `scripts/run-suite.ts --shard i/n` sets the variables.
+ * together ran every scenario exactly once. `boxlite-disk-spec run --shard i/n` sets the variables.
  *
  * Plain CommonJS because cucumber loads plugins with import(), which cannot load TypeScript.
  */

@@ -60,7 +60,8 @@ export async function releaseLeftovers(dir: string): Promise<Release> {
   for (const l of findLeftovers(dir).filter((x) => x.kind === 'loop device' && awaitingFree(x.target))) {
     const holders = mountNamespaceHolders(l.target)
     released.push(
-      `loop device ${l.detail}: detached; the kernel frees it when ${holders.length ? `pids ${holders.join(', ')} end` : 'its last user ends'} ` +
+      `loop device ${l.detail}: detached; the kernel frees it when ` +
+        `${holders.length ? `pids ${holders.join(', ')} end` : 'its last user ends'} ` +
         '(processes started while it was mounted hold a copy of its mount)',
     )
   }

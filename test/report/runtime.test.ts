@@ -5,7 +5,13 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { gatherRuntimeFacts, hostClass, identifyCli, identifySdk } from '../../src/report/identify-runtime'
+import {
+  gatherRuntimeFacts,
+  hostClass,
+  identifyCli,
+  identifySdk,
+  suiteRevision,
+} from '../../src/report/identify-runtime'
 import { decorateCucumberHtml } from '../../src/report/cucumber-html'
 import { decorateJunit } from '../../src/report/junit'
 import { junitSuiteName, pageTitle, runtimeLine } from '../../src/report/runtime-facts'
@@ -41,7 +47,10 @@ describe('runtime line', () => {
     )
     assert.match(line, /image: OCI layout layout \(.*\), sha256:abababababab/)
     assert.match(line, /host: Linux \S+ \S+, KVM: /)
-    assert.match(line, /preflight: none \(this profile needs no VM\) \| suite revision: [0-9a-f]{7,}/)
+    assert.match(
+      line,
+      /preflight: none \(this profile needs no VM\) \| suite revision: \d+\.\d+\.\d+ \(git [0-9a-f]{7,}/,
+    )
     assert.match(line, /started: 2026-01-02 03:04 UTC$/)
   })
 
@@ -138,5 +147,25 @@ describe('runtime in the cucumber HTML and JUnit', () => {
       decorateJunit('<testsuite name="Cucumber"/>', facts),
       /<testsuite name="[^"]+">\n  <properties>[\s\S]*<\/properties>\n<\/testsuite>$/,
     )
+  })
+})
+
+describe('suite revision', () => {
+  it("is the package's version, plus the commit only in the suite's own git checkout", () => {
+    const outer = mkdtempSync(join(tmpdir(), 'suite-revision-'))
+    try {
+      // An installed package inside another project's checkout: that project's commit says nothing of the suite.
+      execFileSync('git', ['init', '-q', outer])
+      const installed = join(outer, 'node_modules', 'boxlite-disk-spec')
+      mkdirSync(installed, { recursive: true })
+      writeFileSync(join(installed, 'package.json'), JSON.stringify({ version: '1.2.3' }))
+      assert.equal(suiteRevision(installed), '1.2.3')
+      assert.match(
+        suiteRevision(resolve(__dirname, '../..')),
+        /^\d+\.\d+\.\d+ \(git [0-9a-f]{7,}( \+ local changes)?\)$/,
+      )
+    } finally {
+      rmSync(outer, { recursive: true, force: true })
+    }
   })
 })
