@@ -11,7 +11,9 @@ Feature: A host that runs out of space
 
   Rule: A full host fails writes and new boxes cleanly, and recovers once the filler is removed
   Upstream, a runaway fill once filled a host and the next box failed to start with a write
-  error; the runtime read free space nowhere.
+  error; the runtime read free space nowhere. The lack of space may be said in any words, on any
+  line of the error: a runtime that checks free space first and refuses the new box at once in
+  its own sentence does better than one that fails half-way.
 
     Scenario: A box that runs its host out of space gets write errors and keeps answering, and the host recovers once it is removed
       Given the scenario's home is on a 384 MiB filesystem of its own
