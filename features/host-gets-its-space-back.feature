@@ -22,7 +22,7 @@ Feature: The host gets its disk space back
       And nothing of the box is left running or mounted on the host
       And no file or directory under the home still carries the box's id or name
 
-  Rule: Copying in a file bigger than the box's free space fails, and costs the host no more than the file
+  Rule: Copying in a file bigger than the box's free space fails, and costs the host at most the file's size plus 8 MiB
   A host-side copy is limited by the box's disk like any write in the box: it must fail
   visibly, not pretend to succeed, and must not pile the file up on the host instead.
 

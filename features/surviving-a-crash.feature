@@ -4,7 +4,7 @@ Feature: A box survives being killed, torn or interrupted
   killed outright, a disk torn by a host crash, a start cut short. Each must cost at most the data
   that was never synced, and never leave a box that can neither run nor be removed.
 
-  Rule: Data a box synced survives a hard kill of its host process, on a consistent disk
+  Rule: Data a box synced to disk survives a hard kill of its host process, and the disk stays undamaged
   Killing the box's host-side main process with SIGKILL (the pid the runtime reports for it) is a
   crash for the box: what it did not sync may be lost, what it synced must not be, and the disk
   must still be a consistent qcow2 with a clean ext4 on it.
