@@ -65,7 +65,7 @@ const ENTRIES: readonly Entry[] = [
     whyThreshold:
       'Six boxes, as upstream test 3 races 6 writers inside one box (BoxLite PR #623). Each disk file may grow by ' +
       "its rootfs size plus 16 MiB for the disk file's own bookkeeping, the slack a fresh disk gets too; the home " +
-      'by at most 6 times that, the sum of the six bounds.',
+      'by at most 6 times that, the sum of the six bounds. A 64 KiB file in each box must keep its SHA-256.',
   },
   {
     rule: 'A full host fails writes and new boxes cleanly, and recovers once the filler is removed',
@@ -200,7 +200,7 @@ const ENTRIES: readonly Entry[] = [
       'end its helper processes.',
   },
   {
-    rule: "A fresh box's disk is sparse",
+    rule: "A fresh box's disk costs the host almost nothing",
     feature: 'box-disks-on-the-host.feature',
     severity: 'cost',
     forUsers: 'An idle box costs the host almost no disk space, however big its disk is.',
