@@ -1,12 +1,14 @@
 /**
  * `boxlite-disk-spec list`: each feature (a group of guarantees), each Rule (one guarantee) and its
- * scenarios with their tags (inherited ones included), for a reviewer choosing `--tags`/`--name`.
+ * scenarios with their tags (inherited ones included), for a reviewer choosing `--tags`/`--name`;
+ * each guarantee with its severity and what it means for users (src/report/catalogue.ts).
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { AstBuilder, GherkinClassicTokenMatcher, Parser } from '@cucumber/gherkin'
 import { IdGenerator, type Tag } from '@cucumber/messages'
 import parseTagExpression from '@cucumber/tag-expressions'
+import { guaranteeOf, SEVERITY_LABEL } from '../src/report/catalogue'
 
 interface Listed {
   readonly scenario: string
@@ -41,7 +43,9 @@ export function listFeatures(dir: string, tagExpression?: string): string {
     if (groups.length === 0) continue
     out.push(`${feature.name}  (features/${file}; ${featureTags.join(' ')})`)
     for (const g of groups) {
-      if (g.rule) out.push(`  Guarantee: ${g.rule}`)
+      const entry = g.rule ? guaranteeOf(g.rule) : undefined
+      if (g.rule) out.push(`  Guarantee: ${g.rule}${entry ? ` (${SEVERITY_LABEL[entry.severity]})` : ''}`)
+      if (entry) out.push(`    ${entry.forUsers}`)
       for (const s of g.scenarios) {
         count++
         const own = s.tags.filter((t) => !featureTags.includes(t))

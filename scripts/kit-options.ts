@@ -2,6 +2,7 @@
  * The command line of `boxlite-disk-spec`: its commands, their options and help, and one-sentence
  * errors for a bad option (the option, the value, the accepted form), never a stack trace.
  */
+import parseTagExpression from '@cucumber/tag-expressions'
 
 export const COMMANDS = ['run', 'doctor', 'clean', 'list'] as const
 export type Command = (typeof COMMANDS)[number]
@@ -22,6 +23,16 @@ const RUNTIME: readonly OptionSpec[] = [
   { name: '--self-test', help: "the bundled reference runtime, refbox (no KVM; root and Debian's qemu tools)" },
 ]
 
+/** A tag expression cucumber can parse; else the accepted form. */
+const tagExpression = (v: string) => {
+  try {
+    parseTagExpression(v)
+    return undefined
+  } catch {
+    return 'a tag expression such as "@disk-guest and not @host-full" (tags joined by and, or, not, parentheses)'
+  }
+}
+
 const wholeNumber = (min: number, max: number, example: string) => (v: string) =>
   /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max
     ? undefined
@@ -36,7 +47,12 @@ const OPTIONS: Readonly<Record<Command, readonly OptionSpec[]>> = {
       value: 'FILE',
       help: "the known issues to apply (default: the bundled expectations/known-issues.json; 'none' for none)",
     },
-    { name: '--tags', value: 'EXPR', help: 'cucumber tag expression, e.g. "@disk-guest and not @host-full"' },
+    {
+      name: '--tags',
+      value: 'EXPR',
+      help: 'cucumber tag expression, e.g. "@disk-guest and not @host-full"',
+      check: tagExpression,
+    },
     { name: '--name', value: 'REGEXP', repeatable: true, help: 'only scenarios whose title matches (repeatable)' },
     {
       name: '--parallel',
@@ -63,7 +79,9 @@ const OPTIONS: Readonly<Record<Command, readonly OptionSpec[]>> = {
   ],
   doctor: RUNTIME,
   clean: [{ name: '--include-kept', help: 'also remove the boxes of scenarios kept on purpose (KEEP_BOXES)' }],
-  list: [{ name: '--tags', value: 'EXPR', help: 'only the scenarios this tag expression selects' }],
+  list: [
+    { name: '--tags', value: 'EXPR', help: 'only the scenarios this tag expression selects', check: tagExpression },
+  ],
 }
 
 const SUMMARY: Readonly<Record<Command, string>> = {

@@ -48,6 +48,7 @@ describe('the kit command line', () => {
       ],
       [['run', '--shard', '3'], /^run: --shard "3" is not usable: write i\/n/],
       [['run', '--tags'], /^run: --tags needs a value: write --tags EXPR\.$/],
+      [['list', '--tags', '@a and'], /^list: --tags "@a and" is not usable: write a tag expression such as /],
       [['run', '--tags', '--sdk'], /^run: --tags needs a value/],
       [
         ['doctor', '--tags', 'x'],
