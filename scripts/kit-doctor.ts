@@ -78,7 +78,9 @@ export async function doctor(o: { env: NodeJS.ProcessEnv; selfTest: boolean }): 
     say({ name: 'runtime', text: 'refbox, the bundled reference runtime (no KVM needed)', ok: true })
     say({
       name: 'kvm',
-      text: existsSync('/dev/kvm') ? '/dev/kvm present (not used by the self-test)' : 'no /dev/kvm (not needed)',
+      text: existsSync('/dev/kvm')
+        ? '/dev/kvm present (the self-test needs none; `doctor` without --self-test boots a box to say if it boots)'
+        : 'no /dev/kvm: class no-kvm (the self-test needs none)',
       ok: true,
     })
     const missing = missingSelfTestTools()
@@ -167,7 +169,8 @@ export function kvmClass(
     case 'no-kvm':
       return '/dev/kvm present but this user may not use it (class no-kvm)'
   }
-  if (verdict?.ok) return '/dev/kvm present; the binary under test booted a box (see preflight)'
+  if (verdict?.ok)
+    return `/dev/kvm present${why ? ` (${why})` : ''}; the binary under test booted its box (see preflight)`
   if (why) return `/dev/kvm present but it cannot boot a guest: ${why} (class kvm-cannot-boot)`
   return '/dev/kvm present; whether it boots a guest is not known (the probe failed for another cause, see preflight)'
 }
