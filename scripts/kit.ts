@@ -189,7 +189,7 @@ function firstLine(err: unknown): string {
 
 /** Removes what killed runs left; prints each thing removed. Exit 1 when something could not be removed. */
 async function clean(includeKept: boolean): Promise<number> {
-  const sweep = await sweepOrphanedRuns(30, includeKept)
+  const sweep = await sweepOrphanedRuns({ includeKept })
   for (const line of sweep.removed) console.log(`clean: removed ${line}`)
   for (const line of sweep.problems) console.error(`clean: could not remove everything of ${line}`)
   if (sweep.kept.length > 0)

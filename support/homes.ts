@@ -79,10 +79,10 @@ export function readDriverSettings(scenarioDir: string): DriverSettings {
   return JSON.parse(readFileSync(join(scenarioDir, 'driver.json'), 'utf8')) as DriverSettings
 }
 
-/** Removes a directory of this suite's tree; anything outside SUITE_ROOT is refused. */
-export function removeSuiteDirectory(dir: string): void {
+/** Removes a directory of this suite's tree; anything outside its root (SUITE_ROOT) is refused. */
+export function removeSuiteDirectory(dir: string, root = SUITE_ROOT): void {
   const abs = resolve(dir)
-  if (!abs.startsWith(SUITE_ROOT + sep)) throw new Error(`refusing to delete ${abs}: not under ${SUITE_ROOT}`)
+  if (!abs.startsWith(root + sep)) throw new Error(`refusing to delete ${abs}: not under ${root}`)
   rmSync(abs, { recursive: true, force: true })
 }
 
@@ -102,11 +102,11 @@ export function sweepRunDirectory(kept: ReadonlySet<string>): void {
 }
 
 /** Run directories whose owner process is gone (a run that was killed): candidates for a sweep. */
-export function orphanedRunDirectories(): string[] {
-  if (!existsSync(SUITE_ROOT)) return []
-  return readdirSync(SUITE_ROOT)
+export function orphanedRunDirectories(root = SUITE_ROOT): string[] {
+  if (!existsSync(root)) return []
+  return readdirSync(root)
     .filter((e) => e.startsWith('run-'))
-    .map((e) => join(SUITE_ROOT, e))
+    .map((e) => join(root, e))
     .filter((dir) => {
       try {
         const pid = Number(readFileSync(join(dir, 'owner.pid'), 'utf8'))
@@ -166,9 +166,12 @@ export interface Sweep {
  * Scenario directories kept on purpose stay, with everything in them, unless `includeKept`.
  * Every run does this at its start (support/hooks.ts); `boxlite-disk-spec clean` does it on demand.
  */
-export async function sweepOrphanedRuns(removeTimeoutSeconds = 30, includeKept = false): Promise<Sweep> {
+export async function sweepOrphanedRuns(
+  o: { removeTimeoutSeconds?: number; includeKept?: boolean; root?: string } = {},
+): Promise<Sweep> {
+  const { removeTimeoutSeconds = 30, includeKept = false, root = SUITE_ROOT } = o
   const sweep: Sweep = { removed: [], problems: [], kept: [] }
-  for (const run of orphanedRunDirectories()) {
+  for (const run of orphanedRunDirectories(root)) {
     const scenarios = readdirSync(run)
       .map((e) => join(run, e))
       .filter((d) => existsSync(join(d, 'driver.json')))
@@ -205,11 +208,11 @@ export async function sweepOrphanedRuns(removeTimeoutSeconds = 30, includeKept =
       continue
     }
     if (kept.length === 0) {
-      removeSuiteDirectory(run)
+      removeSuiteDirectory(run, root)
       sweep.removed.push(`run directory ${run}`)
     } else
       for (const scenario of scenarios.filter((d) => !kept.includes(d))) {
-        removeSuiteDirectory(scenario)
+        removeSuiteDirectory(scenario, root)
         sweep.removed.push(`scenario directory ${scenario}`)
       }
   }

@@ -2,7 +2,7 @@
  * How `clean` and the start-of-run sweep tell a killed run (support/homes.ts): its owner.pid is gone,
  * or now belongs to another process (owner.start differs); a live run and an older run directory
  * without owner.start are left alone; scenario directories kept on purpose stay unless asked.
- * The suite's root is under this test's own TMPDIR.
+ * The suite's root is one of this test's own.
  */
 import { strict as assert } from 'node:assert'
 import { spawnSync } from 'node:child_process'
@@ -10,13 +10,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
+import { orphanedRunDirectories, sweepOrphanedRuns } from '../../support/homes'
 
 const tmp = mkdtempSync(join(tmpdir(), 'sweep-test-'))
-process.env.TMPDIR = tmp // before support/homes.ts computes its root: imported below, not at the top
-let homes: typeof import('../../support/homes')
+const root = join(tmp, 'boxlite-disk-spec')
 
 function runDir(name: string, pid: number, start?: string): string {
-  const dir = join(homes.SUITE_ROOT, name)
+  const dir = join(root, name)
   mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, 'owner.pid'), String(pid))
   if (start !== undefined) writeFileSync(join(dir, 'owner.start'), start)
@@ -40,17 +40,15 @@ describe('finding and sweeping killed runs', () => {
   const deadPid = spawnSync('true').pid as number
 
   it('tells killed runs from live ones by pid and start time', async () => {
-    homes = await import('../../support/homes')
-    assert.equal(homes.SUITE_ROOT, join(tmp, 'boxlite-disk-spec'))
     const live = runDir('run-live', process.pid, myStart)
     const older = runDir('run-older', process.pid)
     const reused = runDir('run-reused', process.pid, '1')
     const dead = runDir('run-dead', deadPid)
     scenario(dead, 'kept-scenario', true)
     scenario(dead, 'plain-scenario', false)
-    assert.deepEqual(homes.orphanedRunDirectories().sort(), [dead, reused].sort())
+    assert.deepEqual(orphanedRunDirectories(root).sort(), [dead, reused].sort())
 
-    const sweep = await homes.sweepOrphanedRuns()
+    const sweep = await sweepOrphanedRuns({ root })
     assert.deepEqual(sweep.kept, [join(dead, 'kept-scenario')])
     assert.deepEqual(sweep.problems, [])
     assert.ok(sweep.removed.includes(`run directory ${reused}`), sweep.removed.join('\n'))
@@ -58,7 +56,7 @@ describe('finding and sweeping killed runs', () => {
     for (const dir of [live, older, join(dead, 'kept-scenario')]) assert.ok(existsSync(dir), `${dir} was removed`)
     assert.ok(!existsSync(reused) && !existsSync(join(dead, 'plain-scenario')))
 
-    const all = await homes.sweepOrphanedRuns(30, true)
+    const all = await sweepOrphanedRuns({ includeKept: true, root })
     assert.ok(all.removed.includes(`run directory ${dead}`), all.removed.join('\n'))
     assert.ok(!existsSync(dead) && existsSync(live) && existsSync(older))
   })
