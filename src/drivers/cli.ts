@@ -63,7 +63,7 @@ export class CliDriver implements BoxDriver {
     if (record.exitCode !== 0 || !BOX_ID.test(id)) {
       const why = record.timedOut
         ? 'timed out'
-        : `exit ${record.exitCode}: ${firstLine(record.stderr) || 'no error text'}`
+        : `exit ${record.exitCode}: ${errorText(record.stderr) || 'no error text'}`
       throw new DriverCallError(`the box did not start (${why})`, record)
     }
     return { id, record }
@@ -237,6 +237,15 @@ function runArgs(spec: BoxSpec): string[] {
   return args
 }
 
-function firstLine(text: string): string {
-  return text.trim().split('\n')[0] ?? ''
+/**
+ * The error a failed call reports: its `Error:` lines (the contract's §2 form), else its last line.
+ * Not the first line: a runtime logs warnings to stderr before it (at its default level, `warn`).
+ */
+export function errorText(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+  const errors = lines.filter((l) => /^Error\b/.test(l))
+  return (errors.length ? errors : lines.slice(-1)).join(' / ')
 }

@@ -6,7 +6,6 @@
  * may instead be reported "not possible on this runtime" (a skip whose stated reason matches).
  */
 import { readFileSync } from 'node:fs'
-import type { ScenarioRecord } from '../report/run-messages'
 
 export interface VariationsFile {
   readonly variations: Readonly<Record<string, VariationExpectation>>
@@ -25,7 +24,14 @@ export interface VariationExpectation {
 /** One suite run with a variation on, read with src/report/run-messages.ts. */
 export interface VariationRun {
   readonly variation: string
-  readonly scenarios: readonly Pick<ScenarioRecord, 'name' | 'status' | 'message' | 'skipReason'>[]
+  readonly scenarios: ReadonlyArray<{
+    readonly name: string
+    /** A cucumber status, or NOT_SELECTED (left out of the run). */
+    readonly status: string
+    readonly message?: string
+    /** The "Skipped: ..." log line of a scenario that skipped itself. */
+    readonly skipReason?: string
+  }>
   /** Left out: their healthy run never reached the variation's sites. */
   readonly notAffected: readonly string[]
 }

@@ -6,10 +6,16 @@
 import { spawn } from 'node:child_process'
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, renameSync, statfsSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Ctx } from './box'
 import { RefboxError } from './errors'
-import type { BoxPaths } from './home'
+import type { BoxPaths, HomePaths } from './home'
 import { reachSite } from './sites'
+import type { Variants } from './variants'
+
+/** What of an invocation's context the variations need (box.ts's Ctx has it). */
+interface Ctx {
+  readonly paths: HomePaths
+  readonly variants: Variants
+}
 
 const MiB = 1024 * 1024
 /** What `space-precheck` asks of the home before a create: room for a fresh disk and its first writes. */
