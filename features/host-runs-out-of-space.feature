@@ -11,10 +11,11 @@ Feature: A host that runs out of space
 
   Rule: A full host fails writes and new boxes cleanly, and recovers once the filler is removed
   Upstream, a runaway fill once filled a host and the next box failed to start with a write
-  error; the runtime read free space nowhere. A runtime may refuse the new box before it starts,
-  with its own sentence saying that space is short, and may finish deleting the removed box's disk
-  a few seconds after `rm -f` returns: the host must have recovered within 30 seconds of the
-  removal, the window the reclaim rule states, and a new box is tried until then.
+  error; the runtime read free space nowhere. The lack of space may be said in any words, on any
+  line of the error: a runtime that checks free space first and refuses the new box at once in
+  its own sentence does better than one that fails half-way. A runtime may also finish deleting
+  the removed box's disk a few seconds after `rm -f` returns: the host must have recovered within
+  30 seconds of the removal, the window the reclaim rule states, and a new box is tried until then.
 
     Scenario: A box that runs its host out of space gets write errors and keeps answering, and the host recovers once it is removed
       Given the scenario's home is on a 384 MiB filesystem of its own

@@ -242,10 +242,18 @@ function runArgs(spec: BoxSpec): string[] {
  * Not the first line: a runtime logs warnings to stderr before it (at its default level, `warn`).
  */
 export function errorText(stderr: string): string {
-  const lines = stderr
+  const errors = errorLines(stderr)
+  return (errors.length ? errors : nonEmptyLines(stderr).slice(-1)).join(' / ')
+}
+
+/** The lines of stderr in the contract's error form (`Error: ...`, `Error removing box ...`). */
+export function errorLines(stderr: string): string[] {
+  return nonEmptyLines(stderr).filter((l) => /^Error\b/.test(l))
+}
+
+function nonEmptyLines(text: string): string[] {
+  return text
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean)
-  const errors = lines.filter((l) => /^Error\b/.test(l))
-  return (errors.length ? errors : lines.slice(-1)).join(' / ')
 }
