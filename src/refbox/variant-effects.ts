@@ -54,7 +54,15 @@ export async function slowly<T>(ctx: Ctx, work: () => Promise<T>): Promise<T> {
  */
 export function runtimeFilesIfVaried(ctx: Ctx, command: string): void {
   if (!ctx.variants.has('runtime-files')) return
-  const home = ctx.paths.home
+  try {
+    keepRuntimeFiles(ctx.paths.home, command)
+  } catch (e) {
+    // A full home must not fail the call: the runtime's own bookkeeping gives way, as a log does.
+    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e
+  }
+}
+
+function keepRuntimeFiles(home: string, command: string): void {
   for (const dir of ['db', 'locks', 'logs']) mkdirSync(join(home, dir), { recursive: true })
   const lock = join(home, 'locks', 'runtime.lock')
   if (!existsSync(lock)) closeSync(openSync(lock, 'a'))
@@ -71,15 +79,14 @@ export function runtimeFilesIfVaried(ctx: Ctx, command: string): void {
 }
 
 /**
- * `deferred-delete`: the box leaves the list at once (its directory is moved to `<home>/trash/`),
+ * `deferred-delete`: the box leaves the list at once (its directory is renamed `boxes/.deleting-<id>.<ms>`),
  * a background process deletes its disk about 3 s later and the rest about 5 s later. Returns
  * false when the variation is off, so rm deletes in place.
  */
 export function deferDelete(ctx: Ctx, box: BoxPaths, id: string): boolean {
   if (!ctx.variants.has('deferred-delete')) return false
-  const trash = join(ctx.paths.home, 'trash')
-  mkdirSync(trash, { recursive: true })
-  const moved = join(trash, `${id}.${Date.now()}`)
+  // A rename beside it needs no new block: a removal must work on a full home too.
+  const moved = join(ctx.paths.boxesDir, `.deleting-${id}.${Date.now()}`)
   renameSync(box.dir, moved)
   const child = spawn(
     'sh',

@@ -86,9 +86,9 @@ describe('refbox benign variations (REFBOX_VARIANTS)', () => {
     expect(existsSync(join(home, 'db', 'refbox.db')) && existsSync(join(home, 'locks', 'runtime.lock'))).to.equal(true)
     expect(existsSync(join(home, 'boxes', id))).to.equal(false)
     expect((await refboxOk(home, ['list', '-a', '-q'], env)).split('\n')).to.not.include(id)
-    expect(readdirSync(join(home, 'trash')).some((e) => e.startsWith(id))).to.equal(true)
+    expect(readdirSync(join(home, 'boxes')).some((e) => e.startsWith(`.deleting-${id}`))).to.equal(true)
     await pause(7000)
-    expect(readdirSync(join(home, 'trash'))).to.deep.equal([])
+    expect(readdirSync(join(home, 'boxes')).filter((e) => e.includes(id))).to.deep.equal([])
   })
 
   it('slow-lifecycle: a stop takes about three times as long', async () => {
