@@ -275,14 +275,20 @@ async function runVariations(
   const sitesLog = join(healthyDir, SITE_LOG)
   const recorded = !exhaustive && existsSync(sitesLog)
   const coverage = recorded
-    ? coverageByScenario(jsonLines<ScenarioHome>(join(healthyDir, SCENARIO_LOG)), jsonLines<SiteRecord>(sitesLog), stepsEndedAt(ndjson))
+    ? coverageByScenario(
+        jsonLines<ScenarioHome>(join(healthyDir, SCENARIO_LOG)),
+        jsonLines<SiteRecord>(sitesLog),
+        stepsEndedAt(ndjson),
+      )
     : new Map()
   const plans = KNOWN_VARIANTS.map((variant) => {
     const { sites, hostFilesOnly } = VARIANT_SITES[variant]
     const plan = recorded
       ? selectScenarios(variant, sites, names, coverage, hostFilesOnly ? hostAccess : undefined)
       : { run: names, notAffected: [] }
-    console.log(`prove: variation ${variant}: ${plan.run.length} of ${names.length} scenarios reach its sites (${sites.join(', ')})`)
+    console.log(
+      `prove: variation ${variant}: ${plan.run.length} of ${names.length} scenarios reach its sites (${sites.join(', ')})`,
+    )
     return { variant, ...plan }
   })
   writeFileSync(join(proofDir, 'variations-coverage.json'), JSON.stringify(plans, null, 2))

@@ -16,10 +16,14 @@ export function listRowVaried(s: BoxState) {
 }
 
 export function listTable(states: readonly BoxState[], varied = false): string {
-  const head = varied ? ['NAMES', 'ID', 'STATUS', 'IMAGE', 'CREATED', 'PORTS'] : ['ID', 'IMAGE', 'STATUS', 'CREATED', 'NAMES']
+  const head = varied
+    ? ['NAMES', 'ID', 'STATUS', 'IMAGE', 'CREATED', 'PORTS']
+    : ['ID', 'IMAGE', 'STATUS', 'CREATED', 'NAMES']
   const rows = states.map((s) => {
     const r = listRow(s)
-    return varied ? [r.Names, r.ID, r.Status, r.Image, r.CreatedAt, ''] : [r.ID, r.Image, r.Status, r.CreatedAt, r.Names]
+    return varied
+      ? [r.Names, r.ID, r.Status, r.Image, r.CreatedAt, '']
+      : [r.ID, r.Image, r.Status, r.CreatedAt, r.Names]
   })
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
   const line = (l: string, m: string, r: string) => l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r

@@ -22,8 +22,7 @@ export const VARIANTS = {
       'and a host errno may reach the user as "disk full" as well as "No space left on device (os error 28)"',
   },
   'space-precheck': {
-    does:
-      'run and create refuse at once, with their own sentence, when the home has less free space than a box needs',
+    does: 'run and create refuse at once, with their own sentence, when the home has less free space than a box needs',
     legitimate:
       'nothing in the contract (§3 run/create) says how a create fails on a full host; checking free space first ' +
       'and refusing with a clear sentence is better than failing half-way with a write error',

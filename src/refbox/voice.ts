@@ -40,7 +40,7 @@ const SECOND_WORDING: ReadonlyArray<readonly [RegExp, string]> = [
   [/\bfailed to start\b/g, 'did not come up'],
   [
     /^refbox: box (\S+)'s disk was torn \((.*)\): rebuilt it from the base image; what the box wrote is lost$/gim,
-    "refbox: box $1 had a damaged root disk ($2), so it was re-created from its image; its data is gone",
+    'refbox: box $1 had a damaged root disk ($2), so it was re-created from its image; its data is gone',
   ],
 ]
 

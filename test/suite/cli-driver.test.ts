@@ -134,7 +134,7 @@ describe('cli driver', () => {
     assert.match(r.stderr, /not found \(set BOXLITE_BIN/)
   })
 
-  it("quotes a failure by its Error: lines, not a warning the runtime logged first", () => {
+  it('quotes a failure by its Error: lines, not a warning the runtime logged first', () => {
     const stderr = 'WARN runtime: no hardware virtualization in use\nError: disk full\n  caused by: mkdir\n'
     assert.equal(errorText(stderr), 'Error: disk full')
     assert.deepEqual(errorLines('WARN x\nsomething\n'), [])
