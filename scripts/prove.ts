@@ -287,7 +287,8 @@ async function runVariations(
       ? selectScenarios(variant, sites, names, coverage, hostFilesOnly ? hostAccess : undefined)
       : { run: names, notAffected: [] }
     console.log(
-      `prove: variation ${variant}: ${plan.run.length} of ${names.length} scenarios reach its sites (${sites.join(', ')})`,
+      `prove: variation ${variant}: ${plan.run.length} of ${names.length} scenarios reach its sites ` +
+        `(${sites.join(', ')})`,
     )
     return { variant, ...plan }
   })

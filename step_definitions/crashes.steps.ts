@@ -83,9 +83,10 @@ Then(
     const log = await this.hardKill.kernelLog('box')
     if (!log || log.exitCode !== 0) {
       // Not a pass and not a failure: the check cannot be made on this runtime, and the report says so.
+      const answer = log ? ` (logs exited ${log.exitCode}: ${errorText(log.stderr)})` : ''
       this.log(
-        `Skipped: not possible on this runtime: it exposes no kernel log for its boxes, so whether ext4 reported ` +
-          `errors after the kill cannot be checked${log ? ` (logs exited ${log.exitCode}: ${errorText(log.stderr)})` : ''}`,
+        'Skipped: not possible on this runtime: it exposes no kernel log for its boxes, so whether ext4 ' +
+          `reported errors after the kill cannot be checked${answer}`,
       )
       return 'skipped'
     }

@@ -233,8 +233,9 @@ function variationsHtml(input: ProofReportInput, v: VariationsReport): string {
           .map((n) => {
             const c = variationCell(v, s, n)
             const verdict = c?.verdict ?? 'did-not-run'
-            const text = verdict === 'not-affected' ? "not affected (it never reaches the variation's sites)" : c?.message
-            const cls = verdict === 'broke' || verdict === 'did-not-run' ? 'missed' : verdict === 'not-possible' ? 'np' : 'passed'
+            const text = verdict === 'not-affected' ? VARIATION_NOT_AFFECTED : c?.message
+            const red = verdict === 'broke' || verdict === 'did-not-run'
+            const cls = red ? 'missed' : verdict === 'not-possible' ? 'np' : 'passed'
             return `<td class="${cls}"${text ? ` title="${esc(text)}"` : ''}>${esc(VARIATION_SYMBOL[verdict])}</td>`
           })
           .join('')
@@ -261,6 +262,8 @@ ${body}
 <h2>The variations, and why each is legitimate</h2><ul>${list}</ul>
 ${problems ? `<h2 class="bad">Did not stay green</h2><ul>${problems}</ul>` : ''}`
 }
+
+const VARIATION_NOT_AFFECTED = "not affected (it never reaches the variation's sites)"
 
 function verdictSentence(input: ProofReportInput): string {
   const n = input.result.problems.length

@@ -87,7 +87,10 @@ export function judgeVariations(
     if (!knownVariations.includes(v))
       problems.push(`proof/variations.json names variation "${v}", which refbox does not know`)
     for (const s of Object.keys(e.notPossible ?? {}))
-      if (!known.has(s)) problems.push(`proof/variations.json names scenario "${s}" (variation "${v}"), which the suite does not have`)
+      if (!known.has(s))
+        problems.push(
+          `proof/variations.json names scenario "${s}" (variation "${v}"), which the suite does not have`,
+        )
   }
   const cells: VariationCell[] = []
   for (const run of runs) {

@@ -18,7 +18,8 @@ export const VARIANTS = {
   'reworded-errors': {
     does: 'every error refbox prints is worded differently (a second wording table), errno texts included',
     legitimate:
-      'the contract (§2) fixes only the exit status and the `Error:` line; the cause chain is the runtime’s own prose, ' +
+      'the contract (§2) fixes only the exit status and the `Error:` line; the cause chain is the ' +
+      'runtime’s own prose, ' +
       'and a host errno may reach the user as "disk full" as well as "No space left on device (os error 28)"',
   },
   'space-precheck': {

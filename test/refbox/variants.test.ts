@@ -34,7 +34,7 @@ describe('refbox benign variations (REFBOX_VARIANTS)', () => {
     expect(v).to.match(/not BoxLite; benign variations: list-format, no-kernel-log\n$/)
   })
 
-  it('reworded-errors: the same failures in other words, errno texts included, the Error: line and exit kept', async () => {
+  it('reworded-errors: other words, errno texts included; the Error: line and the exit stay', async () => {
     const plain = await refbox(home, ['stop', 'no-such-box'])
     const reworded = await refbox(home, ['stop', 'no-such-box'], on('reworded-errors'))
     expect(plain.stderr).to.include('Error: No such box: no-such-box')
@@ -49,7 +49,7 @@ describe('refbox benign variations (REFBOX_VARIANTS)', () => {
     )
   })
 
-  it('stderr-warnings, ids-and-names, list-format: the id alone on stdout, a ULID id, dashed names, other JSON', async () => {
+  it('stderr-warnings, ids-and-names, list-format: the id alone on stdout, ULID ids, dashed names', async () => {
     const env = on('stderr-warnings,ids-and-names,list-format')
     const run = await refbox(home, ['run', '-d', '--rootfs', testImage(), 'sleep', '3600'], env)
     expect(run.code, run.stderr).to.equal(0)
@@ -76,7 +76,7 @@ describe('refbox benign variations (REFBOX_VARIANTS)', () => {
     await refboxOk(home, ['rm', '-f', id])
   })
 
-  it('runtime-files and deferred-delete: the runtime keeps its files; the box is unlisted at once, gone in seconds', async () => {
+  it("runtime-files, deferred-delete: the runtime's files stay; a box is unlisted at once, gone soon", async () => {
     const env = on('runtime-files,deferred-delete')
     const id = await runBox(home, [], env)
     const log = join(home, 'logs', 'refbox.log')
@@ -104,7 +104,7 @@ describe('refbox benign variations (REFBOX_VARIANTS)', () => {
     await refboxOk(home, ['rm', '-f', id])
   })
 
-  it('space-precheck: a create on a home with room goes ahead (the refusal is shown by the host-full scenario)', async () => {
+  it('space-precheck: a create on a home with room goes ahead (the host-full scenario shows the refusal)', async () => {
     const fs = statfsSync(home)
     expect(fs.bavail * fs.bsize).to.be.above(PRECHECK_NEEDS_BYTES)
     const id = await runBox(home, [], on('space-precheck'))
