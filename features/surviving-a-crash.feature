@@ -35,12 +35,15 @@ Feature: A box survives being killed, torn or interrupted
   Rule: A start that is interrupted or fails leaves nothing behind
   A `run` killed part-way must leave at most a box that "list -a" shows and "rm -f" removes
   completely: no process, mount, loop device, storage daemon or file of it under the home. A
-  start that fails must leave no box at all.
+  start that fails must leave no box at all. Starts are killed all along a start and as each
+  sign of it shows on the host (its box directory, its disk file, its first process naming the
+  home), so that a kill falls between "the box's host process runs" and "the start returned";
+  the report counts the kills per phase the host saw, and names a sign a runtime never shows.
 
     @host-access
-    Scenario: Starts killed early, mid-start and just before they return leave nothing once the listed boxes are removed
+    Scenario: Starts killed at many points of a start leave nothing once the listed boxes are removed
       Given the time one box takes to start in this home
-      When 3 starts are killed with SIGKILL at 10 %, 50 % and 90 % of that time
+      When starts are killed with SIGKILL at 8 points from 5 % to 89 % of that time, and as the box directory, the disk file and the host process appear
       And every box "list -a" shows is force-removed
       Then no process, mount, loop device or box directory is left under the home within 10 seconds
 

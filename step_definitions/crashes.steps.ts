@@ -2,11 +2,15 @@
 import { Given, Then, When } from '@cucumber/cucumber'
 import { expect } from 'chai'
 import type { FileFingerprint } from '../src/guest/measure'
+import { SIGNS } from '../src/host/start-phases'
 import { budget } from '../support/step-budget'
 import { SYNCED, UNSYNCED } from '../support/tasks/hard-kill'
 import { CALL, WAIT } from '../support/timeouts'
 import type { DiskWorld } from '../support/world'
 import { expectRunning, expectServing } from './shared/judge'
+
+/** The most starts the killed-starts scenario may kill: each listed box then costs one rm -f. */
+const KILLS_AT_MOST = 14
 
 /** Status, then `echo alive` retried over the window, then a write. */
 const SERVING = (window: number) => CALL.quickProbe + window + CALL.aliveTry + CALL.quickProbe
@@ -111,17 +115,21 @@ Given(
 )
 
 When(
-  '{int} starts are killed with SIGKILL at {percent}, {percent} and {percent} of that time',
-  budget(3 * CALL.createBox),
-  async function (this: DiskWorld, count: number, a: number, b: number, c: number) {
-    expect(count, 'the sentence names three kill points').to.equal(3)
-    await this.interruptedStarts.killStartsAt([a, b, c])
+  'starts are killed with SIGKILL at {int} points from {percent} to {percent} of that time, and as the box directory, the disk file and the host process appear',
+  budget((points: number) => (points + SIGNS.length) * CALL.createBox),
+  async function (this: DiskWorld, points: number, from: number, to: number) {
+    expect(points + SIGNS.length, `at most ${KILLS_AT_MOST} starts are killed`).to.be.at.most(KILLS_AT_MOST)
+    const fractions = Array.from(
+      { length: points },
+      (_, i) => from + (points > 1 ? (i * (to - from)) / (points - 1) : 0),
+    )
+    await this.interruptedStarts.killStarts(fractions, SIGNS)
   },
 )
 
 When(
   'every box "list -a" shows is force-removed',
-  budget(CALL.quickProbe + 6 * CALL.forceRemove),
+  budget(CALL.quickProbe + KILLS_AT_MOST * CALL.forceRemove),
   async function (this: DiskWorld) {
     await this.interruptedStarts.removeWhatIsListed()
     this.log(
