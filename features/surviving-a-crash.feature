@@ -43,7 +43,8 @@ Feature: A box survives being killed, torn or interrupted
     @host-access
     Scenario: Starts killed at many points of a start leave nothing once the listed boxes are removed
       Given the time one box takes to start in this home
-      When starts are killed with SIGKILL at 8 points from 5 % to 89 % of that time, and as the box directory, the disk file and the host process appear
+      When starts are killed with SIGKILL at 8 points from 5 % to 89 % of that time
+      And starts are killed with SIGKILL as the box directory, the disk file and the host process appear
       And every box "list -a" shows is force-removed
       Then no process, mount, loop device or box directory is left under the home within 10 seconds
 

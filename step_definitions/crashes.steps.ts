@@ -115,15 +115,22 @@ Given(
 )
 
 When(
-  'starts are killed with SIGKILL at {int} points from {percent} to {percent} of that time, and as the box directory, the disk file and the host process appear',
-  budget((points: number) => (points + SIGNS.length) * CALL.createBox),
+  'starts are killed with SIGKILL at {int} points from {percent} to {percent} of that time',
+  budget((points: number) => points * CALL.createBox),
   async function (this: DiskWorld, points: number, from: number, to: number) {
-    expect(points + SIGNS.length, `at most ${KILLS_AT_MOST} starts are killed`).to.be.at.most(KILLS_AT_MOST)
-    const fractions = Array.from(
-      { length: points },
-      (_, i) => from + (points > 1 ? (i * (to - from)) / (points - 1) : 0),
+    expect(points, `at most ${KILLS_AT_MOST - SIGNS.length} starts are killed at points of a start`).to.be.at.most(
+      KILLS_AT_MOST - SIGNS.length,
     )
-    await this.interruptedStarts.killStarts(fractions, SIGNS)
+    const step = points > 1 ? (to - from) / (points - 1) : 0
+    await this.interruptedStarts.killAtPoints(Array.from({ length: points }, (_, i) => from + i * step))
+  },
+)
+
+When(
+  'starts are killed with SIGKILL as the box directory, the disk file and the host process appear',
+  budget(SIGNS.length * CALL.createBox),
+  async function (this: DiskWorld) {
+    await this.interruptedStarts.killAsSignsShow(SIGNS)
   },
 )
 

@@ -90,52 +90,43 @@ export class InterruptedStarts {
     return this.startMs
   }
 
-  /**
-   * One `run -d` per fraction of the measured start, SIGKILLed then, and one per sign this runtime
-   * shows, SIGKILLed as it shows. Each is placed in the phase the host saw it reach.
-   */
-  async killStarts(fractions: readonly number[], signs: readonly Sign[]): Promise<void> {
-    const { dirs, report } = this.scene
+  /** One `run -d` per fraction of the measured start, SIGKILLed then. */
+  async killAtPoints(fractions: readonly number[]): Promise<void> {
     for (const fraction of fractions) {
+      const pct = Math.round(fraction * 100)
       const ms = Math.max(1, Math.round(fraction * this.startMs))
-      await this.killOne(
-        `killed-at-${Math.round(fraction * 100)}pct`,
-        `at ${Math.round(fraction * 100)} % (${ms} ms)`,
-        () => ms,
-      )
+      await this.killOne(`killed-at-${pct}pct`, `at ${pct} % (${ms} ms)`, () => ms)
     }
+    this.reportPhases()
+  }
+
+  /** One `run -d` per sign this runtime shows, SIGKILLed as the sign shows on the host. */
+  async killAsSignsShow(signs: readonly Sign[]): Promise<void> {
+    const { dirs, report } = this.scene
     for (const sign of signs) {
       if (!this.observable.includes(sign)) {
         report.log(`no kill as the ${sign} appears: not observable on this runtime`)
         continue
       }
-      const role = `killed-as-${sign.replace(/ /g, '-')}-appears`
       await this.killOne(
-        role,
+        `killed-as-${sign.replace(/ /g, '-')}-appears`,
         `as the ${sign} appears`,
-        (baseline) => (_pid: number, ended: AbortSignal) => signShows(dirs.home, baseline, sign, ended),
+        (baseline) => (_pid, ended) => signShows(dirs.home, baseline, sign, ended),
       )
     }
+    this.reportPhases()
+  }
+
+  /** How many of the kills so far landed in each phase; a phase whose sign this runtime never shows is named so. */
+  private reportPhases(): void {
     const counts = countByPhase(this.kills.map((k) => k.phase))
     const unseen = SIGNS.filter((s) => !this.observable.includes(s)).map((s) => AIMED_PHASE[s])
-    report.log(
-      `kills per phase: ${counts.map(([p, n]) => `${p} ${unseen.includes(p) ? 'not observable' : n}`).join(', ')}`,
-    )
-    report.attach(
-      JSON.stringify(
-        {
-          startMs: this.startMs,
-          observable: this.observable,
-          counts,
-          kills: this.kills.map(({ record: _, ...k }) => k),
-        },
-        null,
-        2,
-      ),
-      {
-        mediaType: 'application/json',
-        fileName: 'killed-starts.json',
-      },
+    const line = counts.map(([p, n]) => `${p} ${unseen.includes(p) ? 'not observable' : n}`).join(', ')
+    this.scene.report.log(`kills per phase (${this.kills.length} kills so far): ${line}`)
+    const kills = this.kills.map(({ record: _, ...k }) => k)
+    this.scene.report.attach(
+      JSON.stringify({ startMs: this.startMs, observable: this.observable, counts, kills }, null, 2),
+      { mediaType: 'application/json', fileName: 'killed-starts.json' },
     )
   }
 
