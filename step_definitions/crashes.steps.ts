@@ -24,7 +24,7 @@ Given(
 )
 
 When(
-  "the box's host process is killed with SIGKILL",
+  "the box's host process is killed outright",
   budget(CALL.quickProbe + 2 * WAIT.leftovers),
   async function (this: DiskWorld) {
     if (!this.hardKill.supported) {
@@ -37,7 +37,7 @@ When(
 )
 
 Then(
-  'the box\'s disk passes "qemu-img check" with {int} errors and {int} corruptions',
+  "a check of the box's disk file finds {int} errors and {int} corruptions",
   budget(CALL.probe),
   async function (this: DiskWorld, errors: number, corruptions: number) {
     const { record, result } = await this.hardKill.checkDisk('box')
@@ -79,7 +79,7 @@ Then(
 )
 
 Then(
-  'the box\'s kernel log since it started again has no "EXT4-fs error"',
+  "the box's kernel log since it started again shows no filesystem error",
   budget(CALL.quickProbe),
   async function (this: DiskWorld) {
     const log = await this.hardKill.kernelLog('box')
@@ -115,7 +115,7 @@ Given(
 )
 
 When(
-  'starts are killed with SIGKILL at {int} points from {percent} to {percent} of that time',
+  'starts are killed outright at {int} points from {percent} to {percent} of that time',
   budget((points: number) => points * CALL.createBox),
   async function (this: DiskWorld, points: number, from: number, to: number) {
     expect(points, `at most ${KILLS_AT_MOST - SIGNS.length} starts are killed at points of a start`).to.be.at.most(
@@ -127,7 +127,7 @@ When(
 )
 
 When(
-  'starts are killed with SIGKILL as the box directory, the disk file and the host process appear',
+  "starts are killed outright as the box directory, the disk file and the box's first process appear",
   budget(SIGNS.length * CALL.createBox),
   async function (this: DiskWorld) {
     await this.interruptedStarts.killAsSignsShow(SIGNS)
@@ -135,7 +135,7 @@ When(
 )
 
 When(
-  'every box "list -a" shows is force-removed',
+  'every box the runtime lists, stopped ones included, is force-removed',
   budget(CALL.quickProbe + KILLS_AT_MOST * CALL.forceRemove),
   async function (this: DiskWorld) {
     await this.interruptedStarts.removeWhatIsListed()
@@ -146,7 +146,7 @@ When(
 )
 
 When(
-  'a box is started from an image layout that does not exist and one from a layout whose index is not JSON',
+  'a box is started from an image that does not exist and one from an image whose index file is corrupt',
   budget(2 * CALL.createBox),
   async function (this: DiskWorld) {
     if (!this.interruptedStarts.supported) {
@@ -159,7 +159,7 @@ When(
 )
 
 Then(
-  'both starts fail with an error and "list -a" shows no box',
+  'both starts fail with an error and the runtime lists no box, stopped ones included',
   budget(CALL.quickProbe + 6 * CALL.forceRemove),
   async function (this: DiskWorld) {
     for (const r of this.interruptedStarts.failedStarts) {
@@ -244,7 +244,7 @@ Then(
 )
 
 Then(
-  '"rm -f" removes the box and nothing of it is left under the home within {duration}',
+  'force-removing the box succeeds and leaves nothing of it in the home within {duration}',
   budget((window: number) => CALL.forceRemove + window),
   async function (this: DiskWorld, window: number) {
     const { removal, left } = await this.tornDisk.removeAndLook('box', window)

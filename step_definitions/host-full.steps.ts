@@ -55,7 +55,7 @@ Then("the home's filesystem has less than {size} free", function (this: DiskWorl
 })
 
 Then(
-  'the victim\'s flushed writes fail with "No space left on device" or an I\\/O error',
+  'the victim\'s synced writes fail with "No space left on device" or an I\\/O error',
   budget(CALL.oneBlockWrite),
   async function (this: DiskWorld) {
     const fill = this.filling.examineLastFill('victim')
