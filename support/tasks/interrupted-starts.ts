@@ -10,6 +10,7 @@ import type { BoxSpec, CommandRecord, KillPoint } from '../../src/drivers/types'
 import { homeRemains } from '../../src/host/home-remains'
 import { pollUntil } from '../../src/host/poll'
 import {
+  type Baseline,
   baselineOf,
   countByPhase,
   phaseOf,
@@ -130,11 +131,7 @@ export class InterruptedStarts {
     )
   }
 
-  private async killOne(
-    role: string,
-    aim: string,
-    point: (baseline: ReturnType<typeof baselineOf>) => KillPoint,
-  ): Promise<void> {
+  private async killOne(role: string, aim: string, point: (baseline: Baseline) => KillPoint): Promise<void> {
     const { driver, calls, clock, boxes, config, dirs, report } = this.scene
     const createKilled = driver.createKilled?.bind(driver)
     if (!createKilled) throw new Error('the driver cannot kill a start part-way')
@@ -166,7 +163,11 @@ export class InterruptedStarts {
       this.listed = r.boxes
       return r.record
     })
-    for (const box of this.listed) await this.remove(box.name || box.id, box.id)
+    for (const box of this.listed) {
+      const removal = await this.remove(box.name || box.id, box.id)
+      // Cleanup would ask for each killed start's box by name again: one runtime call each, for nothing.
+      if (removal.exitCode === 0 && box.name) this.scene.boxes.removedByName(box.name)
+    }
   }
 
   /** Starts from an image layout that does not exist and from one whose index is not JSON. */
