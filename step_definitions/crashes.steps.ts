@@ -1,13 +1,14 @@
 /** A box killed, torn or interrupted: what must survive and what must be left behind (nothing). */
 import { Given, Then, When } from '@cucumber/cucumber'
 import { expect } from 'chai'
+import { firstLineSaying, says } from '../src/evidence/vocabulary'
 import type { FileFingerprint } from '../src/guest/measure'
 import { SIGNS } from '../src/host/start-phases'
 import { budget } from '../support/step-budget'
 import { SYNCED, UNSYNCED } from '../support/tasks/hard-kill'
 import { CALL, WAIT } from '../support/timeouts'
 import type { DiskWorld } from '../support/world'
-import { expectRunning, expectServing } from './shared/judge'
+import { expectRunning, expectSays, expectServing } from './shared/judge'
 
 /** The most starts the killed-starts scenario may kill: each listed box then costs one rm -f. */
 const KILLS_AT_MOST = 14
@@ -89,7 +90,7 @@ Then(
       )
       return
     }
-    const errors = log.stdout.split('\n').filter((l) => /EXT4-fs error/.test(l))
+    const errors = log.stdout.split('\n').filter((line) => says('filesystem-error', line))
     expect(errors, `the box's kernel log shows ext4 errors after the hard kill:\n${errors.join('\n')}`).to.deep.equal(
       [],
     )
@@ -220,25 +221,17 @@ Then(
     const said = `${start.stdout}\n${start.stderr}`.trim()
     expect(start.timedOut, `the start on a torn disk did not end within ${window} s (it hangs)`).to.equal(false)
     if (start.exitCode === 0) {
-      expect(said, `the box started on its torn disk without saying the disk was rebuilt: ${JSON.stringify(said)}`)
-        .to.match(/(rebuil|recreat|restor|reset|repair)/i)
-        .and.to.match(/(disk|overlay|rootfs)/i)
+      expectSays('disk-rebuilt', said, 'the box started on its torn disk without saying the disk was rebuilt')
       await expectServing(this, 'box', serving)
       const was = this.tornDisk.before
       const now = await this.tornDisk.keepsakeNow('box')
       this.log(
-        `the runtime REBUILT the torn disk and the box serves again (its file written before the tear: ${JSON.stringify([...now.values()]) === JSON.stringify([...(was?.values() ?? [])]) ? 'kept' : 'gone'}); it said: ${said.split('\n').find((l) => /(rebuil|recreat|restor|reset|repair)/i.test(l))}`,
+        `the runtime REBUILT the torn disk and the box serves again (its file written before the tear: ${JSON.stringify([...now.values()]) === JSON.stringify([...(was?.values() ?? [])]) ? 'kept' : 'gone'}); it said: ${firstLineSaying('disk-rebuilt', said)}`,
       )
     } else {
-      expect(start.stderr, `the start on a torn disk failed without naming the disk:\n${start.stderr}`).to.match(
-        /(disk|overlay|rootfs|qcow2)/i,
-      )
-      expect(start.stderr, `the start on a torn disk failed with a stack trace:\n${start.stderr}`).to.not.match(
-        /^\s+at /m,
-      )
-      this.log(
-        `the runtime REFUSED to start the torn disk (exit ${start.exitCode}): ${start.stderr.trim().split('\n')[0]}`,
-      )
+      const named = expectSays('disk-damaged', said, 'the start on a torn disk failed without naming the disk')
+      expect(says('stack-trace', said), `the start on a torn disk failed with a stack trace:\n${said}`).to.equal(false)
+      this.log(`the runtime REFUSED to start the torn disk (exit ${start.exitCode}): ${named}`)
     }
   },
 )
