@@ -13,10 +13,11 @@ Feature: A host that runs out of space
   In BoxLite issue #1487, a runaway fill filled a host, and the next box failed to start with a write
   error. The home's filesystem holds 384 MiB, less than the victim's 1 GiB disk, so the host runs out
   first. Less than 1 MiB free means the host is full. Creating a new box must fail within 300 seconds,
-  upstream's time limit for starting a box, so a start that hangs fails.
-  The runtime may say that space is short in any words, and may refuse the new box before it starts.
-  It may also finish deleting the removed box's disk a few seconds after the removal returns. So a
-  new box is tried for up to 30 seconds after it, the window the reclaim rule states.
+  upstream's time limit for starting a box, so a start that hangs fails. The error may name the lack
+  of space in any words, on any of its lines. A runtime that checks free space first and refuses the
+  new box at once does better than one that fails half-way.
+  A runtime may also finish deleting the removed box's disk a few seconds after the removal returns.
+  So a new box is tried for up to 30 seconds after it, the window the reclaim rule states.
 
     Scenario: A box that runs its host out of space gets write errors and keeps answering, and the host recovers once it is removed
       Given the scenario's home is on a 384 MiB filesystem of its own
