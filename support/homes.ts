@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve, sep } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { createDriver, type DriverSettings } from '../src/drivers/select'
-import { findLeftovers } from '../src/host/leftovers'
+import { findLeftovers, procStat } from '../src/host/leftovers'
 import { awaitingFree, endRuntimeCalls, releaseLeftovers } from '../src/host/release-leftovers'
 import { SCENARIO_LOG_ENV } from '../src/proof/selection'
 
@@ -31,8 +31,8 @@ export function runDirectory(): string {
     runRoot = join(SUITE_ROOT, `run-${process.pid}-${randomBytes(3).toString('hex')}`)
     mkdirSync(runRoot)
     writeFileSync(join(runRoot, 'owner.pid'), String(process.pid))
-    const started = processStartTime(process.pid)
-    if (started !== undefined) writeFileSync(join(runRoot, 'owner.start'), started)
+    const started = procStat(process.pid)?.startTime
+    if (started !== undefined) writeFileSync(join(runRoot, 'owner.start'), String(started))
   }
   return runRoot
 }
@@ -119,34 +119,22 @@ export function orphanedRunDirectories(root = SUITE_ROOT): string[] {
 }
 
 /**
- * The run's process is still there: not gone, not a zombie waiting to be reaped, and not a later
- * process that got its pid (its start time differs from the one the run recorded).
+ * The run's process is still there: not gone, not a zombie waiting to be reaped (procStat says
+ * neither), and not a later process that got its pid (its start time differs from the recorded one).
  */
 function ownerRunning(pid: number, recordedStart: string | undefined): boolean {
+  if (process.platform !== 'linux') return processAlive(pid) // no procfs: kill(0) is all there is
+  const stat = procStat(pid)
+  return stat !== undefined && (recordedStart === undefined || recordedStart === String(stat.startTime))
+}
+
+function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
+    return true
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
-  const stat = processStat(pid)
-  if (stat === undefined) return process.platform !== 'linux' // no procfs: trust kill(0)
-  if (stat.state === 'Z' || stat.state === 'X') return false
-  return recordedStart === undefined || recordedStart === stat.startTime
-}
-
-/** State and start time (clock ticks since boot) from /proc/PID/stat; the command may hold spaces and parentheses. */
-function processStat(pid: number): { state: string; startTime: string } | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
-    return { state: fields[0], startTime: fields[19] }
-  } catch {
-    return undefined
-  }
-}
-
-function processStartTime(pid: number): string | undefined {
-  return processStat(pid)?.startTime
 }
 
 export interface Sweep {

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { processIds } from './footprint'
-import { findLeftovers, type Leftover } from './leftovers'
+import { findLeftovers, type Leftover, procStat } from './leftovers'
 import { pollUntil } from './poll'
 import { runHostTool } from './host-tool'
 
@@ -94,13 +94,18 @@ export function mountNamespaceHolders(device: string): number[] {
   return pids
 }
 
-/** SIGTERM, a grace period, then SIGKILL for those still there; one line per process. */
+/**
+ * SIGTERM, a grace period, then SIGKILL for those still there; one line per process. Each is
+ * signalled by pid only while its start time still matches (a reused pid is someone else).
+ */
 async function endProcesses(processes: readonly Leftover[]): Promise<string[]> {
+  const same = (p: Leftover) =>
+    p.pid !== undefined && p.startTime !== undefined && procStat(p.pid)?.startTime === p.startTime
+  const living = () => processes.filter(same)
   if (processes.length === 0) return []
-  const living = () => processes.filter((p) => alive(Number(p.target)))
-  for (const p of processes) signal(Number(p.target), 'SIGTERM')
+  for (const p of living()) signal(p.pid as number, 'SIGTERM')
   const ended = await pollUntil(living, (l) => l.length === 0, { intervalMs: 100, timeoutMs: TERM_GRACE_MS })
-  for (const p of ended.value) signal(Number(p.target), 'SIGKILL')
+  for (const p of ended.value) signal(p.pid as number, 'SIGKILL')
   await pollUntil(living, (l) => l.length === 0, { intervalMs: 100, timeoutMs: TERM_GRACE_MS })
   return processes.map((p) => `process ${p.detail}`)
 }
@@ -118,14 +123,5 @@ function signal(pid: number, sig: NodeJS.Signals): void {
     process.kill(pid, sig)
   } catch {
     // already gone
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
   }
 }
