@@ -1,6 +1,7 @@
 /** A box killed, torn or interrupted: what must survive and what must be left behind (nothing). */
 import { Given, Then, When } from '@cucumber/cucumber'
 import { expect } from 'chai'
+import { OUTCOME_PREFIX } from '../src/evidence/checks'
 import type { FileFingerprint } from '../src/guest/measure'
 import { budget } from '../support/step-budget'
 import { SYNCED, UNSYNCED } from '../support/tasks/hard-kill'
@@ -150,13 +151,15 @@ Then(
     for (const r of this.interruptedStarts.failedStarts) {
       expect(r.exitCode, `a start from a bad image did not fail: ${r.command}`).to.not.equal(0)
       expect(r.stderr.trim(), `a start from a bad image failed without saying why: ${r.command}`).to.not.equal('')
-      this.log(`✔ failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n')[0]}`)
+      this.log(`✔ the start was refused (exit ${r.exitCode}), saying: ${r.stderr.trim().split('\n')[0]}`)
     }
     await this.interruptedStarts.removeWhatIsListed()
     expect(
       this.interruptedStarts.listed.map((b) => b.id),
       'boxes "list -a" shows after starts that failed',
     ).to.deep.equal([])
+    const n = this.interruptedStarts.failedStarts.length
+    this.log(`${OUTCOME_PREFIX}${n === 2 ? 'both' : `all ${n}`} starts refused with an error; "list -a" shows no box`)
   },
 )
 
@@ -211,9 +214,13 @@ Then(
       await expectServing(this, 'box', serving)
       const was = this.tornDisk.before
       const now = await this.tornDisk.keepsakeNow('box')
+      const kept = JSON.stringify([...now.values()]) === JSON.stringify([...(was?.values() ?? [])])
+      const words = said.split('\n').find((l) => /(rebuil|recreat|restor|reset|repair)/i.test(l))
       this.log(
-        `the runtime REBUILT the torn disk and the box serves again (its file written before the tear: ${JSON.stringify([...now.values()]) === JSON.stringify([...(was?.values() ?? [])]) ? 'kept' : 'gone'}); it said: ${said.split('\n').find((l) => /(rebuil|recreat|restor|reset|repair)/i.test(l))}`,
+        `the runtime REBUILT the torn disk and the box serves again (its file written before the tear: ${kept ? 'kept' : 'gone'}); it said: ${words}`,
       )
+      // One of the two correct outcomes, named for the summary's reader.
+      this.log(`${OUTCOME_PREFIX}rebuilt from its image, data ${kept ? 'kept' : 'lost'}, runtime said so`)
     } else {
       expect(start.stderr, `the start on a torn disk failed without naming the disk:\n${start.stderr}`).to.match(
         /(disk|overlay|rootfs|qcow2)/i,
@@ -224,6 +231,7 @@ Then(
       this.log(
         `the runtime REFUSED to start the torn disk (exit ${start.exitCode}): ${start.stderr.trim().split('\n')[0]}`,
       )
+      this.log(`${OUTCOME_PREFIX}refused to start, naming the disk`)
     }
   },
 )

@@ -25,6 +25,21 @@ export interface TrendPoint {
   readonly name: string
   readonly status: RowStatus
   readonly figures: readonly Figure[]
+  /** The threshold of its headline check in words ("at least 90 % within 30 s"), pass or fail. */
+  readonly threshold?: string
+}
+
+/** What changed in the suite itself between two runs: scenarios added or gone, thresholds changed. */
+export interface SuiteChanges {
+  readonly added: readonly string[]
+  readonly removed: readonly string[]
+  readonly thresholds: ReadonlyArray<{ readonly scenario: string; readonly from: string; readonly to: string }>
+}
+
+/** One run against the run before it: per scenario what changed, and what changed in the suite. */
+export interface PairComparison {
+  readonly trends: Map<string, ScenarioTrend>
+  readonly suite: SuiteChanges
 }
 
 export interface Change {
@@ -110,6 +125,39 @@ export function compareRuns(
     })
   }
   return result
+}
+
+/**
+ * The one comparison of two runs, used by the summary's trend column (this run against the last)
+ * and by `npm run compare` (each run against the one left of it).
+ */
+export function comparePair(
+  current: readonly TrendPoint[],
+  previous: readonly TrendPoint[],
+  thresholds: TrendThresholds,
+): PairComparison {
+  return { trends: compareRuns(current, previous, thresholds), suite: suiteChanges(current, previous) }
+}
+
+/** Scenarios added and removed (by feature file and name), and headline thresholds that changed. */
+export function suiteChanges(current: readonly TrendPoint[], previous: readonly TrendPoint[]): SuiteChanges {
+  const before = new Map(previous.map((p) => [keyOf(p), p]))
+  const now = new Set(current.map(keyOf))
+  const thresholds: Array<{ scenario: string; from: string; to: string }> = []
+  for (const c of current) {
+    const was = before.get(keyOf(c))
+    const [from, to] = [was?.threshold, c.threshold]
+    if (was && from && to && from !== to) thresholds.push({ scenario: c.name, from, to })
+  }
+  return {
+    added: current.filter((c) => !before.has(keyOf(c))).map((c) => c.name),
+    removed: previous.filter((p) => !now.has(keyOf(p))).map((p) => p.name),
+    thresholds,
+  }
+}
+
+export function suiteChangeCount(s: SuiteChanges): number {
+  return s.added.length + s.removed.length + s.thresholds.length
 }
 
 export function keyOf(p: { uri: string; name: string }): string {
