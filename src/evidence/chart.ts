@@ -70,7 +70,8 @@ export function footprintChart(
     `<rect width="${CHART_WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
     `<text x="${PAD.left}" y="22" font-size="16" font-weight="bold" fill="#1d2430">${titleLines.map((l, i) => `<tspan x="${PAD.left}" dy="${i ? 19 : 0}">${esc(l)}</tspan>`).join('')}</text>`,
   ]
-  if (subtitle) parts.push(`<text x="${PAD.left}" y="${22 + 19 * titleLines.length}" fill="#5a6270">${esc(subtitle)}</text>`)
+  if (subtitle)
+    parts.push(`<text x="${PAD.left}" y="${22 + 19 * titleLines.length}" fill="#5a6270">${esc(subtitle)}</text>`)
 
   // Allowed bands first, so the bars are drawn over them.
   lines.forEach((line) => {

@@ -24,7 +24,8 @@ export const GUARANTEES: readonly Guarantee[] = [
     severity: 'host-and-neighbours',
     order: 1,
     forUsers: 'One runaway box cannot take disk space or writes away from the other boxes on the same host.',
-    whyThreshold: 'Upstream stress test test_disk_full_isolation: a neighbour may lose no more than 16 MiB of free space.',
+    whyThreshold:
+      'Upstream stress test test_disk_full_isolation: a neighbour may lose no more than 16 MiB of free space.',
   },
   {
     rule: 'Data a box synced survives a hard kill of its host process, on a consistent disk',

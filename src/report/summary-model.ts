@@ -11,7 +11,14 @@ import { plainHeadline } from './plain-words'
 import type { ProofSummary } from './proof-result'
 import type { RunRecord, ScenarioRecord } from './run-messages'
 import { kvmWords, pageTitle, type RuntimeFacts } from './runtime-facts'
-import { comparePair, keyOf, type ScenarioTrend, type SuiteChanges, type TrendPoint, type TrendThresholds } from './trend'
+import {
+  comparePair,
+  keyOf,
+  type ScenarioTrend,
+  type SuiteChanges,
+  type TrendPoint,
+  type TrendThresholds,
+} from './trend'
 import type { JudgedScenario, RowStatus, RunJudgement } from './verdict'
 
 export const SUMMARY_SCHEMA = 'boxlite-disk-spec/summary@1'
@@ -155,11 +162,11 @@ export function buildSummary(input: SummaryInput): SummaryData {
   }
 }
 
-/** "refbox 0.1.0 (cli driver; Linux 6.1.0 x86_64, /dev/kvm present but cannot boot a guest)" */
+/** "refbox 0.1.0 (cli driver; Linux x86_64 host, /dev/kvm present but cannot boot a guest)" */
 export function whoWasTested(f: RuntimeFacts | undefined): string {
   if (!f) return 'an unknown runtime (no scenario announced it)'
   const name = f.runtime === 'boxlite' ? 'BoxLite' : f.runtime
-  return `${name} ${f.version} (${f.driver} driver; Linux ${f.host.kernel} ${f.host.arch}, ${kvmWords(f.host.kvm)})`
+  return `${name} ${f.version} (${f.driver} driver; Linux ${f.host.arch} host, ${kvmWords(f.host.kvm)})`
 }
 
 /** Guarantees in catalogue order (host and neighbours, data, cost); rules the catalogue lacks last, in run order. */
@@ -178,7 +185,14 @@ function headings(rows: readonly SummaryRow[]): GuaranteeHeading[] {
     seen.set(
       r.rule,
       g
-        ? { rule: r.rule, feature: r.feature, severity: g.severity, order: g.order, forUsers: g.forUsers, whyThreshold: g.whyThreshold }
+        ? {
+            rule: r.rule,
+            feature: r.feature,
+            severity: g.severity,
+            order: g.order,
+            forUsers: g.forUsers,
+            whyThreshold: g.whyThreshold,
+          }
         : { rule: r.rule, feature: r.feature },
     )
   }
@@ -234,8 +248,7 @@ function rawHeadline(r: ScenarioRecord): Headline | undefined {
   const failedCheck = r.checks.find((c) => !c.passed)
   const outcome = r.logs.find((l) => l.startsWith(OUTCOME_PREFIX))
   const failedLine = r.checkLines.find((l) => l.startsWith('✘'))
-  if (outcome && !failedCheck && !failedLine)
-    return { said: outcome.slice(OUTCOME_PREFIX.length), passed: true }
+  if (outcome && !failedCheck && !failedLine) return { said: outcome.slice(OUTCOME_PREFIX.length), passed: true }
   const chosen = failedCheck ?? r.checks.filter((c) => c.headline).at(-1) ?? r.checks.at(-1)
   if (chosen) {
     const detail = chosen.headline?.detail ? ` (${chosen.headline.detail})` : ''

@@ -84,7 +84,10 @@ export class HostMeter {
   }
 
   /** The home samples as stacked bars (the boxes' disks, the rest), with the allowed zone of each threshold. */
-  homeChart(lines: ChartLine[], subtitle = "What the runtime keeps in the scenario's home directory on the host"): void {
+  homeChart(
+    lines: ChartLine[],
+    subtitle = "What the runtime keeps in the scenario's home directory on the host",
+  ): void {
     if (this.homeSamples.length === 0) return
     const bars = this.homeSamples.map((s) => ({ label: s.label, bytes: s.home.total, part: s.home.disks }))
     const heading = { title: this.scene.scenario ?? 'Home directory on the host', subtitle }
