@@ -84,9 +84,9 @@ export async function checkCucumberReport(
     if (inPage < told.length)
       problems.push(`cucumber report: ${told.length} scenarios logged the runtime line, ${inPage} are in the page`)
     if (shown) problems.push(`cucumber report: the runtime line is shown in ${shown} scenarios, not only once above`)
-    const paths = await page.locator('button[aria-expanded]').evaluateAll((bs) =>
-      bs.map((b) => (b.textContent ?? '').trim()).filter((t) => /^features\/.*\.feature$/.test(t)),
-    )
+    const paths = await page
+      .locator('button[aria-expanded]')
+      .evaluateAll((bs) => bs.map((b) => (b.textContent ?? '').trim()).filter((t) => /^features\/.*\.feature$/.test(t)))
     if (paths.length) problems.push(`cucumber report: sections titled by file path, e.g. "${paths[0]}"`)
     const checkLines = run.scenarios.reduce((n, s) => n + s.checkLines.length, 0)
     const verdictLines = await page.locator('.bds-verdict').count()

@@ -46,7 +46,9 @@ export async function chartSizes(page: Page, selector: string): Promise<Array<{ 
 /** The problems of charts too narrow or with text too small, named by `where`. */
 export function chartProblems(where: string, sizes: ReadonlyArray<{ width: number; textPx: number }>): string[] {
   return sizes.flatMap((s, i) => [
-    ...(s.width < MIN_CHART_WIDTH_PX ? [`${where}: chart ${i + 1} is ${s.width} px wide, under ${MIN_CHART_WIDTH_PX} px`] : []),
+    ...(s.width < MIN_CHART_WIDTH_PX
+      ? [`${where}: chart ${i + 1} is ${s.width} px wide, under ${MIN_CHART_WIDTH_PX} px`]
+      : []),
     ...(s.textPx < MIN_CHART_TEXT_PX
       ? [`${where}: chart ${i + 1} draws text at ${s.textPx} px, under ${MIN_CHART_TEXT_PX} px`]
       : []),
@@ -113,7 +115,9 @@ export async function checkSummary(
     rows.slice(1).forEach((r, i) => {
       const [a, b] = [rank(rows[i]), rank(r)]
       if (b[0] < a[0] || (b[0] === a[0] && b[1] < a[1]))
-        problems.push(`summary: rows out of severity order: "${r.name}" (${r.severity}) comes after "${rows[i].name}" (${rows[i].severity})`)
+        problems.push(
+          `summary: rows out of severity order: "${r.name}" (${r.severity}) comes after "${rows[i].name}" (${rows[i].severity})`,
+        )
     })
     const rules = await page.locator('tr.rule th, tr.feature th').allTextContents()
     for (const s of run.scenarios) {
@@ -169,6 +173,7 @@ export async function checkSummary(
 async function firstScreen(page: Page, run: RunRecord): Promise<string[]> {
   const problems: string[] = []
   const onScreen = async (selector: string) => {
+    if ((await page.locator(selector).count()) === 0) return false
     const box = await page.locator(selector).first().boundingBox()
     return box !== null && box.y >= 0 && box.y + box.height <= SCREEN.height
   }
@@ -177,12 +182,18 @@ async function firstScreen(page: Page, run: RunRecord): Promise<string[]> {
   else if (!(await onScreen('#verdict'))) problems.push('summary: the verdict is not on the first screen (1280x800)')
   const rt = run.runtime
   if (rt && !(verdict.includes(rt.version) && verdict.toLowerCase().includes(rt.runtime.toLowerCase())))
-    problems.push(`summary: the verdict does not name the runtime under test (${rt.runtime} ${rt.version}): "${verdict}"`)
+    problems.push(
+      `summary: the verdict does not name the runtime under test (${rt.runtime} ${rt.version}): "${verdict}"`,
+    )
   if (rt && !verdict.includes(`${rt.driver} driver`))
     problems.push(`summary: the verdict does not name the driver (${rt.driver}): "${verdict}"`)
   const banner = await page.locator('#selftest').count()
   if (rt?.runtime === 'refbox') {
-    const said = (await page.locator('#selftest').textContent().catch(() => '')) ?? ''
+    const said =
+      (await page
+        .locator('#selftest')
+        .textContent()
+        .catch(() => '')) ?? ''
     if (!banner || !said.includes('Self-test on the reference runtime, not a BoxLite result'))
       problems.push('summary: a refbox run without the self-test banner')
     else if (!(await onScreen('#selftest'))) problems.push('summary: the self-test banner is not on the first screen')
@@ -199,7 +210,8 @@ async function firstScreen(page: Page, run: RunRecord): Promise<string[]> {
 
 /** summary.pdf beside the page: a PDF, written with or after this summary. */
 function pdfProblems(pdf: string, html: string): string[] {
-  if (!existsSync(pdf)) return [`summary: ${pdf} was not written (SUMMARY_PDF=0, or Chromium failed: see the run's output)`]
+  if (!existsSync(pdf))
+    return [`summary: ${pdf} was not written (SUMMARY_PDF=0, or Chromium failed: see the run's output)`]
   if (readFileSync(pdf).subarray(0, 5).toString() !== '%PDF-') return [`summary: ${pdf} is not a PDF`]
   if (statSync(pdf).mtimeMs + 5_000 < statSync(html).mtimeMs) return [`summary: ${pdf} is older than the summary`]
   return []

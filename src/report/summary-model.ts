@@ -147,7 +147,7 @@ export function buildSummary(input: SummaryInput): SummaryData {
     verdict: {
       ok: judgement.ok,
       word,
-      sentence: `${word} on ${who}: ${verdictSentence(judgement, counts, run.runtime, input.injectedDefect)}`,
+      sentence: `${word} ${word === INJECTED ? 'into' : 'on'} ${who}: ${verdictSentence(judgement, counts, run.runtime, input.injectedDefect)}`,
       problems: judgement.problems,
     },
     counts,
@@ -199,9 +199,11 @@ function headings(rows: readonly SummaryRow[]): GuaranteeHeading[] {
   return [...seen.values()]
 }
 
+const INJECTED = 'Defect injected on purpose'
+
 function verdictWord(j: RunJudgement, counts: Record<RowStatus, number>, injected: boolean | undefined): string {
   if (!j.ok) return 'Failed'
-  if (injected) return 'Defect injected on purpose'
+  if (injected) return INJECTED
   return counts['known-issue'] ? 'Passed with known issues' : 'Passed'
 }
 
