@@ -34,10 +34,10 @@ export interface ChartTitle {
 }
 
 export const CHART_WIDTH = 720
-const HEIGHT = 400
+const PLOT_HEIGHT = 210
 /** The smallest text in the chart, in its own pixels: at its own width it reads as 13 px. */
 export const CHART_MIN_FONT = 13
-const PAD = { top: 78, right: 24, bottom: 118, left: 84 }
+const PAD = { top: 78, right: 24, left: 84 }
 const PART = '#1f4e8c'
 const REST = '#9cc0ee'
 const SINGLE = '#3b7dd8'
@@ -56,13 +56,32 @@ export function footprintChart(
   if (bars.length === 0) throw new Error('a footprint chart needs at least one measurement')
   const { title, subtitle } = typeof heading === 'string' ? { title: heading, subtitle: undefined } : heading
   const plotW = CHART_WIDTH - PAD.left - PAD.right
-  const plotH = HEIGHT - PAD.top - PAD.bottom
+  const plotH = PLOT_HEIGHT
+  const f = CHART_MIN_FONT
+  const slot = plotW / bars.length
+  const labelChars = Math.max(6, Math.floor((slot - 6) / (f * 0.56)))
+  const labels = bars.map((b) => wrap(b.label, labelChars).slice(0, 3))
+  // Legend: the two series of a split bar, and the allowed zone of each threshold, laid out in rows.
+  const entries: Array<{ swatch: string; text: string }> = []
+  if (legend) entries.push({ swatch: PART, text: legend[0] }, { swatch: REST, text: legend[1] })
+  for (const line of lines) {
+    const side = line.kind === 'at-least' ? 'at least' : 'at most'
+    entries.push({ swatch: ALLOWED, text: `allowed: ${side} ${line.label} (${formatBytes(line.bytes)})` })
+  }
+  const placed: Array<{ swatch: string; text: string; x: number; row: number }> = []
+  let [lx, row] = [PAD.left, 0]
+  for (const e of entries) {
+    const width = 22 + e.text.length * f * 0.56
+    if (lx + width > CHART_WIDTH - PAD.right && lx > PAD.left) [lx, row] = [PAD.left, row + 1]
+    placed.push({ ...e, x: lx, row })
+    lx += width + 18
+  }
+  const legendTop = PAD.top + plotH + 26 + 15 * Math.max(...labels.map((l) => l.length)) + 8
+  const HEIGHT = legendTop + (placed.length ? 20 * (row + 1) : 0) + 6
   const axis = niceAxis(Math.max(1, ...bars.map((b) => b.bytes), ...lines.map((l) => l.bytes)) * 1.08)
   const y = (bytes: number) => PAD.top + plotH - (Math.max(0, Math.min(bytes, axis.top)) / axis.top) * plotH
-  const slot = plotW / bars.length
   const barW = Math.min(72, slot * 0.55)
   const xOf = (i: number) => PAD.left + slot * i + (slot - barW) / 2
-  const f = CHART_MIN_FONT
 
   const titleLines = wrap(title, Math.floor(plotW / 8.6)).slice(0, 2)
   const parts: string[] = [
@@ -96,7 +115,6 @@ export function footprintChart(
     `<text transform="translate(20 ${PAD.top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="#3b4350">on the host (${axis.unit})</text>`,
   )
 
-  const labelChars = Math.max(6, Math.floor((slot - 6) / (f * 0.56)))
   bars.forEach((bar, i) => {
     const x = xOf(i)
     parts.push(
@@ -111,33 +129,19 @@ export function footprintChart(
     parts.push(
       `<text x="${x + barW / 2}" y="${y(bar.bytes) - 5}" text-anchor="middle" fill="#1d2430">${esc(formatBytes(bar.bytes))}</text>`,
     )
-    const label = wrap(bar.label, labelChars).slice(0, 3)
+    const label = labels[i]
     parts.push(
       `<text x="${x + barW / 2}" y="${PAD.top + plotH + 18}" text-anchor="middle" fill="#1d2430">${label.map((l, j) => `<tspan x="${x + barW / 2}" dy="${j ? 15 : 0}">${esc(l)}</tspan>`).join('')}</text>`,
     )
   })
 
-  // Legend: the two series of a split bar, and the allowed zone of each threshold.
-  const entries: Array<{ swatch: string; text: string }> = []
-  if (legend) entries.push({ swatch: PART, text: legend[0] }, { swatch: REST, text: legend[1] })
-  for (const line of lines) {
-    const side = line.kind === 'at-least' ? 'at least' : 'at most'
-    entries.push({ swatch: ALLOWED, text: `allowed: ${side} ${line.label} (${formatBytes(line.bytes)})` })
-  }
-  let lx = PAD.left
-  let ly = HEIGHT - 38
-  for (const e of entries) {
-    const width = 22 + e.text.length * f * 0.56
-    if (lx + width > CHART_WIDTH - PAD.right && lx > PAD.left) {
-      lx = PAD.left
-      ly += 20
-    }
+  for (const e of placed) {
+    const y0 = legendTop + 20 * e.row
     const opacity = e.swatch === ALLOWED ? ' fill-opacity="0.35"' : ''
     parts.push(
-      `<rect x="${lx}" y="${ly - 11}" width="14" height="14" fill="${e.swatch}"${opacity}/>`,
-      `<text x="${lx + 20}" y="${ly}" fill="#1d2430">${esc(e.text)}</text>`,
+      `<rect x="${e.x}" y="${y0 - 11}" width="14" height="14" fill="${e.swatch}"${opacity}/>`,
+      `<text x="${e.x + 20}" y="${y0}" fill="#1d2430">${esc(e.text)}</text>`,
     )
-    lx += width + 18
   }
   parts.push('</svg>')
   return Buffer.from(parts.join('\n'), 'utf8')
