@@ -4,8 +4,11 @@
  * engineer looks; the headline keeps the file's name and says "unchanged" or "changed".
  */
 
-/** An absolute host path of at least two parts, e.g. /tmp/x/home/boxes/1/disks/disk.qcow2. */
-const HOST_PATH = /(^|[\s("'=])(\/(?:[\w.@+-]+\/)+[\w.@+-]*)/g
+/**
+ * An absolute path three or more parts deep, e.g. /tmp/x/home/boxes/1/disks/disk.qcow2: a host
+ * path. Shorter ones (/etc/os-release, /fill) are the guest's files a reader may well want named.
+ */
+const HOST_PATH = /(^|[\s("'=])(\/(?:[\w.@+-]+\/){2,}[\w.@+-]*)/g
 /** A sha256 (with its label) or any 64-hex run; shortened hashes with an ellipsis too. */
 const HASH = /\b(?:sha256[:\s]\s*)?(?:[0-9a-f]{64}|[0-9a-f]{12,63}…)/gi
 
