@@ -19,7 +19,7 @@ import { chromium, type Browser, type Page } from 'playwright-core'
 import { readRunMessages, type RunRecord } from '../src/report/run-messages'
 import { pageTitle } from '../src/report/runtime-facts'
 import { CHROMIUM, CHROMIUM_FLAGS as FLAGS } from '../src/report/print-pdf'
-import { chartProblems, chartSizes, checkSummary, SCREEN } from './check-summary-html'
+import { chartProblems, chartSizes, checkSummary, SCREEN, sizeWords } from './check-summary-html'
 
 /** Clicks every collapsed section open (features start collapsed when they all passed), then every <details>. */
 async function expandEverything(page: Page): Promise<void> {
@@ -109,7 +109,10 @@ export async function checkCucumberReport(
       .forEach((i) => problems.push(`cucumber report: an attached image does not decode: ${i.src}…`))
     return {
       problems,
-      said: `cucumber report: title and one runtime banner; ${ran.length} scenarios visible under their guarantees; ${verdictLines} verdict lines set apart; ${charts} charts decode, ${sizes.length} shown inline${sizes.length ? ` (${Math.min(...sizes.map((s) => s.width))} px wide or more, text ${Math.min(...sizes.map((s) => s.textPx))} px or more)` : ''}`,
+      said:
+        `cucumber report: title and one runtime banner; ${ran.length} scenarios visible under their guarantees; ` +
+        `${verdictLines} verdict lines set apart; ${charts} charts decode, ${sizes.length} shown inline` +
+        (sizes.length ? ` (${sizeWords(sizes)})` : ''),
     }
   } finally {
     await page.close()

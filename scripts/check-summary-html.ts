@@ -43,6 +43,12 @@ export async function chartSizes(page: Page, selector: string): Promise<Array<{ 
   )
 }
 
+/** "722 px wide or more, text 13 px or more" */
+export function sizeWords(sizes: ReadonlyArray<{ width: number; textPx: number }>): string {
+  const least = (pick: (s: { width: number; textPx: number }) => number) => Math.min(...sizes.map(pick))
+  return `${least((s) => s.width)} px wide or more, text ${least((s) => s.textPx)} px or more`
+}
+
 /** The problems of charts too narrow or with text too small, named by `where`. */
 export function chartProblems(where: string, sizes: ReadonlyArray<{ width: number; textPx: number }>): string[] {
   return sizes.flatMap((s, i) => [
@@ -116,7 +122,8 @@ export async function checkSummary(
       const [a, b] = [rank(rows[i]), rank(r)]
       if (b[0] < a[0] || (b[0] === a[0] && b[1] < a[1]))
         problems.push(
-          `summary: rows out of severity order: "${r.name}" (${r.severity}) comes after "${rows[i].name}" (${rows[i].severity})`,
+          `summary: rows out of severity order: "${r.name}" (${r.severity}) ` +
+            `comes after "${rows[i].name}" (${rows[i].severity})`,
         )
     })
     const rules = await page.locator('tr.rule th, tr.feature th').allTextContents()
@@ -158,10 +165,15 @@ export async function checkSummary(
     return {
       problems,
       said: [
-        `summary: runtime and verdict on the first screen (1280x800)${run.runtime?.runtime === 'refbox' ? ' under the self-test banner' : ''}, with counts, known issues and proof`,
-        `summary: title, runtime block and ${rows.length} guarantee rows in severity order with status and a headline free of host paths and hashes`,
-        `summary: ${charts.length} charts decode, ${sizes.length ? `${Math.min(...sizes.map((s) => s.width))} px wide or more, text ${Math.min(...sizes.map((s) => s.textPx))} px or more` : 'none to measure'}; summary.pdf written`,
-        `summary: ${landed} of ${linked.length} links land on their scenario in the cucumber report; first screen saved as ${screenshot}`,
+        `summary: runtime and verdict on the first screen (1280x800)` +
+          (run.runtime?.runtime === 'refbox' ? ' under the self-test banner' : '') +
+          ', with counts, known issues and proof',
+        `summary: title, runtime block and ${rows.length} guarantee rows in severity order ` +
+          'with status and a headline free of host paths and hashes',
+        `summary: ${charts.length} charts decode, ${sizes.length ? sizeWords(sizes) : 'none to measure'}; ` +
+          'summary.pdf written',
+        `summary: ${landed} of ${linked.length} links land on their scenario in the cucumber report; ` +
+          `first screen saved as ${screenshot}`,
       ],
     }
   } finally {

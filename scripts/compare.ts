@@ -40,7 +40,8 @@ function main(): void {
   writeFileSync(out, renderCompareHtml(comparison))
   const scenarios = comparison.guarantees.reduce((n, g) => n + g.scenarios.length, 0)
   console.log(
-    `compare: ${runs.map((r) => r.label).join(' | ')}: ${comparison.guarantees.length} guarantees, ${scenarios} scenarios`,
+    `compare: ${runs.map((r) => r.label).join(' | ')}: ` +
+      `${comparison.guarantees.length} guarantees, ${scenarios} scenarios`,
   )
   console.log(`compare: ${out}`)
 }

@@ -85,9 +85,11 @@ export function footprintChart(
 
   const titleLines = wrap(title, Math.floor(plotW / 8.6)).slice(0, 2)
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${CHART_WIDTH}" height="${HEIGHT}" viewBox="0 0 ${CHART_WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="${f}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${CHART_WIDTH}" height="${HEIGHT}" ` +
+      `viewBox="0 0 ${CHART_WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="${f}">`,
     `<rect width="${CHART_WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
-    `<text x="${PAD.left}" y="22" font-size="16" font-weight="bold" fill="#1d2430">${titleLines.map((l, i) => `<tspan x="${PAD.left}" dy="${i ? 19 : 0}">${esc(l)}</tspan>`).join('')}</text>`,
+    `<text x="${PAD.left}" y="22" font-size="16" font-weight="bold" fill="#1d2430">` +
+      `${titleLines.map((l, i) => `<tspan x="${PAD.left}" dy="${i ? 19 : 0}">${esc(l)}</tspan>`).join('')}</text>`,
   ]
   if (subtitle)
     parts.push(`<text x="${PAD.left}" y="${22 + 19 * titleLines.length}" fill="#5a6270">${esc(subtitle)}</text>`)
@@ -98,8 +100,10 @@ export function footprintChart(
     const x = PAD.left + slot * i + 4
     const [from, to] = line.kind === 'at-least' ? [axis.top, line.bytes] : [line.bytes, 0]
     parts.push(
-      `<rect x="${x}" y="${y(from)}" width="${slot - 8}" height="${Math.max(0, y(to) - y(from))}" fill="${ALLOWED}" fill-opacity="0.14"/>`,
-      `<line x1="${x}" y1="${y(line.bytes)}" x2="${x + slot - 8}" y2="${y(line.bytes)}" stroke="${ALLOWED}" stroke-width="2"/>`,
+      `<rect x="${x}" y="${y(from)}" width="${slot - 8}" height="${Math.max(0, y(to) - y(from))}" ` +
+        `fill="${ALLOWED}" fill-opacity="0.14"/>`,
+      `<line x1="${x}" y1="${y(line.bytes)}" x2="${x + slot - 8}" y2="${y(line.bytes)}" ` +
+        `stroke="${ALLOWED}" stroke-width="2"/>`,
     )
   })
 
@@ -112,26 +116,31 @@ export function footprintChart(
   parts.push(
     `<line x1="${PAD.left}" y1="${PAD.top + plotH}" x2="${PAD.left + plotW}" y2="${PAD.top + plotH}" stroke="#333"/>`,
     `<line x1="${PAD.left}" y1="${PAD.top}" x2="${PAD.left}" y2="${PAD.top + plotH}" stroke="#333"/>`,
-    `<text transform="translate(20 ${PAD.top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="#3b4350">on the host (${axis.unit})</text>`,
+    `<text transform="translate(20 ${PAD.top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="#3b4350">` +
+      `on the host (${axis.unit})</text>`,
   )
 
   bars.forEach((bar, i) => {
     const x = xOf(i)
     parts.push(
-      `<rect x="${x}" y="${y(bar.bytes)}" width="${barW}" height="${Math.max(1, PAD.top + plotH - y(bar.bytes))}" fill="${legend ? REST : SINGLE}"/>`,
+      `<rect x="${x}" y="${y(bar.bytes)}" width="${barW}" height="${Math.max(1, PAD.top + plotH - y(bar.bytes))}" ` +
+        `fill="${legend ? REST : SINGLE}"/>`,
     )
     if (legend && bar.part !== undefined) {
       const part = Math.min(bar.part, bar.bytes)
       parts.push(
-        `<rect x="${x}" y="${y(part)}" width="${barW}" height="${Math.max(0, PAD.top + plotH - y(part))}" fill="${PART}"/>`,
+        `<rect x="${x}" y="${y(part)}" width="${barW}" ` +
+          `height="${Math.max(0, PAD.top + plotH - y(part))}" fill="${PART}"/>`,
       )
     }
     parts.push(
-      `<text x="${x + barW / 2}" y="${y(bar.bytes) - 5}" text-anchor="middle" fill="#1d2430">${esc(formatBytes(bar.bytes))}</text>`,
+      `<text x="${x + barW / 2}" y="${y(bar.bytes) - 5}" text-anchor="middle" fill="#1d2430">` +
+        `${esc(formatBytes(bar.bytes))}</text>`,
     )
     const label = labels[i]
     parts.push(
-      `<text x="${x + barW / 2}" y="${PAD.top + plotH + 18}" text-anchor="middle" fill="#1d2430">${label.map((l, j) => `<tspan x="${x + barW / 2}" dy="${j ? 15 : 0}">${esc(l)}</tspan>`).join('')}</text>`,
+      `<text x="${x + barW / 2}" y="${PAD.top + plotH + 18}" text-anchor="middle" fill="#1d2430">` +
+        `${label.map((l, j) => `<tspan x="${x + barW / 2}" dy="${j ? 15 : 0}">${esc(l)}</tspan>`).join('')}</text>`,
     )
   })
 

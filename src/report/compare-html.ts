@@ -21,11 +21,14 @@ td.name{width:30%}
 td.cell .said{font-size:13px;margin-top:3px}td.cell .needs{font-size:12px;color:#5a6270}
 td.cell.failed{background:#fff1f1}td.cell.known-issue{background:#fffaf0}td.cell.absent{color:#8a919c}
 td.cell .change{font-size:12px;margin-top:3px}
-.flag{color:#9a5b00;font-weight:700}.fname{color:#5a6270}.status-change{font-weight:700;color:#8a1414}.same{color:#8a919c}
+.flag{color:#9a5b00;font-weight:700}.fname{color:#5a6270}.status-change{font-weight:700;color:#8a1414}
+.same{color:#8a919c}
 .changes{background:#fff;border:1px solid #dde1e7;border-radius:8px;padding:10px 16px;margin-top:16px}
 .changes h2{font-size:16px;margin:0 0 6px}
 @media print{@page{size:A4 landscape}thead th{position:static}tr{break-inside:avoid}}
 `
+
+const ONE_RUN = '<h2>One run: nothing to compare the suite with.</h2>'
 
 export function renderCompareHtml(c: Comparison): string {
   const cols = c.runs.length
@@ -34,7 +37,13 @@ export function renderCompareHtml(c: Comparison): string {
       const v = r.data.verdict
       const tone = !v.ok ? '#8a1414' : r.data.counts['known-issue'] ? '#6b4a00' : '#145a22'
       const self = r.data.selfTest ? ' · self-test, not BoxLite' : ''
-      return `<th class="run"><span>${esc(r.label)}</span><span class="sub">${esc(r.sub)}${esc(self)}</span><span class="verdict-mini" style="color:${tone}">${esc(v.word)}: ${r.data.counts.passed} passed, ${r.data.counts.failed} failed, ${r.data.counts['known-issue']} known issues</span><span class="sub">${esc(r.source)}</span></th>`
+      const n = r.data.counts
+      const counts = `${n.passed} passed, ${n.failed} failed, ${n['known-issue']} known issues`
+      return (
+        `<th class="run"><span>${esc(r.label)}</span><span class="sub">${esc(r.sub)}${esc(self)}</span>` +
+        `<span class="verdict-mini" style="color:${tone}">${esc(v.word)}: ${counts}</span>` +
+        `<span class="sub">${esc(r.source)}</span></th>`
+      )
     })
     .join('')
   const body: string[] = []
@@ -47,7 +56,8 @@ export function renderCompareHtml(c: Comparison): string {
     }
     const means = g.forUsers ? `<div class="means">${esc(g.forUsers)}</div>` : ''
     body.push(
-      `<tr class="rule" data-severity="${sev}"><th colspan="${cols + 1}"><span class="sev ${sev}">${esc(SEVERITY_SHORT[sev])}</span>${esc(g.rule)}${means}</th></tr>`,
+      `<tr class="rule" data-severity="${sev}"><th colspan="${cols + 1}">` +
+        `<span class="sev ${sev}">${esc(SEVERITY_SHORT[sev])}</span>${esc(g.rule)}${means}</th></tr>`,
     )
     for (const s of g.scenarios)
       body.push(`<tr class="scenario"><td class="name">${esc(s.name)}</td>${s.cells.map(cellHtml).join('')}</tr>`)
@@ -59,18 +69,21 @@ export function renderCompareHtml(c: Comparison): string {
         ...s.removed.map((n) => `<li>removed: ${esc(n)}</li>`),
         ...s.thresholds.map((t) => `<li>threshold of "${esc(t.scenario)}": ${esc(t.from)} → ${esc(t.to)}</li>`),
       ]
-      return `<h2>${esc(c.runs[i].label)} → ${esc(c.runs[i + 1].label)}: ${esc(changesWords(s))}</h2>${items.length ? `<ul>${items.join('')}</ul>` : ''}`
+      const list = items.length ? `<ul>${items.join('')}</ul>` : ''
+      return `<h2>${esc(c.runs[i].label)} → ${esc(c.runs[i + 1].label)}: ${esc(changesWords(s))}</h2>${list}`
     })
     .join('')
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>boxlite-disk-spec: ${esc(c.runs.map((r) => r.label).join(' vs '))}</title><style>${STYLE}</style></head><body><main>
+<title>boxlite-disk-spec: ${esc(c.runs.map((r) => r.label).join(' vs '))}</title>
+<style>${STYLE}</style></head><body><main>
 <h1>Guarantees across ${cols} run${cols === 1 ? '' : 's'}: ${esc(c.runs.map((r) => r.label).join(', '))}</h1>
-<p class="sub">Each cell: the result and its headline number; below it, what moved since the run to its left. Times are UTC.</p>
+<p class="sub">Each cell: the result and its headline number; below it, what moved since the run to its left.
+Times are UTC.</p>
 <table id="comparison"><thead><tr><th>Guarantee and scenario</th>${head}</tr></thead><tbody>
 ${body.join('\n')}
 </tbody></table>
-<section class="changes" id="suite-changes">${changes || '<h2>One run: nothing to compare the suite with.</h2>'}</section>
+<section class="changes" id="suite-changes">${changes || ONE_RUN}</section>
 </main></body></html>
 `
 }
@@ -80,5 +93,6 @@ function cellHtml(cell: CompareCell | undefined): string {
   const said = cell.said ? `<div class="said">${esc(cell.said)}</div>` : ''
   const needs = cell.needs ? `<div class="needs">needs ${esc(cell.needs)}</div>` : ''
   const change = cell.change ? `<div class="change">${trendHtml({ trend: cell.change })}</div>` : ''
-  return `<td class="cell ${cell.status}" data-status="${cell.status}"><span class="badge s-${cell.status}">${STATUS_WORDS[cell.status]}</span>${said}${needs}${change}</td>`
+  const badge = `<span class="badge s-${cell.status}">${STATUS_WORDS[cell.status]}</span>`
+  return `<td class="cell ${cell.status}" data-status="${cell.status}">${badge}${said}${needs}${change}</td>`
 }

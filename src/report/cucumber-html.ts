@@ -15,7 +15,10 @@
 import { pageTitle, startedWords, type RuntimeFacts } from './runtime-facts'
 
 const STYLE = `
-#runtime-under-test{font:14px/1.45 system-ui,sans-serif;background:#fff7e0;border-bottom:1px solid #e8d9a8;padding:8px 16px;color:#3b3000}
+#runtime-under-test{
+  font:14px/1.45 system-ui,sans-serif;background:#fff7e0;border-bottom:1px solid #e8d9a8;padding:8px 16px;
+  color:#3b3000;
+}
 #runtime-under-test .who{font-size:16px;font-weight:700}
 #runtime-under-test .facts{color:#5c4a00;font-size:13px}
 #selftest{font:700 16px/1.4 system-ui,sans-serif;background:#5b2a86;color:#fff;padding:8px 16px}
@@ -29,7 +32,10 @@ const STYLE = `
 .bds-feature-file{font-weight:400;font-size:12px;color:#5a6270;margin-left:8px}
 details.bds-chart>summary{display:none}
 img.bds-chart{display:block;width:720px;max-width:100%;height:auto;cursor:zoom-in;border:1px solid #e6e9ee;margin:6px 0}
-img.bds-chart.bds-enlarged{position:fixed;inset:2vh 2vw;width:96vw;height:96vh;max-width:none;object-fit:contain;background:#fff;z-index:1000;cursor:zoom-out;box-shadow:0 0 0 100vmax rgba(20,24,32,.8)}
+img.bds-chart.bds-enlarged{
+  position:fixed;inset:2vh 2vw;width:96vw;height:96vh;max-width:none;object-fit:contain;background:#fff;z-index:1000;
+  cursor:zoom-out;box-shadow:0 0 0 100vmax rgba(20,24,32,.8);
+}
 `
 
 /** Runs in the page: applies the changes above to whatever React has mounted, and again on every change. */
@@ -40,12 +46,17 @@ const DECORATE_SCRIPT = `
   messages.forEach(function (e) {
     var d = e.gherkinDocument;
     if (!d || !d.feature) return;
-    var rules = (d.feature.children || []).filter(function (c) { return c.rule; }).map(function (c) { return c.rule.name; });
+    var rules = (d.feature.children || [])
+      .filter(function (c) { return c.rule; })
+      .map(function (c) { return c.rule.name; });
     features[d.uri] = { name: d.feature.name, rules: rules };
   });
   var started = messages.filter(function (e) { return e.testRunStarted; })[0];
   var norm = function (t) { return (t || '').replace(/\\s+/g, ' ').trim(); };
-  function utc(iso) { var d = new Date(iso); return isNaN(d) ? iso : d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC'; }
+  function utc(iso) {
+    var d = new Date(iso);
+    return isNaN(d) ? iso : d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+  }
   function esc(t) { return String(t).replace(/[&<>"]/g, function (c) { return '&#' + c.charCodeAt(0) + ';'; }); }
   function apply() {
     document.querySelectorAll('#content button[aria-expanded]:not([data-feature-uri])').forEach(function (b) {
@@ -56,17 +67,23 @@ const DECORATE_SCRIPT = `
       if (!f) return;
       b.setAttribute('data-feature-uri', uri);
       var file = uri.split('/').pop();
-      label.innerHTML = '<span class="bds-feature-title">' + esc(f.name) + '</span><span class="bds-feature-file">' + esc(file) + '</span>' +
-        (f.rules.length ? '<span class="bds-feature-rules">Guarantees: ' + f.rules.map(esc).join(' · ') + '</span>' : '');
+      label.innerHTML = '<span class="bds-feature-title">' + esc(f.name) + '</span>' +
+        '<span class="bds-feature-file">' + esc(file) + '</span>' +
+        (f.rules.length ? '<span class="bds-feature-rules">Guarantees: ' + f.rules.map(esc).join(' · ') : '') +
+        (f.rules.length ? '</span>' : '');
     });
     document.querySelectorAll('#content pre:not([data-bds])').forEach(function (pre) {
       pre.setAttribute('data-bds', '1');
       var text = norm(pre.textContent);
       var box = pre.parentElement;
       if (!box) return;
-      if (text.indexOf('Runtime under test: ') === 0) { box.classList.add('bds-hidden'); box.setAttribute('data-runtime-line', '1'); }
-      else if (/^[\\u2714\\u2718] /.test(text)) { box.classList.add('bds-verdict'); if (text[0] === '\\u2718') box.classList.add('bds-failed'); }
-      else if (text.indexOf('Outcome: ') === 0) box.classList.add('bds-verdict', 'bds-outcome');
+      if (text.indexOf('Runtime under test: ') === 0) {
+        box.classList.add('bds-hidden');
+        box.setAttribute('data-runtime-line', '1');
+      } else if (/^[\\u2714\\u2718] /.test(text)) {
+        box.classList.add('bds-verdict');
+        if (text[0] === '\\u2718') box.classList.add('bds-failed');
+      } else if (text.indexOf('Outcome: ') === 0) box.classList.add('bds-verdict', 'bds-outcome');
     });
     document.querySelectorAll('#content details:not(.bds-chart)').forEach(function (d) {
       var img = d.querySelector(':scope > img');
@@ -137,7 +154,10 @@ export function decorateCucumberHtml(
 function banner(facts: RuntimeFacts | undefined, summaryHref: string): string {
   const summary = `<a href="${esc(summaryHref)}">one-glance summary</a>`
   if (!facts)
-    return `<div id="runtime-under-test"><span class="who">Runtime under test: unknown (no scenario announced it)</span> · ${summary}</div>`
+    return (
+      '<div id="runtime-under-test"><span class="who">Runtime under test: unknown (no scenario announced it)</span>' +
+      ` · ${summary}</div>`
+    )
   const selfTest =
     facts.runtime === 'refbox'
       ? '<div id="selftest">Self-test on the reference runtime, not a BoxLite result</div>'
@@ -150,7 +170,8 @@ function banner(facts: RuntimeFacts | undefined, summaryHref: string): string {
     `suite revision ${facts.suiteRevision}`,
     `started ${startedWords(facts.startedAt)}`,
   ].join(' · ')
-  return `${selfTest}<div id="runtime-under-test"><div class="who">Runtime under test: ${esc(facts.description)}</div><div class="facts">${esc(line)} · ${summary}</div></div>`
+  const who = `<div class="who">Runtime under test: ${esc(facts.description)}</div>`
+  return `${selfTest}<div id="runtime-under-test">${who}<div class="facts">${esc(line)} · ${summary}</div></div>`
 }
 
 function esc(text: string): string {

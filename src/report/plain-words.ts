@@ -37,7 +37,8 @@ export function plainHeadline(said: string): PlainText {
   return { text, details: [...new Set(details)] }
 }
 
-/** True when a text still holds a host path under /tmp/ or a 64-hex hash: what the report check refuses in a headline. */
+/** True when a text still holds a host path under /tmp/ or a 64-hex hash. */
+// The report check (scripts/check-summary-html.ts) refuses the same in a headline cell.
 export function hasHostDetail(text: string): boolean {
   return /\/tmp\//.test(text) || /[0-9a-f]{64}/i.test(text)
 }

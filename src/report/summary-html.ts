@@ -42,13 +42,19 @@ main{max-width:1240px;margin:0 auto;padding:16px 24px 48px}
 a{color:#1b4f9c}
 .selftest{background:#5b2a86;color:#fff;padding:10px 24px;font-size:17px;font-weight:700;letter-spacing:.01em}
 .selftest small{display:block;font-weight:400;font-size:14px;opacity:.92}
-.verdict{font-size:22px;line-height:1.3;font-weight:600;padding:14px 18px;border-radius:8px;margin:12px 0 12px;border-left:8px solid}
+.verdict{
+  font-size:22px;line-height:1.3;font-weight:600;padding:14px 18px;border-radius:8px;margin:12px 0 12px;
+  border-left:8px solid;
+}
 .verdict .word{font-weight:800;text-transform:uppercase;letter-spacing:.02em}
 .verdict.ok{background:#e3f5e6;color:#145a22;border-color:#2e9b4e}
 .verdict.bad{background:#fde4e4;color:#8a1414;border-color:#c62828}
 .verdict.expected{background:#fff3d1;color:#5c4200;border-color:#d9a400}
 .badge{display:inline-block;font-weight:700;font-size:13px;border-radius:4px;padding:1px 8px;white-space:nowrap}
-.sev{display:inline-block;font-size:12px;font-weight:700;border-radius:10px;padding:1px 9px;margin-right:8px;white-space:nowrap;vertical-align:2px}
+.sev{
+  display:inline-block;font-size:12px;font-weight:700;border-radius:10px;padding:1px 9px;margin-right:8px;
+  white-space:nowrap;vertical-align:2px;
+}
 .sev.host-and-neighbours{background:#1d2430;color:#fff}.sev.data{background:#3d5a80;color:#fff}
 .sev.cost{background:#cfd8e3;color:#1d2430}.sev.none{background:#fff;color:#8a1414;border:1px dashed #8a1414}
 .s-passed{background:#d7f2dc;color:#145a22}.s-failed{background:#c62828;color:#fff}
@@ -57,7 +63,9 @@ a{color:#1b4f9c}
   @page{size:A4;margin:12mm 11mm}
   body{background:#fff;font-size:11.5pt}
   main{max-width:none;padding:0}
-  .selftest,.verdict,.badge,.sev,tr.severity th,tr.rule th,tr.failed td{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+  .selftest,.verdict,.badge,.sev,tr.severity th,tr.rule th,tr.failed td{
+    -webkit-print-color-adjust:exact;print-color-adjust:exact;
+  }
   .lightbox,.noprint{display:none!important}
   a{color:inherit;text-decoration:none}
 }
@@ -70,7 +78,10 @@ const STYLE = `${BASE_STYLE}
 .tile .big{font-size:20px;font-weight:700}
 .tile ul{margin:0;padding-left:18px}
 .counts span{display:inline-block;margin-right:10px}
-.runtime{display:grid;grid-template-columns:max-content 1fr max-content 1fr;gap:2px 14px;background:#fff;border:1px solid #dde1e7;border-radius:8px;padding:8px 14px;margin:0 0 10px;font-size:13px}
+.runtime{
+  display:grid;grid-template-columns:max-content 1fr max-content 1fr;gap:2px 14px;background:#fff;
+  border:1px solid #dde1e7;border-radius:8px;padding:8px 14px;margin:0 0 10px;font-size:13px;
+}
 .runtime dt{color:#5a6270}.runtime dd{margin:0;overflow-wrap:anywhere}
 .problems{background:#fff;border:1px solid #e8b4b4;border-radius:8px;padding:8px 14px 8px 30px;color:#8a1414}
 h2.section{font-size:18px;margin:22px 0 8px}
@@ -95,7 +106,10 @@ details.more{font-size:12px;color:#5a6270;margin-top:4px}details.more code{overf
 tr.chart-row td{border-top:0;padding:0 12px 12px}
 a.chart-link{display:inline-block;cursor:zoom-in}
 img.chart{display:block;width:720px;max-width:100%;height:auto;border:1px solid #e6e9ee;border-radius:4px}
-.lightbox{display:none;position:fixed;inset:0;background:rgba(20,24,32,.82);z-index:10;align-items:center;justify-content:center}
+.lightbox{
+  display:none;position:fixed;inset:0;background:rgba(20,24,32,.82);z-index:10;align-items:center;
+  justify-content:center;
+}
 .lightbox:target{display:flex}
 .lightbox img{width:min(96vw,1500px);max-height:94vh;background:#fff;border-radius:6px}
 .lightbox a{display:contents;cursor:zoom-out}
@@ -122,6 +136,7 @@ export function renderSummaryHtml(data: SummaryData, charts: ReadonlyMap<string,
     ? `<span class="word">${esc(data.verdict.word)}</span>${esc(data.verdict.sentence.slice(data.verdict.word.length))}`
     : esc(data.verdict.sentence)
   const lightboxes: string[] = []
+  const fullReport = data.rows[0]?.reportHref.split('#')[0] ?? 'cucumber-report.html'
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(data.title)}</title><style>${STYLE}</style></head><body>
@@ -131,11 +146,13 @@ ${tiles(data)}
 <dl class="runtime" id="runtime">${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>
 ${problems(data)}
 <h2 class="section" id="guarantees-heading">Guarantees, most important first</h2>
-<table id="guarantees"><thead><tr><th>Guarantee and scenario (links open it in the full report)</th><th>Result</th><th>Measured, and what it needs</th><th class="trend">Since the previous run</th></tr></thead>
+<table id="guarantees"><thead><tr><th>Guarantee and scenario (links open it in the full report)</th>
+<th>Result</th><th>Measured, and what it needs</th><th class="trend">Since the previous run</th></tr></thead>
 <tbody>${body(data, charts, lightboxes)}</tbody></table>
-<footer>Every runtime call and every number: <a href="${esc(data.rows[0]?.reportHref.split('#')[0] ?? 'cucumber-report.html')}">the full report</a>.
+<footer>Every runtime call and every number: <a href="${esc(fullReport)}">the full report</a>.
 Times are UTC. Words such as qcow2, inode and discard are explained in docs/glossary.md of the suite.
-This page is written from the run's messages (a cucumber formatter, or scripts/summary.ts); its data is in summary.json.</footer>
+This page is written from the run's messages (a cucumber formatter, or scripts/summary.ts);
+its data is in summary.json.</footer>
 </main>
 ${lightboxes.join('\n')}
 </body></html>
@@ -144,21 +161,34 @@ ${lightboxes.join('\n')}
 
 function selfTestBanner(): string {
   return `<div class="selftest" id="selftest">Self-test on the reference runtime, not a BoxLite result
-<small>refbox runs these checks on BoxLite's disk stack without a VM, to show that the suite itself works. It says nothing about any BoxLite release.</small></div>`
+<small>refbox runs these checks on BoxLite's disk stack without a VM, to show that the suite itself works.
+It says nothing about any BoxLite release.</small></div>`
 }
 
 function tiles(data: SummaryData): string {
   const c = data.counts
-  const counts = `<div class="tile" id="counts"><h2>Scenarios</h2><div class="big counts"><span>${c.passed} passed</span><span>${c.failed} failed</span></div>${c['known-issue']} known issue${c['known-issue'] === 1 ? '' : 's'} · ${c['not-run']} not run</div>`
-  const known = data.knownIssues.applicable.length
-    ? `<ul>${data.knownIssues.applicable.map((k) => `<li>${esc(k.reason)} (${k.scenarios.length} scenarios, <a href="${esc(k.link)}">tracked upstream</a>)</li>`).join('')}</ul>`
-    : `<div class="big">none</div>${data.runtime ? `for ${esc(data.runtime.runtime)} ${esc(data.runtime.version)}` : ''}`
+  const known = `${c['known-issue']} known issue${c['known-issue'] === 1 ? '' : 's'}`
+  const counts =
+    `<div class="tile" id="counts"><h2>Scenarios</h2>` +
+    `<div class="big counts"><span>${c.passed} passed</span><span>${c.failed} failed</span></div>` +
+    `${known} · ${c['not-run']} not run</div>`
+  const issue = (k: SummaryData['knownIssues']['applicable'][number]) =>
+    `<li>${esc(k.reason)} (${k.scenarios.length} scenarios, <a href="${esc(k.link)}">tracked upstream</a>)</li>`
+  const rt = data.runtime
+  const issues = data.knownIssues.applicable.length
+    ? `<ul>${data.knownIssues.applicable.map(issue).join('')}</ul>`
+    : `<div class="big">none</div>${rt ? `for ${esc(rt.runtime)} ${esc(rt.version)}` : ''}`
   const p = data.proof
+  const missed = p?.missed.length ? ` (missed: ${esc(p.missed.join(', '))})` : ''
+  const proofLink = p?.href ? `<a href="${esc(p.href)}">the proof</a>` : 'the proof'
   const proof = p
-    ? `<div class="big">${p.caught} of ${p.injected}</div>This suite's checks catch ${p.caught} of ${p.injected} injected faults${p.missed.length ? ` (missed: ${esc(p.missed.join(', '))})` : ''}; ${p.href ? `<a href="${esc(p.href)}">the proof</a>` : 'the proof'} ran ${esc(startedWords(p.writtenAt))}.`
-    : '<div class="big">not beside this report</div><code>npm run prove</code> injects faults into refbox and checks that each is caught.'
+    ? `<div class="big">${p.caught} of ${p.injected}</div>` +
+      `This suite's checks catch ${p.caught} of ${p.injected} injected faults${missed}; ` +
+      `${proofLink} ran ${esc(startedWords(p.writtenAt))}.`
+    : '<div class="big">not beside this report</div>' +
+      '<code>npm run prove</code> injects faults into refbox and checks that each is caught.'
   return `<section class="tiles">${counts}
-<div class="tile" id="known-issues"><h2>Known issues</h2>${known}</div>
+<div class="tile" id="known-issues"><h2>Known issues</h2>${issues}</div>
 <div class="tile" id="proof"><h2>Proof the checks work</h2>${proof}</div>
 <div class="tile" id="previous"><h2>Since the previous run</h2>${previous(data)}</div></section>`
 }
@@ -170,14 +200,21 @@ function previous(data: SummaryData): string {
     ? `<span class="flag">${p.flagged} number${p.flagged === 1 ? '' : 's'} moved past their thresholds (⚠)</span>`
     : 'no number moved past its threshold'
   const changed = changesWords(p.suite)
-  return `${flagged}; ${esc(changed)}.<br><small>Compared with ${esc(p.runtime ?? 'a run of unknown runtime')}${p.startedAt ? `, ${esc(startedWords(p.startedAt))}` : ''}.</small>`
+  const when = p.startedAt ? `, ${esc(startedWords(p.startedAt))}` : ''
+  const against = esc(p.runtime ?? 'a run of unknown runtime')
+  return `${flagged}; ${esc(changed)}.<br><small>Compared with ${against}${when}.</small>`
 }
 
 /** "the suite: 1 scenario added, 2 thresholds changed" or "the suite is unchanged". */
 export function changesWords(s: SuiteChanges): string {
   if (suiteChangeCount(s) === 0) return 'the suite is unchanged'
   const n = (k: number, what: string, verb: string) => (k ? [`${k} ${what}${k === 1 ? '' : 's'} ${verb}`] : [])
-  return `the suite: ${[...n(s.added.length, 'scenario', 'added'), ...n(s.removed.length, 'scenario', 'removed'), ...n(s.thresholds.length, 'threshold', 'changed')].join(', ')}`
+  const parts = [
+    ...n(s.added.length, 'scenario', 'added'),
+    ...n(s.removed.length, 'scenario', 'removed'),
+    ...n(s.thresholds.length, 'threshold', 'changed'),
+  ]
+  return `the suite: ${parts.join(', ')}`
 }
 
 function problems(data: SummaryData): string {
@@ -210,7 +247,8 @@ function body(data: SummaryData, charts: ReadonlyMap<string, string>, lightboxes
       const id = `chart-${lightboxes.length + 1}`
       const img = `<img class="chart" alt="chart: ${esc(row.name)}" src="data:image/svg+xml;base64,${chart}">`
       out.push(
-        `<tr class="chart-row"><td colspan="4"><a class="chart-link" href="#${id}" title="click to enlarge">${img}</a></td></tr>`,
+        `<tr class="chart-row"><td colspan="4">` +
+          `<a class="chart-link" href="#${id}" title="click to enlarge">${img}</a></td></tr>`,
       )
       lightboxes.push(`<div class="lightbox" id="${id}"><a href="#_" title="close">${img}</a></div>`)
     }
@@ -223,7 +261,11 @@ function guaranteeRow(g: GuaranteeHeading, uri: string): string {
   const file = uri.split('/').pop() ?? uri
   const means = g.forUsers ? `<div class="means"><b>What this means for users:</b> ${esc(g.forUsers)}</div>` : ''
   const why = g.whyThreshold ? `<div class="why"><b>Why this threshold:</b> ${esc(g.whyThreshold)}</div>` : ''
-  return `<tr class="rule" data-severity="${sev}" data-order="${g.order ?? ''}"><th colspan="4"><span class="sev ${sev}">${esc(SEVERITY_SHORT[sev])}</span><span class="title">${esc(g.rule)}</span> <span class="file">${esc(file)}</span>${means}${why}</th></tr>`
+  return (
+    `<tr class="rule" data-severity="${sev}" data-order="${g.order ?? ''}"><th colspan="4">` +
+    `<span class="sev ${sev}">${esc(SEVERITY_SHORT[sev])}</span><span class="title">${esc(g.rule)}</span> ` +
+    `<span class="file">${esc(file)}</span>${means}${why}</th></tr>`
+  )
 }
 
 function rowHtml(row: SummaryRow): string {
@@ -236,9 +278,11 @@ function rowHtml(row: SummaryRow): string {
     ? `<div class="headline ${h.passed ? 'passed' : 'failed'}"><div class="said">${esc(h.said)}</div>${needs}</div>`
     : '<div class="needs">no number measured</div>'
   const details = row.details?.length
-    ? `<details class="more"><summary>details</summary>${row.details.map((d) => `<div><code>${esc(d)}</code></div>`).join('')}</details>`
+    ? `<details class="more"><summary>details</summary>` +
+      `${row.details.map((d) => `<div><code>${esc(d)}</code></div>`).join('')}</details>`
     : ''
-  return `<tr class="row ${row.status}" data-status="${row.status}" data-severity="${row.severity ?? 'none'}" data-order="${row.order ?? ''}">
+  const data = `data-status="${row.status}" data-severity="${row.severity ?? 'none'}" data-order="${row.order ?? ''}"`
+  return `<tr class="row ${row.status}" ${data}>
 <td class="scenario"><a href="${esc(row.reportHref)}">${esc(row.name)}</a></td>
 <td class="status"><span class="badge s-${row.status}">${STATUS_WORDS[row.status]}</span>${reason}</td>
 <td class="measured">${measured}${details}</td>

@@ -17,7 +17,8 @@ export function renderSummaryMarkdown(data: SummaryData): string {
   lines.push(`**${data.verdict.sentence}**`, '')
   if (data.proof)
     lines.push(
-      `This suite's checks catch ${data.proof.caught} of ${data.proof.injected} injected faults (proof of ${startedWords(data.proof.writtenAt)}).`,
+      `This suite's checks catch ${data.proof.caught} of ${data.proof.injected} injected faults ` +
+        `(proof of ${startedWords(data.proof.writtenAt)}).`,
       '',
     )
   lines.push('| | |', '|---|---|')

@@ -135,6 +135,7 @@ export function buildSummary(input: SummaryInput): SummaryData {
   for (const r of rows) counts[r.status]++
   const word = verdictWord(judgement, counts, input.injectedDefect)
   const who = whoWasTested(run.runtime)
+  const detail = verdictSentence(judgement, counts, run.runtime, input.injectedDefect)
   return {
     schema: SUMMARY_SCHEMA,
     title: pageTitle('summary', run.runtime),
@@ -147,7 +148,7 @@ export function buildSummary(input: SummaryInput): SummaryData {
     verdict: {
       ok: judgement.ok,
       word,
-      sentence: `${word} ${word === INJECTED ? 'into' : 'on'} ${who}: ${verdictSentence(judgement, counts, run.runtime, input.injectedDefect)}`,
+      sentence: `${word} ${word === INJECTED ? 'into' : 'on'} ${who}: ${detail}`,
       problems: judgement.problems,
     },
     counts,
@@ -262,7 +263,8 @@ function rawHeadline(r: ScenarioRecord): Headline | undefined {
   }
   // No number: the yes/no checks it logged, the failed one alone.
   const lines = failedLine ? [failedLine] : r.checkLines.slice(0, 3)
-  return lines.length ? { said: lines.map((l) => l.replace(/^[✔✘] /, '')).join('; '), passed: !failedLine } : undefined
+  if (!lines.length) return undefined
+  return { said: lines.map((l) => l.replace(/^[✔✘] /, '')).join('; '), passed: !failedLine }
 }
 
 /** The threshold of the scenario's headline check (the suite's, whether or not it passed), for the comparison. */
@@ -292,13 +294,20 @@ function verdictSentence(
 ): string {
   const notRun = counts['not-run'] ? `; ${counts['not-run']} not run` : ''
   if (!j.ok)
-    return `${j.problems.length} problem${j.problems.length === 1 ? '' : 's'} (listed below); ${counts.passed} of ${j.ran} scenarios passed${notRun}.`
+    return (
+      `${j.problems.length} problem${j.problems.length === 1 ? '' : 's'} (listed below); ` +
+      `${counts.passed} of ${j.ran} scenarios passed${notRun}.`
+    )
   if (injected) {
     const failed = `${counts.failed} scenario${counts.failed === 1 ? '' : 's'}`
-    return `${failed} failed where the catch matrix expects (npm run prove also checks why), ${counts.passed} passed${notRun}.`
+    return (
+      `${failed} failed where the catch matrix expects (npm run prove also checks why), ` +
+      `${counts.passed} passed${notRun}.`
+    )
   }
   if (counts['known-issue']) {
-    return `${counts.passed} scenarios passed, ${counts['known-issue']} failed as known issues of ${runtime?.runtime} ${runtime?.version}${notRun}.`
+    const of = `${runtime?.runtime} ${runtime?.version}`
+    return `${counts.passed} scenarios passed, ${counts['known-issue']} failed as known issues of ${of}${notRun}.`
   }
   return `all ${counts.passed} scenarios that ran passed${notRun}.`
 }

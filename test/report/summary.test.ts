@@ -83,7 +83,8 @@ describe('summary', () => {
     assert.equal(data.verdict.ok, true)
     assert.equal(
       data.verdict.sentence,
-      'Passed on refbox 0.1.0 (cli driver; Linux x86_64 host, boots BoxLite guests): all 2 scenarios that ran passed; 1 not run.',
+      'Passed on refbox 0.1.0 (cli driver; Linux x86_64 host, boots BoxLite guests): ' +
+        'all 2 scenarios that ran passed; 1 not run.',
     )
     assert.equal(data.selfTest, true)
     // Rows come in the catalogue's severity order, not the run's: find them by name.
@@ -145,7 +146,10 @@ describe('summary', () => {
     assert.equal(data.verdict.ok, true)
     assert.match(
       data.verdict.sentence,
-      /^Passed with known issues on BoxLite 0\.10\.0 \(sdk driver; .*\): 0 scenarios passed, 3 failed as known issues of boxlite 0\.10\.0\.$/,
+      new RegExp(
+        '^Passed with known issues on BoxLite 0\\.10\\.0 \\(sdk driver; .*\\): ' +
+          '0 scenarios passed, 3 failed as known issues of boxlite 0\\.10\\.0\\.$',
+      ),
     )
     assert.ok(data.rows.every((r) => r.status === 'known-issue' && /no discard inside the box/.test(r.reason ?? '')))
     assert.match(html, /<tr class="row known-issue"/)
@@ -165,7 +169,8 @@ describe('summary', () => {
     assert.equal(data.verdict.ok, true)
     assert.equal(
       data.verdict.sentence,
-      'Defect injected on purpose into refbox 0.1.0 (cli driver; Linux x86_64 host, boots BoxLite guests): 1 scenario failed where the catch matrix expects (npm run prove also checks why), 1 passed; 1 not run.',
+      'Defect injected on purpose into refbox 0.1.0 (cli driver; Linux x86_64 host, boots BoxLite guests): ' +
+        '1 scenario failed where the catch matrix expects (npm run prove also checks why), 1 passed; 1 not run.',
     )
     assert.match(
       html,
