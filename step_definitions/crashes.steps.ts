@@ -216,7 +216,8 @@ Then(
       const kept = JSON.stringify([...now.values()]) === JSON.stringify([...(was?.values() ?? [])])
       this.log(
         `the runtime REBUILT the torn disk and the box serves again ` +
-          `(its file written before the tear: ${kept ? 'kept' : 'gone'}); it said: ${firstLineSaying('disk-rebuilt', said)}`,
+          `(its file written before the tear: ${kept ? 'kept' : 'gone'}); ` +
+          `it said: ${firstLineSaying('disk-rebuilt', said)}`,
       )
       // One of the two correct outcomes, named for the summary's reader.
       this.log(`${OUTCOME_PREFIX}rebuilt from its image, data ${kept ? 'kept' : 'lost'}, runtime said so`)
