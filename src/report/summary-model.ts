@@ -212,7 +212,6 @@ function rowOf(j: JudgedScenario, href: string): SummaryRow {
   const r = j.record
   const g = guaranteeOf(r.rule)
   const headline = headlineOf(r)
-  const threshold = thresholdOf(r.checks)
   return {
     uri: r.uri,
     name: r.name,
@@ -225,7 +224,7 @@ function rowOf(j: JudgedScenario, href: string): SummaryRow {
     ...(g ? { severity: g.severity, order: g.order } : {}),
     ...(headline ? { headline: headline.headline } : {}),
     ...(headline?.details.length ? { details: headline.details } : {}),
-    ...(threshold ? { threshold } : {}),
+    steps: r.steps,
     figures: figuresOf(r.checks),
     reportHref: `${href}#scenario=${encodeURIComponent(r.name)}`,
     ...(r.seconds !== undefined ? { seconds: r.seconds } : {}),
@@ -265,12 +264,6 @@ function rawHeadline(r: ScenarioRecord): Headline | undefined {
   const lines = failedLine ? [failedLine] : r.checkLines.slice(0, 3)
   if (!lines.length) return undefined
   return { said: lines.map((l) => l.replace(/^[✔✘] /, '')).join('; '), passed: !failedLine }
-}
-
-/** The threshold of the scenario's headline check (the suite's, whether or not it passed), for the comparison. */
-function thresholdOf(checks: readonly Check[]): string | undefined {
-  const c = checks.filter((x) => x.headline).at(-1)
-  return c ? describeNeed(c) : undefined
 }
 
 /** The numbers the trend follows: every headline check's value and further figures. */

@@ -25,8 +25,8 @@ export interface TrendPoint {
   readonly name: string
   readonly status: RowStatus
   readonly figures: readonly Figure[]
-  /** The threshold of its headline check in words ("at least 90 % within 30 s"), pass or fail. */
-  readonly threshold?: string
+  /** Its steps' sentences, where the suite states its thresholds ("… grown by at least 50 MiB"). */
+  readonly steps?: readonly string[]
 }
 
 /** What changed in the suite itself between two runs: scenarios added or gone, thresholds changed. */
@@ -139,15 +139,26 @@ export function comparePair(
   return { trends: compareRuns(current, previous, thresholds), suite: suiteChanges(current, previous) }
 }
 
-/** Scenarios added and removed (by feature file and name), and headline thresholds that changed. */
+/**
+ * Scenarios added and removed (by feature file and name), and thresholds changed: a step of the
+ * same scenario whose sentence now says other numbers (the suite states its thresholds there).
+ */
 export function suiteChanges(current: readonly TrendPoint[], previous: readonly TrendPoint[]): SuiteChanges {
   const before = new Map(previous.map((p) => [keyOf(p), p]))
   const now = new Set(current.map(keyOf))
   const thresholds: Array<{ scenario: string; from: string; to: string }> = []
+  const numbers = (text: string) => text.match(/\d+(?:\.\d+)?/g)?.join(' ') ?? ''
   for (const c of current) {
-    const was = before.get(keyOf(c))
-    const [from, to] = [was?.threshold, c.threshold]
-    if (was && from && to && from !== to) thresholds.push({ scenario: c.name, from, to })
+    const was = before.get(keyOf(c))?.steps ?? []
+    const old = new Set(was)
+    const changed = (c.steps ?? []).filter((s) => !old.has(s))
+    for (const to of changed) {
+      // The old sentence it replaced: the one in the same place, if its words match once numbers are set aside.
+      const from = was[(c.steps ?? []).indexOf(to)]
+      const shape = (t: string) => t.replace(/\d+(?:\.\d+)?/g, '#')
+      if (from && shape(from) === shape(to) && numbers(from) !== numbers(to))
+        thresholds.push({ scenario: c.name, from, to })
+    }
   }
   return {
     added: current.filter((c) => !before.has(keyOf(c))).map((c) => c.name),

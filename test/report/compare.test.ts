@@ -127,14 +127,28 @@ describe('the verdict page model', () => {
 describe('releases side by side', () => {
   const older = summary(
     [
-      { name: 'reclaim', rule: COST.rule, status: 'PASSED', checks: [reclaim(0.99)] },
+      {
+        name: 'reclaim',
+        rule: COST.rule,
+        status: 'PASSED',
+        checks: [reclaim(0.99)],
+        steps: ['a filled box', 'at least 90 % comes back within 30 seconds', 'the box is removed'],
+      },
       { name: 'gone later', rule: HOST.rule, status: 'PASSED' },
     ],
     runtimeFacts('boxlite', '0.10.0'),
   )
   const newer = summary(
     [
-      { name: 'reclaim', rule: COST.rule, status: 'FAILED', message: 'x', checks: [reclaim(0.5, 0.95)] },
+      {
+        name: 'reclaim',
+        rule: COST.rule,
+        status: 'FAILED',
+        message: 'x',
+        checks: [reclaim(0.5, 0.95)],
+        // One threshold changed, one sentence reworded (not a threshold).
+        steps: ['a box that was filled', 'at least 95 % comes back within 30 seconds', 'the box is removed'],
+      },
       { name: 'new one', rule: HOST.rule, status: 'PASSED' },
     ],
     runtimeFacts('boxlite', '0.11.0'),
@@ -144,7 +158,13 @@ describe('releases side by side', () => {
     assert.deepEqual(suiteChanges(newer.rows, older.rows), {
       added: ['new one'],
       removed: ['gone later'],
-      thresholds: [{ scenario: 'reclaim', from: 'at least 90.0 %', to: 'at least 95.0 %' }],
+      thresholds: [
+        {
+          scenario: 'reclaim',
+          from: 'at least 90 % comes back within 30 seconds',
+          to: 'at least 95 % comes back within 30 seconds',
+        },
+      ],
     })
   })
 
@@ -173,7 +193,7 @@ describe('releases side by side', () => {
       html,
       /BoxLite 0\.10\.0 → BoxLite 0\.11\.0: the suite: 1 scenario added, 1 scenario removed, 1 threshold changed/,
     )
-    assert.match(html, /threshold of "reclaim": at least 90\.0 % → at least 95\.0 %/)
+    assert.match(html, /threshold of "reclaim": at least 90 % comes back within 30 seconds → at least 95 %/)
   })
 
   it('npm run compare writes one page, and says in one sentence what is wrong with its input', () => {
