@@ -8,7 +8,8 @@ import { BASE_STYLE, changesWords, esc, SEVERITY_SHORT, SEVERITY_WORDS, STATUS_W
 
 const STYLE = `${BASE_STYLE}
 h1{font-size:22px;margin:14px 0 4px}.sub{color:#5a6270;margin:0 0 12px}
-table{border-collapse:collapse;background:#fff;border:1px solid #dde1e7;width:100%}
+table{border-collapse:collapse;background:#fff;border:1px solid #dde1e7;width:100%;table-layout:fixed}
+th.name-col{width:28%}
 th,td{text-align:left;vertical-align:top;padding:7px 10px;border-top:1px solid #e6e9ee;font-size:14px}
 thead th{background:#eef1f5;position:sticky;top:0}
 thead th .sub{display:block;font-weight:400;font-size:12px;color:#5a6270;margin:0}
@@ -21,6 +22,7 @@ td.name{width:30%}
 td.cell .said{font-size:13px;margin-top:3px}td.cell .needs{font-size:12px;color:#5a6270}
 td.cell.failed{background:#fff1f1}td.cell.known-issue{background:#fffaf0}td.cell.absent{color:#8a919c}
 td.cell .change{font-size:12px;margin-top:3px}
+td.cell .reason{font-size:12px;margin-top:3px;color:#8a1414;overflow-wrap:anywhere}
 .flag{color:#9a5b00;font-weight:700}.fname{color:#5a6270}.status-change{font-weight:700;color:#8a1414}
 .same{color:#8a919c}
 .changes{background:#fff;border:1px solid #dde1e7;border-radius:8px;padding:10px 16px;margin-top:16px}
@@ -80,7 +82,7 @@ export function renderCompareHtml(c: Comparison): string {
 <h1>Guarantees across ${cols} run${cols === 1 ? '' : 's'}: ${esc(c.runs.map((r) => r.label).join(', '))}</h1>
 <p class="sub">Each cell: the result and its headline number; below it, what moved since the run to its left.
 Times are UTC.</p>
-<table id="comparison"><thead><tr><th>Guarantee and scenario</th>${head}</tr></thead><tbody>
+<table id="comparison"><thead><tr><th class="name-col">Guarantee and scenario</th>${head}</tr></thead><tbody>
 ${body.join('\n')}
 </tbody></table>
 <section class="changes" id="suite-changes">${changes || ONE_RUN}</section>
@@ -92,7 +94,8 @@ function cellHtml(cell: CompareCell | undefined): string {
   if (!cell) return '<td class="cell absent">not in this run</td>'
   const said = cell.said ? `<div class="said">${esc(cell.said)}</div>` : ''
   const needs = cell.needs ? `<div class="needs">needs ${esc(cell.needs)}</div>` : ''
+  const reason = cell.reason ? `<div class="reason">${esc(cell.reason.slice(0, 300))}</div>` : ''
   const change = cell.change ? `<div class="change">${trendHtml({ trend: cell.change })}</div>` : ''
   const badge = `<span class="badge s-${cell.status}">${STATUS_WORDS[cell.status]}</span>`
-  return `<td class="cell ${cell.status}" data-status="${cell.status}">${badge}${said}${needs}${change}</td>`
+  return `<td class="cell ${cell.status}" data-status="${cell.status}">${badge}${reason}${said}${needs}${change}</td>`
 }

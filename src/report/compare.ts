@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { basename, dirname } from 'node:path'
 import { guaranteeOf, type Severity } from './catalogue'
+import { plainHeadline } from './plain-words'
 import { startedWords } from './runtime-facts'
 import { bySeverity, SUMMARY_SCHEMA, type SummaryData, type SummaryRow } from './summary-model'
 import { comparePair, keyOf, type ScenarioTrend, type SuiteChanges, type TrendThresholds } from './trend'
@@ -27,6 +28,8 @@ export interface CompareCell {
   /** The headline number, "share of the growth given back: 99.6 %". */
   readonly said?: string
   readonly needs?: string
+  /** Why it failed, is a known issue or did not run. */
+  readonly reason?: string
   /** Against the run left of it (absent in the first column). */
   readonly change?: ScenarioTrend
 }
@@ -115,6 +118,7 @@ export function compareSummaries(runs: readonly RunColumn[], thresholds: TrendTh
       const change = pairs[i]?.trends.get(keyOf(r))
       return {
         status: row.status,
+        ...(row.status !== 'passed' && row.reason ? { reason: plainHeadline(row.reason).text } : {}),
         ...(row.headline
           ? { said: row.headline.said, ...(row.headline.needs ? { needs: row.headline.needs } : {}) }
           : {}),
