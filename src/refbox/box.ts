@@ -7,6 +7,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from
 import { join } from 'node:path'
 import { ensureBaseDisk } from './base-disk'
 import type { Defects } from './defects'
+import type { Variants } from './variants'
 import { baseFor, reserveIfDefective, resizeWanted, touchBaseIfDefective } from './host-disk-defects'
 import { RefboxError } from './errors'
 import { BOX_NAME, type HomePaths } from './home'
@@ -26,7 +27,8 @@ import {
   type ProcRef,
 } from './proc'
 import { collectDiscardReport, reachBootSites, reachSite, recordingSites } from './sites'
-import { listStates, newBoxId, writeState, isRunning, type BoxState } from './state'
+import { generatedName, listStates, newBoxId, writeState, isRunning, type BoxState } from './state'
+import { slowly } from './variant-effects'
 import { BOX_TOOLS, requireRootAndFuse, requireTools } from './tools'
 
 const GiB = 1024 ** 3
@@ -37,6 +39,7 @@ const SHIM = join(__dirname, 'box-shim.sh')
 export interface Ctx {
   readonly paths: HomePaths
   readonly defects: Defects
+  readonly variants: Variants
 }
 
 export interface BoxRequest {
@@ -60,8 +63,9 @@ export function createBox(ctx: Ctx, req: BoxRequest): BoxState {
     if (listStates(ctx.paths).some((s) => s.name === req.name))
       throw new RefboxError(`already exists: box name ${req.name}`)
   }
-  let id = newBoxId()
-  while (existsSync(ctx.paths.boxDir(id))) id = newBoxId()
+  const fresh = () => newBoxId(ctx.variants.has('ids-and-names'))
+  let id = fresh()
+  while (existsSync(ctx.paths.boxDir(id))) id = fresh()
   const box = ctx.paths.box(id)
   reachSite(ctx.paths.home, 'create-requested')
   // The regression `failed-create-leaves-dir`: the box directory is made before the image is read.
@@ -73,7 +77,7 @@ export function createBox(ctx: Ctx, req: BoxRequest): BoxState {
   if (ctx.defects.has('unbounded-rootfs')) virtualSize = Math.max(virtualSize, UNBOUNDED_SIZE)
   let state: BoxState = {
     id,
-    name: req.name,
+    name: req.name ?? (ctx.variants.has('ids-and-names') ? generatedName() : undefined),
     image: req.image,
     rootfs: req.rootfs,
     createdAt: new Date().toISOString(),
@@ -113,6 +117,10 @@ const qemuEscape = (s: string): string => s.replace(/,/g, ',,')
 /** Boots the box's disk and main process; resolves once the main process runs on the box disk. */
 export async function startBox(ctx: Ctx, state: BoxState): Promise<void> {
   if (isRunning(state)) return
+  return slowly(ctx, () => bootBox(ctx, state))
+}
+
+async function bootBox(ctx: Ctx, state: BoxState): Promise<void> {
   requireRootAndFuse()
   requireTools(...BOX_TOOLS)
   const box = ctx.paths.box(state.id)
@@ -172,7 +180,8 @@ export async function startBox(ctx: Ctx, state: BoxState): Promise<void> {
   state.main = state.qsd = state.unshare = undefined
   state.failure = undefined
   state.status = 'running'
-  writeState(ctx.paths, state)
+  // The regression `shim-recorded-when-up` (with its half in stopBox): the shim is recorded only once the box is up.
+  if (!ctx.defects.has('shim-recorded-when-up')) writeState(ctx.paths, state)
 
   const ready = () => existsSync(box.runFile('ready'))
   const over = () => ready() || existsSync(box.runFile('failed')) || !isAlive(shim)
@@ -186,6 +195,7 @@ export async function startBox(ctx: Ctx, state: BoxState): Promise<void> {
     state.startedAt = new Date().toISOString()
     if (existsSync(box.runFile('resized'))) state.needsResize = false
     writeState(ctx.paths, state)
+    reachSite(ctx.paths.home, 'box-up')
     if (state.main) reachBootSites(ctx.paths.home, `/proc/${state.main.pid}/root`)
     return
   }
@@ -224,7 +234,7 @@ async function waitForShimExit(state: BoxState): Promise<void> {
  * unmounts and flushes. If the shim does not finish in time it is killed; the kernel then releases
  * the rest (parent-death signals, namespace teardown, loop autoclear).
  */
-async function ensureStopped(state: BoxState, boxDir: string): Promise<void> {
+async function ensureStopped(state: BoxState, boxDir: string, searchUnrecorded = true): Promise<void> {
   // An exec's nsenter waits outside the box for its child; if it is stopped it can never reap it, and
   // the dying box's pid 1 would wait for that forever. Processes that entered the box go with it.
   // They are listed while pid 1 lives: the kernel reuses a dead namespace's number within a second,
@@ -237,7 +247,7 @@ async function ensureStopped(state: BoxState, boxDir: string): Promise<void> {
   // The shim's TERM trap stops a box at any stage, even one whose main pid was never recorded
   // (a `run` interrupted mid-start): it kills the box, or tears the disk down if there is none yet.
   // A live recorded shim is the box's only one (a start waits for the last shim to exit).
-  const shims = isAlive(state.shim) ? [state.shim] : [state.shim, ...unrecordedShims(boxDir)]
+  const shims = isAlive(state.shim) || !searchUnrecorded ? [state.shim] : [state.shim, ...unrecordedShims(boxDir)]
   for (const shim of shims) signalRef(shim, 'SIGTERM')
   if (await waitFor(() => !shims.some(isAlive), 30_000)) return
   for (const shim of shims) signalRef(shim, 'SIGKILL')
@@ -257,8 +267,14 @@ function unrecordedShims(boxDir: string): ProcRef[] {
 }
 
 export async function stopBox(ctx: Ctx, state: BoxState): Promise<void> {
+  reachSite(ctx.paths.home, 'box-stop')
+  return slowly(ctx, () => stopNow(ctx, state))
+}
+
+async function stopNow(ctx: Ctx, state: BoxState): Promise<void> {
   const booted = state.status === 'running' && state.rootDev !== undefined
-  await ensureStopped(state, ctx.paths.box(state.id).dir)
+  // `shim-recorded-when-up`, its other half: rm -f trusts the record and never looks for a shim it does not name.
+  await ensureStopped(state, ctx.paths.box(state.id).dir, !ctx.defects.has('shim-recorded-when-up'))
   // The storage daemon got SIGTERM from the shim (or its parent-death signal): let it finish flushing.
   if (!(await waitFor(() => !isAlive(state.qsd), 30_000))) signalRef(state.qsd, 'SIGKILL')
   if (isAlive(state.shim)) throw new RefboxError(`box ${state.id}: its shim (pid ${state.shim?.pid}) did not exit`)

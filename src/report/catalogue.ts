@@ -78,7 +78,8 @@ const ENTRIES: readonly Entry[] = [
       'BoxLite issue #1487: a runaway fill once filled a host and the next box failed to start. The home sits on a ' +
       "384 MiB filesystem of its own, smaller than the box's 1 GiB disk, so the host runs out first; less than " +
       "1 MiB free means it is full. 300 seconds is upstream's time limit for starting a box (the harness of " +
-      'BoxLite PR #623): a new box must fail within it, not hang.',
+      'BoxLite PR #623): a new box must fail within it, not hang. After the removal a new box must start within ' +
+      '30 seconds, the window the reclaim rule gives a removal to hand its space back.',
   },
   {
     rule: "The image's base disk is shared and never written",
@@ -195,9 +196,10 @@ const ENTRIES: readonly Entry[] = [
     severity: 'cost',
     forUsers: 'A box start that is cut short or fails leaves no stray processes, mounts or files on the host.',
     whyThreshold:
-      'Starts are killed at 10 %, 50 % and 90 % of one measured start, so the early, middle and late steps are ' +
-      'all hit (SmolVM PR #476: disks left behind after a crash). Within 10 seconds gives the runtime time to ' +
-      'end its helper processes.',
+      'Starts are killed at 8 points from 5 % to 89 % of the quicker of two measured starts, and as its box ' +
+      'directory, disk file and first process appear, so every step of a start is hit, also the one between its ' +
+      'process starting and the start returning (SmolVM PR #476: disks left behind after a crash). Within 10 ' +
+      'seconds gives the runtime time to end its helper processes.',
   },
   {
     rule: "A fresh box's disk costs the host almost nothing",
