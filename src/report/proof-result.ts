@@ -18,12 +18,15 @@ export interface ProofSummary {
   readonly writtenAt: string
   /** proof.html relative to the summary, when it is there. */
   readonly href?: string
+  /** The proof's second half: correct variations of refbox under which every scenario stayed green. */
+  readonly variations?: { readonly green: number; readonly total: number }
 }
 
 interface ProofJson {
   readonly ok?: unknown
   readonly runs?: ReadonlyArray<{ defect: string | null }>
   readonly cells?: ReadonlyArray<{ defect: string | null; verdict: string }>
+  readonly variations?: { readonly cells?: ReadonlyArray<{ variation: string; verdict: string }> }
 }
 
 /** The proof beside the summary (or at `path`); none when there is no proof.json or it is not one. */
@@ -40,6 +43,7 @@ export function readProof(path: string, summaryDir: string): ProofSummary | unde
   return {
     ...proofCounts(raw.runs, raw.cells, raw.ok === true),
     writtenAt: statSync(path).mtime.toISOString(),
+    ...(raw.variations?.cells ? { variations: variationCounts(raw.variations.cells) } : {}),
     ...(existsSync(html) ? { href: relative(summaryDir, html) || 'proof.html' } : {}),
   }
 }
@@ -55,4 +59,16 @@ export function proofCounts(
     return !verdicts.includes('caught') || verdicts.some((v) => v === 'missed' || v === 'wrong-reason')
   })
   return { caught: defects.length - missed.length, injected: defects.length, ok, missed }
+}
+
+/** A variation stays green when none of its scenarios broke or went missing. */
+export function variationCounts(cells: ReadonlyArray<{ variation: string; verdict: string }>): {
+  green: number
+  total: number
+} {
+  const names = [...new Set(cells.map((c) => c.variation))]
+  const broke = new Set(
+    cells.filter((c) => c.verdict === 'broke' || c.verdict === 'did-not-run').map((c) => c.variation),
+  )
+  return { green: names.filter((n) => !broke.has(n)).length, total: names.length }
 }

@@ -183,8 +183,9 @@ function tiles(data: SummaryData): string {
   const proofLink = p?.href ? `<a href="${esc(p.href)}">the proof</a>` : 'the proof'
   const proof = p
     ? `<div class="big">${p.caught} of ${p.injected}</div>` +
-      `This suite's checks catch ${p.caught} of ${p.injected} injected faults${missed}; ` +
-      `${proofLink} ran ${esc(startedWords(p.writtenAt))}.`
+      `This suite's checks catch ${p.caught} of ${p.injected} injected faults${missed}` +
+      (p.variations ? ` and stay green on ${p.variations.green} of ${p.variations.total} correct variations` : '') +
+      `; ${proofLink} ran ${esc(startedWords(p.writtenAt))}.`
     : '<div class="big">not beside this report</div>' +
       '<code>npm run prove</code> injects faults into refbox and checks that each is caught.'
   return `<section class="tiles">${counts}

@@ -6,7 +6,7 @@
  */
 import { strict as assert } from 'node:assert'
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, describe, it } from 'node:test'
@@ -17,7 +17,7 @@ import { GUARANTEES } from '../../src/report/catalogue'
 import { columnOf, compareSummaries, readSummaryFile } from '../../src/report/compare'
 import { renderCompareHtml } from '../../src/report/compare-html'
 import { hasHostDetail, plainHeadline } from '../../src/report/plain-words'
-import { proofCounts } from '../../src/report/proof-result'
+import { proofCounts, readProof, variationCounts } from '../../src/report/proof-result'
 import { bySeverity, type SummaryData } from '../../src/report/summary-model'
 import { NO_THRESHOLDS, suiteChanges } from '../../src/report/trend'
 import { buildSummaryFiles, summarySettings } from '../../src/report/write-summary'
@@ -121,6 +121,39 @@ describe('the verdict page model', () => {
       { defect: 'c', verdict: 'passed' },
     ]
     assert.deepEqual(proofCounts(runs, cells, false), { caught: 1, injected: 3, ok: false, missed: ['b', 'c'] })
+    const variations = [
+      { variation: 'slow-rm', verdict: 'green' },
+      { variation: 'slow-rm', verdict: 'not-possible' },
+      { variation: 'other-words', verdict: 'broke' },
+    ]
+    assert.deepEqual(variationCounts(variations), { green: 1, total: 2 })
+  })
+})
+
+describe('the proof on the first screen', () => {
+  it('quotes proof.json beside the summary and links proof.html', () => {
+    const dir = join(scratch, 'proof')
+    mkdirSync(dir, { recursive: true })
+    const cells = [
+      { defect: 'a', verdict: 'caught' },
+      { defect: 'b', verdict: 'caught' },
+    ]
+    writeFileSync(
+      join(dir, 'proof.json'),
+      JSON.stringify({ ok: true, runs: [{ defect: null }, { defect: 'a' }, { defect: 'b' }], cells }),
+    )
+    writeFileSync(join(dir, 'proof.html'), '<html></html>')
+    const proof = readProof(join(dir, 'proof.json'), dir)
+    assert.deepEqual([proof?.caught, proof?.injected, proof?.href], [2, 2, 'proof.html'])
+    const files = buildSummaryFiles(
+      syntheticRun(runtimeFacts('refbox', '0.1.0'), [{ name: 'x', rule: HOST.rule, status: 'PASSED' }]),
+      summarySettings(dir, {}, { ...noEnv, PROOF_RESULT: undefined }),
+    )
+    assert.match(
+      files.html,
+      /This suite's checks catch 2 of 2 injected faults; <a href="proof.html">the proof<\/a> ran /,
+    )
+    assert.equal(readProof(join(dir, 'missing.json'), dir), undefined)
   })
 })
 
