@@ -48,8 +48,14 @@ async function main(): Promise<void> {
   const dir = resolve(out)
   const files = buildSummaryFiles(readFileSync(ndjson, 'utf8'), summarySettings(dir, flags))
   writeSummaryFiles(dir, files)
-  const printed = pdfWanted(pdf === undefined ? process.env : { SUMMARY_PDF: pdf })
-  if (printed) await printPdf({ path: join(dir, 'summary.html') }, join(dir, 'summary.pdf'))
+  let printed = pdfWanted(pdf === undefined ? process.env : { SUMMARY_PDF: pdf })
+  if (printed) {
+    // As in the formatter: a machine without Chromium still gets the HTML, Markdown and JSON.
+    await printPdf({ path: join(dir, 'summary.html') }, join(dir, 'summary.pdf')).catch((err: Error) => {
+      printed = false
+      console.error(`summary: summary.pdf not written: ${err.message.split('\n')[0]} (--pdf 0 turns it off)`)
+    })
+  }
   console.log(`summary: ${files.data.verdict.sentence}`)
   console.log(`summary: ${join(dir, 'summary.html')} (also summary.md, summary.json${printed ? ', summary.pdf' : ''})`)
 }
