@@ -1,6 +1,7 @@
 /** What the host sees of a box's disk: growth, give-back, copies, leftovers (@host-access). Assertions: see ./shared/judge.ts. */
 import { Given, Then, When } from '@cucumber/cucumber'
 import { expect } from 'chai'
+import { formatValue } from '../src/evidence/checks'
 import { formatBytes } from '../src/evidence/units'
 import { budget } from '../support/step-budget'
 import { BEFORE_THE_BOX } from '../support/parts/host-meter'
@@ -44,7 +45,7 @@ Then(
       'ratio',
       {
         name: 'share of the growth given back',
-        detail: `of ${formatBytes(growth)}, in ${seconds.toFixed(1)} s`,
+        detail: `of ${formatBytes(growth)}, in ${formatValue(seconds, 'seconds')}`,
         needs: `at least ${Math.round(fraction * 100)} % within ${window} s`,
         figures: [{ name: 'reclaim time', value: seconds, unit: 'seconds' }],
       },
@@ -98,7 +99,7 @@ Then(
       'box',
       [{ label: 'before + 2 x free + slack', bytes: copy.homeBefore + limit }],
       (s) => s.label.startsWith('home'),
-      'Home directory on the host during the copy',
+      'The home directory on the host during the copy',
     )
     this.checks.verify(
       'peak growth of the home on the host during the copy',
@@ -131,7 +132,7 @@ Then(
       'bytes',
       {
         name: 'disk above its start after the delete',
-        detail: `${seconds.toFixed(1)} s after the delete`,
+        detail: `${formatValue(seconds, 'seconds')} after the delete`,
         needs: `at most ${formatBytes(within)} within ${window} s`,
         figures: [{ name: 'reclaim time', value: seconds, unit: 'seconds' }],
       },

@@ -70,6 +70,7 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
   readonly tornDisk: TornDisk
   /** The scenario's home and driver, from open() on; `scene` is what the tasks get (parts/host-gate.ts). */
   private opened?: {
+    readonly label: string
     readonly dirs: ScenarioDirs
     readonly driver: BoxDriver
     readonly scene: { readonly dirs: ScenarioDirs; readonly driver: BoxDriver; readonly hostAccess: boolean }
@@ -112,6 +113,7 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
     const dirs = newScenarioDirs(label, this.config.driver)
     const opened = driver ?? createDriver(this.config.driver, dirs.home)
     this.opened = {
+      label,
       dirs,
       driver: opened,
       scene: { dirs: gateDirs(dirs, hostAccess), driver: gateDriver(opened, hostAccess), hostAccess },
@@ -210,6 +212,9 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
       },
       get hostAccess() {
         return world.opening().scene.hostAccess
+      },
+      get scenario() {
+        return world.opened?.label
       },
     } as { -readonly [K in keyof Scene]: Scene[K] }
     scene.boxes = new Boxes(scene)

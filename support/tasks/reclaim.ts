@@ -75,7 +75,9 @@ export class Reclaim {
     host.sample(role, label, poll.value)
     const home = host.sampleHome(label).home
     host.noteGrowth(role, ownBytes(home) - ownBytes(host.homeAt(START)))
-    host.homeChart([{ label: `start + ${formatBytes(bytes)}`, bytes: host.homeAt(START).total + bytes }])
+    host.homeChart([
+      { label: `start + ${formatBytes(bytes)}`, bytes: host.homeAt(START).total + bytes, kind: 'at-least' },
+    ])
     return poll.value - start
   }
 
@@ -149,7 +151,7 @@ export class Reclaim {
     )
     host.sampleHome('after rm -f', poll.value)
     host.homeChart([
-      { label: `${Math.round(fraction * 100)} % of growth released`, bytes: peak.total - fraction * growth },
+      { label: `after fill - ${Math.round(fraction * 100)} % of its growth`, bytes: peak.total - fraction * growth },
     ])
     const seconds = poll.elapsedMs / 1000
     report.log(
