@@ -4,7 +4,7 @@
  * (src/bench/measure.ts). With --previous it prints each number's ratio to an earlier run's JSON.
  * It fails only when a number could not be measured.
  *
- *   node -r ./src/tooling/ts-register.cjs scripts/bench.ts [--runtime refbox|cli]... [--repeat 3] [--previous FILE] [--out reports/bench.json]
+ *   node -r ts-node/register scripts/bench.ts [--runtime refbox|cli]... [--repeat 3] [--previous FILE] [--out reports/bench.json]
  *
  * refbox: ./bin/refbox with the offline image (as `--profile reference`). cli: the boxlite-dialect
  * binary in BOXLITE_BIN (or `boxlite` on PATH) with BOXLITE_IMAGE / BOXLITE_ROOTFS, as the suite.

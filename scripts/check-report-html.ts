@@ -8,7 +8,7 @@
  *   its status and headline number, every chart, and every link landing on its scenario in the
  *   cucumber report. Saves a screenshot of the summary as summary.png beside it.
  *
- *   node -r ./src/tooling/ts-register.cjs scripts/check-report-html.ts [reports/]
+ *   node -r ts-node/register scripts/check-report-html.ts [reports/]
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'

@@ -7,7 +7,7 @@
  * attachment starting "Skipped:" (e.g. `this.log('Skipped: no KVM on this host')`). Known issues:
  * expectations/known-issues.json, or KNOWN_ISSUES (a path; `none` applies none).
  *
- *   node -r ./src/tooling/ts-register.cjs scripts/check-run.ts [reports/cucumber-messages.ndjson] [--known-issues FILE]
+ *   node -r ts-node/register scripts/check-run.ts [reports/cucumber-messages.ndjson] [--known-issues FILE]
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'

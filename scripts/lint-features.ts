@@ -2,7 +2,7 @@
  * Fails when `gherkin-utils format` would change any feature file (CI keeps them formatted).
  * Formats through stdin/stdout, so the check never touches the files; `--fix` rewrites them.
  *
- *   node -r ./src/tooling/ts-register.cjs scripts/lint-features.ts [--fix]
+ *   node -r ts-node/register scripts/lint-features.ts [--fix]
  */
 import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'

@@ -4,7 +4,7 @@
  * the run guard on the merged messages and, when scripts/summary.ts exists, the summary. With the
  * shards' shard.json plans it also checks that every planned scenario ran exactly once.
  *
- *   node -r ./src/tooling/ts-register.cjs scripts/merge-shards.ts --out reports SHARD_DIR_OR_NDJSON...
+ *   node -r ts-node/register scripts/merge-shards.ts --out reports SHARD_DIR_OR_NDJSON...
  */
 import { spawnSync } from 'node:child_process'
 import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
@@ -91,7 +91,7 @@ function runSummaryHook(ndjsonPath: string, out: string): void {
   }
   const r = spawnSync(
     process.execPath,
-    ['-r', join(root, 'src', 'tooling', 'ts-register.cjs'), script, '--messages', ndjsonPath, '--out', out],
+    ['-r', 'ts-node/register', script, '--messages', ndjsonPath, '--out', out],
     { cwd: root, stdio: 'inherit' },
   )
   if (r.status !== 0) console.error(`merge: scripts/summary.ts exited ${r.status ?? r.signal}`)

@@ -7,7 +7,7 @@
  * healthy run added to each mode, and the host's load. Expensive (two whole proofs), so not part
  * of `npm test`. Exit 1 on any disagreement; the ratio is printed, never asserted.
  *
- *   node -r ./src/tooling/ts-register.cjs scripts/prove-modes.ts [--out reports/prove-modes] [--selected-first]
+ *   node -r ts-node/register scripts/prove-modes.ts [--out reports/prove-modes] [--selected-first]
  */
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -41,7 +41,7 @@ async function timed(
   const cpuBefore = childCpuSeconds()
   const child = spawn(
     process.execPath,
-    ['-r', join(root, 'src', 'tooling', 'ts-register.cjs'), join(root, 'scripts', script), ...args],
+    ['-r', 'ts-node/register', join(root, 'scripts', script), ...args],
     {
       cwd: root,
       env: { ...process.env, ...env },

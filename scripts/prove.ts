@@ -10,7 +10,7 @@
  * runs only against @host-access scenarios, the only ones the suite lets read them
  * (src/proof/host-access.ts). PROVE_EXHAUSTIVE=1 runs every scenario against every defect instead.
  *
- *   node -r ./src/tooling/ts-register.cjs scripts/prove.ts [--out DIR] [--healthy-from DIR]
+ *   node -r ts-node/register scripts/prove.ts [--out DIR] [--healthy-from DIR]
  *
  * --out: where proof.{html,md,json} and proof/ go (default reports/). --healthy-from: take the
  * healthy run from a suite run made with `scripts/run-suite.ts --record-sites` into DIR instead of

@@ -3,7 +3,7 @@
  * known issues of the runtime under test), and prints the suite's wall time. Exit status: the
  * guard's failure, else cucumber's, except that a run whose only failures are known issues passes.
  *
- *   node -r ./src/tooling/ts-register.cjs scripts/run-suite.ts --profile reference --tags @disk-guest [--parallel 2]
+ *   node -r ts-node/register scripts/run-suite.ts --profile reference --tags @disk-guest [--parallel 2]
  *       [--shard i/n [--shard-durations EARLIER_MESSAGES.ndjson]] [--record-sites]
  *
  * `--record-sites` also records which refbox defect sites each scenario reaches, into REPORTS_DIR,

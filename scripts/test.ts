@@ -13,7 +13,7 @@
  * The unit tier has its own timing-sensitive tests (kills, detached commands), so it does not run
  * beside the proof's four runs either: on 2 cores that overlap saved no time, as the CPUs were busy.
  *
- *   node -r ./src/tooling/ts-register.cjs scripts/test.ts [--without-proof]
+ *   node -r ts-node/register scripts/test.ts [--without-proof]
  *
  * Each line a check prints is shown with the check's name in front; at the end a table gives each
  * check's outcome and wall time, and the exit status is 1 if any check failed or did not run (130 or

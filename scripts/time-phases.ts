@@ -3,7 +3,7 @@
  * files by phase (box start, fills, inode loops, polling waits, restart, checks, cleanup), plus what
  * lies outside any scenario (cucumber-js start-up, report writing). A reading aid, not a test.
  *
- *   node -r ./src/tooling/ts-register.cjs scripts/time-phases.ts reports/cucumber-messages.ndjson [MORE.ndjson...]
+ *   node -r ts-node/register scripts/time-phases.ts reports/cucumber-messages.ndjson [MORE.ndjson...]
  */
 import { existsSync, readFileSync, statSync } from 'node:fs'
 

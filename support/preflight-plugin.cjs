@@ -31,7 +31,7 @@ function runChild(args, env, stderr) {
   return new Promise((resolvePromise) => {
     const child = spawn(
       process.execPath,
-      ['--require', join(ROOT, 'src', 'tooling', 'ts-register.cjs'), join(ROOT, 'scripts/preflight.ts'), ...args],
+      ['--require', 'ts-node/register', join(ROOT, 'scripts/preflight.ts'), ...args],
       {
         cwd: ROOT,
         env,

@@ -5,7 +5,7 @@
  * cannot load TypeScript; cucumber has registered the transpiler (requireModule) before it loads them.
  */
 const { resolve } = require('node:path')
-require('../../src/tooling/ts-register.cjs') // registers .ts once per process
+require('ts-node/register') // registers .ts once per process
 const { buildSummaryFiles, summarySettings, writeSummaryFiles } = require('../../src/report/write-summary.ts')
 
 module.exports = {

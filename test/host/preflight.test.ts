@@ -97,7 +97,7 @@ test(
   async () => {
     const { hostClass } = await host()
     const tmp = mkdtempSync(join(work, 'program-tmp-'))
-    const r = spawnSync(process.execPath, ['--require', './src/tooling/ts-register.cjs', 'scripts/preflight.ts'], {
+    const r = spawnSync(process.execPath, ['--require', 'ts-node/register', 'scripts/preflight.ts'], {
       cwd: ROOT,
       encoding: 'utf8',
       timeout: 200_000,

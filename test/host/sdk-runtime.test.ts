@@ -156,7 +156,7 @@ test('close() removes a box the caller left behind', WITH_KVM, async () => {
     const d = new SdkDriver({ home: ${JSON.stringify(home)}, registries: ['${DEAD_REGISTRY}'] })
     d.create({ image: 'alpine:latest', name: 'left', command: ['sleep', '1'] }, { timeoutSeconds: 30 })
       .catch(() => d.close()).then(() => process.exit(0))`
-  const child = spawnSync(process.execPath, ['--require', './src/tooling/ts-register.cjs', '-e', script], {
+  const child = spawnSync(process.execPath, ['--require', 'ts-node/register', '-e', script], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 60_000,
