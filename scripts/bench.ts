@@ -75,7 +75,8 @@ async function main(): Promise<void> {
 async function benchRuntime(runtime: Runtime, repeat: number): Promise<RuntimeResult> {
   const params: WorldParameters =
     runtime === 'refbox'
-      ? (require(resolve(root, 'cucumber.js')) as { reference: { worldParameters: WorldParameters } }).reference
+      ? // eslint-disable-next-line @typescript-eslint/no-require-imports -- cucumber.js is CommonJS config, read as cucumber reads it
+        (require(resolve(root, 'cucumber.js')) as { reference: { worldParameters: WorldParameters } }).reference
           .worldParameters
       : { driver: 'cli' }
   const config = loadSuiteConfig(params, process.env, root)

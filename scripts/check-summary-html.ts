@@ -48,7 +48,7 @@ export async function checkSummary(
         name: tr.querySelector('td.scenario a')?.textContent ?? '',
         status: tr.getAttribute('data-status') ?? '',
         said: tr.querySelector('.said')?.textContent ?? '',
-        href: (tr.querySelector('td.scenario a') as HTMLAnchorElement | null)?.href ?? '',
+        href: tr.querySelector<HTMLAnchorElement>('td.scenario a')?.href ?? '',
       })),
     )
     const rules = await page.locator('tr.rule th, tr.feature th').allTextContents()

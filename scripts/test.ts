@@ -147,4 +147,4 @@ function formatMinutes(seconds: number): string {
   return `${Math.floor(whole / 60)} min ${whole % 60} s`
 }
 
-main().then((code) => (process.exitCode = code))
+void main().then((code) => (process.exitCode = code))

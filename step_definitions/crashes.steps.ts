@@ -184,7 +184,7 @@ Given(
 When(
   'its disk file is cut to {percent} of its length on the host',
   budget(0),
-  async function (this: DiskWorld, fraction: number) {
+  function (this: DiskWorld, fraction: number) {
     this.tornDisk.tear('box', fraction)
   },
 )

@@ -27,7 +27,7 @@ When(
   },
 )
 
-Then('every fill ends with "No space left on device"', budget(0), async function (this: DiskWorld) {
+Then('every fill ends with "No space left on device"', budget(0), function (this: DiskWorld) {
   for (const fill of this.crowd.fills ?? []) {
     expect(
       fill.error,
@@ -40,7 +40,7 @@ Then('every fill ends with "No space left on device"', budget(0), async function
 Then(
   "each box's disk on the host grew by at most the size of its rootfs plus {size}, and the home by at most {int} times that",
   budget(0),
-  async function (this: DiskWorld, margin: number, times: number) {
+  function (this: DiskWorld, margin: number, times: number) {
     const fills = this.crowd.fills ?? []
     for (const fill of fills)
       this.checks.verify(

@@ -129,7 +129,7 @@ function driverChoice(raw: string | undefined): DriverChoice {
 /** Unset means the default image; set, it must look like an image reference. */
 function imageReference(raw: string | undefined): string {
   if (raw === undefined) return 'alpine:latest'
-  if (!/^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/.test(raw)) {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/.test(raw)) {
     throw new SettingError(
       'BOXLITE_IMAGE',
       raw,

@@ -71,6 +71,7 @@ export function enforceStepBudgets(): void {
     if (!seconds) return fn
     return function (this: Interruptible, ...args: unknown[]) {
       const s = seconds(...args)
+      // eslint-disable-next-line @typescript-eslint/require-await -- a step may be synchronous or throw: a promise either way
       return withinDeadline(deadlineMs(s), s, this, async () => fn.apply(this, args))
     }
   })

@@ -186,20 +186,20 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
 
   /** The parts the tasks share; the home and the driver are read when used, after open(). */
   private scene(): Scene {
-    const world = this
+    const opening = () => this.opening()
     const scene = {
       config: this.config,
       calls: this.calls,
       clock: this.clock,
       report: this.report,
       get dirs() {
-        return world.opening().scene.dirs
+        return opening().scene.dirs
       },
       get driver() {
-        return world.opening().scene.driver
+        return opening().scene.driver
       },
       get hostAccess() {
-        return world.opening().scene.hostAccess
+        return opening().scene.hostAccess
       },
     } as { -readonly [K in keyof Scene]: Scene[K] }
     scene.boxes = new Boxes(scene)

@@ -199,9 +199,10 @@ export class SdkDriver implements BoxDriver {
     return boxliteImageStore(this.home)
   }
 
-  async interrupt(): Promise<void> {
+  interrupt(): Promise<void> {
     for (const execution of this.executions) void execution.kill().catch(() => undefined)
     this.calls.interrupt()
+    return Promise.resolve()
   }
 
   /**

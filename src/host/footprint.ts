@@ -43,7 +43,7 @@ export function treeAllocatedBytes(dir: string): number {
     seen.add(key)
     total += st.blocks * 512
     if (st.isDirectory()) {
-      let entries: string[] = []
+      let entries: string[]
       try {
         entries = readdirSync(path)
       } catch {

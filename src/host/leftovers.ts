@@ -25,7 +25,7 @@ function leftoverProcesses(under: (p: string) => boolean, dir: string, needle?: 
   const found: Leftover[] = []
   for (const pid of processIds()) {
     if (pid === process.pid) continue
-    let cmdline = ''
+    let cmdline: string
     try {
       cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()
     } catch {
@@ -61,7 +61,7 @@ function leftoverProcesses(under: (p: string) => boolean, dir: string, needle?: 
 
 /** Mounts in our mount namespace whose mount point or source is under the directory. */
 function leftoverMounts(under: (p: string) => boolean): Leftover[] {
-  let text = ''
+  let text: string
   try {
     text = readFileSync('/proc/self/mountinfo', 'utf8')
   } catch {
@@ -81,7 +81,7 @@ function leftoverMounts(under: (p: string) => boolean): Leftover[] {
 
 /** Loop devices whose backing file is under the directory. */
 function leftoverLoopDevices(under: (p: string) => boolean): Leftover[] {
-  let devices: string[] = []
+  let devices: string[]
   try {
     devices = readdirSync('/sys/block').filter((d) => d.startsWith('loop'))
   } catch {
@@ -89,7 +89,7 @@ function leftoverLoopDevices(under: (p: string) => boolean): Leftover[] {
   }
   const found: Leftover[] = []
   for (const dev of devices) {
-    let backing = ''
+    let backing: string
     try {
       backing = readFileSync(`/sys/block/${dev}/loop/backing_file`, 'utf8').trim()
     } catch {

@@ -38,7 +38,7 @@ export async function checkQcow2(path: string, timeoutSeconds: number): Promise<
 function parseCheck(stdout: string): Qcow2Check['result'] {
   try {
     const j = JSON.parse(stdout) as Record<string, unknown>
-    const n = (k: string) => (typeof j[k] === 'number' ? (j[k] as number) : 0)
+    const n = (k: string) => (typeof j[k] === 'number' ? j[k] : 0)
     return typeof j['check-errors'] === 'number'
       ? { checkErrors: n('check-errors'), corruptions: n('corruptions'), leaks: n('leaks') }
       : undefined

@@ -142,8 +142,8 @@ async function bootOnce(options: PreflightOptions, home: string, image: ProbeIma
   mkdirSync(home, { recursive: true })
   const driver = options.driverFor(home)
   const name = `boxlite-preflight-${process.pid}`
-  let message = ''
-  let logs: LogFile[] = []
+  let message: string
+  let logs: LogFile[]
   try {
     const spec = {
       ...image,

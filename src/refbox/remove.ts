@@ -26,13 +26,13 @@ export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Prom
   if (state.startedAt === undefined) reachSite(ctx.paths.home, 'remove-unstarted-box')
   // Judged before the stop: whether the stop's small state write still finds a free block is luck.
   const homeFull = homeAvailableBytes(ctx.paths.home) < FULL_HOME_BYTES
-  let stopError: unknown
+  let stopError: Error | undefined
   try {
     await stopBox(ctx, state)
   } catch (e) {
     // A full home cannot take the state update; the box is down, so its removal goes on and frees the space.
     if ((e as NodeJS.ErrnoException).code !== 'ENOSPC' || isAlive(state.shim)) throw e
-    stopError = e
+    stopError = e as NodeJS.ErrnoException
   }
   if (homeFull || stopError !== undefined) {
     reachSite(ctx.paths.home, 'remove-on-full-home')

@@ -49,7 +49,7 @@ export function loadThresholds(path: string): TrendThresholds {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8')) as typeof raw
   } catch (err) {
-    throw new Error(`trend thresholds file ${path}: ${(err as Error).message.split('\n')[0]}`)
+    throw new Error(`trend thresholds file ${path}: ${(err as Error).message.split('\n')[0]}`, { cause: err })
   }
   const read = (entries: Record<string, unknown> | undefined, where: string, unitOf: (key: string) => string) =>
     Object.fromEntries(

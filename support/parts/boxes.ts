@@ -64,7 +64,9 @@ export class Boxes {
       // The driver gives the runtime's words; what to do about them is said here, where a person reads it.
       const failure =
         record && !record.timedOut ? withAdvice((err as Error).message, record.stderr) : (err as Error).message
-      throw new Error(`could not start ${named(role)}: ${failure}${record ? `\n${formatRecord(record)}` : ''}`)
+      throw new Error(`could not start ${named(role)}: ${failure}${record ? `\n${formatRecord(record)}` : ''}`, {
+        cause: err,
+      })
     }
     return box as RunningBox
   }

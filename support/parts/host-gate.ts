@@ -35,7 +35,7 @@ export function gateDirs(dirs: ScenarioDirs, hostAccess: boolean): ScenarioDirs 
   return new Proxy(dirs, {
     get(target, key) {
       if (HOST_SIDE_OF_DIRS.has(key)) throw refusal(`home (dirs.${String(key)})`)
-      return Reflect.get(target, key, target)
+      return Reflect.get(target, key, target) as unknown
     },
   })
 }

@@ -122,7 +122,7 @@ export class HostFull {
     if (!fs) return undefined
     await releaseLoopFilesystem(fs, (_what, call) => call(), HOST_TOOL_SECONDS)
     const poll = await pollUntil(
-      async () => heldElsewhere(fs),
+      () => Promise.resolve(heldElsewhere(fs)),
       (held) => held === undefined,
       { intervalMs: 100, timeoutMs: KERNEL_LETS_GO_MS },
     )

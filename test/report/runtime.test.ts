@@ -130,13 +130,13 @@ describe('runtime in the cucumber HTML and JUnit', () => {
       '<?xml version="1.0"?>\n<testsuite name="Cucumber" tests="1">\n  <testcase name="a"/>\n</testsuite>',
       facts,
     )
-    assert.match(xml, new RegExp(`<testsuite name="${junitSuiteName(facts)}" tests="1">\n  <properties>`))
+    assert.match(xml, new RegExp(`<testsuite name="${junitSuiteName(facts)}" tests="1">\n {2}<properties>`))
     assert.equal(junitSuiteName(facts), 'boxlite-disk-spec on boxlite 0.10.0 via sdk')
     assert.match(xml, /<property name="runtime" value="boxlite 0\.10\.0"\/>/)
     assert.match(xml, /<property name="preflight" value="passed in 12\.5 s \(a probe box booted\)"\/>/)
     assert.match(
       decorateJunit('<testsuite name="Cucumber"/>', facts),
-      /<testsuite name="[^"]+">\n  <properties>[\s\S]*<\/properties>\n<\/testsuite>$/,
+      /<testsuite name="[^"]+">\n {2}<properties>[\s\S]*<\/properties>\n<\/testsuite>$/,
     )
   })
 })

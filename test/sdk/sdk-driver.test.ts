@@ -28,7 +28,7 @@ test('the real package loads from CommonJS (require(esm)) and has every method t
   assert.equal(typeof embeddedRuntime, 'function')
   const native = sdk.getNativeModule() as Record<string, { prototype: object } | undefined>
   const classes = {
-    runtime: sdk.JsBoxlite.prototype,
+    runtime: sdk.JsBoxlite.prototype as object,
     box: native.JsBox?.prototype,
     execution: native.JsExecution?.prototype,
   }
@@ -37,7 +37,7 @@ test('the real package loads from CommonJS (require(esm)) and has every method t
     assert.ok(proto, `the package has a ${what} class`)
     for (const method of methods) assert.ok(method in proto, `${what}.${method} exists in @boxlite-ai/boxlite`)
   }
-  assert.ok('next' in ((native.JsExecStdout?.prototype ?? {}) as object), 'output streams have next()')
+  assert.ok('next' in (native.JsExecStdout?.prototype ?? {}), 'output streams have next()')
 })
 
 test('a relative home is refused before any runtime is made', () => {

@@ -1,7 +1,17 @@
 /** Host-side measurements: allocated (not apparent) bytes, deleted-but-open files, leftovers. */
 import { strict as assert } from 'node:assert'
 import { spawn } from 'node:child_process'
-import { closeSync, mkdtempSync, openSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
@@ -26,7 +36,7 @@ describe('footprint', () => {
   })
   it('still counts a deleted disk that a process holds open', () => {
     const disks = join(dir, 'box', 'disks')
-    require('node:fs').mkdirSync(disks, { recursive: true })
+    mkdirSync(disks, { recursive: true })
     const disk = join(disks, 'disk.qcow2')
     writeFileSync(disk, Buffer.alloc(3 * MiB, 1))
     const fd = openSync(disk, 'r')
@@ -40,9 +50,9 @@ describe('footprint', () => {
   })
   it('walks a tree once per inode', () => {
     const tree = join(dir, 'tree')
-    require('node:fs').mkdirSync(tree)
+    mkdirSync(tree)
     writeFileSync(join(tree, 'a'), Buffer.alloc(MiB, 1))
-    require('node:fs').linkSync(join(tree, 'a'), join(tree, 'b'))
+    linkSync(join(tree, 'a'), join(tree, 'b'))
     const total = treeAllocatedBytes(tree)
     assert.ok(total >= MiB && total < 1.5 * MiB)
   })
