@@ -39,15 +39,11 @@ async function timed(
 ): Promise<{ seconds: number; cpu: number; code: number }> {
   const started = Date.now()
   const cpuBefore = childCpuSeconds()
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register', join(root, 'scripts', script), ...args],
-    {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: 'inherit',
-    },
-  )
+  const child = spawn(process.execPath, ['-r', 'ts-node/register', join(root, 'scripts', script), ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: 'inherit',
+  })
   const code = await new Promise<number>((done) => child.on('close', (c) => done(c ?? 1)))
   return { seconds: (Date.now() - started) / 1000, cpu: childCpuSeconds() - cpuBefore, code }
 }

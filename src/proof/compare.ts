@@ -58,7 +58,8 @@ export function compareWithMatrix(
     const names = Object.keys(e.caughtBy)
     if (names.length === 0) problems.push(`defect "${defect}" is caught by no scenario`)
     for (const s of names) {
-      if (!known.has(s)) problems.push(`the matrix names scenario "${s}" (defect "${defect}"), which the suite does not have`)
+      if (!known.has(s))
+        problems.push(`the matrix names scenario "${s}" (defect "${defect}"), which the suite does not have`)
       caughtSomething.add(s)
     }
   }
@@ -121,7 +122,10 @@ function describe(cell: Cell): string {
 
 /** The message's first lines on one line: a list such as "left behind: ..." needs its first items. */
 function gist(text: string | undefined): string {
-  const lines = (text ?? '(no message)').split('\n').map((l) => l.trim()).filter(Boolean)
+  const lines = (text ?? '(no message)')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
   const joined = lines.slice(0, 3).join(' / ')
   return joined.length > 500 ? `${joined.slice(0, 500)}...` : joined
 }

@@ -97,7 +97,7 @@ export function renderHtml(input: ProofReportInput): string {
   const head = cols
     .map((d) => {
       const run = input.runs.find((r) => r.defect === d)
-      const why = d ? input.matrix.defects[d]?.regression ?? '' : 'no defect injected: everything must pass'
+      const why = d ? (input.matrix.defects[d]?.regression ?? '') : 'no defect injected: everything must pass'
       const name = run?.reportHref ? `<a href="${esc(run.reportHref)}">${esc(columnName(d))}</a>` : esc(columnName(d))
       return `<th title="${esc(why)}">${name}</th>`
     })
@@ -169,7 +169,8 @@ function verdictSentence(input: ProofReportInput): string {
     : `${n} difference(s) from the catch matrix across ${runs} runs (${how}; ${Math.round(input.wallSeconds)} s).`
 }
 
-const NOT_AFFECTED_TEXT = "not affected (it never reaches the defect's sites, or the defect changes only host files and it reads none)"
+const NOT_AFFECTED_TEXT =
+  "not affected (it never reaches the defect's sites, or the defect changes only host files and it reads none)"
 
 function esc(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
