@@ -76,7 +76,8 @@ export async function checkCucumberReport(
     if (notFirst.length) problems.push(`messages: the runtime line is not the first log line of "${notFirst[0].name}"`)
     if (passedUntold.length)
       problems.push(
-        `messages: ${passedUntold.length} passed scenarios never logged the runtime line (e.g. "${passedUntold[0].name}")`,
+        `messages: ${passedUntold.length} passed scenarios never logged the runtime line (e.g. ` +
+          `"${passedUntold[0].name}")`,
       )
     const shown = await page
       .locator('pre')
@@ -96,7 +97,9 @@ export async function checkCucumberReport(
       .forEach((i) => problems.push(`cucumber report: an attached image does not decode: ${i.src}…`))
     return {
       problems,
-      said: `cucumber report: title and runtime banner; ${ran.length} scenarios visible, ${shown} showing the runtime line first; ${charts} charts decode`,
+      said:
+        `cucumber report: title and runtime banner; ${ran.length} scenarios visible, ${shown} showing the ` +
+        `runtime line first; ${charts} charts decode`,
     }
   } finally {
     await page.close()

@@ -84,8 +84,10 @@ export async function checkSummary(
     return {
       problems,
       said: [
-        `summary: title, runtime block and ${rows.length} guarantee rows with status and headline; ${charts.length} charts decode`,
-        `summary: ${landed} of ${rows.length} links land on their scenario in the cucumber report; screenshot ${screenshot}`,
+        `summary: title, runtime block and ${rows.length} guarantee rows with status and headline; ${charts.length} ` +
+          `charts decode`,
+        `summary: ${landed} of ${rows.length} links land on their scenario in the cucumber report; screenshot ` +
+          `${screenshot}`,
       ],
     }
   } finally {
@@ -113,7 +115,8 @@ async function followLinks(browser: Browser, rows: readonly RowSeen[], problems:
       if (ok && (await heading.textContent())?.replace(/\s+/g, ' ').trim() === `Scenario: ${row.name}`) landed++
       else
         problems.push(
-          `summary: the link of "${row.name}" does not land on its scenario in the cucumber report (${row.href.slice(0, 80)}…)`,
+          `summary: the link of "${row.name}" does not land on its scenario in the cucumber report ` +
+            `(${row.href.slice(0, 80)}…)`,
         )
     }
   } finally {

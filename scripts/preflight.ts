@@ -67,7 +67,9 @@ if (require.main === module) {
     (code) => process.exit(code),
     (e: unknown) => {
       // Bad settings (e.g. an unknown BOXLITE_DRIVER) end here: still one sentence, still a verdict.
-      const why = `this run's settings cannot be used (${e instanceof Error ? e.message : String(e)}): fix the setting named, or use \`--profile reference\``
+      const why =
+        `this run's settings cannot be used (${e instanceof Error ? e.message : String(e)}): fix the ` +
+        `setting named, or use \`--profile reference\``
       const verdictFile = arg('--verdict')
       if (verdictFile)
         writeVerdict(verdictFile, {

@@ -86,17 +86,20 @@ async function main(): Promise<number> {
   const problems = compareProofModes(ex.summary, sel.summary)
   console.log(`\nprove-modes: ${cpus().length} CPUs; load average (1, 5, 15 min) ${before} before, ${load()} after`)
   console.log(
-    `  ${'healthy:'.padEnd(11)} ${healthy.seconds.toFixed(0)} s wall, ${healthy.cpu.toFixed(0)} CPU s (the suite run both proofs took their healthy run from)`,
+    `  ${'healthy:'.padEnd(11)} ${healthy.seconds.toFixed(0)} s wall, ${healthy.cpu.toFixed(0)} CPU s (the suite run ` +
+      `both proofs took their healthy run from)`,
   )
   for (const [name, r] of [
     ['exhaustive', ex],
     ['selected', sel],
   ] as const)
     console.log(
-      `  ${`${name}:`.padEnd(11)} ${r.seconds.toFixed(0)} s wall, ${r.cpu.toFixed(0)} CPU s, ${r.scenarioRuns} scenario runs, proof ${r.summary.ok ? 'passed' : 'FAILED'}`,
+      `  ${`${name}:`.padEnd(11)} ${r.seconds.toFixed(0)} s wall, ${r.cpu.toFixed(0)} CPU s, ${r.scenarioRuns} ` +
+        `scenario runs, proof ${r.summary.ok ? 'passed' : 'FAILED'}`,
     )
   console.log(
-    `  ratio selected / exhaustive: ${(sel.seconds / ex.seconds).toFixed(3)} wall time, ${(sel.cpu / ex.cpu).toFixed(3)} CPU time (the proofs as npm test runs them)`,
+    `  ratio selected / exhaustive: ${(sel.seconds / ex.seconds).toFixed(3)} wall time, ` +
+      `${(sel.cpu / ex.cpu).toFixed(3)} CPU time (the proofs as npm test runs them)`,
   )
   const plus = (r: { seconds: number; cpu: number }) => ({
     seconds: r.seconds + healthy.seconds,
@@ -104,7 +107,8 @@ async function main(): Promise<number> {
   })
   const [exAll, selAll] = [plus(ex), plus(sel)]
   console.log(
-    `  with the healthy run added to each: ${(selAll.seconds / exAll.seconds).toFixed(3)} wall time, ${(selAll.cpu / exAll.cpu).toFixed(3)} CPU time`,
+    `  with the healthy run added to each: ${(selAll.seconds / exAll.seconds).toFixed(3)} wall time, ` +
+      `${(selAll.cpu / exAll.cpu).toFixed(3)} CPU time`,
   )
   if (problems.length) {
     console.error(`prove-modes: the two proofs disagree in ${problems.length} place(s):`)

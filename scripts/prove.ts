@@ -108,7 +108,8 @@ async function main(): Promise<void> {
 
   const scenarioRuns = finished.reduce((n, r) => n + r.scenariosRun, 0)
   console.log(
-    `prove: ${input.mode}: ${scenarioRuns} scenario runs; wall time ${input.wallSeconds.toFixed(0)} s; report: ${relative(root, join(reports, 'proof.html'))}`,
+    `prove: ${input.mode}: ${scenarioRuns} scenario runs; wall time ${input.wallSeconds.toFixed(0)} s; report: ` +
+      `${relative(root, join(reports, 'proof.html'))}`,
   )
   if (result.problems.length) {
     console.error(`prove: ${result.problems.length} difference(s) from the catch matrix:`)
@@ -129,7 +130,8 @@ async function runExhaustive(
   const defects: Array<string | null> = reusedHealthy ? [...KNOWN_DEFECTS] : [null, ...KNOWN_DEFECTS]
   const healthy = reusedHealthy ? 'the healthy run reused, ' : 'healthy + '
   console.log(
-    `prove: exhaustive: ${defects.length} whole-suite runs (${healthy}${KNOWN_DEFECTS.length} defects), ${concurrency} at a time`,
+    `prove: exhaustive: ${defects.length} whole-suite runs (${healthy}${KNOWN_DEFECTS.length} defects), ` +
+      `${concurrency} at a time`,
   )
   const reused = reusedHealthy ? [await reusedHealthy()] : []
   return [...reused, ...(await mapLimit(defects, concurrency, (d) => run(d)))]
@@ -175,7 +177,8 @@ async function runSelected(
   for (const p of plans) {
     const seen = DEFECT_SITES[p.defect].hostFilesOnly ? ` and may read host files (${HOST_ACCESS_TAG})` : ''
     console.log(
-      `prove: ${p.defect}: ${p.run.length} of ${names.length} scenarios reach its sites (${DEFECT_SITES[p.defect].sites.join(', ')})${seen}`,
+      `prove: ${p.defect}: ${p.run.length} of ${names.length} scenarios reach its sites ` +
+        `(${DEFECT_SITES[p.defect].sites.join(', ')})${seen}`,
     )
   }
 
@@ -211,7 +214,8 @@ function reuseHealthyRun(from: string, dir: string, reports: string): Promise<Fi
     if (existsSync(join(from, f))) copyFileSync(join(from, f), join(dir, f))
   const outcomes = readOutcomes(join(dir, 'cucumber-messages.ndjson'))
   console.log(
-    `prove: healthy: taken from ${relative(root, from) || '.'} (${outcomes.filter((o) => o.status !== 'PASSED').length} of ${outcomes.length} scenarios failed)`,
+    `prove: healthy: taken from ${relative(root, from) || '.'} ` +
+      `(${outcomes.filter((o) => o.status !== 'PASSED').length} of ${outcomes.length} scenarios failed)`,
   )
   return Promise.resolve({
     defect: null,

@@ -97,7 +97,9 @@ async function main(): Promise<number> {
         const seconds = (Date.now() - t0) / 1000
         outcomes.set(check.name, { state: code === 0 ? 'passed' : 'failed', seconds })
         console.log(
-          `test: ${check.name} ${code === 0 ? 'passed' : `failed (${signal ? `ended by ${signal}` : `exit ${code}`})`} in ${seconds.toFixed(0)} s`,
+          `test: ${check.name} ` +
+            `${code === 0 ? 'passed' : `failed (${signal ? `ended by ${signal}` : `exit ${code}`})`} in ` +
+            `${seconds.toFixed(0)} s`,
         )
         done()
       })

@@ -99,7 +99,9 @@ function main(): void {
   }
   const stepSum = [...totals.values()].reduce((a, b) => a + b, 0)
   console.log(
-    `${files.length} run(s): test run ${wall.toFixed(0)} s from first to last message; scenarios ${inScenarios.toFixed(0)} s, steps and hooks ${stepSum.toFixed(0)} s (with --parallel these exceed the wall time)`,
+    `${files.length} run(s): test run ${wall.toFixed(0)} s from first to last message; scenarios ` +
+      `${inScenarios.toFixed(0)} s, steps and hooks ${stepSum.toFixed(0)} s (with --parallel these exceed the wall ` +
+      `time)`,
   )
   for (const [phase, s] of [...totals].sort((a, b) => b[1] - a[1]))
     console.log(

@@ -116,7 +116,8 @@ Then(
         was,
       )
       this.log(
-        `✔ ${path}: ${(was as FileFingerprint).bytes} bytes, sha256 ${(was as FileFingerprint).sha256.slice(0, 16)}… unchanged`,
+        `✔ ${path}: ${(was as FileFingerprint).bytes} bytes, sha256 ${(was as FileFingerprint).sha256.slice(0, 16)}… ` +
+          `unchanged`,
       )
     }
   },

@@ -65,11 +65,13 @@ Then(
     expect(now, `${SYNCED} (synced before the kill) is gone after the hard kill`).to.not.equal('missing')
     expect(
       now,
-      `${SYNCED} (synced before the kill) changed across the hard kill (size and SHA-256 before: ${JSON.stringify(was)})`,
+      `${SYNCED} (synced before the kill) changed across the hard kill (size and SHA-256 before: ` +
+        `${JSON.stringify(was)})`,
     ).to.deep.equal(was)
     this.log(`✔ ${SYNCED}: ${was.bytes} bytes, sha256 ${was.sha256.slice(0, 16)}… unchanged`)
     this.log(
-      `${UNSYNCED} (never synced; may be lost): ${JSON.stringify(after.get(UNSYNCED)) === JSON.stringify(before.get(UNSYNCED)) ? 'survived' : 'lost or changed'}`,
+      `${UNSYNCED} (never synced; may be lost): ` +
+        `${JSON.stringify(after.get(UNSYNCED)) === JSON.stringify(before.get(UNSYNCED)) ? 'survived' : 'lost or changed'}`,
     )
   },
 )
@@ -81,7 +83,8 @@ Then(
     const log = await this.hardKill.kernelLog('box')
     if (!log || log.exitCode !== 0) {
       this.log(
-        `not checked: the runtime exposes no kernel log${log ? ` (logs exited ${log.exitCode}: ${log.stderr.trim().split('\n')[0]})` : ''}`,
+        `not checked: the runtime exposes no kernel ` +
+          `log${log ? ` (logs exited ${log.exitCode}: ${log.stderr.trim().split('\n')[0]})` : ''}`,
       )
       return
     }
@@ -90,7 +93,8 @@ Then(
       [],
     )
     this.log(
-      `✔ no "EXT4-fs error" in ${log.stdout.split('\n').filter(Boolean).length} kernel log lines of the box's disk since it started again`,
+      `✔ no "EXT4-fs error" in ${log.stdout.split('\n').filter(Boolean).length} kernel log lines of the box's disk ` +
+        `since it started again`,
     )
   },
 )
@@ -125,7 +129,8 @@ When(
   async function (this: DiskWorld) {
     await this.interruptedStarts.removeWhatIsListed()
     this.log(
-      `"list -a" showed ${this.interruptedStarts.listed.length} box(es): ${this.interruptedStarts.listed.map((b) => b.id).join(', ') || 'none'}`,
+      `"list -a" showed ${this.interruptedStarts.listed.length} box(es): ` +
+        `${this.interruptedStarts.listed.map((b) => b.id).join(', ') || 'none'}`,
     )
   },
 )
@@ -198,7 +203,8 @@ When(
 )
 
 Then(
-  'the start ended within {duration}, either with the box serving commands again within {duration} and its disk rebuilt, or failing with an error that names the disk',
+  'the start ended within {duration}, either with the box serving commands again within {duration} and its disk ' +
+    'rebuilt, or failing with an error that names the disk',
   budget((_: number, serving: number) => SERVING(serving) + CALL.fingerprint),
   async function (this: DiskWorld, window: number, serving: number) {
     const start = this.calls.examine(this.tornDisk.start)
@@ -212,7 +218,9 @@ Then(
       const was = this.tornDisk.before
       const now = await this.tornDisk.keepsakeNow('box')
       this.log(
-        `the runtime REBUILT the torn disk and the box serves again (its file written before the tear: ${JSON.stringify([...now.values()]) === JSON.stringify([...(was?.values() ?? [])]) ? 'kept' : 'gone'}); it said: ${said.split('\n').find((l) => /(rebuil|recreat|restor|reset|repair)/i.test(l))}`,
+        `the runtime REBUILT the torn disk and the box serves again (its file written before the tear: ` +
+          `${JSON.stringify([...now.values()]) === JSON.stringify([...(was?.values() ?? [])]) ? 'kept' : 'gone'}); ` +
+          `it said: ${said.split('\n').find((l) => /(rebuil|recreat|restor|reset|repair)/i.test(l))}`,
       )
     } else {
       expect(start.stderr, `the start on a torn disk failed without naming the disk:\n${start.stderr}`).to.match(

@@ -38,7 +38,8 @@ Then('every fill ends with "No space left on device"', budget(0), function (this
 })
 
 Then(
-  "each box's disk on the host grew by at most the size of its rootfs plus {size}, and the home by at most {int} times that",
+  "each box's disk on the host grew by at most the size of its rootfs plus {size}, and the home by at most {int} " +
+    'times that',
   budget(0),
   function (this: DiskWorld, margin: number, times: number) {
     const fills = this.crowd.fills ?? []

@@ -63,7 +63,8 @@ module.exports = {
       empty = true
       const known = [...tags].sort().join(', ') || 'none (no feature file was found)'
       environment.stderr.write(
-        `${PREFIX} no scenario matches ${describeSelection(process.argv.slice(2))}: check the tag expression; the features use ${known}.\n`,
+        `${PREFIX} no scenario matches ${describeSelection(process.argv.slice(2))}: check the tag expression; the ` +
+          `features use ${known}.\n`,
       )
       // cucumber-js sets the exit code after plugins are done; an exit listener has the last word.
       process.on('exit', () => {

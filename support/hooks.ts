@@ -54,7 +54,8 @@ After(
     const leftovers = await this.close(keep)
     if (leftovers.length > 0) {
       throw new Error(
-        `after removing every box, the host still has:\n${leftovers.map((l) => `  ${l.kind}: ${l.detail}`).join('\n')}\n(home kept at ${this.dirs?.home})`,
+        `after removing every box, the host still ` +
+          `has:\n${leftovers.map((l) => `  ${l.kind}: ${l.detail}`).join('\n')}\n(home kept at ${this.dirs?.home})`,
       )
     }
   },

@@ -169,9 +169,11 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
     try {
       detached = await this.hostFull.release()
     } catch (err) {
-      process.stderr.write(`boxlite-disk-spec: ${(err as Error).message}\n`) // the leftover check below names what stayed
+      // the leftover check below names what stayed
+      process.stderr.write(`boxlite-disk-spec: ${(err as Error).message}\n`)
     }
-    // A detached loop device that only other processes' copied mounts still hold is released by us; the kernel frees it.
+    // A detached loop device that only other processes' copied mounts still hold is released by us; the kernel frees
+    // it.
     const left = () =>
       findLeftovers(opened.dirs.dir).filter(
         (l) => !(detached && l.kind === 'loop device' && l.detail.startsWith(`${detached} `)),

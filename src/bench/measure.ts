@@ -22,7 +22,9 @@ export interface Sample {
   /** Seconds for the inode loop to create files until none is left. */
   readonly inodeExhaustionSeconds: number
   readonly inodeFilesPerSecond: number
-  /** Seconds from deleting the fill until the host disk file gave back 90 % of its growth; absent without host access. */
+  /**
+   * Seconds from deleting the fill until the host disk file gave back 90 % of its growth; absent without host access.
+   */
   readonly reclaimSeconds?: number
 }
 

@@ -40,7 +40,8 @@ export function footprintChart(
   const barW = Math.min(60, slot * 0.6)
 
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" ` +
+      `font-family="sans-serif" font-size="11">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
     `<text x="${WIDTH / 2}" y="22" text-anchor="middle" font-size="14" font-weight="bold">${esc(title)}</text>`,
     `<line x1="${PAD.left}" y1="${PAD.top + plotH}" x2="${PAD.left + plotW}" y2="${PAD.top + plotH}" stroke="#333"/>`,
@@ -57,12 +58,14 @@ export function footprintChart(
     const x = PAD.left + slot * i + (slot - barW) / 2
     const h = PAD.top + plotH - y(bar.bytes)
     parts.push(
-      `<rect x="${x}" y="${y(bar.bytes)}" width="${barW}" height="${Math.max(1, h)}" fill="${legend ? '#9cc0ee' : '#3b7dd8'}"/>`,
+      `<rect x="${x}" y="${y(bar.bytes)}" width="${barW}" height="${Math.max(1, h)}" ` +
+        `fill="${legend ? '#9cc0ee' : '#3b7dd8'}"/>`,
     )
     if (legend && bar.part !== undefined) {
       const part = Math.min(bar.part, bar.bytes)
       parts.push(
-        `<rect x="${x}" y="${y(part)}" width="${barW}" height="${Math.max(0, PAD.top + plotH - y(part))}" fill="#1f4e8c"/>`,
+        `<rect x="${x}" y="${y(part)}" width="${barW}" height="${Math.max(0, PAD.top + plotH - y(part))}" ` +
+          `fill="#1f4e8c"/>`,
       )
     }
     parts.push(
@@ -73,14 +76,16 @@ export function footprintChart(
   lines.forEach((line, i) => {
     const colour = ['#d62728', '#ff7f0e', '#2ca02c'][i % 3]
     parts.push(
-      `<line x1="${PAD.left}" y1="${y(line.bytes)}" x2="${PAD.left + plotW}" y2="${y(line.bytes)}" stroke="${colour}" stroke-dasharray="6 4"/>`,
+      `<line x1="${PAD.left}" y1="${y(line.bytes)}" x2="${PAD.left + plotW}" y2="${y(line.bytes)}" ` +
+        `stroke="${colour}" stroke-dasharray="6 4"/>`,
       `<text x="${PAD.left + plotW + 6}" y="${y(line.bytes) + 4}" fill="${colour}">${esc(line.label)}</text>`,
     )
   })
   legend?.forEach((name, i) => {
     const ly = HEIGHT - 12 - 14 * (1 - i)
     parts.push(
-      `<rect x="${PAD.left + plotW + 6}" y="${ly - 9}" width="10" height="10" fill="${i === 0 ? '#1f4e8c' : '#9cc0ee'}"/>`,
+      `<rect x="${PAD.left + plotW + 6}" y="${ly - 9}" width="10" height="10" ` +
+        `fill="${i === 0 ? '#1f4e8c' : '#9cc0ee'}"/>`,
       `<text x="${PAD.left + plotW + 20}" y="${ly}">${esc(name)}</text>`,
     )
   })

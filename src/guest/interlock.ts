@@ -39,7 +39,8 @@ export function fillBudgetFor(space: Pick<RootfsSpace, 'totalKiB'>, limitBytes: 
   }
   if (space.totalKiB >= limitKiB) {
     throw new UnboundedRootfsError(
-      `refusing to fill: / inside the box is ${formatBytes(space.totalKiB * KiB)}, not below the ${formatBytes(limit)} bound; ` +
+      `refusing to fill: / inside the box is ${formatBytes(space.totalKiB * KiB)}, not below the ` +
+        `${formatBytes(limit)} bound; ` +
         'it may be the host filesystem or an unbounded disk, so nothing was written',
     )
   }

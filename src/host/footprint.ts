@@ -27,7 +27,10 @@ export function boxDiskFootprint(diskPath: string): number {
   return allocatedBytes(diskPath) + deletedButHeldOpenBytes(dirname(diskPath))
 }
 
-/** Allocated bytes of everything under `dir` (symlinks not followed, hard links counted once), plus deleted-but-open files under it. */
+/**
+ * Allocated bytes of everything under `dir` (symlinks not followed, hard links counted once), plus deleted-but-open
+ * files under it.
+ */
 export function treeAllocatedBytes(dir: string): number {
   const seen = new Set<string>()
   let total = 0

@@ -9,7 +9,9 @@ import { sleep } from './poll'
 
 export interface Qcow2Check {
   readonly record: CommandRecord
-  /** `check-errors`, `corruptions` and `leaks` of the JSON report (absent counts are 0); undefined if there was none. */
+  /**
+   * `check-errors`, `corruptions` and `leaks` of the JSON report (absent counts are 0); undefined if there was none.
+   */
   readonly result?: { readonly checkErrors: number; readonly corruptions: number; readonly leaks: number }
 }
 

@@ -120,7 +120,8 @@ async function probe(
       : undefined
   if (offline === undefined) return failed(first.message, first.logText, first.evidence, first.logs, started)
   progress(
-    `the image cannot be pulled; booting an offline busybox image to check the host itself (limit ${options.bootSeconds} s)`,
+    `the image cannot be pulled; booting an offline busybox image to check the host itself (limit ` +
+      `${options.bootSeconds} s)`,
   )
   const second = await bootOnce(options, join(scratch, 'home-offline'), { rootfs: offline })
   if (second.ok) return failed(first.message, first.logText, first.evidence, first.logs, started)
@@ -155,7 +156,9 @@ async function bootOnce(options: PreflightOptions, home: string, image: ProbeIma
     const run = await driver.exec(id, `echo ${PROBE_MARK}`, { timeoutSeconds: options.execSeconds })
     if (run.exitCode === 0 && run.stdout.includes(PROBE_MARK))
       return { ok: true, message: '', logText: '', evidence: [], logs: [] }
-    message = `preflight command failed in the box: ${run.timedOut ? `no answer within ${options.execSeconds} s` : `exit ${run.exitCode}${run.stderr.trim() ? `, ${firstLine(run.stderr)}` : ''}`}`
+    message =
+      `preflight command failed in the box: ` +
+      `${run.timedOut ? `no answer within ${options.execSeconds} s` : `exit ${run.exitCode}${run.stderr.trim() ? `, ${firstLine(run.stderr)}` : ''}`}`
   } catch (e) {
     if (!(e instanceof DriverCallError)) throw e
     message = e.record.timedOut

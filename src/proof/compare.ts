@@ -107,7 +107,8 @@ function describe(cell: Cell): string {
   switch (cell.verdict) {
     case 'missed':
       return cell.status === NOT_AFFECTED
-        ? "was not affected (its healthy run never reached the defect's sites), but the matrix expects it to catch this defect"
+        ? "was not affected (its healthy run never reached the defect's sites), but the matrix expects it to catch " +
+            'this defect'
         : 'passed, but the matrix expects it to catch this defect'
     case 'wrong-reason':
       return `failed for another reason than the matrix expects: ${gist(cell.message)}`

@@ -17,7 +17,8 @@ export function compareProofModes(exhaustive: ProofSummary, selected: ProofSumma
   const problems: string[] = []
   if (exhaustive.ok !== selected.ok)
     problems.push(
-      `the exhaustive proof ${exhaustive.ok ? 'passed' : 'failed'}, the selected one ${selected.ok ? 'passed' : 'failed'}`,
+      `the exhaustive proof ${exhaustive.ok ? 'passed' : 'failed'}, the selected one ` +
+        `${selected.ok ? 'passed' : 'failed'}`,
     )
   const sel = new Map(selected.cells.map((c) => [keyOf(c), c]))
   for (const e of exhaustive.cells) {

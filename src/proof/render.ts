@@ -68,7 +68,8 @@ export function renderMarkdown(input: ProofReportInput): string {
     '',
     verdictSentence(input),
     '',
-    `\`caught\`: failed because of the defect, as it must; \`·\`: passed; \`–\`: ${NOT_AFFECTED_TEXT}, left out of that run, counts as passed.`,
+    `\`caught\`: failed because of the defect, as it must; \`·\`: passed; \`–\`: ${NOT_AFFECTED_TEXT}, left out of ` +
+      `that run, counts as passed.`,
     '',
     `| Scenario | ${cols.map(columnName).join(' | ')} |`,
     `|---|${cols.map(() => '---').join('|')}|`,

@@ -49,7 +49,8 @@ export class Defects {
     const unknown = names.filter((n) => !(n in DEFECTS))
     if (unknown.length > 0) {
       throw new RefboxError(
-        `unknown defect${unknown.length > 1 ? 's' : ''} in REFBOX_DEFECTS: ${unknown.join(', ')}; known: ${Object.keys(DEFECTS).join(', ')}`,
+        `unknown defect${unknown.length > 1 ? 's' : ''} in REFBOX_DEFECTS: ${unknown.join(', ')}; known: ` +
+          `${Object.keys(DEFECTS).join(', ')}`,
       )
     }
     return new Defects(new Set(names as DefectName[]))

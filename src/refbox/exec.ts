@@ -68,7 +68,8 @@ function launchInBox(
     cmd = [
       'sh',
       '-c',
-      'p=$1; shift; [ -n "$p" ] && kill -STOP $p 2>/dev/null; "$@"; rc=$?; [ -n "$p" ] && kill -CONT $p 2>/dev/null; exit $rc',
+      'p=$1; shift; [ -n "$p" ] && kill -STOP $p 2>/dev/null; "$@"; rc=$?; [ -n "$p" ] && kill -CONT $p 2>/dev/null; ' +
+        'exit $rc',
       'refbox-freeze',
       peers,
       ...cmd,

@@ -45,7 +45,8 @@ export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Prom
       )
     }
   }
-  // After the stop, which reports the discards of the box's last run (./sites); in a healthy run every removal gets here.
+  // After the stop, which reports the discards of the box's last run (./sites); in a healthy run every removal gets
+  // here.
   reachSite(ctx.paths.home, 'remove-box')
   if (ctx.defects.has('leaky-rm') || (ctx.defects.has('rm-keeps-unstarted-disks') && state.startedAt === undefined)) {
     // The regression: cleanup removes the box's record and logs but forgets its disks/ directory.
@@ -58,7 +59,10 @@ export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Prom
   rmSync(box.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
 }
 
-/** Under this much free space the home counts as full: what the host-full scenario establishes before it removes its filler. */
+/**
+ * Under this much free space the home counts as full: what the host-full scenario establishes before it removes its
+ * filler.
+ */
 const FULL_HOME_BYTES = 1024 * 1024
 
 function homeAvailableBytes(home: string): number {

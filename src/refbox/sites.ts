@@ -16,7 +16,8 @@ export const SITES = {
   'create-requested': 'a box is asked for, before its image is read',
   'create-image-ready': "a box's image was read and its base disk is there",
   'create-unfinished':
-    'a box was asked for and its create never got as far as its image (it failed, or was killed): derived, see derivedSites',
+    'a box was asked for and its create never got as far as its image (it failed, or was killed): derived, see ' +
+    'derivedSites',
   'box-create': 'a box disk is created (its virtual size is decided here)',
   'box-start': 'a box boots (its mount options and /tmp are decided here)',
   'start-needing-resize':
@@ -64,7 +65,9 @@ export const DEFECT_SITES: Readonly<Record<DefectName, DefectSites>> = {
   'leaky-rm': { sites: ['remove-box'], why: 'it acts only in rm' },
   'exec-dies-when-full': {
     sites: ['rootfs-nearly-full', 'rootfs-read-only'],
-    why: 'its 1 MiB staging file only fails with under 1 MiB or no inode free, or on a read-only rootfs; it is removed before the command runs',
+    why:
+      'its 1 MiB staging file only fails with under 1 MiB or no inode free, or on a read-only rootfs; it is ' +
+      'removed before the command runs',
   },
   'readonly-when-full': { sites: ['rootfs-full'], why: 'its watchdog remounts only on the same check' },
   'lost-writes-on-stop': { sites: ['restart'], why: 'it re-creates the overlay only on a second boot' },

@@ -40,7 +40,9 @@ export function decorateCucumberHtml(
   summaryHref = 'summary.html',
 ): string {
   const line = facts ? runtimeLine(facts) : 'Runtime under test: unknown (no scenario announced it)'
-  const banner = `<div id="runtime-under-test" style="${BANNER_STYLE}">${esc(line)} · <a href="${esc(summaryHref)}">one-glance summary</a></div>`
+  const banner =
+    `<div id="runtime-under-test" style="${BANNER_STYLE}">${esc(line)} · <a ` +
+    `href="${esc(summaryHref)}">one-glance summary</a></div>`
   const titled = html
     .replace(/<title>[^<]*<\/title>/, () => `<title>${esc(pageTitle('report', facts))}</title>`)
     .replace(/<body>/, () => `<body>\n${banner}`)

@@ -20,7 +20,8 @@ export function renderSummaryMarkdown(data: SummaryData): string {
     lines.push(`- Known issue of this runtime version: ${k.reason} ([upstream](${k.link}))`)
   if (data.previous)
     lines.push(
-      `- Compared with the previous run (${data.previous.runtime ?? 'runtime unknown'}): ${data.previous.flagged} number(s) moved past their thresholds.`,
+      `- Compared with the previous run (${data.previous.runtime ?? 'runtime unknown'}): ${data.previous.flagged} ` +
+        `number(s) moved past their thresholds.`,
     )
   if (data.verdict.problems.length) {
     lines.push('', '### Problems that fail this run', '')

@@ -68,7 +68,8 @@ function threshold(raw: unknown, where: string, unit: string): MoveThreshold {
   else if (t.atLeast !== undefined) atLeast = Number(t.atLeast)
   if (atLeast !== undefined && !(atLeast >= 0))
     throw new Error(
-      `${where}: "atLeast" must be a number of at least 0 (or a size such as "8 MiB"), got ${JSON.stringify(t.atLeast)}`,
+      `${where}: "atLeast" must be a number of at least 0 (or a size such as "8 MiB"), got ` +
+        `${JSON.stringify(t.atLeast)}`,
     )
   return { factor, atLeast }
 }

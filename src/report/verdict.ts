@@ -61,7 +61,9 @@ export function judgeScenarios(run: RunRecord, options: JudgeOptions = {}, sourc
   }
 }
 
-/** The failure's first line as a reader wants it: without chai's "AssertionError:" and "expected false to equal true". */
+/**
+ * The failure's first line as a reader wants it: without chai's "AssertionError:" and "expected false to equal true".
+ */
 function firstLine(message: string | undefined): string {
   return (message ?? '(no message)')
     .split('\n')[0]
@@ -80,7 +82,9 @@ function judgeOne(
   switch (s.status) {
     case 'PASSED':
       if (issue) {
-        const problem = `passed, but ${file} expects it to fail on ${on} (${issue.reason}): fixed upstream? remove the expectation`
+        const problem =
+          `passed, but ${file} expects it to fail on ${on} (${issue.reason}): fixed upstream? remove ` +
+          `the expectation`
         return {
           record: s,
           status: 'passed',

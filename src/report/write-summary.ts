@@ -102,7 +102,9 @@ export function buildSummaryFiles(ndjson: string, s: SummarySettings): SummaryFi
   }
 }
 
-/** Writes the three files into outDir (summary.html unless `html` is false: a formatter writes it to its own stream). */
+/**
+ * Writes the three files into outDir (summary.html unless `html` is false: a formatter writes it to its own stream).
+ */
 export function writeSummaryFiles(outDir: string, files: SummaryFiles, html = true): void {
   mkdirSync(outDir, { recursive: true })
   if (html) writeFileSync(join(outDir, 'summary.html'), files.html)

@@ -36,7 +36,10 @@ export class Boxes {
 
   constructor(private readonly scene: Basics) {}
 
-  /** Starts a box (the run's settings, unless `overrides` say otherwise); it is registered for removal before the runtime is asked to create it. */
+  /**
+   * Starts a box (the run's settings, unless `overrides` say otherwise); it is registered for removal before the
+   * runtime is asked to create it.
+   */
   async start(role: string, overrides: { diskSizeGb?: number } = {}): Promise<RunningBox> {
     if (this.byRole.has(role)) throw new Error(`the scenario already has a box called ${role}`)
     refuseIfInterrupted(named(role))

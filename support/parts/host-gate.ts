@@ -13,7 +13,8 @@ const HOST_SIDE_OF_DIRS: ReadonlySet<PropertyKey> = new Set(['home', 'dir'])
 
 function refusal(what: string): Error {
   return new Error(
-    `this scenario reads the runtime's ${what} on the host but is not tagged ${HOST_ACCESS_TAG}: tag it (the proof runs host-side defects only on tagged scenarios)`,
+    `this scenario reads the runtime's ${what} on the host but is not tagged ${HOST_ACCESS_TAG}: tag it (the proof ` +
+      `runs host-side defects only on tagged scenarios)`,
   )
 }
 

@@ -141,7 +141,9 @@ test('an offline image that is not there is named', WITH_KVM, async () => {
   const missing = join(root, 'no-image')
   try {
     const error = await createError(driver.create({ rootfs: missing, name: 'r', command: ['sleep', '1'] }, T))
-    const expected = `the box did not start (${RUNTIME_SAYS.rootfsMissing(missing)}): the offline image ${missing} does not exist: point BOXLITE_ROOTFS at`
+    const expected =
+      `the box did not start (${RUNTIME_SAYS.rootfsMissing(missing)}): the offline image ${missing} ` +
+      `does not exist: point BOXLITE_ROOTFS at`
     assert.ok(asRead(error).startsWith(expected), asRead(error))
   } finally {
     await driver.close()

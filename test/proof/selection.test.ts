@@ -53,55 +53,64 @@ test('a defect runs only the scenarios that reached one of its sites; the rest a
   assert.deepEqual(selectScenarios('no-tmpfs', ['box-start'], names, coverage), { run: names, notAffected: [] })
 })
 
-test('a defect that changes only host files runs only where the scenario may read them, whatever else it reached', () => {
-  assert.deepEqual(selectScenarios('base-per-box', ['box-start'], names, coverage, new Set(['removes'])), {
-    run: ['removes'],
-    notAffected: ['fills', 'idle'],
-  })
-  // a scenario that may read host files still needs to reach a site
-  assert.deepEqual(selectScenarios('leaky-rm', ['remove-box'], names, coverage, new Set(['fills', 'removes'])), {
-    run: ['removes'],
-    notAffected: ['fills', 'idle'],
-  })
-})
+test(
+  'a defect that changes only host files runs only where ' + 'the scenario may read them, whatever else it reached',
+  () => {
+    assert.deepEqual(selectScenarios('base-per-box', ['box-start'], names, coverage, new Set(['removes'])), {
+      run: ['removes'],
+      notAffected: ['fills', 'idle'],
+    })
+    // a scenario that may read host files still needs to reach a site
+    assert.deepEqual(selectScenarios('leaky-rm', ['remove-box'], names, coverage, new Set(['fills', 'removes'])), {
+      run: ['removes'],
+      notAffected: ['fills', 'idle'],
+    })
+  },
+)
 
-test('leaky-rm and a discard at the final unmount count only during the steps; other sites count in cleanup too', () => {
-  assert.deepEqual(selectScenarios('leaky-rm', ['remove-box'], names, coverage).run, ['removes'])
-  assert.deepEqual(
-    selectScenarios('no-discard', ['discard-while-running', 'discard-at-unmount'], names, coverage).run,
-    [],
-  )
-  // A defect not known to be blind after the steps: the cleanup's rm counts.
-  assert.deepEqual(selectScenarios('rm-leaves-a-daemon', ['remove-box'], names, coverage).run, names)
-})
+test(
+  'leaky-rm and a discard at the final unmount count only ' + 'during the steps; other sites count in cleanup too',
+  () => {
+    assert.deepEqual(selectScenarios('leaky-rm', ['remove-box'], names, coverage).run, ['removes'])
+    assert.deepEqual(
+      selectScenarios('no-discard', ['discard-while-running', 'discard-at-unmount'], names, coverage).run,
+      [],
+    )
+    // A defect not known to be blind after the steps: the cleanup's rm counts.
+    assert.deepEqual(selectScenarios('rm-leaves-a-daemon', ['remove-box'], names, coverage).run, names)
+  },
+)
 
-test('a create asked for more often than its image was ready reaches create-unfinished, counted during the steps', () => {
-  const creates = [
-    { scenario: 'bad-image', home: '/h/bad' },
-    { scenario: 'good-image', home: '/h/good' },
-  ]
-  const log = [
-    at('/h/bad', 'create-requested', 1),
-    at('/h/bad', 'create-requested', 2),
-    at('/h/bad', 'create-image-ready', 2),
-    at('/h/good', 'create-requested', 1),
-    at('/h/good', 'create-image-ready', 1),
-  ]
-  const c = coverageByScenario(
-    creates,
-    log,
-    new Map([
-      ['bad-image', 0],
-      ['good-image', 0],
-    ]),
-  )
-  assert.ok(c.get('bad-image')!.during.has('create-unfinished'))
-  assert.ok(!c.get('good-image')!.during.has('create-unfinished'))
-  assert.deepEqual(
-    selectScenarios('failed-create-leaves-dir', ['create-unfinished'], ['bad-image', 'good-image'], c).run,
-    ['bad-image'],
-  )
-})
+test(
+  'a create asked for more often than its image was ready ' + 'reaches create-unfinished, counted during the steps',
+  () => {
+    const creates = [
+      { scenario: 'bad-image', home: '/h/bad' },
+      { scenario: 'good-image', home: '/h/good' },
+    ]
+    const log = [
+      at('/h/bad', 'create-requested', 1),
+      at('/h/bad', 'create-requested', 2),
+      at('/h/bad', 'create-image-ready', 2),
+      at('/h/good', 'create-requested', 1),
+      at('/h/good', 'create-image-ready', 1),
+    ]
+    const c = coverageByScenario(
+      creates,
+      log,
+      new Map([
+        ['bad-image', 0],
+        ['good-image', 0],
+      ]),
+    )
+    assert.ok(c.get('bad-image')!.during.has('create-unfinished'))
+    assert.ok(!c.get('good-image')!.during.has('create-unfinished'))
+    assert.deepEqual(
+      selectScenarios('failed-create-leaves-dir', ['create-unfinished'], ['bad-image', 'good-image'], c).run,
+      ['bad-image'],
+    )
+  },
+)
 
 test('a scenario without coverage, or whose steps never ended, is always run', () => {
   const partial = coverageByScenario(homes.slice(1), records, new Map([['removes', 10]]))

@@ -1,4 +1,6 @@
-/** The runtime under test, as every report names it: refbox, another boxlite-dialect binary, the embedded SDK (no boot). */
+/**
+ * The runtime under test, as every report names it: refbox, another boxlite-dialect binary, the embedded SDK (no boot).
+ */
 import { strict as assert } from 'node:assert'
 import { execFileSync } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -36,7 +38,8 @@ describe('runtime line', () => {
     assert.match(
       line,
       new RegExp(
-        `^Runtime under test: refbox ${version.replace(/\./g, '\\.')}: reference runtime on BoxLite's disk stack, not BoxLite \\| driver: cli \\(${refbox}\\)`,
+        `^Runtime under test: refbox ${version.replace(/\./g, '\\.')}: reference runtime on BoxLite's disk stack, ` +
+          `not BoxLite \\| driver: cli \\(${refbox}\\)`,
       ),
     )
     assert.match(line, /image: OCI layout layout \(.*\), sha256:abababababab/)
@@ -62,7 +65,8 @@ describe('runtime line', () => {
     assert.match(
       line,
       new RegExp(
-        `^Runtime under test: boxlite 0\\.10\\.3 \\| driver: cli \\(${bin}\\) \\| image: alpine:3\\.20 \\(registries: mirror\\.example:5000\\)`,
+        `^Runtime under test: boxlite 0\\.10\\.3 \\| driver: cli \\(${bin}\\) \\| image: alpine:3\\.20 ` +
+          `\\(registries: mirror\\.example:5000\\)`,
       ),
     )
     assert.doesNotMatch(line, /refbox/)

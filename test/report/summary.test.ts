@@ -103,32 +103,39 @@ describe('summary', () => {
     assert.ok(['summary.html', 'summary.md', 'summary.json'].every((f) => existsSync(join(out, f))))
   })
 
-  it('compares with a previous summary that differs: status and numbers, flagged past the threshold, without failing the run', () => {
-    const out = join(scratch, 'trend')
-    summaryOf(syntheticRun(runtimeFacts('boxlite', '0.10.0'), scenarios(0.996, 2.1, 'PASSED')), out, {
-      knownIssues: 'none',
-    })
-    const now = summaryOf(syntheticRun(runtimeFacts('boxlite', '0.10.0'), scenarios(0.97, 9.8, 'FAILED')), out, {
-      knownIssues: 'none',
-    })
-    const [remove, restart] = now.data.rows
-    assert.deepEqual(
-      remove.trend?.changes.map((c) => [c.text, c.flagged]),
-      [
-        ['share of the growth given back 99.6 % -> 97.0 %', false],
-        ['reclaim time 2.1 s -> 9.8 s', true],
-      ],
-    )
-    assert.equal(restart.trend?.status, 'passed -> failed')
-    assert.equal(now.data.previous?.flagged, 1)
-    assert.match(now.html, /<div class="flag" [^>]*>⚠ <span class="fname">reclaim time<\/span> 2\.1 s → 9\.8 s<\/div>/)
-    assert.match(now.markdown, /⚠️ reclaim time 2\.1 s -> 9\.8 s/)
-    // The flag draws attention; only the failed scenario fails the run.
-    assert.deepEqual(
-      now.data.verdict.problems.map((p) => p.includes(RESTART)),
-      [true],
-    )
-  })
+  it(
+    'compares with a previous summary that differs: status and numbers, flagged past the threshold, without failing ' +
+      'the run',
+    () => {
+      const out = join(scratch, 'trend')
+      summaryOf(syntheticRun(runtimeFacts('boxlite', '0.10.0'), scenarios(0.996, 2.1, 'PASSED')), out, {
+        knownIssues: 'none',
+      })
+      const now = summaryOf(syntheticRun(runtimeFacts('boxlite', '0.10.0'), scenarios(0.97, 9.8, 'FAILED')), out, {
+        knownIssues: 'none',
+      })
+      const [remove, restart] = now.data.rows
+      assert.deepEqual(
+        remove.trend?.changes.map((c) => [c.text, c.flagged]),
+        [
+          ['share of the growth given back 99.6 % -> 97.0 %', false],
+          ['reclaim time 2.1 s -> 9.8 s', true],
+        ],
+      )
+      assert.equal(restart.trend?.status, 'passed -> failed')
+      assert.equal(now.data.previous?.flagged, 1)
+      assert.match(
+        now.html,
+        /<div class="flag" [^>]*>⚠ <span class="fname">reclaim time<\/span> 2\.1 s → 9\.8 s<\/div>/,
+      )
+      assert.match(now.markdown, /⚠️ reclaim time 2\.1 s -> 9\.8 s/)
+      // The flag draws attention; only the failed scenario fails the run.
+      assert.deepEqual(
+        now.data.verdict.problems.map((p) => p.includes(RESTART)),
+        [true],
+      )
+    },
+  )
 
   it('shows a known issue as such, with its upstream link', () => {
     const run = syntheticRun(
@@ -161,7 +168,8 @@ describe('summary', () => {
     assert.equal(data.verdict.ok, true)
     assert.equal(
       data.verdict.sentence,
-      'This run injects a defect on purpose: 1 scenario failed where the catch matrix expects (npm run prove also checks why), 1 passed; 1 not run.',
+      'This run injects a defect on purpose: 1 scenario failed where the catch matrix expects (npm run prove also ' +
+        'checks why), 1 passed; 1 not run.',
     )
     assert.match(html, /<tr class="row failed" data-status="failed">[\s\S]*?as the proof expects: lost-writes-on-stop/)
   })

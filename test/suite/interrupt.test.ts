@@ -24,7 +24,8 @@ function runChild(signal: NodeJS.Signals, times = 1): Promise<{ code: number | n
   })
   return new Promise((resolve) => {
     child.stdout.once('data', () => {
-      for (let i = 0; i < times; i++) setTimeout(() => child.kill(signal), i * 50) // the child this test started, by its pid
+      // the child this test started, by its pid
+      for (let i = 0; i < times; i++) setTimeout(() => child.kill(signal), i * 50)
     })
     child.on('exit', (code) => resolve({ code, marker: existsSync(marker) ? readFileSync(marker, 'utf8') : '' }))
   })
