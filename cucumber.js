@@ -32,8 +32,9 @@ const common = {
   formatOptions: { snippetInterface: 'async-await' },
   publish: false,
   // DISK_SPEC_SHARD=i/n runs one duration-balanced shard (support/shard-plugin.cjs); unset: everything.
-  // Settings are checked and an empty selection fails first (support/before-run-plugin.cjs).
-  plugin: ['./support/before-run-plugin.cjs', './support/shard-plugin.cjs'],
+  // Settings are checked and an empty selection fails first (support/before-run-plugin.cjs); the run guard
+  // sets the exit status from the run's messages and the known issues (support/run-guard-plugin.cjs).
+  plugin: ['./support/before-run-plugin.cjs', './support/shard-plugin.cjs', './support/run-guard-plugin.cjs'],
 }
 
 /** The offline test image for refbox: built once, atomically, so parallel runs never see half of it. */
