@@ -36,7 +36,7 @@ export const METRICS: ReadonlyArray<{ key: keyof Sample; label: string; unit: st
   { key: 'reclaimSeconds', label: 'reclaim: delete fill until host gets 90 % back', unit: 's', better: 'lower' },
 ]
 
-export interface MeasureOptions {
+interface MeasureOptions {
   readonly limitBytes: number
   readonly timeoutFactor: number
 }

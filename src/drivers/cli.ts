@@ -20,7 +20,7 @@ import {
   type ExecOptions,
 } from './types'
 
-export interface CliDriverOptions {
+interface CliDriverOptions {
   /** Binary name on PATH or a path to it. */
   readonly bin: string
   /** Absolute home directory for every call. */

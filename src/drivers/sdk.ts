@@ -33,7 +33,7 @@ import {
   type ExecOptions,
 } from './types'
 
-export interface SdkDriverOptions {
+interface SdkDriverOptions {
   /** Absolute BoxLite home of this runtime. */
   readonly home: string
   /** `BOXLITE_REGISTRY` hosts, `host[:port]` (HTTPS), searched in order for unqualified images. */

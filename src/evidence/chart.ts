@@ -4,7 +4,7 @@
  */
 import { formatBytes } from './units'
 
-export interface ChartBar {
+interface ChartBar {
   readonly label: string
   readonly bytes: number
   /** The bar's lower part, drawn darker (e.g. the box's disk within the whole home). */

@@ -60,7 +60,7 @@ export function treeAllocatedBytes(dir: string): number {
 }
 
 /** Files under `dir` that are deleted but still open in some process, counted once each. */
-export function deletedButHeldOpenBytes(dir: string): number {
+function deletedButHeldOpenBytes(dir: string): number {
   const prefix = dir.endsWith('/') ? dir : `${dir}/`
   const seen = new Set<string>()
   let total = 0
@@ -80,7 +80,7 @@ export function deletedButHeldOpenBytes(dir: string): number {
 }
 
 /** Every open file descriptor of every process we may read: `/proc/<pid>/fd/<n>` and what it points to. */
-export function* openFileDescriptors(): Generator<{ pid: number; path: string; target: string }> {
+function* openFileDescriptors(): Generator<{ pid: number; path: string; target: string }> {
   for (const pid of processIds()) {
     const fdDir = `/proc/${pid}/fd`
     let fds: string[]

@@ -24,7 +24,7 @@ export type CauseCode =
   | 'exec-failed'
   | 'unknown'
 
-export interface Diagnosis {
+interface Diagnosis {
   readonly code: CauseCode
   /** What is wrong, in words a person running the suite understands. */
   readonly cause: string

@@ -220,7 +220,7 @@ function killLeftoverShims(home: string): void {
   }
 }
 
-export function describe(image: ProbeImage): string {
+function describe(image: ProbeImage): string {
   return 'image' in image ? image.image : `offline OCI layout ${image.rootfs}`
 }
 

@@ -11,7 +11,7 @@ export interface ProofRun {
 }
 
 /** Status of a scenario that was left out of a defect's run: it passes, as the defect's code never runs for it. */
-export const NOT_AFFECTED = 'NOT AFFECTED'
+const NOT_AFFECTED = 'NOT AFFECTED'
 
 export type CellVerdict =
   | 'passed' // passed, as expected

@@ -11,7 +11,7 @@ export interface RunLink {
   readonly scenariosRun: number
 }
 
-export interface ProofReportInput {
+interface ProofReportInput {
   readonly matrix: CatchMatrix
   readonly result: ProofResult
   readonly runs: readonly RunLink[]

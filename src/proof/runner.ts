@@ -27,7 +27,7 @@ export interface SuiteRunRequest {
   readonly timeoutMs: number
 }
 
-export interface SuiteRunResult {
+interface SuiteRunResult {
   readonly outcomes: ScenarioOutcome[]
   readonly seconds: number
   readonly ndjson: string
@@ -37,7 +37,7 @@ export const SITE_LOG = 'sites.ndjson'
 export const SCENARIO_LOG = 'scenarios.ndjson'
 
 /** A `--name` pattern that matches exactly this scenario name. */
-export function exactName(name: string): string {
+function exactName(name: string): string {
   return `^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`
 }
 

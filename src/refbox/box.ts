@@ -40,7 +40,7 @@ export interface Ctx {
   readonly defects: Defects
 }
 
-export interface BoxRequest {
+interface BoxRequest {
   readonly image: string
   readonly rootfs: string
   readonly name?: string

@@ -2,7 +2,7 @@
 import { isRunning, statusWord, type BoxState } from './state'
 
 /** `2026-01-22 15:04:05 UTC`, BoxLite's CreatedAt. */
-export function boxliteTime(iso: string): string {
+function boxliteTime(iso: string): string {
   return `${iso.slice(0, 19).replace('T', ' ')} UTC`
 }
 

@@ -12,7 +12,7 @@ import { findBox, type BoxState } from './state'
 import { runTool } from './tools'
 
 /** Kernel messages about the box's disk device since its current boot began. */
-export function boxKernelLog(ctx: Ctx, state: BoxState): string[] {
+function boxKernelLog(ctx: Ctx, state: BoxState): string[] {
   const box = ctx.paths.box(state.id)
   const devFile = box.runFile('loopdev')
   const sinceFile = box.runFile('boot-uptime')

@@ -40,14 +40,14 @@ export const SITES = {
   'remove-on-full-home': "a box's removal meets a full home filesystem (under 1 MiB free, or ENOSPC on its stop)",
 } as const
 
-export type SiteName = keyof typeof SITES
+type SiteName = keyof typeof SITES
 
 /**
  * Where a defect acts. `hostFilesOnly`: it changes nothing but files in the home (what is in them,
  * or how much host space they take). Every answer of the runtime and everything in the box stay
  * the same, so only a scenario that reads those files can see it.
  */
-export interface DefectSites {
+interface DefectSites {
   readonly sites: readonly SiteName[]
   readonly why: string
   readonly hostFilesOnly?: true

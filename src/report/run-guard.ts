@@ -12,7 +12,7 @@ import { loadKnownIssues, type KnownIssue } from './known-issues'
 import { readRunMessages } from './run-messages'
 import { judgeScenarios } from './verdict'
 
-export interface RunVerdict {
+interface RunVerdict {
   readonly ok: boolean
   readonly scenarios: number
   readonly passed: number
@@ -22,7 +22,7 @@ export interface RunVerdict {
   readonly finished: boolean
 }
 
-export interface GuardOptions {
+interface GuardOptions {
   readonly knownIssues?: readonly KnownIssue[]
   readonly knownIssuesSource?: string
 }
@@ -41,10 +41,7 @@ export function judgeRun(ndjson: string, source = 'the message file', options: G
 }
 
 /** The known issues file the guard and the summary apply: KNOWN_ISSUES, else the checked-in one. */
-export function knownIssuesPath(
-  explicit: string | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-): string | undefined {
+function knownIssuesPath(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const chosen = explicit ?? env.KNOWN_ISSUES ?? resolve(__dirname, '..', '..', 'expectations', 'known-issues.json')
   return chosen === 'none' ? undefined : resolve(chosen)
 }

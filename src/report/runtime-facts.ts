@@ -45,15 +45,15 @@ const KVM_WORDS: Record<HostClass, string> = {
   'not-checked': '/dev/kvm present, booting not checked',
 }
 
-export function kvmWords(kvm: HostClass): string {
+function kvmWords(kvm: HostClass): string {
   return KVM_WORDS[kvm] ?? kvm
 }
 
-export function hostWords(f: RuntimeFacts): string {
+function hostWords(f: RuntimeFacts): string {
   return `Linux ${f.host.kernel} ${f.host.arch}, KVM: ${kvmWords(f.host.kvm)}`
 }
 
-export function preflightWords(f: RuntimeFacts): string {
+function preflightWords(f: RuntimeFacts): string {
   const p = f.preflight
   if (!p) return 'none (this profile needs no VM)'
   return p.ok
@@ -62,7 +62,7 @@ export function preflightWords(f: RuntimeFacts): string {
 }
 
 /** "2026-12-02 03:42 UTC" */
-export function startedWords(iso: string): string {
+function startedWords(iso: string): string {
   const d = new Date(iso)
   return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`
 }
@@ -88,7 +88,7 @@ export function runtimeLine(f: RuntimeFacts): string {
 }
 
 /** "refbox 0.1.0 via cli": short enough for a page title and a JUnit suite name. */
-export function runtimeShortName(f: RuntimeFacts | undefined): string {
+function runtimeShortName(f: RuntimeFacts | undefined): string {
   return f ? `${f.runtime} ${f.version} via ${f.driver}` : 'runtime unknown'
 }
 

@@ -149,6 +149,6 @@ function trendHtml(row: SummaryRow): string {
   return parts.join('') || '<span class="same">no change</span>'
 }
 
-export function esc(text: string): string {
+function esc(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
 }

@@ -131,7 +131,7 @@ function rowOf(j: JudgedScenario, href: string): SummaryRow {
 }
 
 /** The check that failed, else the scenario's (last) headline check, else its last check, else its check lines. */
-export function headlineOf(r: ScenarioRecord): Headline | undefined {
+function headlineOf(r: ScenarioRecord): Headline | undefined {
   const chosen = r.checks.find((c) => !c.passed) ?? r.checks.filter((c) => c.headline).at(-1) ?? r.checks.at(-1)
   if (chosen) {
     const detail = chosen.headline?.detail ? ` (${chosen.headline.detail})` : ''
@@ -148,7 +148,7 @@ export function headlineOf(r: ScenarioRecord): Headline | undefined {
 }
 
 /** The numbers the trend follows: every headline check's value and further figures. */
-export function figuresOf(checks: readonly Check[]): Figure[] {
+function figuresOf(checks: readonly Check[]): Figure[] {
   const figures = checks
     .filter((c) => c.headline)
     .flatMap((c) => [{ name: c.headline!.name, value: c.measured, unit: c.unit }, ...(c.headline!.figures ?? [])])

@@ -20,7 +20,7 @@ export interface JudgedScenario {
   readonly problem?: string
 }
 
-export interface JudgeOptions {
+interface JudgeOptions {
   /** Every entry of the known-issues file; those of the announced runtime and version apply. */
   readonly knownIssues?: readonly KnownIssue[]
   /** Where they came from, for messages. */

@@ -20,7 +20,7 @@ import { judgeScenarios } from './verdict'
 
 const EXPECTATIONS = resolve(__dirname, '..', '..', 'expectations')
 
-export interface SummarySettings {
+interface SummarySettings {
   readonly knownIssues?: string
   readonly thresholds?: string
   readonly expectedFailures?: string
@@ -67,7 +67,7 @@ export function readPrevious(path: string): SummaryInput['previous'] {
   }
 }
 
-export interface SummaryFiles {
+interface SummaryFiles {
   readonly data: SummaryData
   readonly html: string
   readonly markdown: string
