@@ -13,7 +13,17 @@ const PHASES: ReadonlyArray<[string, RegExp]> = [
   ['inode loops', /empty files until/],
   [
     'fills and big writes',
-    /fills its rootfs|has filled its rootfs|writers race|writes an? |writes \d+ files|copies a file|fill in the background/,
+    new RegExp(
+      [
+        'fills its rootfs',
+        'has filled its rootfs',
+        'writers race',
+        'writes an? ',
+        String.raw`writes \d+ files`,
+        'copies a file',
+        'fill in the background',
+      ].join('|'),
+    ),
   ],
   [
     'polling waits (host footprint, serving)',

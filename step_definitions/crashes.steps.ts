@@ -69,10 +69,8 @@ Then(
         `${JSON.stringify(was)})`,
     ).to.deep.equal(was)
     this.log(`✔ ${SYNCED}: ${was.bytes} bytes, sha256 ${was.sha256.slice(0, 16)}… unchanged`)
-    this.log(
-      `${UNSYNCED} (never synced; may be lost): ` +
-        `${JSON.stringify(after.get(UNSYNCED)) === JSON.stringify(before.get(UNSYNCED)) ? 'survived' : 'lost or changed'}`,
-    )
+    const survived = JSON.stringify(after.get(UNSYNCED)) === JSON.stringify(before.get(UNSYNCED))
+    this.log(`${UNSYNCED} (never synced; may be lost): ${survived ? 'survived' : 'lost or changed'}`)
   },
 )
 

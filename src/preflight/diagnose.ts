@@ -54,8 +54,14 @@ function fixed(code: CauseCode, cause: string, wayForward: string): Rule['diagno
 /** First match wins, so the specific messages come before the general ones. */
 const RULES: readonly Rule[] = [
   {
-    matches:
-      /Cannot find native binding|Cannot find (?:module|package) '@boxlite-ai\/boxlite|Native binding package version mismatch/i,
+    matches: new RegExp(
+      [
+        'Cannot find native binding',
+        "Cannot find (?:module|package) '@boxlite-ai/boxlite",
+        'Native binding package version mismatch',
+      ].join('|'),
+      'i',
+    ),
     diagnose: fixed(
       'sdk-missing',
       'the embedded BoxLite runtime (@boxlite-ai/boxlite) is not installed for this platform',
@@ -140,8 +146,16 @@ const RULES: readonly Rule[] = [
     }),
   },
   {
-    matches:
-      /Failed to pull image|failed to pull manifest|images error|error sending request for url|failed to pull platform manifest/i,
+    matches: new RegExp(
+      [
+        'Failed to pull image',
+        'failed to pull manifest',
+        'images error',
+        'error sending request for url',
+        'failed to pull platform manifest',
+      ].join('|'),
+      'i',
+    ),
     diagnose: (message) => ({
       code: 'registry',
       cause: `the image ${pulledImage(message)}cannot be pulled (no registry reachable from this host)`,

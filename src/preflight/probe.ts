@@ -156,9 +156,9 @@ async function bootOnce(options: PreflightOptions, home: string, image: ProbeIma
     const run = await driver.exec(id, `echo ${PROBE_MARK}`, { timeoutSeconds: options.execSeconds })
     if (run.exitCode === 0 && run.stdout.includes(PROBE_MARK))
       return { ok: true, message: '', logText: '', evidence: [], logs: [] }
-    message =
-      `preflight command failed in the box: ` +
-      `${run.timedOut ? `no answer within ${options.execSeconds} s` : `exit ${run.exitCode}${run.stderr.trim() ? `, ${firstLine(run.stderr)}` : ''}`}`
+    const stderr = run.stderr.trim() ? `, ${firstLine(run.stderr)}` : ''
+    const how = run.timedOut ? `no answer within ${options.execSeconds} s` : `exit ${run.exitCode}${stderr}`
+    message = `preflight command failed in the box: ${how}`
   } catch (e) {
     if (!(e instanceof DriverCallError)) throw e
     message = e.record.timedOut

@@ -53,9 +53,10 @@ export function guardOptions(explicit?: string, env: NodeJS.ProcessEnv = process
 
 /** One line for the console: "15 scenarios ran: 12 passed, 3 known issues". */
 export function describeVerdict(v: RunVerdict): string {
-  if (!v.ok)
-    return `run guard: FAILED (${v.passed} of ${v.scenarios} scenarios passed${v.knownIssues ? `, ${v.knownIssues} known issues` : ''})`
-  return `run guard: ${v.scenarios} scenarios ran, ${v.knownIssues ? `${v.passed} passed and ${v.knownIssues} failed as known issues` : 'all passed'}`
+  const known = v.knownIssues ? `, ${v.knownIssues} known issues` : ''
+  if (!v.ok) return `run guard: FAILED (${v.passed} of ${v.scenarios} scenarios passed${known})`
+  const how = v.knownIssues ? `${v.passed} passed and ${v.knownIssues} failed as known issues` : 'all passed'
+  return `run guard: ${v.scenarios} scenarios ran, ${how}`
 }
 
 /**

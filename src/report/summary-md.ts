@@ -50,7 +50,8 @@ function rowMarkdown(row: SummaryRow): string {
   const trend = [row.trend?.status, ...(row.trend?.changes ?? []).map((c) => `${c.flagged ? '⚠️ ' : ''}${c.text}`)]
     .filter(Boolean)
     .join('; ')
-  return `| ${cell(scenario)} | ${cell(status)} | ${cell(row.headline?.said ?? '')} | ${cell(row.headline?.needs ?? '')} | ${cell(trend)} |`
+  const cells = [scenario, status, row.headline?.said ?? '', row.headline?.needs ?? '', trend].map(cell)
+  return `| ${cells.join(' | ')} |`
 }
 
 function cell(text: string): string {

@@ -167,14 +167,19 @@ function verdictSentence(
   injected: boolean | undefined,
 ): string {
   const notRun = counts['not-run'] ? `; ${counts['not-run']} not run` : ''
-  if (!j.ok)
-    return `Failed: ${j.problems.length} problem${j.problems.length === 1 ? '' : 's'} (listed below); ${counts.passed} of ${j.ran} scenarios passed${notRun}.`
+  if (!j.ok) {
+    const problems = `${j.problems.length} problem${j.problems.length === 1 ? '' : 's'}`
+    return `Failed: ${problems} (listed below); ${counts.passed} of ${j.ran} scenarios passed${notRun}.`
+  }
   if (injected) {
     const failed = `${counts.failed} scenario${counts.failed === 1 ? '' : 's'}`
-    return `This run injects a defect on purpose: ${failed} failed where the catch matrix expects (npm run prove also checks why), ${counts.passed} passed${notRun}.`
+    const where = 'where the catch matrix expects (npm run prove also checks why)'
+    return `This run injects a defect on purpose: ${failed} failed ${where}, ${counts.passed} passed${notRun}.`
   }
   if (counts['known-issue']) {
-    return `Passed with known issues: ${counts.passed} scenarios passed, ${counts['known-issue']} failed as known issues of ${runtime?.runtime} ${runtime?.version}${notRun}.`
+    const of = `${runtime?.runtime} ${runtime?.version}`
+    const known = `${counts['known-issue']} failed as known issues of ${of}`
+    return `Passed with known issues: ${counts.passed} scenarios passed, ${known}${notRun}.`
   }
   return `Passed: all ${counts.passed} scenarios that ran passed${notRun}.`
 }
