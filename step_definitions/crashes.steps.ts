@@ -1,12 +1,17 @@
 /** A box killed, torn or interrupted: what must survive and what must be left behind (nothing). */
 import { Given, Then, When } from '@cucumber/cucumber'
 import { expect } from 'chai'
+import { firstLineSaying, says } from '../src/evidence/vocabulary'
 import type { FileFingerprint } from '../src/guest/measure'
+import { SIGNS } from '../src/host/start-phases'
 import { budget } from '../support/step-budget'
 import { SYNCED, UNSYNCED } from '../support/tasks/hard-kill'
 import { CALL, WAIT } from '../support/timeouts'
 import type { DiskWorld } from '../support/world'
-import { expectRunning, expectServing } from './shared/judge'
+import { expectRunning, expectSays, expectServing } from './shared/judge'
+
+/** The most starts the killed-starts scenario may kill: each listed box then costs one rm -f. */
+const KILLS_AT_MOST = 14
 
 /** Status, then `echo alive` retried over the window, then a write. */
 const SERVING = (window: number) => CALL.quickProbe + window + CALL.aliveTry + CALL.quickProbe
@@ -20,7 +25,7 @@ Given(
 )
 
 When(
-  "the box's host process is killed with SIGKILL",
+  "the box's host process is killed outright",
   budget(CALL.quickProbe + 2 * WAIT.leftovers),
   async function (this: DiskWorld) {
     if (!this.hardKill.supported) {
@@ -33,7 +38,7 @@ When(
 )
 
 Then(
-  'the box\'s disk passes "qemu-img check" with {int} errors and {int} corruptions',
+  "a check of the box's disk file finds {int} errors and {int} corruptions",
   budget(CALL.probe),
   async function (this: DiskWorld, errors: number, corruptions: number) {
     const { record, result } = await this.hardKill.checkDisk('box')
@@ -75,7 +80,7 @@ Then(
 )
 
 Then(
-  'the box\'s kernel log since it started again has no "EXT4-fs error"',
+  "the box's kernel log since it started again shows no filesystem error",
   budget(CALL.quickProbe),
   async function (this: DiskWorld) {
     const log = await this.hardKill.kernelLog('box')
@@ -86,7 +91,7 @@ Then(
       )
       return
     }
-    const errors = log.stdout.split('\n').filter((l) => /EXT4-fs error/.test(l))
+    const errors = log.stdout.split('\n').filter((line) => says('filesystem-error', line))
     expect(errors, `the box's kernel log shows ext4 errors after the hard kill:\n${errors.join('\n')}`).to.deep.equal(
       [],
     )
@@ -113,17 +118,28 @@ Given(
 )
 
 When(
-  '{int} starts are killed with SIGKILL at {percent}, {percent} and {percent} of that time',
-  budget(3 * CALL.createBox),
-  async function (this: DiskWorld, count: number, a: number, b: number, c: number) {
-    expect(count, 'the sentence names three kill points').to.equal(3)
-    await this.interruptedStarts.killStartsAt([a, b, c])
+  'starts are killed outright at {int} points from {percent} to {percent} of that time',
+  budget((points: number) => points * CALL.createBox),
+  async function (this: DiskWorld, points: number, from: number, to: number) {
+    expect(points, `at most ${KILLS_AT_MOST - SIGNS.length} starts are killed at points of a start`).to.be.at.most(
+      KILLS_AT_MOST - SIGNS.length,
+    )
+    const step = points > 1 ? (to - from) / (points - 1) : 0
+    await this.interruptedStarts.killAtPoints(Array.from({ length: points }, (_, i) => from + i * step))
   },
 )
 
 When(
-  'every box "list -a" shows is force-removed',
-  budget(CALL.quickProbe + 6 * CALL.forceRemove),
+  "starts are killed outright as the box directory, the disk file and the box's first process appear",
+  budget(SIGNS.length * CALL.createBox),
+  async function (this: DiskWorld) {
+    await this.interruptedStarts.killAsSignsShow(SIGNS)
+  },
+)
+
+When(
+  'every box the runtime lists, stopped ones included, is force-removed',
+  budget(CALL.quickProbe + KILLS_AT_MOST * CALL.forceRemove),
   async function (this: DiskWorld) {
     await this.interruptedStarts.removeWhatIsListed()
     this.log(
@@ -134,7 +150,7 @@ When(
 )
 
 When(
-  'a box is started from an image layout that does not exist and one from a layout whose index is not JSON',
+  'a box is started from an image that does not exist and one from an image whose index file is corrupt',
   budget(2 * CALL.createBox),
   async function (this: DiskWorld) {
     if (!this.interruptedStarts.supported) {
@@ -147,7 +163,7 @@ When(
 )
 
 Then(
-  'both starts fail with an error and "list -a" shows no box',
+  'both starts fail with an error and the runtime lists no box, stopped ones included',
   budget(CALL.quickProbe + 6 * CALL.forceRemove),
   async function (this: DiskWorld) {
     for (const r of this.interruptedStarts.failedStarts) {
@@ -209,33 +225,25 @@ Then(
     const said = `${start.stdout}\n${start.stderr}`.trim()
     expect(start.timedOut, `the start on a torn disk did not end within ${window} s (it hangs)`).to.equal(false)
     if (start.exitCode === 0) {
-      expect(said, `the box started on its torn disk without saying the disk was rebuilt: ${JSON.stringify(said)}`)
-        .to.match(/(rebuil|recreat|restor|reset|repair)/i)
-        .and.to.match(/(disk|overlay|rootfs)/i)
+      expectSays('disk-rebuilt', said, 'the box started on its torn disk without saying the disk was rebuilt')
       await expectServing(this, 'box', serving)
       const was = this.tornDisk.before
       const now = await this.tornDisk.keepsakeNow('box')
       this.log(
         `the runtime REBUILT the torn disk and the box serves again (its file written before the tear: ` +
           `${JSON.stringify([...now.values()]) === JSON.stringify([...(was?.values() ?? [])]) ? 'kept' : 'gone'}); ` +
-          `it said: ${said.split('\n').find((l) => /(rebuil|recreat|restor|reset|repair)/i.test(l))}`,
+          `it said: ${firstLineSaying('disk-rebuilt', said)}`,
       )
     } else {
-      expect(start.stderr, `the start on a torn disk failed without naming the disk:\n${start.stderr}`).to.match(
-        /(disk|overlay|rootfs|qcow2)/i,
-      )
-      expect(start.stderr, `the start on a torn disk failed with a stack trace:\n${start.stderr}`).to.not.match(
-        /^\s+at /m,
-      )
-      this.log(
-        `the runtime REFUSED to start the torn disk (exit ${start.exitCode}): ${start.stderr.trim().split('\n')[0]}`,
-      )
+      const named = expectSays('disk-damaged', said, 'the start on a torn disk failed without naming the disk')
+      expect(says('stack-trace', said), `the start on a torn disk failed with a stack trace:\n${said}`).to.equal(false)
+      this.log(`the runtime REFUSED to start the torn disk (exit ${start.exitCode}): ${named}`)
     }
   },
 )
 
 Then(
-  '"rm -f" removes the box and nothing of it is left under the home within {duration}',
+  'force-removing the box succeeds and leaves nothing of it in the home within {duration}',
   budget((window: number) => CALL.forceRemove + window),
   async function (this: DiskWorld, window: number) {
     const { removal, left } = await this.tornDisk.removeAndLook('box', window)

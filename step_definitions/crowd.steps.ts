@@ -5,7 +5,7 @@ import { named } from '../support/parts/boxes'
 import { budget } from '../support/step-budget'
 import { CALL, WAIT } from '../support/timeouts'
 import type { DiskWorld } from '../support/world'
-import { expectServing } from './shared/judge'
+import { expectSays, expectServing } from './shared/judge'
 
 /** Status, then `echo alive` retried over the window, then a write. */
 const SERVING = (window: number) => CALL.quickProbe + window + CALL.aliveTry + CALL.quickProbe
@@ -29,10 +29,7 @@ When(
 
 Then('every fill ends with "No space left on device"', budget(0), function (this: DiskWorld) {
   for (const fill of this.crowd.fills ?? []) {
-    expect(
-      fill.error,
-      `${named(fill.role)}'s fill did not end with "No space left on device"; it ended with: ${fill.error}`,
-    ).to.match(/No space left on device/)
+    expectSays('out-of-space', fill.error, `${named(fill.role)}'s fill did not end with "No space left on device"`)
   }
   this.log(`✔ all ${this.crowd.fills?.length ?? 0} fills ended with "No space left on device"`)
 })

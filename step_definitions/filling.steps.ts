@@ -6,7 +6,7 @@ import { budget } from '../support/step-budget'
 import { CALL, WAIT } from '../support/timeouts'
 import { LOG_FILE } from '../support/tasks/inodes'
 import type { DiskWorld } from '../support/world'
-import { expectFillEndedWithEnospc } from './shared/judge'
+import { expectFillEndedWithEnospc, expectSays } from './shared/judge'
 
 const FILL = CALL.probe + CALL.fill
 /** One fill-and-delete cycle: the proof, the fill, free space twice, the delete. */
@@ -155,9 +155,7 @@ Then(
 Then('the victim\'s fill stopped with "No space left on device"', function (this: DiskWorld) {
   const run = this.neighbours.run
   if (!run) throw new Error('the background fill never ran')
-  expect(run.fillError, 'the victim\'s background fill did not end with "No space left on device"').to.match(
-    /No space left on device/,
-  )
+  expectSays('out-of-space', run.fillError, 'the victim\'s background fill did not end with "No space left on device"')
 })
 
 When(
@@ -181,10 +179,11 @@ Then(
     this.checks.verify('empty files created before inodes ran out', result!.created, '>', minimum, 'count', {
       name: 'empty files created before inodes ran out',
     })
-    expect(
+    expectSays(
+      'out-of-inodes',
       result!.lastError,
       'the file creation that stopped the loop did not fail with "No space left on device"',
-    ).to.match(/No space left on device/)
+    )
   },
 )
 
@@ -254,9 +253,7 @@ Then(
       needs: `all ${requested}`,
     })
     done.forEach((c, i) => {
-      expect(c.fill.output, `fill ${i + 1} did not end with "No space left on device"`).to.match(
-        /No space left on device/,
-      )
+      expectSays('out-of-space', c.fill.output, `fill ${i + 1} did not end with "No space left on device"`)
       this.checks.verify(`free space after fill ${i + 1}`, c.freeWhenFullKiB * KiB, '<', fullLimit, 'bytes')
       this.checks.verify(`exit status of delete ${i + 1}`, c.deleteExit, '==', 0, 'count')
       this.checks.verify(

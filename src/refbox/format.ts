@@ -19,8 +19,8 @@ export function listTable(states: readonly BoxState[]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
   const line = (l: string, m: string, r: string) => l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r
   const row = (cells: string[]) => '│' + cells.map((c, i) => ` ${c.padEnd(widths[i])} `).join('│') + '│'
-  const table = [line('┌', '┬', '┐'), row(head), line('├', '┼', '┤'), ...rows.map(row), line('└', '┴', '┘')]
-  return table.join('\n') + '\n'
+  const [top, middle, bottom] = [line('┌', '┬', '┐'), line('├', '┼', '┤'), line('└', '┴', '┘')]
+  return [top, row(head), middle, ...rows.map(row), bottom].join('\n') + '\n'
 }
 
 /** `State.Pid` is the box's host-side main process, as BoxLite reports its shim (VMM): refbox's shim. */

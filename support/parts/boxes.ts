@@ -67,9 +67,9 @@ export class Boxes {
       // The driver gives the runtime's words; what to do about them is said here, where a person reads it.
       const failure =
         record && !record.timedOut ? withAdvice((err as Error).message, record.stderr) : (err as Error).message
-      throw new Error(`could not start ${named(role)}: ${failure}${record ? `\n${formatRecord(record)}` : ''}`, {
-        cause: err,
-      })
+      const message = `could not start ${named(role)}: ${failure}${record ? `\n${formatRecord(record)}` : ''}`
+      // The record goes along, so a step can read the runtime's own words rather than this sentence.
+      throw Object.assign(new Error(message, { cause: err }), { record })
     }
     return box as RunningBox
   }
@@ -89,6 +89,11 @@ export class Boxes {
     }
     this.byRole.set(role, box)
     return box.name
+  }
+
+  /** A box the scenario removed itself, found by the unique name it was given: cleanup skips it. */
+  removedByName(name: string): void {
+    for (const box of this.byRole.values()) if (box.name === name) box.removed = true
   }
 
   /** The running box of this role. */

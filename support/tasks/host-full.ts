@@ -30,12 +30,23 @@ const HOST_TOOL_SECONDS = 60
 /** How long the kernel gets to free a detached loop device once its last holder of ours has ended. */
 const KERNEL_LETS_GO_MS = 1000
 
+/** How an attempt to create a box ended. */
+export interface NewBoxAttempt {
+  /** The failure as the suite words it (with the runtime's words and the call), when the create failed. */
+  readonly error?: string
+  /** What the runtime itself printed (stdout and stderr), when the driver call got that far. */
+  readonly said?: string
+  /** The call ran into the suite's limit (the runtime hung), when the driver call got that far. */
+  readonly timedOut?: boolean
+  readonly seconds: number
+}
+
 export class HostFull {
   private fs?: LoopFilesystem
   /** The neighbour's witness file as it was written. */
   witness?: Fingerprints
   /** How creating a box on the full host ended. */
-  newBox?: { error?: string; seconds: number }
+  newBox?: NewBoxAttempt
 
   constructor(private readonly scene: Scene) {}
 
@@ -97,14 +108,20 @@ export class HostFull {
     return (await this.scene.boxes.exec(role, probe, CALL.oneBlockWrite, 'judged-here')).record
   }
 
-  /** Tries to create a box; returns the error it failed with, if any, and how long it took. */
-  async tryNewBox(role: string): Promise<{ error?: string; seconds: number }> {
+  /** Tries to create a box; returns how it failed, if it did, and how long it took. */
+  async tryNewBox(role: string): Promise<NewBoxAttempt> {
     const started = Date.now()
     try {
       await this.scene.boxes.start(role)
       this.newBox = { seconds: (Date.now() - started) / 1000 }
     } catch (err) {
-      this.newBox = { error: (err as Error).message, seconds: (Date.now() - started) / 1000 }
+      const record = (err as { record?: CommandRecord }).record
+      this.newBox = {
+        error: (err as Error).message,
+        said: record ? `${record.stdout}\n${record.stderr}`.trim() : undefined,
+        timedOut: record?.timedOut,
+        seconds: (Date.now() - started) / 1000,
+      }
     }
     return this.newBox
   }

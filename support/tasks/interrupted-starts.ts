@@ -1,21 +1,52 @@
 /**
- * Starts cut short: `run -d` SIGKILLed (its own process, by pid) at points of a measured start,
- * then whatever `list -a` shows force-removed; and starts that fail on a bad image. What is left
- * of them under the home afterwards is what the Then steps judge.
+ * Starts cut short: `run -d` SIGKILLed (its own process, by pid) at many points of a measured
+ * start and as each sign of a start shows on the host, then whatever `list -a` shows force-removed;
+ * and starts that fail on a bad image. Each kill is placed in the phase the host saw the start in
+ * (src/host/start-phases.ts); what is left under the home afterwards is what the Then steps judge.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { BoxSpec, CommandRecord } from '../../src/drivers/types'
+import type { BoxSpec, CommandRecord, KillPoint } from '../../src/drivers/types'
 import { homeRemains } from '../../src/host/home-remains'
 import { pollUntil } from '../../src/host/poll'
+import {
+  type Baseline,
+  baselineOf,
+  countByPhase,
+  phaseOf,
+  SIGNS,
+  SignClock,
+  sightOf,
+  signShows,
+  signsIn,
+  type Sign,
+  type StartPhase,
+} from '../../src/host/start-phases'
 import { named } from '../parts/boxes'
 import { CALL } from '../timeouts'
 import type { Scene } from '../parts/scene'
 
+/** One killed start: where the kill was aimed, when it went out, and the phase the host saw the start in. */
+export interface KilledStartOutcome {
+  readonly aim: string
+  readonly killedAfterMs?: number
+  readonly phase: StartPhase
+  readonly record: CommandRecord
+}
+
+/** The phase each observed-moment kill aims at. */
+const AIMED_PHASE: Readonly<Record<Sign, StartPhase>> = {
+  'box directory': 'configured',
+  'disk file': 'disk made',
+  'host process': 'host process running',
+}
+
 export class InterruptedStarts {
   /** Duration of an uninterrupted start in this home (ms). */
   startMs = 0
-  readonly kills: CommandRecord[] = []
+  /** The signs every uninterrupted start showed once it returned; the others cannot be seen on this runtime. */
+  observable: Sign[] = [...SIGNS]
+  readonly kills: KilledStartOutcome[] = []
   readonly failedStarts: CommandRecord[] = []
   listed: Array<{ id: string; name: string }> = []
 
@@ -32,36 +63,94 @@ export class InterruptedStarts {
    * the quicker starts that are then killed, and no start would be cut short at all.
    */
   async timeAStart(): Promise<number> {
+    const { boxes, dirs, report } = this.scene
     const timed: number[] = []
     for (const role of ['warm-up', 'timed', 'timed-again']) {
+      const baseline = baselineOf(dirs.home)
       const started = Date.now()
-      await this.scene.boxes.start(role)
-      if (role !== 'warm-up') timed.push(Date.now() - started)
-      await this.remove(role, this.scene.boxes.get(role).id)
-      this.scene.boxes.get(role).removed = true
+      const signs = new SignClock(dirs.home, baseline, started)
+      try {
+        await boxes.start(role)
+      } finally {
+        signs.stop()
+      }
+      const took = Date.now() - started
+      if (role !== 'warm-up') timed.push(took)
+      const shown = signsIn(sightOf(dirs.home, baseline))
+      this.observable = this.observable.filter((s) => shown.includes(s))
+      const seen = SIGNS.map((s) => `${s} ${signs.firstSeenMs[s] ?? '-'} ms`).join(', ')
+      report.log(`${named(role)}: the host saw ${seen}; the start returned after ${took} ms`)
+      await this.remove(role, boxes.get(role).id)
+      boxes.get(role).removed = true
     }
     this.startMs = Math.min(...timed)
-    this.scene.report.log(`two uninterrupted starts took ${timed.join(' and ')} ms; the shorter counts`)
+    report.log(`two uninterrupted starts took ${timed.join(' and ')} ms; the shorter counts`)
+    const unseen = SIGNS.filter((s) => !this.observable.includes(s))
+    if (unseen.length > 0)
+      report.log(`not observable on this runtime (absent once a start returned): ${unseen.join(', ')}`)
     return this.startMs
   }
 
-  /** One `run -d` per fraction, each SIGKILLed at that fraction of the measured start. */
-  async killStartsAt(fractions: readonly number[]): Promise<void> {
-    const { driver, calls, clock, boxes, config, report } = this.scene
+  /** One `run -d` per fraction of the measured start, SIGKILLed then. */
+  async killAtPoints(fractions: readonly number[]): Promise<void> {
+    for (const fraction of fractions) {
+      const pct = Math.round(fraction * 100)
+      const ms = Math.max(1, Math.round(fraction * this.startMs))
+      await this.killOne(`killed-at-${pct}pct`, `at ${pct} % (${ms} ms)`, () => ms)
+    }
+    this.reportPhases()
+  }
+
+  /** One `run -d` per sign this runtime shows, SIGKILLed as the sign shows on the host. */
+  async killAsSignsShow(signs: readonly Sign[]): Promise<void> {
+    const { dirs, report } = this.scene
+    for (const sign of signs) {
+      if (!this.observable.includes(sign)) {
+        report.log(`no kill as the ${sign} appears: not observable on this runtime`)
+        continue
+      }
+      await this.killOne(
+        `killed-as-${sign.replace(/ /g, '-')}-appears`,
+        `as the ${sign} appears`,
+        (baseline) => (_pid, ended) => signShows(dirs.home, baseline, sign, ended),
+      )
+    }
+    this.reportPhases()
+  }
+
+  /** How many of the kills so far landed in each phase; a phase whose sign this runtime never shows is named so. */
+  private reportPhases(): void {
+    const counts = countByPhase(this.kills.map((k) => k.phase))
+    const unseen = SIGNS.filter((s) => !this.observable.includes(s)).map((s) => AIMED_PHASE[s])
+    const line = counts.map(([p, n]) => `${p} ${unseen.includes(p) ? 'not observable' : n}`).join(', ')
+    this.scene.report.log(`kills per phase (${this.kills.length} kills so far): ${line}`)
+    const kills = this.kills.map(({ record: _, ...k }) => k)
+    this.scene.report.attach(
+      JSON.stringify({ startMs: this.startMs, observable: this.observable, counts, kills }, null, 2),
+      { mediaType: 'application/json', fileName: 'killed-starts.json' },
+    )
+  }
+
+  private async killOne(role: string, aim: string, point: (baseline: Baseline) => KillPoint): Promise<void> {
+    const { driver, calls, clock, boxes, config, dirs, report } = this.scene
     const createKilled = driver.createKilled?.bind(driver)
     if (!createKilled) throw new Error('the driver cannot kill a start part-way')
-    for (const fraction of fractions) {
-      const role = `killed-at-${Math.round(fraction * 100)}pct`
-      const name = boxes.reserve(role)
-      const ms = Math.max(1, Math.round(fraction * this.startMs))
-      const spec = this.spec(name, config.box.rootfs)
-      this.kills.push(
-        await calls.run(`start ${named(role)}, SIGKILLed after ${ms} ms`, 'judged-here', () =>
-          createKilled(spec, ms, { timeoutSeconds: clock.seconds(CALL.createBox) }),
-        ),
-      )
-      report.log(`killed the start of ${named(role)} after ${ms} ms`)
-    }
+    const spec = this.spec(boxes.reserve(role), config.box.rootfs)
+    const baseline = baselineOf(dirs.home)
+    let killedAfterMs: number | undefined
+    const record = await calls.run(`start ${named(role)}, SIGKILLed ${aim}`, 'judged-here', async () => {
+      const r = await createKilled(spec, point(baseline), { timeoutSeconds: clock.seconds(CALL.createBox) })
+      killedAfterMs = r.killedAfterMs
+      return r.record
+    })
+    // Looked at once the start's process is gone: what it made, and what outlived it.
+    const phase = phaseOf(signsIn(sightOf(dirs.home, baseline)), killedAfterMs === undefined)
+    this.kills.push({ aim, killedAfterMs, phase, record })
+    report.log(
+      killedAfterMs === undefined
+        ? `the start of ${named(role)} (kill ${aim}) returned after ${record.durationMs} ms, before the kill`
+        : `killed the start of ${named(role)} ${aim} after ${killedAfterMs} ms: ${phase}`,
+    )
   }
 
   /** `list -a`, then `rm -f` of every box it shows. */
@@ -74,7 +163,11 @@ export class InterruptedStarts {
       this.listed = r.boxes
       return r.record
     })
-    for (const box of this.listed) await this.remove(box.name || box.id, box.id)
+    for (const box of this.listed) {
+      const removal = await this.remove(box.name || box.id, box.id)
+      // Cleanup would ask for each killed start's box by name again: one runtime call each, for nothing.
+      if (removal.exitCode === 0 && box.name) this.scene.boxes.removedByName(box.name)
+    }
   }
 
   /** Starts from an image layout that does not exist and from one whose index is not JSON. */

@@ -60,7 +60,8 @@ describe('refbox lifecycle corners', () => {
       )
       expect(poll.value).to.match(mounted)
     } finally {
-      await refboxOk(home, ['rm', '-f', id]) // a failed check above must not leave the box to the next test's leftover check
+      // A failed check above must not leave the box to the next test's leftover check.
+      await refboxOk(home, ['rm', '-f', id])
     }
   })
 
