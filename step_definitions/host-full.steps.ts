@@ -138,16 +138,21 @@ When('the victim is force-removed', budget(CALL.forceRemove), async function (th
 })
 
 Then(
-  'a new box starts and can write a file to its rootfs and read it back',
-  budget(CALL.createBox + CALL.quickProbe),
-  async function (this: DiskWorld) {
+  'within {duration} a new box starts and can write a file to its rootfs and read it back',
+  budget((window: number) => window + CALL.createBox + CALL.quickProbe),
+  async function (this: DiskWorld, window: number) {
     const removal = this.calls.examine(this.reclaim.removal)
     expect(removal.exitCode, `force-removing the victim on the full host failed:\n${removal.stderr}`).to.equal(0)
+    const { role, tries, seconds, lastError } = await this.hostFull.startNewcomerWithin('newcomer', window)
     this.log(
       `the home's filesystem has ${formatBytes(this.hostFull.homeFreeBytes())} free again ` +
         `(${(this.hostFull.homeFreeBytes() / MiB).toFixed(0)} MiB)`,
     )
-    await this.boxes.start('newcomer')
-    await expectWriteAndReadBack(this, 'newcomer', '/probe', 'recovered')
+    expect(
+      role,
+      `could not start the newcomer box within ${window} s of the removal (${tries} tries); the last try: ${lastError}`,
+    ).to.not.equal(undefined)
+    this.log(`✔ a new box started ${seconds.toFixed(1)} s after the removal, at try ${tries}`)
+    await expectWriteAndReadBack(this, role!, '/probe', 'recovered')
   },
 )

@@ -16,6 +16,8 @@ export interface SuiteRunRequest {
   /** Report folder of this run. */
   readonly dir: string
   readonly defect: string | null
+  /** A benign variation to switch on (REFBOX_VARIANTS) instead of a defect. */
+  readonly variant?: string
   /** Only these scenarios (exact names); all when absent. */
   readonly names?: readonly string[]
   /** cucumber-js `--parallel`; serial when absent. */
@@ -49,6 +51,7 @@ export async function runSuite(req: SuiteRunRequest): Promise<SuiteRunResult> {
     ...process.env,
     REPORTS_DIR: req.dir,
     REFBOX_DEFECTS: req.defect ?? '',
+    REFBOX_VARIANTS: req.variant ?? '',
     PROOF_EXPECTED_FAILURES: 'none',
   }
   if (req.expectedFailures) {

@@ -167,10 +167,16 @@ export class Reclaim {
     return { released: peak.total - poll.value.total, growth, seconds }
   }
 
-  /** Paths under the home that still carry the removed box's id or name. */
-  pathsNamingRemovedBox(): string[] {
-    if (!this.removedDisk) throw new Error('the box was not removed')
-    return pathsNaming(this.scene.driver.home, [this.removedDisk.id, this.removedDisk.name])
+  /** Paths under the home that still carry the removed box's id or name, polled until none do or the window passed. */
+  async pathsNamingRemovedBox(windowSeconds: number): Promise<string[]> {
+    const removed = this.removedDisk
+    if (!removed) throw new Error('the box was not removed')
+    const poll = await pollUntil(
+      () => pathsNaming(this.scene.driver.home, [removed.id, removed.name]),
+      (paths) => paths.length === 0,
+      { intervalMs: 250, timeoutMs: this.scene.clock.ms(windowSeconds) },
+    )
+    return poll.value
   }
 
   /**
