@@ -7,14 +7,14 @@
  *   boxlite-disk-spec list [--tags EXPR]
  *
  * `run` runs cucumber in this process (its API, with the package's cucumber.js and the package
- * directory as cucumber's cwd), then the run guard on its messages (scripts/check-run.ts). Reports go
- * to the caller's ./reports or --reports DIR. One process: a run killed outright leaves what its
+ * directory as cucumber's cwd); the run guard plugin (support/run-guard-plugin.cjs) judges the run from
+ * its messages and sets the exit status, as for plain `npx cucumber-js`. Reports go to the caller's
+ * ./reports or --reports DIR. One process: a run killed outright leaves what its
  * markers name (support/homes.ts) for the next run's sweep or `clean`, and nothing else running.
  * The repository's own `npm run test:bdd` is this command.
  */
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { isAbsolute, join, relative, resolve } from 'node:path'
-import { describeVerdict, guardOptions, judgeRun, suiteExitCode, type RunVerdict } from './check-run'
 import { doctor, missingSelfTestTools } from './kit-doctor'
 import { listFeatures } from './kit-list'
 import { flag, parseCommandLine, type Parsed, usage, UsageError, value, values } from './kit-options'
@@ -141,26 +141,10 @@ async function run(p: Parsed): Promise<number> {
   const started = Date.now()
   const code = await runCucumberHere(profile, provided, env)
   console.log(`suite: wall time ${((Date.now() - started) / 1000).toFixed(1)} s (cucumber exit ${code})`)
-  if (!existsSync(ndjson)) {
-    console.error(`run guard: ${ndjson} was not written`)
-    return code || 1
-  }
-  let verdict: RunVerdict
-  try {
-    verdict = judgeRun(readFileSync(ndjson, 'utf8'), ndjson, guardOptions())
-  } catch (err) {
-    console.error(`run guard: ${(err as Error).message}`)
-    return code || 1
-  }
-  if (!verdict.ok) {
-    console.error(describeVerdict(verdict))
-    for (const problem of verdict.problems) console.error(`  - ${problem}`)
-  } else console.log(describeVerdict(verdict))
   console.log(`summary: ${join(reports, 'summary.html')} (summary.md for CI job summaries)`)
-  const exit = suiteExitCode(code, verdict)
-  if (verdict.ok && exit !== 0)
-    console.error(`suite: cucumber exited ${code} although the guard found nothing wrong; see its output above`)
-  return exit
+  // The run guard plugin (support/run-guard-plugin.cjs) has judged the run from its messages and printed its
+  // verdict; its process 'exit' listener turns this status into the suite's, so cli() ends with process.exit.
+  return code
 }
 
 function describeRuntime(env: NodeJS.ProcessEnv): string {
@@ -209,7 +193,7 @@ async function clean(includeKept: boolean): Promise<number> {
 }
 
 /** The guarantees (feature, rule) and their scenarios with their tags, optionally selected by a tag expression. */
-async function list(tags: string | undefined): Promise<number> {
+function list(tags: string | undefined): number {
   process.stdout.write(listFeatures(join(ROOT, 'features'), tags))
   return 0
 }

@@ -72,12 +72,12 @@ Then(
     expect(now, `${SYNCED} (synced before the kill) is gone after the hard kill`).to.not.equal('missing')
     expect(
       now,
-      `${SYNCED} (synced before the kill) changed across the hard kill (size and SHA-256 before: ${JSON.stringify(was)})`,
+      `${SYNCED} (synced before the kill) changed across the hard kill (size and SHA-256 before: ` +
+        `${JSON.stringify(was)})`,
     ).to.deep.equal(was)
     this.log(`✔ ${SYNCED}: ${was.bytes} bytes, sha256 ${was.sha256.slice(0, 16)}… unchanged`)
-    this.log(
-      `${UNSYNCED} (never synced; may be lost): ${JSON.stringify(after.get(UNSYNCED)) === JSON.stringify(before.get(UNSYNCED)) ? 'survived' : 'lost or changed'}`,
-    )
+    const survived = JSON.stringify(after.get(UNSYNCED)) === JSON.stringify(before.get(UNSYNCED))
+    this.log(`${UNSYNCED} (never synced; may be lost): ${survived ? 'survived' : 'lost or changed'}`)
   },
 )
 
@@ -100,7 +100,8 @@ Then(
       [],
     )
     this.log(
-      `✔ no "EXT4-fs error" in ${log.stdout.split('\n').filter(Boolean).length} kernel log lines of the box's disk since it started again`,
+      `✔ no "EXT4-fs error" in ${log.stdout.split('\n').filter(Boolean).length} kernel log lines of the box's disk ` +
+        `since it started again`,
     )
     return undefined
   },
@@ -147,7 +148,8 @@ When(
   async function (this: DiskWorld) {
     await this.interruptedStarts.removeWhatIsListed()
     this.log(
-      `"list -a" showed ${this.interruptedStarts.listed.length} box(es): ${this.interruptedStarts.listed.map((b) => b.id).join(', ') || 'none'}`,
+      `"list -a" showed ${this.interruptedStarts.listed.length} box(es): ` +
+        `${this.interruptedStarts.listed.map((b) => b.id).join(', ') || 'none'}`,
     )
   },
 )
@@ -208,7 +210,7 @@ Given(
 When(
   'its disk file is cut to {percent} of its length on the host',
   budget(0),
-  async function (this: DiskWorld, fraction: number) {
+  function (this: DiskWorld, fraction: number) {
     this.tornDisk.tear('box', fraction)
   },
 )
@@ -222,7 +224,8 @@ When(
 )
 
 Then(
-  'the start ended within {duration}, either with the box serving commands again within {duration} and its disk rebuilt, or failing with an error that names the disk',
+  'the start ended within {duration}, either with the box serving commands again within {duration} and its disk ' +
+    'rebuilt, or failing with an error that names the disk',
   budget((_: number, serving: number) => SERVING(serving) + CALL.fingerprint),
   async function (this: DiskWorld, window: number, serving: number) {
     const start = this.calls.examine(this.tornDisk.start)

@@ -27,7 +27,7 @@ When(
   },
 )
 
-Then('every fill ends with "No space left on device"', budget(0), async function (this: DiskWorld) {
+Then('every fill ends with "No space left on device"', budget(0), function (this: DiskWorld) {
   for (const fill of this.crowd.fills ?? []) {
     expectSays('out-of-space', fill.error, `${named(fill.role)}'s fill did not end with "No space left on device"`)
   }
@@ -35,9 +35,10 @@ Then('every fill ends with "No space left on device"', budget(0), async function
 })
 
 Then(
-  "each box's disk on the host grew by at most the size of its rootfs plus {size}, and the home by at most {int} times that",
+  "each box's disk on the host grew by at most the size of its rootfs plus {size}, and the home by at most {int} " +
+    'times that',
   budget(0),
-  async function (this: DiskWorld, margin: number, times: number) {
+  function (this: DiskWorld, margin: number, times: number) {
     const fills = this.crowd.fills ?? []
     for (const fill of fills)
       this.checks.verify(

@@ -11,8 +11,22 @@ const { join, resolve } = require('node:path')
 
 const PACKAGE_ROOT = resolve(__dirname, '..')
 
-/** The module that teaches Node the suite's TypeScript: programs started as children register it first. */
-const TS_LOADER = join(PACKAGE_ROOT, 'src', 'tooling', 'ts-register.cjs')
+/**
+ * The module that teaches Node the suite's TypeScript (ts-node, as tsconfig.json's "ts-node" block sets it up):
+ * programs started as children register it first. Resolved here, so that it is the package's own ts-node
+ * whatever directory the child starts in.
+ */
+const TS_LOADER = require.resolve('ts-node/register')
+
+/**
+ * ts-node's settings for a suite run from any directory (bin/boxlite-disk-spec sets them before it loads
+ * TypeScript; children inherit them): the package's tsconfig.json, not whatever one the caller's directory
+ * has (or none), and its files compiled although an installed package lives under node_modules, which
+ * ts-node otherwise leaves alone.
+ */
+function tsNodeEnv(root = PACKAGE_ROOT) {
+  return { TS_NODE_PROJECT: join(root, 'tsconfig.json'), TS_NODE_SKIP_IGNORE: 'true' }
+}
 
 /** The package's own version (package.json), e.g. "0.1.0". */
 function packageVersion(root = PACKAGE_ROOT) {
@@ -46,4 +60,12 @@ function refboxImageDirectory(env = process.env, root = PACKAGE_ROOT) {
   return join(cacheDirectory(env, root), 'refbox-image')
 }
 
-module.exports = { PACKAGE_ROOT, TS_LOADER, packageVersion, isCheckout, cacheDirectory, refboxImageDirectory }
+module.exports = {
+  PACKAGE_ROOT,
+  TS_LOADER,
+  tsNodeEnv,
+  packageVersion,
+  isCheckout,
+  cacheDirectory,
+  refboxImageDirectory,
+}

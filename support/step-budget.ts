@@ -52,7 +52,8 @@ export async function withinDeadline<T>(
       void world.interruptCalls()
       reject(
         new Error(
-          `the step did not finish within its budget of ${(ms / 1000).toFixed(0)} s (its calls' limits and stated waits: ${budgetSeconds} s, plus ${STEP_MARGIN_SECONDS} s, times TIMEOUT_FACTOR)`,
+          `the step did not finish within its budget of ${(ms / 1000).toFixed(0)} s (its calls' limits and stated ` +
+            `waits: ${budgetSeconds} s, plus ${STEP_MARGIN_SECONDS} s, times TIMEOUT_FACTOR)`,
         ),
       )
     }, ms)
@@ -71,6 +72,8 @@ export function enforceStepBudgets(): void {
     if (!seconds) return fn
     return function (this: Interruptible, ...args: unknown[]) {
       const s = seconds(...args)
+      // A step may be synchronous or throw: `async` makes either a promise.
+      // eslint-disable-next-line @typescript-eslint/require-await -- see above
       return withinDeadline(deadlineMs(s), s, this, async () => fn.apply(this, args))
     }
   })

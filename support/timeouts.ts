@@ -1,5 +1,6 @@
 /**
- * Per-call limits, in seconds, as upstream's stress tests use them (docs/reference/upstream-stress-tests.md "Timeouts at
+ * Per-call limits, in seconds, as upstream's stress tests use them (docs/reference/upstream-stress-tests.md "Timeouts
+ * at
  * a glance"). Every one is multiplied by TIMEOUT_FACTOR. A step's budget (./step-budget) is the sum of
  * its calls' limits and stated waits, so a stuck call fails with its own name, never the step's.
  */
@@ -37,7 +38,10 @@ export const WAIT = {
   backgroundFill: 300,
 } as const
 
-/** Cucumber timeout (ms) of a hook that makes the given calls or waits (seconds, unscaled); steps state theirs with budget(). */
+/**
+ * Cucumber timeout (ms) of a hook that makes the given calls or waits (seconds, unscaled); steps state theirs with
+ * budget().
+ */
 export function hookTimeout(...seconds: number[]): number {
   return deadlineMs(seconds.reduce((a, b) => a + b, 0))
 }

@@ -81,7 +81,10 @@ export class Reclaim {
     return poll.value - start
   }
 
-  /** Polls until what the runtime keeps is back within `within` of its start, or the window passed; returns how far above it is. */
+  /**
+   * Polls until what the runtime keeps is back within `within` of its start, or the window passed; returns how far
+   * above it is.
+   */
   async fallBack(
     role: string,
     within: number,
@@ -155,10 +158,13 @@ export class Reclaim {
     ])
     const seconds = poll.elapsedMs / 1000
     report.log(
-      `released ${formatBytes(peak.total - poll.value.total)} of the box's ${formatBytes(growth)} growth after ${seconds.toFixed(1)} s`,
+      `released ${formatBytes(peak.total - poll.value.total)} of the box's ${formatBytes(growth)} growth after ` +
+        `${seconds.toFixed(1)} s`,
     )
     report.log(
-      `the image store (${this.scene.driver.imageStoreDirs().join(', ')}) grew by ${formatBytes(peak.store - before.store)} for this box: a cache the image's boxes share, kept after rm -f and not counted as the box's growth`,
+      `the image store (${this.scene.driver.imageStoreDirs().join(', ')}) grew by ` +
+        `${formatBytes(peak.store - before.store)} for this box: a cache the image's boxes share, kept after rm -f ` +
+        `and not counted as the box's growth`,
     )
     return { released: peak.total - poll.value.total, growth, seconds }
   }
@@ -175,7 +181,9 @@ export class Reclaim {
     return poll.value
   }
 
-  /** Processes, mounts and loop devices of the removed box still on the host (polled briefly: teardown is asynchronous). */
+  /**
+   * Processes, mounts and loop devices of the removed box still on the host (polled briefly: teardown is asynchronous).
+   */
   async leftovers(): Promise<Leftover[]> {
     if (!this.removedDisk) throw new Error('the box was not removed')
     const { boxDir, id } = this.removedDisk

@@ -31,7 +31,10 @@ export class Restart {
     await this.scene.boxes.exec(role, writeRandomFile(KEEPSAKE, 64 * KiB), CALL.quickProbe, 'must-succeed')
   }
 
-  /** After the fill: fresh, unsynced data on the full disk (a stop that drops unwritten data loses it), then fingerprints of all. */
+  /**
+   * After the fill: fresh, unsynced data on the full disk (a stop that drops unwritten data loses it), then
+   * fingerprints of all.
+   */
   async freshenAndFingerprint(role: string): Promise<void> {
     const { boxes } = this.scene
     await boxes.exec(role, rewriteInPlace(KEEPSAKE, { flush: false }), CALL.quickProbe, 'must-succeed')

@@ -37,7 +37,7 @@ function scenario(run: string, name: string, kept: boolean): string {
 describe('finding and sweeping killed runs', () => {
   after(() => rmSync(tmp, { recursive: true, force: true }))
   const myStart = readFileSync(`/proc/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ')[19]
-  const deadPid = spawnSync('true').pid as number
+  const deadPid = spawnSync('true').pid
 
   it('tells killed runs from live ones by pid and start time', async () => {
     const live = runDir('run-live', process.pid, myStart)
