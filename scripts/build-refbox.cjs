@@ -9,24 +9,29 @@
  *   node scripts/build-refbox.cjs      builds when dist/refbox is missing or older than src/refbox
  */
 const { execFileSync } = require('node:child_process')
-const { readdirSync, statSync } = require('node:fs')
+const { existsSync, readdirSync, statSync } = require('node:fs')
 const { join } = require('node:path')
 
 const ROOT = join(__dirname, '..')
-const SOURCES = join(ROOT, 'src', 'refbox')
-const BUILT = join(ROOT, 'dist', 'refbox')
 
-/** The first source whose built file is missing or older, as a repository path; undefined when the build is current. */
-function staleRefboxSource() {
-  for (const name of readdirSync(SOURCES)) {
+/**
+ * The first source whose built file is missing or older, as a repository path; undefined when the build is current.
+ * Older counts only in a git checkout, where sources are edited after a build. An installed package (npm pack
+ * built it, files lists dist/) carries the build of its own sources, and npm gives every file the time it was
+ * extracted, so there a source may look newer than its build by the milliseconds between the two.
+ */
+function staleRefboxSource(root = ROOT) {
+  const sources = join(root, 'src', 'refbox')
+  const checkout = existsSync(join(root, '.git'))
+  for (const name of readdirSync(sources)) {
     if (!name.endsWith('.ts')) continue
     let built
     try {
-      built = statSync(join(BUILT, `${name.slice(0, -3)}.js`)).mtimeMs
+      built = statSync(join(root, 'dist', 'refbox', `${name.slice(0, -3)}.js`)).mtimeMs
     } catch {
       return `src/refbox/${name}`
     }
-    if (statSync(join(SOURCES, name)).mtimeMs > built) return `src/refbox/${name}`
+    if (checkout && statSync(join(sources, name)).mtimeMs > built) return `src/refbox/${name}`
   }
   return undefined
 }
