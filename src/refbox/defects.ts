@@ -3,7 +3,7 @@
  * guards against. Switched on per invocation by `REFBOX_DEFECTS=name[,name...]`; each is one small
  * branch in the code path it breaks (grep for `defects.has('<name>')`).
  */
-import { RefboxError } from './errors'
+import { Switches } from './switches'
 
 export const DEFECTS = {
   'shared-disk': "boxes of one home share one filesystem (a new box reuses a running box's mounted disk)",
@@ -41,36 +41,13 @@ export const DEFECTS = {
 
 export type DefectName = keyof typeof DEFECTS
 
-export class Defects {
-  private constructor(private readonly on: ReadonlySet<DefectName>) {}
-
-  static parse(spec: string | undefined): Defects {
-    const names = (spec ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)
-    const unknown = names.filter((n) => !(n in DEFECTS))
-    if (unknown.length > 0) {
-      throw new RefboxError(
-        `unknown defect${unknown.length > 1 ? 's' : ''} in REFBOX_DEFECTS: ${unknown.join(', ')}; known: ` +
-          `${Object.keys(DEFECTS).join(', ')}`,
-      )
-    }
-    return new Defects(new Set(names as DefectName[]))
-  }
-
-  static none(): Defects {
-    return new Defects(new Set())
-  }
-
-  has(name: DefectName): boolean {
-    return this.on.has(name)
-  }
-
-  get names(): DefectName[] {
-    return [...this.on]
-  }
-}
-
 /** Every defect name, in a stable order (the proof runs one suite per name). */
 export const KNOWN_DEFECTS: readonly DefectName[] = Object.keys(DEFECTS) as DefectName[]
+
+/** The defects switched on for one invocation. */
+export type Defects = Switches<DefectName>
+export const Defects = {
+  parse: (spec: string | undefined): Defects =>
+    Switches.parse(spec, KNOWN_DEFECTS, { noun: 'defect', setting: 'REFBOX_DEFECTS' }),
+  none: (): Defects => Switches.none<DefectName>(),
+}

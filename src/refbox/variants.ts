@@ -5,7 +5,7 @@
  * Switched on per invocation by `REFBOX_VARIANTS=name[,name...]`; each is one small branch where it
  * acts (grep for `variants.has('<name>')`). The contract cited is docs/reference/boxlite-contract.md.
  */
-import { RefboxError } from './errors'
+import { Switches } from './switches'
 
 export interface Variation {
   /** What refbox then does differently, in one line. */
@@ -77,36 +77,13 @@ export const VARIANTS = {
 
 export type VariantName = keyof typeof VARIANTS
 
-export class Variants {
-  private constructor(private readonly on: ReadonlySet<VariantName>) {}
-
-  static parse(spec: string | undefined): Variants {
-    const names = (spec ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)
-    const unknown = names.filter((n) => !(n in VARIANTS))
-    if (unknown.length > 0) {
-      throw new RefboxError(
-        `unknown variation${unknown.length > 1 ? 's' : ''} in REFBOX_VARIANTS: ${unknown.join(', ')}; ` +
-          `known: ${Object.keys(VARIANTS).join(', ')}`,
-      )
-    }
-    return new Variants(new Set(names as VariantName[]))
-  }
-
-  static none(): Variants {
-    return new Variants(new Set())
-  }
-
-  has(name: VariantName): boolean {
-    return this.on.has(name)
-  }
-
-  get names(): VariantName[] {
-    return [...this.on]
-  }
-}
-
 /** Every variation name, in a stable order (the proof runs one suite per name). */
 export const KNOWN_VARIANTS: readonly VariantName[] = Object.keys(VARIANTS) as VariantName[]
+
+/** The variations switched on for one invocation. */
+export type Variants = Switches<VariantName>
+export const Variants = {
+  parse: (spec: string | undefined): Variants =>
+    Switches.parse(spec, KNOWN_VARIANTS, { noun: 'variation', setting: 'REFBOX_VARIANTS' }),
+  none: (): Variants => Switches.none<VariantName>(),
+}
