@@ -15,8 +15,8 @@ import { dirname, resolve } from 'node:path'
 import { measureOnce, median, METRICS, type Sample } from '../src/bench/measure'
 import { createDriver } from '../src/drivers/select'
 import { findLeftovers } from '../src/host/leftovers'
-import { loadSuiteConfig, type WorldParameters } from '../support/config'
-import { newScenarioDirs, removeSuiteDirectory, sweepOrphanedRuns, sweepRunDirectory } from '../support/homes'
+import { loadSuiteConfig, type WorldParameters } from '../src/settings'
+import { newScenarioDirs, removeSuiteDirectory, sweepOrphanedRuns, sweepRunDirectory } from '../src/homes'
 
 const root = resolve(__dirname, '..')
 const RUNTIMES = ['refbox', 'cli'] as const

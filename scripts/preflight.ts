@@ -1,5 +1,5 @@
 /**
- * The preflight as a program, with the run's own settings (support/config.ts: BOXLITE_DRIVER,
+ * The preflight as a program, with the run's own settings (src/settings.ts: BOXLITE_DRIVER,
  * BOXLITE_BIN, BOXLITE_IMAGE, BOXLITE_ROOTFS, BOXLITE_REGISTRY, TIMEOUT_FACTOR). By hand:
  *   node -r ./src/tooling/ts-register.cjs scripts/preflight.ts
  * prints the verdict and exits 1 when this host cannot run the suite on real BoxLite. The cucumber
@@ -11,8 +11,8 @@ import { checkHost } from '../src/preflight/kvm'
 import { runPreflight } from '../src/preflight/probe'
 import { describeFailure, saveLogs, writeVerdict } from '../src/preflight/verdict'
 import { buildImage } from '../src/refbox/build-image'
-import { loadSuiteConfig, type WorldParameters } from '../support/config'
-import { SUITE_ROOT } from '../support/homes'
+import { loadSuiteConfig, type WorldParameters } from '../src/settings'
+import { SUITE_ROOT } from '../src/homes'
 
 /** Boot and command limits of the probe (seconds, times TIMEOUT_FACTOR); a healthy host needs a few. */
 const BOOT_SECONDS = 90

@@ -8,7 +8,7 @@
 import { After, AfterAll, Before, BeforeAll, BeforeStep, Status } from '@cucumber/cucumber'
 import { isInterrupted, onInterruptDone } from './interrupt'
 import { hasHostAccess } from './parts/host-gate'
-import { recordScenarioHome, sweepOrphanedRuns, sweepRunDirectory } from './homes'
+import { recordScenarioHome, sweepOrphanedRuns, sweepRunDirectory } from '../src/homes'
 import { attachRuntimeFacts, logRuntimeLine, runtimeFacts } from './runtime-under-test'
 import { CALL, hookTimeout, WAIT } from './timeouts'
 import type { DiskWorld } from './world'

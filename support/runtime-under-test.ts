@@ -10,7 +10,7 @@ import { resolve } from 'node:path'
 import { gatherRuntimeFacts } from '../src/report/identify-runtime'
 import { FACTS_ATTACHMENT, runtimeLine, type RuntimeFacts } from '../src/report/runtime-facts'
 import { readVerdict } from '../src/preflight/verdict'
-import type { SuiteConfig } from './config'
+import type { SuiteConfig } from '../src/settings'
 
 /** Same name as in cucumber.js (test/report/runtime.test.ts keeps them equal). */
 export const RUN_STARTED_ENV = 'BOXLITE_DISK_SPEC_RUN_STARTED'

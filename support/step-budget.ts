@@ -7,7 +7,7 @@
  * the step fails naming its budget. Nothing shortens a window the sentence states.
  */
 import { setDefinitionFunctionWrapper } from '@cucumber/cucumber'
-import { timeoutFactor } from './config'
+import { timeoutFactor } from '../src/settings'
 
 /** Added to every budget: the step's own work between calls. */
 export const STEP_MARGIN_SECONDS = 30

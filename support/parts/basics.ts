@@ -1,7 +1,7 @@
 /** What every part of a scenario works with. The home and the driver exist once the Before hook opened the scenario. */
 import type { BoxDriver } from '../../src/drivers/types'
-import type { SuiteConfig } from '../config'
-import type { ScenarioDirs } from '../homes'
+import type { SuiteConfig } from '../../src/settings'
+import type { ScenarioDirs } from '../../src/homes'
 import type { CallLedger } from './call-ledger'
 import type { Clock } from './clock'
 import type { Report } from './report'

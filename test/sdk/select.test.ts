@@ -6,7 +6,7 @@ import { test } from 'node:test'
 import { CliDriver } from '../../src/drivers/cli'
 import { SdkDriver } from '../../src/drivers/sdk'
 import { createDriver, resolveAuto, type DriverSettings } from '../../src/drivers/select'
-import { loadSuiteConfig } from '../../support/config'
+import { loadSuiteConfig } from '../../src/settings'
 
 function pathWith(files: Record<string, number>): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'select-test-'))

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { createDriver } from '../../src/drivers/select'
 import { parseSize } from '../../src/evidence/units'
-import { loadSuiteConfig, SettingError, timeoutFactor } from '../../support/config'
+import { loadSuiteConfig, SettingError, timeoutFactor } from '../../src/settings'
 
 const dir = mkdtempSync(join(tmpdir(), 'config-'))
 after(() => rmSync(dir, { recursive: true, force: true }))

@@ -13,7 +13,7 @@ import { fillBudgetFor, proveBoundedRootfs, UnboundedRootfsError } from '../../s
 import { REFUSED_EXIT } from '../../src/guest/bound'
 import { exhaustInodes, fillRootfs } from '../../src/guest/guarded-writes'
 import { GiB, KiB } from '../../src/evidence/units'
-import { sweepRunDirectory } from '../../support/homes'
+import { sweepRunDirectory } from '../../src/homes'
 import { DiskWorld } from '../../support/world'
 import { FakeDriver, rootfsReport } from './fake-driver'
 

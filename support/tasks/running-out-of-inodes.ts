@@ -5,7 +5,7 @@ import { exhaustInodes, type InodeExhaustion } from '../../src/guest/guarded-wri
 import { INODE_SAFETY_CAP } from '../../src/guest/interlock'
 import { CALL } from '../timeouts'
 import type { Scene } from '../parts/scene'
-import type { Rootfs } from './rootfs'
+import type { Rootfs } from './common/rootfs'
 
 /** An existing file that must stay appendable when no inode is left. */
 export const LOG_FILE = '/persistent.log'

@@ -6,14 +6,14 @@
 import { randomBytes } from 'node:crypto'
 import { closeSync, openSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
-import type { CommandRecord } from '../../src/drivers/types'
-import { formatBytes, GiB, KiB, MiB } from '../../src/evidence/units'
-import { ensureCanary } from '../../src/guest/bound'
-import { treeAllocatedBytes } from '../../src/host/footprint'
-import { peakDuring } from '../../src/host/poll'
-import { CALL } from '../timeouts'
-import type { Scene } from '../parts/scene'
-import type { Rootfs } from './rootfs'
+import type { CommandRecord } from '../../../src/drivers/types'
+import { formatBytes, GiB, KiB, MiB } from '../../../src/evidence/units'
+import { ensureCanary } from '../../../src/guest/bound'
+import { treeAllocatedBytes } from '../../../src/host/footprint'
+import { peakDuring } from '../../../src/host/poll'
+import { CALL } from '../../timeouts'
+import type { Scene } from '../../parts/scene'
+import type { Rootfs } from '../common/rootfs'
 
 export interface Copy {
   readonly record: CommandRecord

@@ -5,7 +5,7 @@ import { named } from '../support/parts/boxes'
 import { budget } from '../support/step-budget'
 import { CALL, WAIT } from '../support/timeouts'
 import type { DiskWorld } from '../support/world'
-import { expectServing } from './shared/judge'
+import { expectServing } from './common/judge'
 
 /** Status, then `echo alive` retried over the window, then a write. */
 const SERVING = (window: number) => CALL.quickProbe + window + CALL.aliveTry + CALL.quickProbe

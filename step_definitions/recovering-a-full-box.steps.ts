@@ -1,12 +1,12 @@
-/** Filling a rootfs (bytes or inodes), racing on it, deleting from it. Assertions: see ./shared/judge.ts. */
+/** Filling a rootfs (bytes or inodes), racing on it, deleting from it. Assertions: see ./common/judge.ts. */
 import { Given, Then, When } from '@cucumber/cucumber'
 import { expect } from 'chai'
 import { KiB } from '../src/evidence/units'
 import { budget } from '../support/step-budget'
 import { CALL, WAIT } from '../support/timeouts'
-import { LOG_FILE } from '../support/tasks/inodes'
+import { LOG_FILE } from '../support/tasks/running-out-of-inodes'
 import type { DiskWorld } from '../support/world'
-import { expectFillEndedWithEnospc } from './shared/judge'
+import { expectFillEndedWithEnospc } from './common/judge'
 
 const FILL = CALL.probe + CALL.fill
 /** One fill-and-delete cycle: the proof, the fill, free space twice, the delete. */

@@ -20,7 +20,7 @@ import { lineCount } from '../../src/guest/measure'
 import { sleep } from '../../src/host/poll'
 import { CALL, WAIT } from '../timeouts'
 import type { Scene } from '../parts/scene'
-import type { Rootfs } from './rootfs'
+import type { Rootfs } from './common/rootfs'
 
 const BYSTANDER_LOG = '/work/log'
 

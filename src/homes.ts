@@ -16,9 +16,9 @@ import {
 import { tmpdir } from 'node:os'
 import { join, resolve, sep } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { createDriver, type DriverSettings } from '../src/drivers/select'
-import { findLeftovers } from '../src/host/leftovers'
-import { SCENARIO_LOG_ENV } from '../src/proof/selection'
+import { createDriver, type DriverSettings } from './drivers/select'
+import { findLeftovers } from './host/leftovers'
+import { SCENARIO_LOG_ENV } from './proof/selection'
 
 export const SUITE_ROOT = join(tmpdir(), 'boxlite-disk-spec')
 let runRoot: string | undefined

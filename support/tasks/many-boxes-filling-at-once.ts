@@ -11,7 +11,7 @@ import { treeAllocatedBytes } from '../../src/host/footprint'
 import { named } from '../parts/boxes'
 import { CALL, WAIT } from '../timeouts'
 import type { Scene } from '../parts/scene'
-import type { Rootfs } from './rootfs'
+import type { Rootfs } from './common/rootfs'
 
 const KEEPSAKE = '/crowd-keepsake'
 

@@ -1,12 +1,12 @@
-/** A host that runs out of space (@host-full): the home on a small filesystem of its own. Assertions: see ./shared/judge.ts. */
+/** A host that runs out of space (@host-full): the home on a small filesystem of its own. Assertions: see ./common/judge.ts. */
 import { Given, Then, When } from '@cucumber/cucumber'
 import { expect } from 'chai'
 import { formatBytes, GiB, MiB } from '../src/evidence/units'
 import { budget } from '../support/step-budget'
-import { SYNCED_WRITE_MIB } from '../support/tasks/host-full'
+import { SYNCED_WRITE_MIB } from '../support/tasks/host-runs-out-of-space'
 import { CALL } from '../support/timeouts'
 import type { DiskWorld } from '../support/world'
-import { expectRunning, expectWriteAndReadBack } from './shared/judge'
+import { expectRunning, expectWriteAndReadBack } from './common/judge'
 
 /** What a write on a host out of space may fail with: ENOSPC, EIO, or the read-only remount EIO leads to. */
 const FULL_HOST_ERROR = /No space left on device|I\/O error|Input\/output error|Read-only file system/

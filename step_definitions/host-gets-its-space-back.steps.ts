@@ -1,4 +1,4 @@
-/** What the host sees of a box's disk: growth, give-back, copies, leftovers (@host-access). Assertions: see ./shared/judge.ts. */
+/** What the host sees of a box's disk: growth, give-back, copies, leftovers (@host-access). Assertions: see ./common/judge.ts. */
 import { Given, Then, When } from '@cucumber/cucumber'
 import { expect } from 'chai'
 import { formatBytes } from '../src/evidence/units'

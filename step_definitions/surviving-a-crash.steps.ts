@@ -3,10 +3,10 @@ import { Given, Then, When } from '@cucumber/cucumber'
 import { expect } from 'chai'
 import type { FileFingerprint } from '../src/guest/measure'
 import { budget } from '../support/step-budget'
-import { SYNCED, UNSYNCED } from '../support/tasks/hard-kill'
+import { SYNCED, UNSYNCED } from '../support/tasks/surviving-a-crash/hard-kill'
 import { CALL, WAIT } from '../support/timeouts'
 import type { DiskWorld } from '../support/world'
-import { expectRunning, expectServing } from './shared/judge'
+import { expectRunning, expectServing } from './common/judge'
 
 /** Status, then `echo alive` retried over the window, then a write. */
 const SERVING = (window: number) => CALL.quickProbe + window + CALL.aliveTry + CALL.quickProbe

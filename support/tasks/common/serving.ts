@@ -3,13 +3,13 @@
  * a window, as upstream's `assert_alive`), a write its rootfs still takes, and the image's files.
  * Measures only; the Then steps judge (step_definitions/shared/serving.ts).
  */
-import type { BoxStatus, CommandRecord } from '../../src/drivers/types'
-import { alive, rewriteInPlace, writeAndReadBack } from '../../src/guest/files'
-import { CANARY } from '../../src/guest/bound'
-import { fileFingerprints, type Fingerprints } from '../../src/guest/measure'
-import { sleep } from '../../src/host/poll'
-import { CALL, WAIT } from '../timeouts'
-import type { Scene } from '../parts/scene'
+import type { BoxStatus, CommandRecord } from '../../../src/drivers/types'
+import { alive, rewriteInPlace, writeAndReadBack } from '../../../src/guest/files'
+import { CANARY } from '../../../src/guest/bound'
+import { fileFingerprints, type Fingerprints } from '../../../src/guest/measure'
+import { sleep } from '../../../src/host/poll'
+import { CALL, WAIT } from '../../timeouts'
+import type { Scene } from '../../parts/scene'
 
 export interface Answer {
   readonly answered: boolean

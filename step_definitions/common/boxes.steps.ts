@@ -1,12 +1,12 @@
-/** Boxes coming up, staying up, and keeping what they were given. Assertions: see ./shared/judge.ts. */
+/** Boxes coming up, staying up, and keeping what they were given. Assertions: see ./judge.ts. */
 import { Given, Then, When } from '@cucumber/cucumber'
 import { expect } from 'chai'
-import { formatBytes, KiB } from '../src/evidence/units'
-import type { FileFingerprint } from '../src/guest/measure'
-import { budget } from '../support/step-budget'
-import { CALL } from '../support/timeouts'
-import type { DiskWorld } from '../support/world'
-import { expectFillEndedWithEnospc, expectRunning, expectServing, expectWriteAndReadBack } from './shared/judge'
+import { formatBytes, KiB } from '../../src/evidence/units'
+import type { FileFingerprint } from '../../src/guest/measure'
+import { budget } from '../../support/step-budget'
+import { CALL } from '../../support/timeouts'
+import type { DiskWorld } from '../../support/world'
+import { expectFillEndedWithEnospc, expectRunning, expectServing, expectWriteAndReadBack } from './judge'
 
 /** Status, then `echo alive` retried over the window, then a write. */
 const SERVING = (window: number) => CALL.quickProbe + window + CALL.aliveTry + CALL.quickProbe

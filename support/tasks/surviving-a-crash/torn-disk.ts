@@ -4,16 +4,16 @@
  * `rm -f` must remove it completely.
  */
 import { statSync, truncateSync } from 'node:fs'
-import type { CommandRecord } from '../../src/drivers/types'
-import { formatBytes, KiB } from '../../src/evidence/units'
-import { writeRandomFile } from '../../src/guest/files'
-import { fileFingerprints, type Fingerprints } from '../../src/guest/measure'
-import { homeRemains } from '../../src/host/home-remains'
-import { pollUntil } from '../../src/host/poll'
-import { named } from '../parts/boxes'
-import { CALL } from '../timeouts'
-import type { Scene } from '../parts/scene'
-import type { Rootfs } from './rootfs'
+import type { CommandRecord } from '../../../src/drivers/types'
+import { formatBytes, KiB } from '../../../src/evidence/units'
+import { writeRandomFile } from '../../../src/guest/files'
+import { fileFingerprints, type Fingerprints } from '../../../src/guest/measure'
+import { homeRemains } from '../../../src/host/home-remains'
+import { pollUntil } from '../../../src/host/poll'
+import { named } from '../../parts/boxes'
+import { CALL } from '../../timeouts'
+import type { Scene } from '../../parts/scene'
+import type { Rootfs } from '../common/rootfs'
 
 const KEEPSAKE = '/torn-keepsake'
 

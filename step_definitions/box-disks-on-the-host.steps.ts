@@ -1,7 +1,7 @@
 /**
  * A box's disk as the host keeps it (@host-access): a fresh disk is sparse, the image's base disk is
  * shared and never written, and a box asked for a bigger disk gets it, bounded by what it asked
- * for. Assertions: see ./shared/judge.ts.
+ * for. Assertions: see ./common/judge.ts.
  */
 import { Given, Then } from '@cucumber/cucumber'
 import { expect } from 'chai'

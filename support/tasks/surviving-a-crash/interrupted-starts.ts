@@ -5,12 +5,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { BoxSpec, CommandRecord } from '../../src/drivers/types'
-import { homeRemains } from '../../src/host/home-remains'
-import { pollUntil } from '../../src/host/poll'
-import { named } from '../parts/boxes'
-import { CALL } from '../timeouts'
-import type { Scene } from '../parts/scene'
+import type { BoxSpec, CommandRecord } from '../../../src/drivers/types'
+import { homeRemains } from '../../../src/host/home-remains'
+import { pollUntil } from '../../../src/host/poll'
+import { named } from '../../parts/boxes'
+import { CALL } from '../../timeouts'
+import type { Scene } from '../../parts/scene'
 
 export class InterruptedStarts {
   /** Duration of an uninterrupted start in this home (ms). */

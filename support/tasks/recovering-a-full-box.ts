@@ -9,7 +9,7 @@ import { fileFingerprints, type Fingerprints } from '../../src/guest/measure'
 import { named } from '../parts/boxes'
 import { CALL } from '../timeouts'
 import type { Scene } from '../parts/scene'
-import type { Rootfs } from './rootfs'
+import type { Rootfs } from './common/rootfs'
 
 /** Written before the fill and rewritten after it, so a restart must keep both old and fresh data. */
 const KEEPSAKE = '/keepsake'

@@ -2,18 +2,18 @@
  * A box filling its own rootfs: once, again, with racing writers, in fill-and-delete cycles; and
  * deleting what it wrote. Every fill is capped by the bound proof first (./rootfs).
  */
-import type { CommandRecord } from '../../src/drivers/types'
+import type { CommandRecord } from '../../../src/drivers/types'
 import {
   fillRootfs,
   fillRootfsWithConcurrentWriters,
   type FillOutcome,
   type WriterOutcome,
-} from '../../src/guest/guarded-writes'
-import { removeAndSync } from '../../src/guest/files'
-import { fileBytes } from '../../src/guest/measure'
-import { named } from '../parts/boxes'
-import { CALL } from '../timeouts'
-import type { Scene } from '../parts/scene'
+} from '../../../src/guest/guarded-writes'
+import { removeAndSync } from '../../../src/guest/files'
+import { fileBytes } from '../../../src/guest/measure'
+import { named } from '../../parts/boxes'
+import { CALL } from '../../timeouts'
+import type { Scene } from '../../parts/scene'
 import type { Rootfs } from './rootfs'
 
 export interface Fill {

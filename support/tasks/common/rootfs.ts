@@ -3,13 +3,13 @@
  * anything big is written, and the first proof of a box also fingerprints the image's files, the
  * baseline of "unchanged".
  */
-import { KiB } from '../../src/evidence/units'
-import { type BoundProof, proveBoundedRootfs } from '../../src/guest/interlock'
-import { type RootfsSpace, rootfsSpace } from '../../src/guest/measure'
-import { command } from '../../src/guest/probe'
-import { named } from '../parts/boxes'
-import { CALL } from '../timeouts'
-import type { Scene } from '../parts/scene'
+import { KiB } from '../../../src/evidence/units'
+import { type BoundProof, proveBoundedRootfs } from '../../../src/guest/interlock'
+import { type RootfsSpace, rootfsSpace } from '../../../src/guest/measure'
+import { command } from '../../../src/guest/probe'
+import { named } from '../../parts/boxes'
+import { CALL } from '../../timeouts'
+import type { Scene } from '../../parts/scene'
 
 /** Files every test image ships (alpine and the refbox image): "files that came with the image". */
 export const IMAGE_FILES = ['/etc/os-release', '/bin/busybox'] as const

@@ -4,10 +4,10 @@
  */
 import { existsSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
-import { isExecutableFile, isOnPath } from '../src/drivers/executable'
-import { DRIVER_CHOICES, type DriverChoice, type DriverSettings, resolveAuto } from '../src/drivers/select'
-import { HARD_ROOTFS_LIMIT_BYTES } from '../src/guest/interlock'
-import { formatBytes, parseSize } from '../src/evidence/units'
+import { isExecutableFile, isOnPath } from './drivers/executable'
+import { DRIVER_CHOICES, type DriverChoice, type DriverSettings, resolveAuto } from './drivers/select'
+import { HARD_ROOTFS_LIMIT_BYTES } from './guest/interlock'
+import { formatBytes, parseSize } from './evidence/units'
 
 /** What cucumber.js profiles may set (`worldParameters`); each overrides the matching variable. */
 export interface WorldParameters {
