@@ -1,34 +1,13 @@
-/** What the host sees of a box's disk: growth, give-back, copies, leftovers (@host-access). Assertions: see ./common/judge.ts. */
-import { Given, Then, When } from '@cucumber/cucumber'
+/**
+ * features/host-gets-its-space-back.feature: growth, give-back, copies, leftovers on the host (@host-
+ * access). Assertions: see ./common/judge.ts.
+ */
+import { Then, When } from '@cucumber/cucumber'
 import { expect } from 'chai'
 import { formatBytes } from '../src/evidence/units'
 import { budget } from '../support/step-budget'
-import { BEFORE_THE_BOX } from '../support/parts/host-meter'
 import { CALL, WAIT } from '../support/timeouts'
 import type { DiskWorld } from '../support/world'
-
-Given('a running box whose disk is measured on the host', budget(CALL.createBox), async function (this: DiskWorld) {
-  this.host.sampleHome(BEFORE_THE_BOX)
-  await this.boxes.start('box')
-  this.host.sampleStart('box')
-})
-
-Then(
-  "the box's disk on the host has grown by at least {size}",
-  budget(WAIT.settleGrowth),
-  async function (this: DiskWorld, bytes: number) {
-    const growth = await this.reclaim.growth(
-      'box',
-      bytes,
-      this.filling.fillCount('box') > 0 ? 'after fill' : 'after writing',
-    )
-    this.checks.verify("growth of the box's disk on the host", growth, '>=', bytes, 'bytes')
-  },
-)
-
-When('the box is force-removed', budget(CALL.forceRemove), async function (this: DiskWorld) {
-  await this.reclaim.forceRemove('box')
-})
 
 Then(
   'at least {percent} of that growth is given back within {duration}',
@@ -149,15 +128,6 @@ Then(
         needs: `at most ${factor} x the first fill (${formatBytes(factor * first)})`,
       },
     )
-  },
-)
-
-When(
-  'the box writes a {size} file to its rootfs',
-  budget(CALL.probe + CALL.bigWrite),
-  async function (this: DiskWorld, bytes: number) {
-    this.host.sampleStart('box')
-    await this.reclaim.writeFile('box', '/big', bytes)
   },
 )
 

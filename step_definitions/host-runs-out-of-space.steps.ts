@@ -1,4 +1,7 @@
-/** A host that runs out of space (@host-full): the home on a small filesystem of its own. Assertions: see ./common/judge.ts. */
+/**
+ * A host that runs out of space (@host-full): the home on a small filesystem of its own. Assertions:
+ * see ./common/judge.ts.
+ */
 import { Given, Then, When } from '@cucumber/cucumber'
 import { expect } from 'chai'
 import { formatBytes, GiB, MiB } from '../src/evidence/units'

@@ -3,12 +3,9 @@ import { Given, Then, When } from '@cucumber/cucumber'
 import { expect } from 'chai'
 import { named } from '../support/parts/boxes'
 import { budget } from '../support/step-budget'
-import { CALL, WAIT } from '../support/timeouts'
+import { CALL, WAIT, servingBudget } from '../support/timeouts'
 import type { DiskWorld } from '../support/world'
 import { expectServing } from './common/judge'
-
-/** Status, then `echo alive` retried over the window, then a write. */
-const SERVING = (window: number) => CALL.quickProbe + window + CALL.aliveTry + CALL.quickProbe
 
 Given(
   "{int} running boxes at the suite's default memory, each with a {int} KiB file fingerprinted",
@@ -57,7 +54,7 @@ Then(
 
 Then(
   'all {int} boxes are still running and serving commands within {duration}',
-  budget((n: number, window: number) => n * SERVING(window)),
+  budget((n: number, window: number) => n * servingBudget(window)),
   async function (this: DiskWorld, count: number, window: number) {
     expect(this.crowd.roles.length, 'boxes in the crowd').to.equal(count)
     for (const role of this.crowd.roles) await expectServing(this, role, window)

@@ -1,29 +1,63 @@
-/** Filling a rootfs (bytes or inodes), racing on it, deleting from it. Assertions: see ./common/judge.ts. */
+/**
+ * features/recovering-a-full-box.feature: a full box restarts with its data, and deleting gives the
+ * space back. Assertions: see ./common/judge.ts.
+ */
 import { Given, Then, When } from '@cucumber/cucumber'
 import { expect } from 'chai'
 import { KiB } from '../src/evidence/units'
+import type { FileFingerprint } from '../src/guest/measure'
 import { budget } from '../support/step-budget'
-import { CALL, WAIT } from '../support/timeouts'
-import { LOG_FILE } from '../support/tasks/running-out-of-inodes'
+import { CALL } from '../support/timeouts'
 import type { DiskWorld } from '../support/world'
-import { expectFillEndedWithEnospc } from './common/judge'
+import { expectFillEndedWithEnospc, expectRunning } from './common/judge'
 
 const FILL = CALL.probe + CALL.fill
 /** One fill-and-delete cycle: the proof, the fill, free space twice, the delete. */
 const CYCLE = CALL.probe + CALL.fill + 2 * CALL.probe + CALL.deleteAndSync
 
-When('{box} fills its rootfs', budget(FILL), async function (this: DiskWorld, role: string) {
-  this.host.sampleStart(role)
-  await this.filling.fill(role)
+Given(
+  'the box has filled its rootfs',
+  budget(CALL.probe + 2 * CALL.quickProbe + CALL.fill + CALL.fingerprint),
+  async function (this: DiskWorld) {
+    await this.restart.writeKeepsake('box')
+    await this.filling.fill('box')
+    expectFillEndedWithEnospc(this, 'box')
+    await this.restart.freshenAndFingerprint('box')
+  },
+)
+
+Then('the box is running again', budget(CALL.quickProbe), async function (this: DiskWorld) {
+  expect(this.calls.examine(this.restart.stop).exitCode, 'stopping the box with a full rootfs failed').to.equal(0)
+  expect(this.calls.examine(this.restart.start).exitCode, 'starting the box with a full rootfs failed').to.equal(0)
+  await expectRunning(this, 'box')
 })
 
-When(
-  '{box} fills its rootfs until "No space left on device"',
-  budget(FILL),
-  async function (this: DiskWorld, role: string) {
-    this.host.sampleStart(role)
-    await this.filling.fill(role)
-    expectFillEndedWithEnospc(this, role)
+Then(
+  'everything it wrote before the stop is still there, byte for byte',
+  budget(CALL.fingerprint),
+  async function (this: DiskWorld) {
+    const { before, after } = await this.restart.fingerprintsNow('box')
+    for (const [path, was] of before) {
+      const now = after.get(path)
+      expect(now, `${path} is gone after the restart`).to.not.equal('missing')
+      expect(now, `${path} changed across the restart (size and SHA-256 before: ${JSON.stringify(was)})`).to.deep.equal(
+        was,
+      )
+      this.log(
+        `✔ ${path}: ${(was as FileFingerprint).bytes} bytes, sha256 ${(was as FileFingerprint).sha256.slice(0, 16)}… unchanged`,
+      )
+    }
+  },
+)
+
+Then(
+  'new files on its rootfs still fail with "No space left on device"',
+  budget(CALL.oneBlockWrite),
+  async function (this: DiskWorld) {
+    const r = await this.restart.tryNewWrite('box')
+    expect(r.stdout, 'a new write on the full rootfs did not fail with "No space left on device"').to.match(
+      /No space left on device/,
+    )
   },
 )
 
@@ -35,10 +69,6 @@ When(
     expectFillEndedWithEnospc(this, role)
   },
 )
-
-Then('the fill stops with "No space left on device"', function (this: DiskWorld) {
-  expectFillEndedWithEnospc(this, 'box')
-})
 
 Then(
   'the fill stops with "No space left on device" and less than {size} is left free',
@@ -52,160 +82,6 @@ Then(
   },
 )
 
-When(
-  '{int} writers race to fill the rootfs at the same time',
-  budget(CALL.probe + CALL.concurrentFill),
-  async function (this: DiskWorld, writers: number) {
-    await this.filling.raceWriters('box', writers)
-  },
-)
-
-Then(
-  'all {int} writers stop with "No space left on device" and none of them succeeds',
-  function (this: DiskWorld, writers: number) {
-    const { outcomes, record } = this.filling.writers ?? {}
-    this.calls.examine(record)
-    expect(record!.timedOut, 'the writers did not finish before the timeout').to.equal(false)
-    // The script itself must finish cleanly: every writer's error went to its own file, so any
-    // stderr or a non-zero exit means the exec or the guest agent broke, not a writer.
-    expect(record!.exitCode, `the exec running the writers failed:\n${record!.stderr}`).to.equal(0)
-    expect(record!.stderr.trim(), 'the exec running the writers printed errors of its own').to.equal('')
-    this.checks.verify(
-      'writers that reported their exit',
-      outcomes!.filter((w) => w.exitCode !== undefined).length,
-      '==',
-      writers,
-      'count',
-    )
-    this.checks.verify(
-      'writers that stopped with "No space left on device"',
-      outcomes!.filter((w) => w.enospc).length,
-      '==',
-      writers,
-      'count',
-      {
-        name: 'writers stopped by "No space left on device"',
-        needs: `all ${writers}`,
-      },
-    )
-    this.checks.verify(
-      'writers that exited 0 (claimed success)',
-      outcomes!.filter((w) => w.exitCode === 0).length,
-      '==',
-      0,
-      'count',
-    )
-  },
-)
-
-Then(
-  "the bystander's free space has shrunk by at most {size}",
-  budget(CALL.probe),
-  async function (this: DiskWorld, slack: number) {
-    const before = this.rootfs.startFreeBytes('bystander')
-    const now = await this.rootfs.space('bystander')
-    this.checks.verify(
-      "bystander's free space lost while the victim filled",
-      before - now.availKiB * KiB,
-      '<=',
-      slack,
-      'bytes',
-      { name: "bystander's free space lost" },
-    )
-  },
-)
-
-When(
-  'the victim fills its rootfs in the background while the bystander keeps appending to a log',
-  budget(4 * CALL.quickProbe + CALL.probe + WAIT.backgroundFill + 3 * CALL.quickProbe),
-  async function (this: DiskWorld) {
-    await this.neighbours.fillWhileBystanderAppends('victim', 'bystander')
-  },
-)
-
-Then(
-  "the bystander appended more than {int} lines, at least {int} per second, while the victim's fill was still running",
-  function (this: DiskWorld, lines: number, perSecond: number) {
-    const run = this.neighbours.run
-    if (!run) throw new Error('the background fill never ran')
-    this.checks.verify('readings of the bystander taken while the fill ran', run.samplesDuringFill, '>=', 2, 'count')
-    this.checks.verify(
-      "lines the bystander appended while the victim's fill ran",
-      run.linesDuringFill,
-      '>',
-      lines,
-      'count',
-    )
-    this.checks.verify(
-      `bystander's lines per second over the ${run.windowSeconds.toFixed(1)} s of fill observed`,
-      run.windowSeconds > 0 ? run.linesDuringFill / run.windowSeconds : 0,
-      '>=',
-      perSecond,
-      'per-second',
-      {
-        name: "bystander's lines per second during the fill",
-        detail: `${run.linesDuringFill} lines in ${run.windowSeconds.toFixed(1)} s`,
-        figures: [{ name: 'lines appended during the fill', value: run.linesDuringFill, unit: 'count' }],
-      },
-    )
-    this.checks.verify('commands into the bystander that failed during the fill', run.failedReads, '==', 0, 'count')
-  },
-)
-
-Then('the victim\'s fill stopped with "No space left on device"', function (this: DiskWorld) {
-  const run = this.neighbours.run
-  if (!run) throw new Error('the background fill never ran')
-  expect(run.fillError, 'the victim\'s background fill did not end with "No space left on device"').to.match(
-    /No space left on device/,
-  )
-})
-
-When(
-  'the box creates up to {int} empty files until its rootfs has no inodes left',
-  budget(CALL.probe + CALL.inodeLoop),
-  async function (this: DiskWorld, cap: number) {
-    await this.inodes.exhaust('box', cap)
-  },
-)
-
-Then(
-  'more than {int} files were created and the next one failed with "No space left on device"',
-  function (this: DiskWorld, minimum: number) {
-    const { result, record, cap } = this.inodes.exhaustion ?? {}
-    this.calls.examine(record)
-    expect(record!.timedOut, 'the file-creation loop timed out').to.equal(false)
-    expect(
-      result!.reachedCap,
-      `the loop reached its safety cap of ${cap} files without running out of inodes`,
-    ).to.equal(false)
-    this.checks.verify('empty files created before inodes ran out', result!.created, '>', minimum, 'count', {
-      name: 'empty files created before inodes ran out',
-    })
-    expect(
-      result!.lastError,
-      'the file creation that stopped the loop did not fail with "No space left on device"',
-    ).to.match(/No space left on device/)
-  },
-)
-
-Given(
-  'the box has a log file that reads {string}',
-  budget(CALL.quickProbe),
-  async function (this: DiskWorld, text: string) {
-    await this.inodes.writeLog('box', text)
-  },
-)
-
-Then(
-  'appending {string} to the log file works and it then reads {string} and {string}',
-  budget(CALL.quickProbe),
-  async function (this: DiskWorld, line: string, first: string, second: string) {
-    const r = await this.inodes.appendToLog('box', line)
-    expect(r.exitCode, `appending to ${LOG_FILE} failed:\n${r.stdout}${r.stderr}`).to.equal(0)
-    expect(r.stdout.split('\n').filter(Boolean), 'the log file after appending').to.deep.equal([first, second])
-  },
-)
-
 Given(
   'the box has more than {size} free on its rootfs',
   budget(CALL.probe),
@@ -214,10 +90,6 @@ Given(
     this.checks.verify("free space on the box's rootfs", space.availKiB * KiB, '>', bytes, 'bytes')
   },
 )
-
-When('the box deletes the fill', budget(CALL.deleteAndSync), async function (this: DiskWorld) {
-  await this.filling.delete('box', ['/fill'])
-})
 
 Then(
   'the free space is back to within {size} of where it started',

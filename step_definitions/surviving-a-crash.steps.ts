@@ -4,12 +4,9 @@ import { expect } from 'chai'
 import type { FileFingerprint } from '../src/guest/measure'
 import { budget } from '../support/step-budget'
 import { SYNCED, UNSYNCED } from '../support/tasks/surviving-a-crash/hard-kill'
-import { CALL, WAIT } from '../support/timeouts'
+import { CALL, WAIT, servingBudget } from '../support/timeouts'
 import type { DiskWorld } from '../support/world'
 import { expectRunning, expectServing } from './common/judge'
-
-/** Status, then `echo alive` retried over the window, then a write. */
-const SERVING = (window: number) => CALL.quickProbe + window + CALL.aliveTry + CALL.quickProbe
 
 Given(
   'the box has synced a {int} MiB file and written a {int} KiB file without syncing it',
@@ -199,7 +196,7 @@ When(
 
 Then(
   'the start ended within {duration}, either with the box serving commands again within {duration} and its disk rebuilt, or failing with an error that names the disk',
-  budget((_: number, serving: number) => SERVING(serving) + CALL.fingerprint),
+  budget((_: number, serving: number) => servingBudget(serving) + CALL.fingerprint),
   async function (this: DiskWorld, window: number, serving: number) {
     const start = this.calls.examine(this.tornDisk.start)
     const said = `${start.stdout}\n${start.stderr}`.trim()

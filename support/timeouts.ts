@@ -37,7 +37,15 @@ export const WAIT = {
   backgroundFill: 300,
 } as const
 
-/** Cucumber timeout (ms) of a hook that makes the given calls or waits (seconds, unscaled); steps state theirs with budget(). */
+/**
+ * Cucumber timeout (ms) of a hook that makes the given calls or waits (seconds, unscaled); steps state
+ * theirs with budget().
+ */
 export function hookTimeout(...seconds: number[]): number {
   return deadlineMs(seconds.reduce((a, b) => a + b, 0))
+}
+
+/** What showing that a box still serves may take: its status, `echo alive` retried over the window, then a write. */
+export function servingBudget(windowSeconds: number): number {
+  return CALL.quickProbe + windowSeconds + CALL.aliveTry + CALL.quickProbe
 }
