@@ -37,7 +37,7 @@ Then(
   "the box's disk file on the host has a virtual size of {size}",
   budget(CALL.quickProbe),
   async function (this: DiskWorld, bytes: number) {
-    const [disk] = await this.baseDisks.chain('box')
+    const [disk] = await this.tasks.baseDisks.chain('box')
     this.checks.verify("virtual size of the box's disk file (qemu-img info)", disk.virtualSize, '==', bytes, 'bytes')
   },
 )
@@ -45,7 +45,7 @@ Then(
 Then('the fill wrote at least {size}', budget(CALL.quickProbe), async function (this: DiskWorld, bytes: number) {
   this.checks.verify(
     'bytes the fill wrote before "No space left on device"',
-    await this.filling.filledBytes('box'),
+    await this.tasks.filling.filledBytes('box'),
     '>=',
     bytes,
     'bytes',
@@ -77,8 +77,8 @@ Then(
   "both boxes' disks on the host are backed by one base disk file in the runtime's image store",
   budget(2 * CALL.quickProbe),
   async function (this: DiskWorld) {
-    const victim = await this.baseDisks.bases('victim')
-    const bystander = await this.baseDisks.bases('bystander')
+    const victim = await this.tasks.baseDisks.bases('victim')
+    const bystander = await this.tasks.baseDisks.bases('bystander')
     for (const [role, bases] of [
       ['victim', victim],
       ['bystander', bystander],
@@ -104,7 +104,7 @@ Given(
   "the SHA-256 of the box's base disks on the host is recorded",
   budget(CALL.quickProbe + CALL.fingerprint),
   async function (this: DiskWorld) {
-    await this.baseDisks.record('box')
+    this.outcomes.record('base disk hashes', 'box', await this.tasks.baseDisks.hashes('box'))
   },
 )
 
@@ -112,18 +112,18 @@ Then(
   'the base disks on the host still have the SHA-256 recorded before',
   budget(CALL.fingerprint),
   function (this: DiskWorld) {
-    const deletion = this.calls.examine(this.filling.deletion)
+    const deletion = this.outcomes.get('delete', 'box')
     expect(deletion.exitCode, `deleting the fill failed:\n${deletion.stdout}${deletion.stderr}`).to.equal(0)
-    for (const [what, record] of [
-      ['stopping', this.restart.stop],
-      ['starting', this.restart.start],
-      ['force-removing', this.reclaim.removal],
+    const { stop, start } = this.outcomes.get('restart', 'box')
+    for (const [what, r] of [
+      ['stopping', stop],
+      ['starting', start],
+      ['force-removing', this.outcomes.get('force-removal', 'box').record],
     ] as const) {
-      const r = this.calls.examine(record)
       expect(r.exitCode, `${what} the box failed:\n${r.stderr}`).to.equal(0)
     }
-    const before = this.baseDisks.recorded!
-    const now = this.baseDisks.now()
+    const before = this.outcomes.get('base disk hashes', 'box')
+    const now = this.tasks.baseDisks.now(before)
     for (const [path, sha] of before) {
       expect(now.get(path), `the shared base disk ${path} changed (SHA-256 before: ${sha})`).to.equal(sha)
       this.log(`✔ ${path}: sha256 ${sha.slice(0, 16)}… unchanged`)

@@ -23,8 +23,8 @@ Then(
   "the bystander's free space has shrunk by at most {size}",
   budget(CALL.probe),
   async function (this: DiskWorld, slack: number) {
-    const before = this.rootfs.startFreeBytes('bystander')
-    const now = await this.rootfs.space('bystander')
+    const before = this.tasks.rootfs.startFreeBytes('bystander')
+    const now = await this.tasks.rootfs.space('bystander')
     this.checks.verify(
       "bystander's free space lost while the victim filled",
       before - now.availKiB * KiB,
@@ -40,15 +40,15 @@ When(
   'the victim fills its rootfs in the background while the bystander keeps appending to a log',
   budget(4 * CALL.quickProbe + CALL.probe + WAIT.backgroundFill + 3 * CALL.quickProbe),
   async function (this: DiskWorld) {
-    await this.neighbours.fillWhileBystanderAppends('victim', 'bystander')
+    const run = await this.tasks.neighbours.fillWhileBystanderAppends('victim', 'bystander')
+    this.outcomes.record('background fill', 'victim', run)
   },
 )
 
 Then(
   "the bystander appended more than {int} lines, at least {int} per second, while the victim's fill was still running",
   function (this: DiskWorld, lines: number, perSecond: number) {
-    const run = this.neighbours.run
-    if (!run) throw new Error('the background fill never ran')
+    const run = this.outcomes.get('background fill', 'victim')
     this.checks.verify('readings of the bystander taken while the fill ran', run.samplesDuringFill, '>=', 2, 'count')
     this.checks.verify(
       "lines the bystander appended while the victim's fill ran",
@@ -74,8 +74,7 @@ Then(
 )
 
 Then('the victim\'s fill stopped with "No space left on device"', function (this: DiskWorld) {
-  const run = this.neighbours.run
-  if (!run) throw new Error('the background fill never ran')
+  const run = this.outcomes.get('background fill', 'victim')
   expect(run.fillError, 'the victim\'s background fill did not end with "No space left on device"').to.match(
     /No space left on device/,
   )

@@ -1,6 +1,6 @@
 /**
- * features/host-gets-its-space-back.feature: growth, give-back, copies, leftovers on the host (@host-
- * access). Assertions: see ./common/judge.ts.
+ * features/host-gets-its-space-back.feature: growth, give-back, copies, leftovers on the host
+ * (@host-access). Assertions: see ./common/judge.ts.
  */
 import { Then, When } from '@cucumber/cucumber'
 import { expect } from 'chai'
@@ -8,13 +8,16 @@ import { formatBytes } from '../src/evidence/units'
 import { budget } from '../support/step-budget'
 import { CALL, WAIT } from '../support/timeouts'
 import type { DiskWorld } from '../support/world'
+import { expectFillEndedWithEnospc } from './common/judge'
+
+const FILL = CALL.probe + CALL.fill
 
 Then(
   'at least {percent} of that growth is given back within {duration}',
   budget((_: number, window: number) => window),
   async function (this: DiskWorld, fraction: number, window: number) {
-    expect(this.calls.examine(this.reclaim.removal).exitCode, 'rm -f of the box failed').to.equal(0)
-    const { released, growth, seconds } = await this.reclaim.released('box', fraction, window)
+    expect(this.outcomes.get('force-removal', 'box').record.exitCode, 'rm -f of the box failed').to.equal(0)
+    const { released, growth, seconds } = await this.tasks.reclaim.released(fraction, window)
     this.checks.verify(
       `share of the fill's growth given back within ${window} s`,
       released / growth,
@@ -35,7 +38,7 @@ Then(
   'nothing of the box is left running or mounted on the host',
   budget(WAIT.leftovers),
   async function (this: DiskWorld) {
-    const left = await this.reclaim.leftovers()
+    const left = await this.tasks.reclaim.leftovers(this.outcomes.get('force-removal', 'box'))
     expect(
       left.map((l) => `${l.kind}: ${l.detail}`),
       'the removed box left things behind on the host',
@@ -44,19 +47,20 @@ Then(
 )
 
 Then("no file or directory under the home still carries the box's id or name", function (this: DiskWorld) {
-  expect(this.reclaim.pathsNamingRemovedBox(), 'the removed box left files in the home').to.deep.equal([])
+  const paths = this.tasks.reclaim.pathsNamingRemovedBox(this.outcomes.get('force-removal', 'box'))
+  expect(paths, 'the removed box left files in the home').to.deep.equal([])
 })
 
 When(
   "the host copies a file twice the size of the box's free space into the box",
   budget(2 * CALL.probe + CALL.quickProbe + 60 + CALL.copy),
   async function (this: DiskWorld) {
-    await this.copying.copyInTwiceTheFreeSpace('box')
+    this.outcomes.record('copy', 'box', await this.tasks.copying.copyInTwiceTheFreeSpace('box'))
   },
 )
 
 Then('the copy fails with a non-zero exit', function (this: DiskWorld) {
-  const record = this.calls.examine(this.copying.copy?.record)
+  const { record } = this.outcomes.get('copy', 'box')
   expect(record.timedOut, 'the copy did not fail: it hung until its timeout').to.equal(false)
   expect(record.exitCode, 'the copy of a file larger than the free space reported success').to.not.equal(0)
 })
@@ -64,8 +68,7 @@ Then('the copy fails with a non-zero exit', function (this: DiskWorld) {
 Then(
   "the box's home on the host grew by at most twice the box's free space plus {size}",
   function (this: DiskWorld, slack: number) {
-    const copy = this.copying.copy
-    if (!copy) throw new Error('no copy was made')
+    const copy = this.outcomes.get('copy', 'box')
     const limit = 2 * copy.freeBytes + slack
     this.host.chart(
       'box',
@@ -92,10 +95,9 @@ Then(
   "the box's disk on the host falls back to within {size} of its start within {duration}",
   budget((_: number, window: number) => window),
   async function (this: DiskWorld, within: number, window: number) {
-    const deletion = this.filling.deletion
-    if (deletion)
-      expect(this.calls.examine(deletion).exitCode, `the delete in the box failed:\n${deletion.stderr}`).to.equal(0)
-    const { above, seconds } = await this.reclaim.fallBack('box', within, window, 'after delete')
+    const deletion = this.outcomes.find('delete', 'box') // the small files are deleted by a call that must succeed
+    if (deletion) expect(deletion.exitCode, `the delete in the box failed:\n${deletion.stderr}`).to.equal(0)
+    const { above, seconds } = await this.tasks.reclaim.fallBack('box', within, window, 'after delete')
     this.checks.verify(
       `the box's disk above its start, ${seconds.toFixed(1)} s after the delete`,
       above,
@@ -115,7 +117,7 @@ Then(
 Then(
   "the box's disk on the host is at most {float} times the first fill's growth above its start",
   function (this: DiskWorld, factor: number) {
-    const { above, first } = this.reclaim.againstFirstGrowth('box', factor, 'after 2nd fill')
+    const { above, first } = this.tasks.reclaim.againstFirstGrowth('box', factor, 'after 2nd fill')
     this.checks.verify(
       `the box's disk above its start, against ${factor} x the first fill's growth (${formatBytes(first)})`,
       above,
@@ -132,7 +134,7 @@ Then(
 )
 
 When('the box deletes that file', budget(CALL.deleteAndSync), async function (this: DiskWorld) {
-  const r = this.calls.examine(await this.filling.delete('box', ['/big']))
+  const r = this.calls.examine(this.outcomes.record('delete', 'box', await this.tasks.filling.delete('box', ['/big'])))
   if (r.exitCode !== 0) throw new Error(`deleting /big failed: ${r.stderr}`)
 })
 
@@ -141,10 +143,19 @@ When(
   budget(CALL.probe + CALL.bigWrite),
   async function (this: DiskWorld, count: number, bytes: number) {
     this.host.sampleStart('box')
-    await this.reclaim.writeSmallFiles('box', count, bytes)
+    this.outcomes.record('small files', 'box', await this.tasks.reclaim.writeSmallFiles('box', count, bytes))
   },
 )
 
 When('the box deletes every other file, then the rest', budget(CALL.bigWrite), async function (this: DiskWorld) {
-  await this.reclaim.deleteSmallFiles('box')
+  await this.tasks.reclaim.deleteSmallFiles('box', this.outcomes.get('small files', 'box'))
 })
+
+When(
+  '{box} fills its rootfs again until "No space left on device"',
+  budget(FILL),
+  async function (this: DiskWorld, role: string) {
+    this.outcomes.record('fill', role, await this.tasks.filling.fill(role))
+    expectFillEndedWithEnospc(this, role)
+  },
+)

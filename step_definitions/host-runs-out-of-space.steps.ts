@@ -3,7 +3,7 @@
  * see ./common/judge.ts.
  */
 import { Given, Then, When } from '@cucumber/cucumber'
-import { expect } from 'chai'
+import { assert, expect } from 'chai'
 import { formatBytes, GiB, MiB } from '../src/evidence/units'
 import { budget } from '../support/step-budget'
 import { SYNCED_WRITE_MIB } from '../support/tasks/host-runs-out-of-space'
@@ -19,7 +19,7 @@ Given(
   budget(4 * 60),
   async function (this: DiskWorld, bytes: number) {
     expect(bytes, 'the filesystem must be smaller than the disk of the box that fills it (1 GiB)').to.be.below(GiB)
-    await this.hostFull.homeOnItsOwnFilesystem(bytes)
+    await this.tasks.hostFull.homeOnItsOwnFilesystem(bytes)
   },
 )
 
@@ -28,7 +28,7 @@ Given(
   budget(CALL.createBox + 2 * CALL.quickProbe + CALL.fingerprint),
   async function (this: DiskWorld) {
     await this.boxes.start('bystander')
-    await this.hostFull.writeWitness('bystander')
+    this.outcomes.record('witness file', 'bystander', await this.tasks.hostFull.writeWitness('bystander'))
   },
 )
 
@@ -42,7 +42,7 @@ Given(
 )
 
 Then("the home's filesystem has less than {size} free", function (this: DiskWorld, limit: number) {
-  const fs = this.hostFull.describe()
+  const fs = this.tasks.hostFull.describe()
   this.log(
     `the home is ${fs.device} (${formatBytes(fs.sizeBytes)}), backed by ${fs.backing} of ${formatBytes(fs.imageBytes)}: the writes stayed inside it`,
   )
@@ -50,7 +50,7 @@ Then("the home's filesystem has less than {size} free", function (this: DiskWorl
   expect(fs.imageBytes, "the image behind the home's filesystem is not the size it was made").to.equal(fs.plannedBytes)
   this.checks.verify(
     "free space on the home's filesystem after the fill",
-    this.hostFull.homeFreeBytes(),
+    this.tasks.hostFull.homeFreeBytes(),
     '<',
     limit,
     'bytes',
@@ -61,13 +61,13 @@ Then(
   'the victim\'s flushed writes fail with "No space left on device" or an I\\/O error',
   budget(CALL.oneBlockWrite),
   async function (this: DiskWorld) {
-    const fill = this.filling.examineLastFill('victim')
+    const fill = this.outcomes.get('fill', 'victim')
     expect(
       fill.record.timedOut,
       `the fill on the full host hung until its timeout (${fill.record.durationMs} ms)`,
     ).to.equal(false)
     this.log(`the fill ended with: ${fill.outcome.output.split('\n').slice(-3).join(' | ')}`)
-    const write = await this.hostFull.trySyncedWrite('victim')
+    const write = await this.tasks.hostFull.trySyncedWrite('victim')
     this.log(
       `a flushed ${SYNCED_WRITE_MIB} MiB write then: ${`${write.stdout}${write.stderr}`.trim().split('\n').join(' | ')}`,
     )
@@ -85,7 +85,7 @@ Then(
   budget((window: number) => CALL.quickProbe + window + CALL.aliveTry),
   async function (this: DiskWorld, window: number) {
     await expectRunning(this, 'victim')
-    const { answered, tries, last } = await this.serving.answerWithin('victim', window)
+    const { answered, tries, last } = await this.tasks.serving.answerWithin('victim', window)
     expect(
       answered,
       `the victim box did not answer within ${window} s (${tries} tries); last: exit ${last.exitCode} ${last.stderr}`,
@@ -97,9 +97,8 @@ Then(
   "the bystander's small file still has the SHA-256 recorded",
   budget(CALL.fingerprint),
   async function (this: DiskWorld) {
-    const before = this.hostFull.witness
-    if (!before) throw new Error("the bystander's file was never recorded")
-    const now = await this.hostFull.witnessNow('bystander')
+    const before = this.outcomes.get('witness file', 'bystander')
+    const now = await this.tasks.hostFull.witnessNow('bystander')
     for (const [path, was] of before) {
       expect(was, `${path} was not written`).to.not.equal('missing')
       expect(now.get(path), `the bystander's ${path} changed while the host was full`).to.deep.equal(was)
@@ -111,11 +110,11 @@ Then(
   'creating a new box fails with an error that names the lack of space within {int} seconds',
   budget((window: number) => window),
   async function (this: DiskWorld, window: number) {
-    const { error, seconds } = await this.hostFull.tryNewBox('second')
-    expect(error, 'a new box started on a host with no space left').to.not.equal(undefined)
-    this.log(`creating a box on the full host failed after ${seconds.toFixed(1)} s: ${error!.split('\n')[0]}`)
-    expect(error!, 'creating a box on the full host hung until its timeout').to.not.match(/timed out/)
-    expect(error!.split('\n')[0], 'the error does not say the host is out of space').to.match(
+    const { error, seconds } = await this.tasks.hostFull.tryNewBox('second')
+    assert.isDefined(error, 'a new box started on a host with no space left')
+    this.log(`creating a box on the full host failed after ${seconds.toFixed(1)} s: ${error.split('\n')[0]}`)
+    expect(error, 'creating a box on the full host hung until its timeout').to.not.match(/timed out/)
+    expect(error.split('\n')[0], 'the error does not say the host is out of space').to.match(
       /No space left on device|ENOSPC|os error 28/i,
     )
     this.checks.verify(
@@ -129,17 +128,17 @@ Then(
 )
 
 When('the victim is force-removed', budget(CALL.forceRemove), async function (this: DiskWorld) {
-  await this.reclaim.forceRemove('victim')
+  this.outcomes.record('force-removal', 'victim', await this.tasks.lifecycle.forceRemove('victim'))
 })
 
 Then(
   'a new box starts and can write a file to its rootfs and read it back',
   budget(CALL.createBox + CALL.quickProbe),
   async function (this: DiskWorld) {
-    const removal = this.calls.examine(this.reclaim.removal)
+    const removal = this.outcomes.get('force-removal', 'victim').record
     expect(removal.exitCode, `force-removing the victim on the full host failed:\n${removal.stderr}`).to.equal(0)
     this.log(
-      `the home's filesystem has ${formatBytes(this.hostFull.homeFreeBytes())} free again (${(this.hostFull.homeFreeBytes() / MiB).toFixed(0)} MiB)`,
+      `the home's filesystem has ${formatBytes(this.tasks.hostFull.homeFreeBytes())} free again (${(this.tasks.hostFull.homeFreeBytes() / MiB).toFixed(0)} MiB)`,
     )
     await this.boxes.start('newcomer')
     await expectWriteAndReadBack(this, 'newcomer', '/probe', 'recovered')

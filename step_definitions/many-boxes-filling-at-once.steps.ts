@@ -11,7 +11,7 @@ Given(
   "{int} running boxes at the suite's default memory, each with a {int} KiB file fingerprinted",
   budget((n: number) => n * (CALL.createBox + CALL.probe + CALL.quickProbe + CALL.fingerprint)),
   async function (this: DiskWorld, count: number, kib: number) {
-    await this.crowd.startMany(count, kib)
+    this.outcomes.record('crowd', 'crowd', await this.tasks.crowd.startMany(count, kib))
   },
 )
 
@@ -19,26 +19,28 @@ When(
   'all {int} boxes fill their rootfs at the same time in the background',
   budget((n: number) => n * (CALL.probe + CALL.quickProbe) + WAIT.backgroundFill + n * 3 * CALL.quickProbe),
   async function (this: DiskWorld, count: number) {
-    expect(this.crowd.roles.length, 'boxes in the crowd').to.equal(count)
-    await this.crowd.fillAll()
+    const crowd = this.outcomes.get('crowd', 'crowd')
+    expect(crowd.roles.length, 'boxes in the crowd').to.equal(count)
+    this.outcomes.record('crowd fills', 'crowd', await this.tasks.crowd.fillAll(crowd))
   },
 )
 
 Then('every fill ends with "No space left on device"', budget(0), async function (this: DiskWorld) {
-  for (const fill of this.crowd.fills ?? []) {
+  const { fills } = this.outcomes.get('crowd fills', 'crowd')
+  for (const fill of fills) {
     expect(
       fill.error,
       `${named(fill.role)}'s fill did not end with "No space left on device"; it ended with: ${fill.error}`,
     ).to.match(/No space left on device/)
   }
-  this.log(`✔ all ${this.crowd.fills?.length ?? 0} fills ended with "No space left on device"`)
+  this.log(`✔ all ${fills.length} fills ended with "No space left on device"`)
 })
 
 Then(
   "each box's disk on the host grew by at most the size of its rootfs plus {size}, and the home by at most {int} times that",
   budget(0),
   async function (this: DiskWorld, margin: number, times: number) {
-    const fills = this.crowd.fills ?? []
+    const { fills, homeGrowth } = this.outcomes.get('crowd fills', 'crowd')
     for (const fill of fills)
       this.checks.verify(
         `growth of ${named(fill.role)}'s disk on the host`,
@@ -48,7 +50,7 @@ Then(
         'bytes',
       )
     const bound = Math.max(...fills.map((f) => f.rootfsBytes + margin))
-    this.checks.verify('growth of the whole home on the host', this.crowd.homeGrowth, '<=', times * bound, 'bytes')
+    this.checks.verify('growth of the whole home on the host', homeGrowth, '<=', times * bound, 'bytes')
   },
 )
 
@@ -56,8 +58,9 @@ Then(
   'all {int} boxes are still running and serving commands within {duration}',
   budget((n: number, window: number) => n * servingBudget(window)),
   async function (this: DiskWorld, count: number, window: number) {
-    expect(this.crowd.roles.length, 'boxes in the crowd').to.equal(count)
-    for (const role of this.crowd.roles) await expectServing(this, role, window)
+    const { roles } = this.outcomes.get('crowd', 'crowd')
+    expect(roles.length, 'boxes in the crowd').to.equal(count)
+    for (const role of roles) await expectServing(this, role, window)
   },
 )
 
@@ -65,11 +68,12 @@ Then(
   'the {int} KiB file of each of the {int} boxes keeps its SHA-256',
   budget((_: number, n: number) => n * CALL.fingerprint),
   async function (this: DiskWorld, _kib: number, count: number) {
-    expect(this.crowd.roles.length, 'boxes in the crowd').to.equal(count)
-    for (const { role, before, now } of await this.crowd.keepsakesNow()) {
+    const crowd = this.outcomes.get('crowd', 'crowd')
+    expect(crowd.roles.length, 'boxes in the crowd').to.equal(count)
+    for (const { role, before, now } of await this.tasks.crowd.keepsakesNow(crowd)) {
       for (const [path, was] of before)
         expect(now.get(path), `${path} of ${named(role)} changed while the boxes filled`).to.deep.equal(was)
     }
-    this.log(`✔ ${this.crowd.roles.length} files unchanged`)
+    this.log(`✔ ${crowd.roles.length} files unchanged`)
   },
 )

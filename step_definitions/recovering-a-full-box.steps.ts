@@ -11,7 +11,6 @@ import { CALL } from '../support/timeouts'
 import type { DiskWorld } from '../support/world'
 import { expectFillEndedWithEnospc, expectRunning } from './common/judge'
 
-const FILL = CALL.probe + CALL.fill
 /** One fill-and-delete cycle: the proof, the fill, free space twice, the delete. */
 const CYCLE = CALL.probe + CALL.fill + 2 * CALL.probe + CALL.deleteAndSync
 
@@ -19,16 +18,18 @@ Given(
   'the box has filled its rootfs',
   budget(CALL.probe + 2 * CALL.quickProbe + CALL.fill + CALL.fingerprint),
   async function (this: DiskWorld) {
-    await this.restart.writeKeepsake('box')
-    await this.filling.fill('box')
+    await this.tasks.recovery.writeKeepsake('box')
+    this.outcomes.record('fill', 'box', await this.tasks.filling.fill('box'))
     expectFillEndedWithEnospc(this, 'box')
-    await this.restart.freshenAndFingerprint('box')
+    const before = await this.tasks.recovery.freshenAndFingerprint('box')
+    this.outcomes.record('fingerprints before the stop', 'box', before)
   },
 )
 
 Then('the box is running again', budget(CALL.quickProbe), async function (this: DiskWorld) {
-  expect(this.calls.examine(this.restart.stop).exitCode, 'stopping the box with a full rootfs failed').to.equal(0)
-  expect(this.calls.examine(this.restart.start).exitCode, 'starting the box with a full rootfs failed').to.equal(0)
+  const { stop, start } = this.outcomes.get('restart', 'box')
+  expect(stop.exitCode, 'stopping the box with a full rootfs failed').to.equal(0)
+  expect(start.exitCode, 'starting the box with a full rootfs failed').to.equal(0)
   await expectRunning(this, 'box')
 })
 
@@ -36,7 +37,8 @@ Then(
   'everything it wrote before the stop is still there, byte for byte',
   budget(CALL.fingerprint),
   async function (this: DiskWorld) {
-    const { before, after } = await this.restart.fingerprintsNow('box')
+    const before = this.outcomes.get('fingerprints before the stop', 'box')
+    const after = await this.tasks.recovery.fingerprintsNow('box', before)
     for (const [path, was] of before) {
       const now = after.get(path)
       expect(now, `${path} is gone after the restart`).to.not.equal('missing')
@@ -54,19 +56,10 @@ Then(
   'new files on its rootfs still fail with "No space left on device"',
   budget(CALL.oneBlockWrite),
   async function (this: DiskWorld) {
-    const r = await this.restart.tryNewWrite('box')
+    const r = await this.tasks.recovery.tryNewWrite('box')
     expect(r.stdout, 'a new write on the full rootfs did not fail with "No space left on device"').to.match(
       /No space left on device/,
     )
-  },
-)
-
-When(
-  '{box} fills its rootfs again until "No space left on device"',
-  budget(FILL),
-  async function (this: DiskWorld, role: string) {
-    await this.filling.fill(role)
-    expectFillEndedWithEnospc(this, role)
   },
 )
 
@@ -75,7 +68,7 @@ Then(
   budget(CALL.probe),
   async function (this: DiskWorld, limit: number) {
     expectFillEndedWithEnospc(this, 'box')
-    const space = await this.rootfs.space('box')
+    const space = await this.tasks.rootfs.space('box')
     this.checks.verify('free space on the full rootfs', space.availKiB * KiB, '<', limit, 'bytes', {
       name: 'free space on the full rootfs',
     })
@@ -86,7 +79,7 @@ Given(
   'the box has more than {size} free on its rootfs',
   budget(CALL.probe),
   async function (this: DiskWorld, bytes: number) {
-    const space = await this.rootfs.markStart('box')
+    const space = await this.tasks.rootfs.markStart('box')
     this.checks.verify("free space on the box's rootfs", space.availKiB * KiB, '>', bytes, 'bytes')
   },
 )
@@ -95,13 +88,10 @@ Then(
   'the free space is back to within {size} of where it started',
   budget(CALL.probe),
   async function (this: DiskWorld, slack: number) {
-    const deletion = this.filling.deletion
-    expect(
-      this.calls.examine(deletion).exitCode,
-      `deleting the fill on the full rootfs failed:\n${deletion?.stderr}`,
-    ).to.equal(0)
-    const start = this.rootfs.startFreeBytes('box')
-    const now = await this.rootfs.space('box')
+    const deletion = this.outcomes.get('delete', 'box')
+    expect(deletion.exitCode, `deleting the fill on the full rootfs failed:\n${deletion.stderr}`).to.equal(0)
+    const start = this.tasks.rootfs.startFreeBytes('box')
+    const now = await this.tasks.rootfs.space('box')
     this.checks.verify('free space still missing after the delete', start - now.availKiB * KiB, '<=', slack, 'bytes', {
       name: 'free space still missing after the delete',
     })
@@ -112,15 +102,15 @@ When(
   'the box fills its rootfs and deletes the fill {int} times',
   budget((times: number) => times * CYCLE),
   async function (this: DiskWorld, times: number) {
-    await this.filling.fillAndDeleteCycles('box', times)
+    this.outcomes.record('fill-and-delete cycles', 'box', await this.tasks.recovery.fillAndDeleteCycles('box', times))
   },
 )
 
 Then(
   'each fill left less than {size} free and each delete gave it back to within {size}',
   function (this: DiskWorld, fullLimit: number, slack: number) {
-    const start = this.rootfs.startFreeBytes('box')
-    const { done, requested } = this.filling.cycles ?? { done: [], requested: 0 }
+    const start = this.tasks.rootfs.startFreeBytes('box')
+    const { done, requested } = this.outcomes.get('fill-and-delete cycles', 'box')
     this.checks.verify('fill-and-delete cycles completed', done.length, '==', requested, 'count', {
       name: 'fill-and-delete cycles completed',
       needs: `all ${requested}`,

@@ -17,30 +17,29 @@ When(
   '{int} writers race to fill the rootfs at the same time',
   budget(CALL.probe + CALL.concurrentFill),
   async function (this: DiskWorld, writers: number) {
-    await this.filling.raceWriters('box', writers)
+    this.outcomes.record('racing writers', 'box', await this.tasks.racingWriters.race('box', writers))
   },
 )
 
 Then(
   'all {int} writers stop with "No space left on device" and none of them succeeds',
   function (this: DiskWorld, writers: number) {
-    const { outcomes, record } = this.filling.writers ?? {}
-    this.calls.examine(record)
-    expect(record!.timedOut, 'the writers did not finish before the timeout').to.equal(false)
+    const { outcomes, record } = this.outcomes.get('racing writers', 'box')
+    expect(record.timedOut, 'the writers did not finish before the timeout').to.equal(false)
     // The script itself must finish cleanly: every writer's error went to its own file, so any
     // stderr or a non-zero exit means the exec or the guest agent broke, not a writer.
-    expect(record!.exitCode, `the exec running the writers failed:\n${record!.stderr}`).to.equal(0)
-    expect(record!.stderr.trim(), 'the exec running the writers printed errors of its own').to.equal('')
+    expect(record.exitCode, `the exec running the writers failed:\n${record.stderr}`).to.equal(0)
+    expect(record.stderr.trim(), 'the exec running the writers printed errors of its own').to.equal('')
     this.checks.verify(
       'writers that reported their exit',
-      outcomes!.filter((w) => w.exitCode !== undefined).length,
+      outcomes.filter((w) => w.exitCode !== undefined).length,
       '==',
       writers,
       'count',
     )
     this.checks.verify(
       'writers that stopped with "No space left on device"',
-      outcomes!.filter((w) => w.enospc).length,
+      outcomes.filter((w) => w.enospc).length,
       '==',
       writers,
       'count',
@@ -51,7 +50,7 @@ Then(
     )
     this.checks.verify(
       'writers that exited 0 (claimed success)',
-      outcomes!.filter((w) => w.exitCode === 0).length,
+      outcomes.filter((w) => w.exitCode === 0).length,
       '==',
       0,
       'count',

@@ -1,6 +1,6 @@
 /** A box killed, torn or interrupted: what must survive and what must be left behind (nothing). */
 import { Given, Then, When } from '@cucumber/cucumber'
-import { expect } from 'chai'
+import { assert, expect } from 'chai'
 import type { FileFingerprint } from '../src/guest/measure'
 import { budget } from '../support/step-budget'
 import { SYNCED, UNSYNCED } from '../support/tasks/surviving-a-crash/hard-kill'
@@ -12,7 +12,7 @@ Given(
   'the box has synced a {int} MiB file and written a {int} KiB file without syncing it',
   budget(CALL.probe + CALL.bigWrite + CALL.quickProbe + CALL.fingerprint),
   async function (this: DiskWorld, mib: number, kib: number) {
-    await this.hardKill.writeFiles('box', mib, kib)
+    this.outcomes.record('files before the kill', 'box', await this.tasks.hardKill.writeFiles('box', mib, kib))
   },
 )
 
@@ -20,11 +20,11 @@ When(
   "the box's host process is killed with SIGKILL",
   budget(CALL.quickProbe + 2 * WAIT.leftovers),
   async function (this: DiskWorld) {
-    if (!this.hardKill.supported) {
+    if (!this.tasks.hardKill.supported) {
       this.log("Skipped: this driver cannot ask the runtime for the box's host process (the sdk driver reports none)")
       return 'skipped'
     }
-    await this.hardKill.kill('box')
+    await this.tasks.hardKill.kill('box')
     return undefined
   },
 )
@@ -33,19 +33,17 @@ Then(
   'the box\'s disk passes "qemu-img check" with {int} errors and {int} corruptions',
   budget(CALL.probe),
   async function (this: DiskWorld, errors: number, corruptions: number) {
-    const { record, result } = await this.hardKill.checkDisk('box')
-    expect(result, `qemu-img check gave no report (exit ${record.exitCode}): ${record.stderr.trim()}`).to.not.equal(
-      undefined,
-    )
-    this.checks.verify('check errors of "qemu-img check" after the kill', result!.checkErrors, '<=', errors, 'count')
+    const { record, result } = await this.tasks.hardKill.checkDisk('box')
+    assert.isDefined(result, `qemu-img check gave no report (exit ${record.exitCode}): ${record.stderr.trim()}`)
+    this.checks.verify('check errors of "qemu-img check" after the kill', result.checkErrors, '<=', errors, 'count')
     this.checks.verify(
       'corruptions "qemu-img check" found after the kill',
-      result!.corruptions,
+      result.corruptions,
       '<=',
       corruptions,
       'count',
     )
-    this.log(`leaked clusters (allowed after a kill): ${result!.leaks}`)
+    this.log(`leaked clusters (allowed after a kill): ${result.leaks}`)
   },
 )
 
@@ -53,10 +51,11 @@ Then(
   'the box starts again and the synced file keeps its size and SHA-256',
   budget(CALL.start + CALL.quickProbe + CALL.fingerprint),
   async function (this: DiskWorld) {
-    const start = this.calls.examine(await this.hardKill.startAgain('box'))
+    const start = this.calls.examine(await this.tasks.hardKill.startAgain('box'))
     expect(start.exitCode, `starting the box after the kill failed: ${start.stderr.trim()}`).to.equal(0)
     await expectRunning(this, 'box')
-    const { before, after } = await this.hardKill.fingerprintsNow('box')
+    const before = this.outcomes.get('files before the kill', 'box')
+    const after = await this.tasks.hardKill.fingerprintsNow('box', before)
     const was = before.get(SYNCED) as FileFingerprint
     const now = after.get(SYNCED)
     expect(now, `${SYNCED} (synced before the kill) is gone after the hard kill`).to.not.equal('missing')
@@ -75,7 +74,7 @@ Then(
   'the box\'s kernel log since it started again has no "EXT4-fs error"',
   budget(CALL.quickProbe),
   async function (this: DiskWorld) {
-    const log = await this.hardKill.kernelLog('box')
+    const log = await this.tasks.hardKill.kernelLog('box')
     if (!log || log.exitCode !== 0) {
       this.log(
         `not checked: the runtime exposes no kernel log${log ? ` (logs exited ${log.exitCode}: ${log.stderr.trim().split('\n')[0]})` : ''}`,
@@ -96,13 +95,13 @@ Given(
   'the time one box takes to start in this home',
   budget(2 * (CALL.createBox + CALL.forceRemove)),
   async function (this: DiskWorld) {
-    if (!this.interruptedStarts.supported) {
+    if (!this.tasks.interruptedStarts.supported) {
       this.log(
         'Skipped: this driver cannot kill a start by its pid or list every box (the sdk driver runs starts in-process)',
       )
       return 'skipped'
     }
-    await this.interruptedStarts.timeAStart()
+    this.outcomes.record('timed start', 'home', await this.tasks.interruptedStarts.timeAStart())
     return undefined
   },
 )
@@ -112,7 +111,7 @@ When(
   budget(3 * CALL.createBox),
   async function (this: DiskWorld, count: number, a: number, b: number, c: number) {
     expect(count, 'the sentence names three kill points').to.equal(3)
-    await this.interruptedStarts.killStartsAt([a, b, c])
+    await this.tasks.interruptedStarts.killStartsAt(this.outcomes.get('timed start', 'home'), [a, b, c])
   },
 )
 
@@ -120,10 +119,8 @@ When(
   'every box "list -a" shows is force-removed',
   budget(CALL.quickProbe + 6 * CALL.forceRemove),
   async function (this: DiskWorld) {
-    await this.interruptedStarts.removeWhatIsListed()
-    this.log(
-      `"list -a" showed ${this.interruptedStarts.listed.length} box(es): ${this.interruptedStarts.listed.map((b) => b.id).join(', ') || 'none'}`,
-    )
+    const listed = await this.tasks.interruptedStarts.removeWhatIsListed()
+    this.log(`"list -a" showed ${listed.length} box(es): ${listed.map((b) => b.id).join(', ') || 'none'}`)
   },
 )
 
@@ -131,11 +128,11 @@ When(
   'a box is started from an image layout that does not exist and one from a layout whose index is not JSON',
   budget(2 * CALL.createBox),
   async function (this: DiskWorld) {
-    if (!this.interruptedStarts.supported) {
+    if (!this.tasks.interruptedStarts.supported) {
       this.log('Skipped: this driver cannot list every box (the sdk driver has no list -a)')
       return 'skipped'
     }
-    await this.interruptedStarts.startFromBadImages()
+    this.outcomes.record('bad-image starts', 'home', await this.tasks.interruptedStarts.startFromBadImages())
     return undefined
   },
 )
@@ -144,14 +141,14 @@ Then(
   'both starts fail with an error and "list -a" shows no box',
   budget(CALL.quickProbe + 6 * CALL.forceRemove),
   async function (this: DiskWorld) {
-    for (const r of this.interruptedStarts.failedStarts) {
+    for (const r of this.outcomes.get('bad-image starts', 'home')) {
       expect(r.exitCode, `a start from a bad image did not fail: ${r.command}`).to.not.equal(0)
       expect(r.stderr.trim(), `a start from a bad image failed without saying why: ${r.command}`).to.not.equal('')
       this.log(`✔ failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n')[0]}`)
     }
-    await this.interruptedStarts.removeWhatIsListed()
+    const listed = await this.tasks.interruptedStarts.removeWhatIsListed()
     expect(
-      this.interruptedStarts.listed.map((b) => b.id),
+      listed.map((b) => b.id),
       'boxes "list -a" shows after starts that failed',
     ).to.deep.equal([])
   },
@@ -161,7 +158,7 @@ Then(
   'no process, mount, loop device or box directory is left under the home within {duration}',
   budget((window: number) => window),
   async function (this: DiskWorld, window: number) {
-    const left = await this.interruptedStarts.remains(window)
+    const left = await this.tasks.interruptedStarts.remains(window)
     expect(
       left.length,
       `left behind under the home ${window} s after the listed boxes were removed:\n${left.join('\n')}`,
@@ -174,7 +171,7 @@ Given(
   'the box has written a {int} KiB file and was stopped',
   budget(CALL.probe + CALL.quickProbe + CALL.fingerprint + CALL.stop),
   async function (this: DiskWorld, kib: number) {
-    await this.tornDisk.writeAndStop('box', kib)
+    this.outcomes.record('file before the tear', 'box', await this.tasks.tornDisk.writeAndStop('box', kib))
   },
 )
 
@@ -182,7 +179,7 @@ When(
   'its disk file is cut to {percent} of its length on the host',
   budget(0),
   async function (this: DiskWorld, fraction: number) {
-    this.tornDisk.tear('box', fraction)
+    this.tasks.tornDisk.tear('box', fraction)
   },
 )
 
@@ -190,7 +187,7 @@ When(
   'the box is started again, given at most {duration}',
   budget((window: number) => window),
   async function (this: DiskWorld, window: number) {
-    await this.tornDisk.startAgain('box', window)
+    this.outcomes.record('start on the torn disk', 'box', await this.tasks.tornDisk.startAgain('box', window))
   },
 )
 
@@ -198,7 +195,7 @@ Then(
   'the start ended within {duration}, either with the box serving commands again within {duration} and its disk rebuilt, or failing with an error that names the disk',
   budget((_: number, serving: number) => servingBudget(serving) + CALL.fingerprint),
   async function (this: DiskWorld, window: number, serving: number) {
-    const start = this.calls.examine(this.tornDisk.start)
+    const start = this.outcomes.get('start on the torn disk', 'box')
     const said = `${start.stdout}\n${start.stderr}`.trim()
     expect(start.timedOut, `the start on a torn disk did not end within ${window} s (it hangs)`).to.equal(false)
     if (start.exitCode === 0) {
@@ -206,8 +203,8 @@ Then(
         .to.match(/(rebuil|recreat|restor|reset|repair)/i)
         .and.to.match(/(disk|overlay|rootfs)/i)
       await expectServing(this, 'box', serving)
-      const was = this.tornDisk.before
-      const now = await this.tornDisk.keepsakeNow('box')
+      const was = this.outcomes.find('file before the tear', 'box')
+      const now = await this.tasks.tornDisk.keepsakeNow('box')
       this.log(
         `the runtime REBUILT the torn disk and the box serves again (its file written before the tear: ${JSON.stringify([...now.values()]) === JSON.stringify([...(was?.values() ?? [])]) ? 'kept' : 'gone'}); it said: ${said.split('\n').find((l) => /(rebuil|recreat|restor|reset|repair)/i.test(l))}`,
       )
@@ -229,7 +226,7 @@ Then(
   '"rm -f" removes the box and nothing of it is left under the home within {duration}',
   budget((window: number) => CALL.forceRemove + window),
   async function (this: DiskWorld, window: number) {
-    const { removal, left } = await this.tornDisk.removeAndLook('box', window)
+    const { removal, left } = await this.tasks.tornDisk.removeAndLook('box', window)
     this.calls.examine(removal)
     expect(removal.exitCode, `rm -f of the box with the torn disk failed: ${removal.stderr.trim()}`).to.equal(0)
     expect(left.length, `left behind under the home ${window} s after rm -f:\n${left.join('\n')}`).to.equal(0)

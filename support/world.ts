@@ -8,9 +8,8 @@
  *   clock    TIMEOUT_FACTOR and the running step's budget (parts/clock.ts)
  *   boxes    the scenario's boxes by role (parts/boxes.ts)
  *   host     the boxes' disks as the host sees them (parts/host-meter.ts)
- *   rootfs, filling, inodes, restart, neighbours, serving, reclaim, copying, baseDisks, hostFull,
- *   hardKill, crowd, interruptedStarts, tornDisk: tasks (tasks/), made once per scenario and
- *   sharing one Scene (parts/scene.ts)
+ *   tasks    what a step calls: every task of tasks/index.ts, made once per scenario on one Scene
+ *   outcomes what the tasks returned, by kind and box, for the Then steps (parts/outcomes.ts)
  */
 import { World, type IWorldOptions } from '@cucumber/cucumber'
 import { writeFileSync } from 'node:fs'
@@ -30,21 +29,9 @@ import { Clock } from './parts/clock'
 import { HostMeter } from './parts/host-meter'
 import { gateDirs, gateDriver } from './parts/host-gate'
 import type { Report } from './parts/report'
+import { Outcomes } from './parts/outcomes'
 import type { Scene } from './parts/scene'
-import { BaseDisks } from './tasks/box-disks-on-the-host'
-import { Copying } from './tasks/host-gets-its-space-back/copying'
-import { Crowd } from './tasks/many-boxes-filling-at-once'
-import { Filling } from './tasks/common/filling'
-import { HostFull } from './tasks/host-runs-out-of-space'
-import { HardKill } from './tasks/surviving-a-crash/hard-kill'
-import { Inodes } from './tasks/running-out-of-inodes'
-import { InterruptedStarts } from './tasks/surviving-a-crash/interrupted-starts'
-import { Neighbours } from './tasks/boxes-are-isolated'
-import { Reclaim } from './tasks/host-gets-its-space-back/reclaim'
-import { Restart } from './tasks/recovering-a-full-box'
-import { Rootfs } from './tasks/common/rootfs'
-import { Serving } from './tasks/common/serving'
-import { TornDisk } from './tasks/surviving-a-crash/torn-disk'
+import { createTasks, type OutcomeKinds, PRODUCERS, type Tasks } from './tasks'
 import { WAIT } from './timeouts'
 
 export class DiskWorld extends World<WorldParameters> implements Interruptible {
@@ -54,20 +41,8 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
   readonly checks: Checks
   readonly boxes: Boxes
   readonly host: HostMeter
-  readonly rootfs: Rootfs
-  readonly filling: Filling
-  readonly inodes: Inodes
-  readonly restart: Restart
-  readonly neighbours: Neighbours
-  readonly serving: Serving
-  readonly reclaim: Reclaim
-  readonly copying: Copying
-  readonly baseDisks: BaseDisks
-  readonly hostFull: HostFull
-  readonly hardKill: HardKill
-  readonly crowd: Crowd
-  readonly interruptedStarts: InterruptedStarts
-  readonly tornDisk: TornDisk
+  readonly tasks: Tasks
+  readonly outcomes: Outcomes<OutcomeKinds>
   /** The scenario's home and driver, from open() on; `scene` is what the tasks get (parts/host-gate.ts). */
   private opened?: {
     readonly dirs: ScenarioDirs
@@ -86,20 +61,8 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
     const scene = this.scene()
     this.boxes = scene.boxes
     this.host = scene.host
-    this.rootfs = new Rootfs(scene)
-    this.filling = new Filling(scene, this.rootfs)
-    this.inodes = new Inodes(scene, this.rootfs)
-    this.restart = new Restart(scene, this.rootfs)
-    this.neighbours = new Neighbours(scene, this.rootfs)
-    this.serving = new Serving(scene)
-    this.reclaim = new Reclaim(scene, this.rootfs)
-    this.copying = new Copying(scene, this.rootfs)
-    this.baseDisks = new BaseDisks(scene)
-    this.hostFull = new HostFull(scene)
-    this.hardKill = new HardKill(scene, this.rootfs)
-    this.crowd = new Crowd(scene, this.rootfs)
-    this.interruptedStarts = new InterruptedStarts(scene)
-    this.tornDisk = new TornDisk(scene, this.rootfs)
+    this.tasks = createTasks(scene)
+    this.outcomes = new Outcomes(PRODUCERS, this.calls)
   }
 
   /**
@@ -167,7 +130,7 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
     await this.boxes.removeAll()
     let detached: string | undefined
     try {
-      detached = await this.hostFull.release()
+      detached = await this.tasks.hostFull.release()
     } catch (err) {
       process.stderr.write(`boxlite-disk-spec: ${(err as Error).message}\n`) // the leftover check below names what stayed
     }

@@ -19,7 +19,7 @@ Given(
   async function (this: DiskWorld) {
     await this.boxes.start('victim')
     await this.boxes.start('bystander')
-    await this.rootfs.space('bystander') // its starting free space
+    await this.tasks.rootfs.space('bystander') // its starting free space
   },
 )
 
@@ -32,7 +32,7 @@ Then(
 )
 
 Then('the files that came with the image are unchanged', budget(CALL.fingerprint), async function (this: DiskWorld) {
-  const { before, now } = await this.serving.imageFilesNow('box')
+  const { before, now } = await this.tasks.serving.imageFilesNow('box')
   for (const [path, was] of before) {
     expect(was, `${path} is not in the image, so it cannot serve as a witness`).to.not.equal('missing')
     expect(now.get(path), `${path} (from the image) changed or became unreadable`).to.deep.equal(was)
@@ -44,7 +44,7 @@ Then(
   '{box} can still write to its memory-backed \\/tmp',
   budget(CALL.probe + CALL.quickProbe),
   async function (this: DiskWorld, role: string) {
-    const space = await this.rootfs.space(role)
+    const space = await this.tasks.rootfs.space(role)
     expect(space.tmpFsType, '/tmp is not a memory-backed tmpfs').to.equal('tmpfs')
     await expectWriteAndReadBack(this, role, '/tmp/probe', 'tmpfs-still-writes')
   },
@@ -59,9 +59,9 @@ Then(
 )
 
 When('the box is stopped and started again', budget(CALL.stop + CALL.start), async function (this: DiskWorld) {
-  await this.restart.stopAndStart('box')
+  this.outcomes.record('restart', 'box', await this.tasks.lifecycle.stopAndStart('box'))
 })
 
 When('the box is force-removed', budget(CALL.forceRemove), async function (this: DiskWorld) {
-  await this.reclaim.forceRemove('box')
+  this.outcomes.record('force-removal', 'box', await this.tasks.lifecycle.forceRemove('box'))
 })

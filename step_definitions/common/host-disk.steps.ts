@@ -15,11 +15,8 @@ Then(
   "the box's disk on the host has grown by at least {size}",
   budget(WAIT.settleGrowth),
   async function (this: DiskWorld, bytes: number) {
-    const growth = await this.reclaim.growth(
-      'box',
-      bytes,
-      this.filling.fillCount('box') > 0 ? 'after fill' : 'after writing',
-    )
+    const label = this.outcomes.count('fill', 'box') > 0 ? 'after fill' : 'after writing'
+    const growth = await this.tasks.hostDisk.growth('box', bytes, label)
     this.checks.verify("growth of the box's disk on the host", growth, '>=', bytes, 'bytes')
   },
 )

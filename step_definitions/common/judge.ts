@@ -11,7 +11,7 @@ import type { DiskWorld } from '../../support/world'
 
 /** The claim every fill is held to: it ended in ENOSPC, not at the safety cap or in some other error. */
 export function expectFillEndedWithEnospc(world: DiskWorld, role: string): void {
-  const { outcome, record } = world.filling.examineLastFill(role)
+  const { outcome, record } = world.outcomes.get('fill', role)
   expect(record.timedOut, `the fill timed out after ${record.durationMs} ms`).to.equal(false)
   expect(
     outcome.output,
@@ -20,7 +20,7 @@ export function expectFillEndedWithEnospc(world: DiskWorld, role: string): void 
 }
 
 export async function expectRunning(world: DiskWorld, role: string): Promise<void> {
-  const { status, record } = await world.serving.status(role)
+  const { status, record } = await world.tasks.serving.status(role)
   expect(
     status,
     `${named(role)} ${world.boxes.get(role).id} is not running:\n${record.stdout}${record.stderr}`,
@@ -34,13 +34,13 @@ export async function expectRunning(world: DiskWorld, role: string): Promise<voi
  */
 export async function expectServing(world: DiskWorld, role: string, windowSeconds: number): Promise<void> {
   await expectRunning(world, role)
-  const { answered, tries, last } = await world.serving.answerWithin(role, windowSeconds)
+  const { answered, tries, last } = await world.tasks.serving.answerWithin(role, windowSeconds)
   expect(
     answered,
     `${named(role)} did not answer within ${windowSeconds} s (${tries} tries); last: exit ${last.exitCode} ${last.stderr}`,
   ).to.equal(true)
   world.log(`✔ ${named(role)} answered after ${tries} ${tries === 1 ? 'try' : 'tries'}`)
-  const write = await world.serving.tryWrite(role)
+  const write = await world.tasks.serving.tryWrite(role)
   if (write.inPlace) {
     expect(
       write.record.exitCode,
@@ -57,7 +57,7 @@ export async function expectWriteAndReadBack(
   path: string,
   word: string,
 ): Promise<void> {
-  expectReadBack(await world.serving.writeAndReadBack(role, path, word), path, word)
+  expectReadBack(await world.tasks.serving.writeAndReadBack(role, path, word), path, word)
 }
 
 function expectReadBack(

@@ -13,7 +13,7 @@ Then(
   "the box's rootfs is an ext4 filesystem between {size} and {size}",
   budget(CALL.probe),
   async function (this: DiskWorld, min: number, max: number) {
-    const space = await this.rootfs.space('box')
+    const space = await this.tasks.rootfs.space('box')
     expect(space.fsType, 'the filesystem type of / inside the box').to.equal('ext4')
     this.checks.verify('size of / inside the box', space.totalKiB * KiB, '>=', min, 'bytes')
     this.checks.verify('size of / inside the box', space.totalKiB * KiB, '<', max, 'bytes', {
@@ -25,7 +25,7 @@ Then(
 
 When('{box} fills its rootfs', budget(FILL), async function (this: DiskWorld, role: string) {
   this.host.sampleStart(role)
-  await this.filling.fill(role)
+  this.outcomes.record('fill', role, await this.tasks.filling.fill(role))
 })
 
 When(
@@ -33,13 +33,13 @@ When(
   budget(FILL),
   async function (this: DiskWorld, role: string) {
     this.host.sampleStart(role)
-    await this.filling.fill(role)
+    this.outcomes.record('fill', role, await this.tasks.filling.fill(role))
     expectFillEndedWithEnospc(this, role)
   },
 )
 
 When('the box deletes the fill', budget(CALL.deleteAndSync), async function (this: DiskWorld) {
-  await this.filling.delete('box', ['/fill'])
+  this.outcomes.record('delete', 'box', await this.tasks.filling.delete('box', ['/fill']))
 })
 
 When(
@@ -47,6 +47,6 @@ When(
   budget(CALL.probe + CALL.bigWrite),
   async function (this: DiskWorld, bytes: number) {
     this.host.sampleStart('box')
-    await this.reclaim.writeFile('box', '/big', bytes)
+    await this.tasks.filling.writeFile('box', '/big', bytes)
   },
 )

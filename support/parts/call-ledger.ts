@@ -45,11 +45,26 @@ export class CallLedger {
     this.records.push(record)
   }
 
-  /** A Then step looked at this outcome. */
-  examine(record: CommandRecord | undefined): CommandRecord {
-    if (!record) throw new Error('no such outcome: the step that should have produced it did not run')
+  /** A step looked at this call's outcome. */
+  examine(record: CommandRecord): CommandRecord {
     this.unexamined.delete(record)
     return record
+  }
+
+  /**
+   * A Then step looked at an outcome (./outcomes.ts): every call in it, the outcome itself or one of
+   * its fields or their items, counts as examined.
+   */
+  examineWithin(outcome: unknown): void {
+    const look = (value: unknown): void => {
+      if (value !== null && typeof value === 'object') this.unexamined.delete(value as CommandRecord)
+    }
+    look(outcome)
+    if (outcome === null || typeof outcome !== 'object') return
+    for (const field of Object.values(outcome)) {
+      look(field)
+      if (Array.isArray(field)) field.forEach(look)
+    }
   }
 
   /** Outcomes no step looked at. */

@@ -20,10 +20,10 @@ export interface BaseDisk {
   readonly inImageStore: boolean
 }
 
-export class BaseDisks {
-  /** SHA-256 of each base disk when the scenario recorded them. */
-  recorded?: Map<string, string>
+/** SHA-256 of each base disk, by its real path. */
+export type BaseDiskHashes = ReadonlyMap<string, string>
 
+export class BaseDisks {
   constructor(private readonly scene: Scene) {}
 
   /** The box's disk, then each backing file down the chain. */
@@ -51,19 +51,18 @@ export class BaseDisks {
     })
   }
 
-  async record(role: string): Promise<Map<string, string>> {
+  async hashes(role: string): Promise<BaseDiskHashes> {
     const bases = await this.bases(role)
     if (bases.length === 0)
       throw new Error(`${named(role)}'s disk has no backing file: there is no shared base disk to watch`)
-    this.recorded = new Map(bases.map((b) => [b.realPath, sha256OfFile(b.realPath)]))
-    for (const [path, sha] of this.recorded) this.scene.report.log(`base disk ${path}: sha256 ${sha}`)
-    return this.recorded
+    const hashes = new Map(bases.map((b) => [b.realPath, sha256OfFile(b.realPath)]))
+    for (const [path, sha] of hashes) this.scene.report.log(`base disk ${path}: sha256 ${sha}`)
+    return hashes
   }
 
-  /** The recorded base disks' SHA-256 now ('missing' for one that is gone). */
-  now(): Map<string, string> {
-    if (!this.recorded) throw new Error('the base disks were never recorded')
-    return new Map([...this.recorded.keys()].map((p) => [p, tryHash(p)]))
+  /** The same base disks' SHA-256 now ('missing' for one that is gone). */
+  now(recorded: BaseDiskHashes): BaseDiskHashes {
+    return new Map([...recorded.keys()].map((p) => [p, tryHash(p)]))
   }
 }
 

@@ -37,15 +37,12 @@ export interface BystanderRun {
 }
 
 export class Neighbours {
-  /** What the bystander did while the victim filled, for the Then steps. */
-  run?: BystanderRun
-
   constructor(
     private readonly scene: Scene,
     private readonly rootfs: Rootfs,
   ) {}
 
-  async fillWhileBystanderAppends(victim: string, bystander: string): Promise<void> {
+  async fillWhileBystanderAppends(victim: string, bystander: string): Promise<BystanderRun> {
     const { boxes, report, clock } = this.scene
     const appender = await boxes.exec(bystander, startAppender(BYSTANDER_LOG), CALL.quickProbe, 'must-succeed', {
       detach: true,
@@ -86,7 +83,7 @@ export class Neighbours {
     if (/No space left/.test(fillError)) boxes.get(victim).rootfsFull = true
     const first = readings.lines[0]
     const last = readings.lines.at(-1)
-    this.run = {
+    const run: BystanderRun = {
       samplesDuringFill: readings.lines.length,
       linesDuringFill: first && last ? last.lines - first.lines : 0,
       windowSeconds: first && last ? (last.at - first.at) / 1000 : 0,
@@ -94,9 +91,10 @@ export class Neighbours {
       fillError,
     }
     report.log(
-      `the bystander's log grew by ${this.run.linesDuringFill} lines over ${this.run.windowSeconds.toFixed(1)} s ` +
+      `the bystander's log grew by ${run.linesDuringFill} lines over ${run.windowSeconds.toFixed(1)} s ` +
         `(${readings.lines.length} readings, all while the victim's fill ran; the fill wrote ${state.chunks} chunks)`,
     )
+    return run
   }
 
   /** Reads the bystander's line count every 0.1 s while `go()`; the first failed read is attached. */

@@ -31,11 +31,8 @@ const HOST_TOOL_SECONDS = 60
 const KERNEL_LETS_GO_MS = 1000
 
 export class HostFull {
+  /** The scenario's own filesystem under the home: a resource the World releases, not a result. */
   private fs?: LoopFilesystem
-  /** The neighbour's witness file as it was written. */
-  witness?: Fingerprints
-  /** How creating a box on the full host ended. */
-  newBox?: { error?: string; seconds: number }
 
   constructor(private readonly scene: Scene) {}
 
@@ -70,11 +67,12 @@ export class HostFull {
     return st.bavail * st.bsize
   }
 
-  async writeWitness(role: string): Promise<void> {
+  /** A small file written and synced in the box; returns its fingerprint as written. */
+  async writeWitness(role: string): Promise<Fingerprints> {
     const { boxes } = this.scene
     await boxes.exec(role, writeRandomFile(WITNESS, 16 * 1024), CALL.quickProbe, 'must-succeed')
     await boxes.exec(role, command('sync', 'sync'), CALL.quickProbe, 'must-succeed')
-    this.witness = (await boxes.exec(role, fileFingerprints([WITNESS]), CALL.fingerprint, 'judged-here')).value
+    return (await boxes.exec(role, fileFingerprints([WITNESS]), CALL.fingerprint, 'judged-here')).value
   }
 
   async witnessNow(role: string): Promise<Fingerprints> {
@@ -100,11 +98,10 @@ export class HostFull {
     const started = Date.now()
     try {
       await this.scene.boxes.start(role)
-      this.newBox = { seconds: (Date.now() - started) / 1000 }
+      return { seconds: (Date.now() - started) / 1000 }
     } catch (err) {
-      this.newBox = { error: (err as Error).message, seconds: (Date.now() - started) / 1000 }
+      return { error: (err as Error).message, seconds: (Date.now() - started) / 1000 }
     }
-    return this.newBox
   }
 
   /**

@@ -23,13 +23,19 @@ export interface CrowdFill {
   readonly diskGrowth: number
 }
 
-export class Crowd {
-  readonly roles: string[] = []
-  private readonly keepsakes = new Map<string, Fingerprints>()
-  private homeStart = 0
-  fills?: CrowdFill[]
-  homeGrowth = 0
+/** The crowd as it started: its boxes' roles, each one's keepsake, and the home's allocation then. */
+export interface CrowdStart {
+  readonly roles: readonly string[]
+  readonly keepsakes: ReadonlyMap<string, Fingerprints>
+  readonly homeStart: number
+}
 
+export interface CrowdFills {
+  readonly fills: readonly CrowdFill[]
+  readonly homeGrowth: number
+}
+
+export class Crowd {
   constructor(
     private readonly scene: Scene,
     private readonly rootfs: Rootfs,
@@ -41,31 +47,29 @@ export class Crowd {
    * fingerprinted one box after the other, so that boxes sharing one filesystem show it: each
    * write replaces the file an earlier box fingerprinted.
    */
-  async startMany(count: number, keepsakeKiB: number): Promise<void> {
+  async startMany(count: number, keepsakeKiB: number): Promise<CrowdStart> {
     const { boxes, report, config } = this.scene
-    for (let i = 1; i <= count; i++) this.roles.push(`crowd-${i}`)
+    const roles = Array.from({ length: count }, (_, i) => `crowd-${i + 1}`)
+    const keepsakes = new Map<string, Fingerprints>()
     await everyOne(
-      this.roles.map(async (role) => {
+      roles.map(async (role) => {
         await boxes.start(role)
         await this.rootfs.proveBounded(role)
       }),
     )
     report.log(`${count} boxes at ${config.box.memoryMib} MiB of memory each (the suite's default)`)
-    for (const role of this.roles) {
+    for (const role of roles) {
       await boxes.exec(role, writeRandomFile(KEEPSAKE, keepsakeKiB * KiB), CALL.quickProbe, 'must-succeed')
-      this.keepsakes.set(
-        role,
-        (await boxes.exec(role, fileFingerprints([KEEPSAKE]), CALL.fingerprint, 'judged-here')).value,
-      )
+      keepsakes.set(role, (await boxes.exec(role, fileFingerprints([KEEPSAKE]), CALL.fingerprint, 'judged-here')).value)
       this.scene.host.sample(role, 'start')
     }
-    this.homeStart = treeAllocatedBytes(this.scene.dirs.home)
+    return { roles, keepsakes, homeStart: treeAllocatedBytes(this.scene.dirs.home) }
   }
 
   /** Starts every box's fill in the background, then waits for all of them to end. */
-  async fillAll(): Promise<void> {
+  async fillAll(crowd: CrowdStart): Promise<CrowdFills> {
     const { boxes, clock, host } = this.scene
-    for (const role of this.roles) {
+    for (const role of crowd.roles) {
       const proof = await this.rootfs.proveBounded(role)
       const chunkMiB = Math.max(1, Math.ceil(proof.space.availKiB / 1024 / 16))
       await boxes.exec(
@@ -98,22 +102,24 @@ export class Crowd {
         )
       }
     }
-    await everyOne(this.roles.map(watch))
-    this.fills = this.roles.map((role) => {
+    await everyOne(crowd.roles.map(watch))
+    const fills = crowd.roles.map((role) => {
       const error = ended.get(role) ?? `still filling after ${waitSeconds} s`
       if (/No space left/.test(error)) boxes.get(role).rootfsFull = true
       const rootfsBytes = (boxes.get(role).proof?.space.totalKiB ?? 0) * KiB
       return { role, error, rootfsBytes, diskGrowth: host.sample(role, 'after the fills').bytes - host.start(role) }
     })
-    this.homeGrowth = treeAllocatedBytes(this.scene.dirs.home) - this.homeStart
+    return { fills, homeGrowth: treeAllocatedBytes(this.scene.dirs.home) - crowd.homeStart }
   }
 
-  async keepsakesNow(): Promise<Array<{ role: string; before: Fingerprints; now: Fingerprints }>> {
+  async keepsakesNow(crowd: CrowdStart): Promise<Array<{ role: string; before: Fingerprints; now: Fingerprints }>> {
     return everyOne(
-      this.roles.map(async (role) => {
+      crowd.roles.map(async (role) => {
+        const before = crowd.keepsakes.get(role)
+        if (!before) throw new Error(`${named(role)}'s file was never fingerprinted`)
         const now = (await this.scene.boxes.exec(role, fileFingerprints([KEEPSAKE]), CALL.fingerprint, 'judged-here'))
           .value
-        return { role, before: this.keepsakes.get(role) as Fingerprints, now }
+        return { role, before, now }
       }),
     )
   }

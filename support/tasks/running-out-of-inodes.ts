@@ -1,4 +1,7 @@
-/** A box running out of inodes, and a log file that must stay appendable when it has. */
+/**
+ * A box running out of inodes, and a log file that must stay appendable when it has
+ * (features/running-out-of-inodes.feature).
+ */
 import type { CommandRecord } from '../../src/drivers/types'
 import { appendAndRead, writeAndReadBack } from '../../src/guest/files'
 import { exhaustInodes, type InodeExhaustion } from '../../src/guest/guarded-writes'
@@ -10,16 +13,20 @@ import type { Rootfs } from './common/rootfs'
 /** An existing file that must stay appendable when no inode is left. */
 export const LOG_FILE = '/persistent.log'
 
-export class Inodes {
-  /** The exhaustion's outcome, for the Then step. */
-  exhaustion?: { result: InodeExhaustion; record: CommandRecord; cap: number }
+export interface Exhaustion {
+  readonly result: InodeExhaustion
+  /** Judged later: the Then step that asks for the exhaustion examines it. */
+  readonly record: CommandRecord
+  readonly cap: number
+}
 
+export class Inodes {
   constructor(
     private readonly scene: Scene,
     private readonly rootfs: Rootfs,
   ) {}
 
-  async exhaust(role: string, cap: number): Promise<void> {
+  async exhaust(role: string, cap: number): Promise<Exhaustion> {
     if (!Number.isInteger(cap) || cap < 1 || cap > INODE_SAFETY_CAP) {
       throw new Error(`the inode loop cap must be between 1 and ${INODE_SAFETY_CAP}, got ${cap}`)
     }
@@ -30,8 +37,8 @@ export class Inodes {
       CALL.inodeLoop,
       'judged-later',
     )
-    this.exhaustion = { result, record, cap }
     this.scene.boxes.get(role).rootfsFull = true
+    return { result, record, cap }
   }
 
   async writeLog(role: string, text: string): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * Whether a box still serves: its own status, an answer to a command (retried every 500 ms within
  * a window, as upstream's `assert_alive`), a write its rootfs still takes, and the image's files.
- * Measures only; the Then steps judge (step_definitions/shared/serving.ts).
+ * Measures only; the Then steps judge (step_definitions/common/judge.ts).
  */
 import type { BoxStatus, CommandRecord } from '../../../src/drivers/types'
 import { alive, rewriteInPlace, writeAndReadBack } from '../../../src/guest/files'

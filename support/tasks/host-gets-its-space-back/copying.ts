@@ -16,6 +16,7 @@ import type { Scene } from '../../parts/scene'
 import type { Rootfs } from '../common/rootfs'
 
 export interface Copy {
+  /** Judged later: the Then step that asks for the copy examines it. */
   readonly record: CommandRecord
   readonly freeBytes: number
   readonly sourceBytes: number
@@ -24,14 +25,12 @@ export interface Copy {
 }
 
 export class Copying {
-  copy?: Copy
-
   constructor(
     private readonly scene: Scene,
     private readonly rootfs: Rootfs,
   ) {}
 
-  async copyInTwiceTheFreeSpace(role: string): Promise<void> {
+  async copyInTwiceTheFreeSpace(role: string): Promise<Copy> {
     const { boxes, dirs, calls, driver, clock, host, report } = this.scene
     const box = boxes.get(role)
     const proof = await this.rootfs.proveBounded(role)
@@ -53,10 +52,10 @@ export class Copying {
         driver.copyIn(source, box.id, '/oversized.bin', { timeoutSeconds: clock.seconds(CALL.copy) }),
       ),
     )
-    this.copy = { record, freeBytes, sourceBytes, homeBefore, homePeak: peak }
     host.sample(role, 'home before copy', homeBefore)
     host.sample(role, 'home, peak during copy', peak)
     box.rootfsFull = true
+    return { record, freeBytes, sourceBytes, homeBefore, homePeak: peak }
   }
 }
 

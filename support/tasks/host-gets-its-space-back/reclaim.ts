@@ -1,82 +1,54 @@
 /**
- * The host side of a box's disk (@host-access): what the box writes to grow it, how far its file
- * grows, whether it falls back when files are deleted in the box, and what a force-removal gives
- * back. Growth and give-back are measured over the whole home (../parts/host-meter.ts), so a
+ * The host side of a box's disk (@host-access): whether it falls back when files are deleted in
+ * the box, and what a force-removal gives back (its growth: ../common/host-disk.ts). Growth and give-back are measured over the whole home (../parts/host-meter.ts), so a
  * disk kept anywhere in it counts. Every wait is a poll with the stated window (scaled), and every
  * reading is a sample in the report's chart. Measures only; the Then steps judge.
  */
-import { dirname } from 'node:path'
-import type { CommandRecord } from '../../../src/drivers/types'
-import { formatBytes, MiB } from '../../../src/evidence/units'
+import { formatBytes } from '../../../src/evidence/units'
 import { deleteSmallFilesInterleaved } from '../../../src/guest/files'
-import { writeFileOfSize, writeSmallFiles } from '../../../src/guest/guarded-writes'
+import { writeSmallFiles } from '../../../src/guest/guarded-writes'
 import { ownBytes, pathsNaming } from '../../../src/host/home-footprint'
 import { findLeftovers, type Leftover } from '../../../src/host/leftovers'
 import { pollUntil } from '../../../src/host/poll'
 import { CALL, WAIT } from '../../timeouts'
-import { named } from '../../parts/boxes'
 import { BEFORE_THE_BOX, START } from '../../parts/host-meter'
 import type { Scene } from '../../parts/scene'
+import type { Removal } from '../common/lifecycle'
 import type { Rootfs } from '../common/rootfs'
 
 const SMALL_FILES_DIR = '/small'
 
-export class Reclaim {
-  /** The force-removal, for the Then step. */
-  removal?: CommandRecord
-  private removedDisk?: { path: string; boxDir: string; id: string; name: string }
-  private smallFiles = 0
+/** The small files a step wrote, for the step that deletes them. */
+export interface SmallFiles {
+  readonly dir: string
+  readonly count: number
+}
 
+export class Reclaim {
   constructor(
     private readonly scene: Scene,
     private readonly rootfs: Rootfs,
   ) {}
 
-  /** A file of exactly `bytes` (whole MiB), synced; it must fit. */
-  async writeFile(role: string, path: string, bytes: number): Promise<void> {
+  async writeSmallFiles(role: string, count: number, bytes: number): Promise<SmallFiles> {
     const proof = await this.rootfs.proveBounded(role)
-    await this.scene.boxes.exec(role, writeFileOfSize(proof.budget, path, bytes / MiB), CALL.bigWrite, 'must-succeed')
-  }
-
-  async writeSmallFiles(role: string, count: number, bytes: number): Promise<void> {
-    const proof = await this.rootfs.proveBounded(role)
-    this.smallFiles = count
     await this.scene.boxes.exec(
       role,
       writeSmallFiles(proof.budget, SMALL_FILES_DIR, count, bytes),
       CALL.bigWrite,
       'must-succeed',
     )
+    return { dir: SMALL_FILES_DIR, count }
   }
 
   /** Every other small file, then the rest, so no single free spans a cluster. */
-  async deleteSmallFiles(role: string): Promise<void> {
+  async deleteSmallFiles(role: string, files: SmallFiles): Promise<void> {
     await this.scene.boxes.exec(
       role,
-      deleteSmallFilesInterleaved(SMALL_FILES_DIR, this.smallFiles),
+      deleteSmallFilesInterleaved(files.dir, files.count),
       CALL.bigWrite,
       'must-succeed',
     )
-  }
-
-  /**
-   * Polls until the box's disk file grew by `bytes` above its start (the data may still be on its
-   * way); returns that growth. The home is measured at the same moment: later give-back and
-   * fall-back are judged on everything the runtime keeps, from this peak.
-   */
-  async growth(role: string, bytes: number, label: string): Promise<number> {
-    const { host, clock } = this.scene
-    const start = host.start(role)
-    const poll = await pollUntil(
-      () => host.disk(role),
-      (b) => b - start >= bytes,
-      { intervalMs: WAIT.pollInterval * 1000, timeoutMs: clock.ms(WAIT.settleGrowth) },
-    )
-    host.sample(role, label, poll.value)
-    const home = host.sampleHome(label).home
-    host.noteGrowth(role, ownBytes(home) - ownBytes(host.homeAt(START)))
-    host.homeChart([{ label: `start + ${formatBytes(bytes)}`, bytes: host.homeAt(START).total + bytes }])
-    return poll.value - start
   }
 
   /** Polls until what the runtime keeps is back within `within` of its start, or the window passed; returns how far above it is. */
@@ -111,17 +83,6 @@ export class Reclaim {
     return { above: ownBytes(now) - ownBytes(start), first }
   }
 
-  async forceRemove(role: string): Promise<void> {
-    const box = this.scene.boxes.get(role)
-    const { calls, driver, clock } = this.scene
-    const path = driver.diskPath(box.id)
-    this.removedDisk = { path, boxDir: dirname(dirname(path)), id: box.id, name: box.name }
-    this.removal = await calls.run(`force-remove ${named(role)}`, 'judged-later', () =>
-      driver.remove(box.id, { timeoutSeconds: clock.seconds(CALL.forceRemove) }),
-    )
-    box.removed = true
-  }
-
   /**
    * Polls until `fraction` of the box's growth is given back, or the window passed. The growth is
    * what the runtime kept outside its image store at the fill's peak above the home before the
@@ -129,14 +90,12 @@ export class Reclaim {
    * anywhere in the home still counts. The image store's growth is named: a cache, not the box.
    */
   async released(
-    role: string,
     fraction: number,
     windowSeconds: number,
   ): Promise<{ released: number; growth: number; seconds: number }> {
     const { host, clock, report } = this.scene
     const peak = host.homeSampled('after fill')?.home
-    if (!peak || !this.removedDisk)
-      throw new Error('the home was never measured after the fill, or the box was not removed')
+    if (!peak) throw new Error('the home was never measured after the fill')
     const before = host.homeSampled(BEFORE_THE_BOX)?.home ?? host.homeAt(START)
     const growth = ownBytes(peak) - ownBytes(before)
     const poll = await pollUntil(
@@ -162,15 +121,13 @@ export class Reclaim {
   }
 
   /** Paths under the home that still carry the removed box's id or name. */
-  pathsNamingRemovedBox(): string[] {
-    if (!this.removedDisk) throw new Error('the box was not removed')
-    return pathsNaming(this.scene.driver.home, [this.removedDisk.id, this.removedDisk.name])
+  pathsNamingRemovedBox(removal: Removal): string[] {
+    return pathsNaming(this.scene.driver.home, [removal.disk.id, removal.disk.name])
   }
 
   /** Processes, mounts and loop devices of the removed box still on the host (polled briefly: teardown is asynchronous). */
-  async leftovers(): Promise<Leftover[]> {
-    if (!this.removedDisk) throw new Error('the box was not removed')
-    const { boxDir, id } = this.removedDisk
+  async leftovers(removal: Removal): Promise<Leftover[]> {
+    const { boxDir, id } = removal.disk
     const poll = await pollUntil(
       () => findLeftovers(boxDir, id),
       (l) => l.length === 0,

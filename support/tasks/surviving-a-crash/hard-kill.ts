@@ -20,12 +20,6 @@ export const SYNCED = '/synced'
 export const UNSYNCED = '/unsynced'
 
 export class HardKill {
-  /** Fingerprints of both files before the kill. */
-  before?: Fingerprints
-  killedPid?: number
-  diskCheck?: Qcow2Check
-  start?: CommandRecord
-
   constructor(
     private readonly scene: Scene,
     private readonly rootfs: Rootfs,
@@ -36,16 +30,17 @@ export class HardKill {
     return this.scene.driver.hostPid !== undefined
   }
 
-  async writeFiles(role: string, syncedMiB: number, unsyncedKiB: number): Promise<void> {
+  /** Writes both files; returns their fingerprints as written. */
+  async writeFiles(role: string, syncedMiB: number, unsyncedKiB: number): Promise<Fingerprints> {
     const proof = await this.rootfs.proveBounded(role)
     const { boxes } = this.scene
     await boxes.exec(role, writeSyncedFile(proof.budget, SYNCED, syncedMiB), CALL.bigWrite, 'must-succeed')
     await boxes.exec(role, writeRandomFile(UNSYNCED, unsyncedKiB * KiB), CALL.quickProbe, 'must-succeed')
-    this.before = (await boxes.exec(role, fileFingerprints([SYNCED, UNSYNCED]), CALL.fingerprint, 'judged-here')).value
+    return (await boxes.exec(role, fileFingerprints([SYNCED, UNSYNCED]), CALL.fingerprint, 'judged-here')).value
   }
 
   /** SIGKILL to the pid the runtime reports for the box; waits until it is gone and the box is no longer running. */
-  async kill(role: string): Promise<void> {
+  async kill(role: string): Promise<number> {
     const { driver, calls, clock, boxes, report } = this.scene
     const id = boxes.get(role).id
     const ask = driver.hostPid?.bind(driver)
@@ -59,7 +54,6 @@ export class HardKill {
     if (pid === undefined || !existsSync(`/proc/${pid}`))
       throw new Error(`the runtime reported no live host process for ${named(role)} (pid ${pid})`)
     process.kill(pid, 'SIGKILL')
-    this.killedPid = pid
     report.log(`killed ${named(role)}'s host process, pid ${pid}, with SIGKILL`)
     const gone = await pollUntil(
       () => existsSync(`/proc/${pid}`),
@@ -72,30 +66,27 @@ export class HardKill {
       (s) => s !== 'running',
       { intervalMs: 250, timeoutMs: clock.ms(WAIT.leftovers) },
     )
+    return pid
   }
 
   async checkDisk(role: string): Promise<Qcow2Check> {
     const check = await checkQcow2(this.scene.host.diskPath(role), this.scene.clock.seconds(CALL.probe))
     this.scene.calls.note(check.record)
-    this.diskCheck = check
     return check
   }
 
   async startAgain(role: string): Promise<CommandRecord> {
     const { calls, driver, clock, boxes } = this.scene
     const id = boxes.get(role).id
-    this.start = await calls.run(`start ${named(role)} after the kill`, 'judged-later', () =>
+    return calls.run(`start ${named(role)} after the kill`, 'judged-later', () =>
       driver.start(id, { timeoutSeconds: clock.seconds(CALL.start) }),
     )
-    return this.start
   }
 
-  async fingerprintsNow(role: string): Promise<{ before: Fingerprints; after: Fingerprints }> {
-    if (!this.before) throw new Error('nothing was fingerprinted before the kill')
-    const after = (
-      await this.scene.boxes.exec(role, fileFingerprints([...this.before.keys()]), CALL.fingerprint, 'judged-here')
-    ).value
-    return { before: this.before, after }
+  /** The same files' fingerprints now. */
+  async fingerprintsNow(role: string, before: Fingerprints): Promise<Fingerprints> {
+    return (await this.scene.boxes.exec(role, fileFingerprints([...before.keys()]), CALL.fingerprint, 'judged-here'))
+      .value
   }
 
   /** The box's kernel log as the runtime exposes it; undefined when it exposes none. */

@@ -12,13 +12,12 @@ import { named } from '../../parts/boxes'
 import { CALL } from '../../timeouts'
 import type { Scene } from '../../parts/scene'
 
-export class InterruptedStarts {
-  /** Duration of an uninterrupted start in this home (ms). */
-  startMs = 0
-  readonly kills: CommandRecord[] = []
-  readonly failedStarts: CommandRecord[] = []
-  listed: Array<{ id: string; name: string }> = []
+export interface ListedBox {
+  readonly id: string
+  readonly name: string
+}
 
+export class InterruptedStarts {
   constructor(private readonly scene: Scene) {}
 
   /** Whether the runtime lets a start be killed by pid and lists every box (the `cli` dialect does). */
@@ -29,7 +28,8 @@ export class InterruptedStarts {
   /**
    * Starts and removes three boxes: the first makes the image's disk, the other two are timed and
    * the shorter counts. One start slowed by a busy host would put every kill point past the end of
-   * the quicker starts that are then killed, and no start would be cut short at all.
+   * the quicker starts that are then killed, and no start would be cut short at all. Returns the
+   * shorter start, in ms.
    */
   async timeAStart(): Promise<number> {
     const timed: number[] = []
@@ -40,50 +40,54 @@ export class InterruptedStarts {
       await this.remove(role, this.scene.boxes.get(role).id)
       this.scene.boxes.get(role).removed = true
     }
-    this.startMs = Math.min(...timed)
     this.scene.report.log(`two uninterrupted starts took ${timed.join(' and ')} ms; the shorter counts`)
-    return this.startMs
+    return Math.min(...timed)
   }
 
-  /** One `run -d` per fraction, each SIGKILLed at that fraction of the measured start. */
-  async killStartsAt(fractions: readonly number[]): Promise<void> {
+  /** One `run -d` per fraction, each SIGKILLed at that fraction of a start of `startMs`. */
+  async killStartsAt(startMs: number, fractions: readonly number[]): Promise<CommandRecord[]> {
     const { driver, calls, clock, boxes, config, report } = this.scene
     const createKilled = driver.createKilled?.bind(driver)
     if (!createKilled) throw new Error('the driver cannot kill a start part-way')
+    const kills: CommandRecord[] = []
     for (const fraction of fractions) {
       const role = `killed-at-${Math.round(fraction * 100)}pct`
       const name = boxes.reserve(role)
-      const ms = Math.max(1, Math.round(fraction * this.startMs))
+      const ms = Math.max(1, Math.round(fraction * startMs))
       const spec = this.spec(name, config.box.rootfs)
-      this.kills.push(
+      kills.push(
         await calls.run(`start ${named(role)}, SIGKILLed after ${ms} ms`, 'judged-here', () =>
           createKilled(spec, ms, { timeoutSeconds: clock.seconds(CALL.createBox) }),
         ),
       )
       report.log(`killed the start of ${named(role)} after ${ms} ms`)
     }
+    return kills
   }
 
-  /** `list -a`, then `rm -f` of every box it shows. */
-  async removeWhatIsListed(): Promise<void> {
+  /** `list -a`, then `rm -f` of every box it shows; returns what it showed. */
+  async removeWhatIsListed(): Promise<ListedBox[]> {
     const { driver, calls, clock } = this.scene
     const listAll = driver.listAll?.bind(driver)
     if (!listAll) throw new Error('the driver cannot list every box')
+    let listed: ListedBox[] = []
     await calls.run('list -a', 'judged-here', async () => {
       const r = await listAll({ timeoutSeconds: clock.seconds(CALL.quickProbe) })
-      this.listed = r.boxes
+      listed = r.boxes
       return r.record
     })
-    for (const box of this.listed) await this.remove(box.name || box.id, box.id)
+    for (const box of listed) await this.remove(box.name || box.id, box.id)
+    return listed
   }
 
-  /** Starts from an image layout that does not exist and from one whose index is not JSON. */
-  async startFromBadImages(): Promise<void> {
+  /** Starts from an image layout that does not exist and from one whose index is not JSON; returns how each ended. */
+  async startFromBadImages(): Promise<CommandRecord[]> {
     const { dirs, driver, calls, clock, boxes } = this.scene
     const broken = join(dirs.dir, 'broken-layout')
     mkdirSync(broken, { recursive: true })
     writeFileSync(join(broken, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}\n')
     writeFileSync(join(broken, 'index.json'), 'not json\n')
+    const starts: CommandRecord[] = []
     for (const [role, rootfs] of [
       ['missing-image', join(dirs.dir, 'no-such-layout')],
       ['broken-image', broken],
@@ -98,8 +102,9 @@ export class InterruptedStarts {
           return rec
         }
       })
-      this.failedStarts.push(record)
+      starts.push(record)
     }
+    return starts
   }
 
   /** What is left under the home, polled until nothing is or the window ends. */

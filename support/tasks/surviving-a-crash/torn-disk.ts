@@ -18,25 +18,22 @@ import type { Rootfs } from '../common/rootfs'
 const KEEPSAKE = '/torn-keepsake'
 
 export class TornDisk {
-  before?: Fingerprints
-  start?: CommandRecord
-  removal?: CommandRecord
-
   constructor(
     private readonly scene: Scene,
     private readonly rootfs: Rootfs,
   ) {}
 
-  /** A small file written, then the box stopped. */
-  async writeAndStop(role: string, kib: number): Promise<void> {
+  /** A small file written, then the box stopped; returns the file's fingerprint as written. */
+  async writeAndStop(role: string, kib: number): Promise<Fingerprints> {
     const { boxes, calls, driver, clock } = this.scene
     await this.rootfs.proveBounded(role)
     await boxes.exec(role, writeRandomFile(KEEPSAKE, kib * KiB), CALL.quickProbe, 'must-succeed')
-    this.before = (await boxes.exec(role, fileFingerprints([KEEPSAKE]), CALL.fingerprint, 'judged-here')).value
+    const before = (await boxes.exec(role, fileFingerprints([KEEPSAKE]), CALL.fingerprint, 'judged-here')).value
     const id = boxes.get(role).id
     await calls.run(`stop ${named(role)}`, 'must-succeed', () =>
       driver.stop(id, { timeoutSeconds: clock.seconds(CALL.stop) }),
     )
+    return before
   }
 
   /** Cuts the box's disk file to `fraction` of its length, on the host. */
@@ -51,10 +48,9 @@ export class TornDisk {
   async startAgain(role: string, windowSeconds: number): Promise<CommandRecord> {
     const { calls, driver, clock, boxes } = this.scene
     const id = boxes.get(role).id
-    this.start = await calls.run(`start ${named(role)} on its torn disk`, 'judged-later', () =>
+    return calls.run(`start ${named(role)} on its torn disk`, 'judged-later', () =>
       driver.start(id, { timeoutSeconds: clock.seconds(windowSeconds) }),
     )
-    return this.start
   }
 
   async keepsakeNow(role: string): Promise<Fingerprints> {
@@ -69,7 +65,6 @@ export class TornDisk {
       driver.remove(box.id, { timeoutSeconds: clock.seconds(CALL.forceRemove) }),
     )
     if (removal.exitCode === 0) box.removed = true
-    this.removal = removal
     const left = (
       await pollUntil(
         () => homeRemains(dirs.home),
