@@ -1,13 +1,17 @@
 /**
  * Everything a run can be told from outside: the cucumber profile's world parameters first, then
- * environment variables, then defaults. Bad values fail with a message that says what to fix.
+ * environment variables, then defaults. Read and validated once per process (runSettings) and
+ * passed down; bad values fail with one sentence that says what to fix. TIMEOUT_FACTOR is applied
+ * in one place, the Clock: every call limit, poll, window and step deadline asks it.
  */
 import { existsSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
 import { isExecutableFile, isOnPath } from './drivers/executable'
+import type { CallOptions } from './drivers/types'
 import { DRIVER_CHOICES, type DriverChoice, type DriverSettings, resolveAuto } from './drivers/select'
 import { HARD_ROOTFS_LIMIT_BYTES } from './guest/interlock'
 import { formatBytes, parseSize } from './evidence/units'
+import { pollUntil, type PollResult } from './host/poll'
 
 /** What cucumber.js profiles may set (`worldParameters`); each overrides the matching variable. */
 export interface WorldParameters {
@@ -28,16 +32,36 @@ export interface BoxDefaults {
   readonly lifetimeSeconds: number
 }
 
-export interface SuiteConfig {
+export interface Settings {
   readonly driver: DriverSettings
   readonly box: BoxDefaults
   readonly timeoutFactor: number
+  /** TIMEOUT_FACTOR at work: the only place it is applied. */
+  readonly clock: Clock
   readonly keepBoxes: KeepBoxes
   /** The interlock's bound when a scenario states none (never above the 2 GiB hard limit). */
   readonly rootfsSafetyLimitBytes: number
 }
 
-export function loadSuiteConfig(params: WorldParameters, env: NodeJS.ProcessEnv, cwd = process.cwd()): SuiteConfig {
+let loaded: { readonly key: string; readonly settings: Settings } | undefined
+
+/**
+ * The run's settings, read once per process: cucumber's World, its hooks and its plugins all ask
+ * here, and only the first asking reads the environment. Other world parameters (a unit test's
+ * own World) read them again.
+ */
+export function runSettings(
+  params: WorldParameters,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): Settings {
+  const key = JSON.stringify(params)
+  if (loaded?.key !== key) loaded = { key, settings: loadSettings(params, env, cwd) }
+  return loaded.settings
+}
+
+/** Reads and checks every setting; the first bad one throws a SettingError. */
+export function loadSettings(params: WorldParameters, env: NodeJS.ProcessEnv, cwd = process.cwd()): Settings {
   const requested = driverChoice(params.driver ?? env.BOXLITE_DRIVER)
   const named = params.bin ?? (env.BOXLITE_BIN?.trim() || undefined)
   // `auto` is settled once, here: a named binary or `boxlite` on PATH means cli, else the embedded runtime.
@@ -59,6 +83,7 @@ export function loadSuiteConfig(params: WorldParameters, env: NodeJS.ProcessEnv,
   const rootfsRaw = params.rootfs ?? (env.BOXLITE_ROOTFS?.trim() || undefined)
   const rootfs = rootfsRaw ? checkOciLayout(resolve(cwd, rootfsRaw), rootfsRaw) : undefined
   const factor = timeoutFactor(env)
+  const clock = new Clock(factor)
   return {
     driver: { kind, bin, registries, globalArgs: registries.flatMap((r) => ['--registry', r]) },
     box: {
@@ -74,9 +99,10 @@ export function loadSuiteConfig(params: WorldParameters, env: NodeJS.ProcessEnv,
             'GiB; the suite fills the disk, so at most its 2 GiB safety bound',
           )
         : undefined,
-      lifetimeSeconds: Math.ceil(600 * factor),
+      lifetimeSeconds: Math.ceil(clock.seconds(600)),
     },
     timeoutFactor: factor,
+    clock,
     keepBoxes: keepBoxes(env.KEEP_BOXES),
     rootfsSafetyLimitBytes: safetyLimit(env.ROOTFS_SAFETY_LIMIT),
   }
@@ -98,8 +124,53 @@ export class SettingError extends Error {
   }
 }
 
+/**
+ * The run's time: every per-call limit and every wait the suite states (support/timeouts.ts, and the
+ * "within N seconds" of a sentence), scaled by TIMEOUT_FACTOR. Callers name the unscaled seconds;
+ * only these methods multiply.
+ */
+export class Clock {
+  constructor(readonly factor: number) {}
+
+  /** Seconds scaled by TIMEOUT_FACTOR. */
+  seconds(seconds: number): number {
+    return seconds * this.factor
+  }
+
+  ms(seconds: number): number {
+    return Math.round(this.seconds(seconds) * 1000)
+  }
+
+  /** A runtime or host call's options: its limit, scaled. */
+  limit(seconds: number): CallOptions {
+    return { timeoutSeconds: this.seconds(seconds) }
+  }
+
+  /** Measures every `intervalMs` until `ok`, for at most the window (scaled). */
+  pollUntil<T>(
+    measure: () => T | Promise<T>,
+    ok: (value: T) => boolean,
+    opts: { intervalMs: number; windowSeconds: number },
+  ): Promise<PollResult<T>> {
+    return pollUntil(measure, ok, { intervalMs: opts.intervalMs, timeoutMs: this.ms(opts.windowSeconds) })
+  }
+
+  /** A window (scaled) that starts now. */
+  deadline(seconds: number): Deadline {
+    const scaled = this.seconds(seconds)
+    const ends = Date.now() + scaled * 1000
+    return { seconds: scaled, remainingSeconds: () => Math.max(0, (ends - Date.now()) / 1000) }
+  }
+}
+
+export interface Deadline {
+  /** The whole window, scaled. */
+  readonly seconds: number
+  remainingSeconds(): number
+}
+
 /** TIMEOUT_FACTOR scales every timeout and wait (default 1). */
-export function timeoutFactor(env: NodeJS.ProcessEnv = process.env): number {
+function timeoutFactor(env: NodeJS.ProcessEnv): number {
   const raw = env.TIMEOUT_FACTOR ?? '1'
   const n = Number(raw)
   if (raw.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 100) {

@@ -20,7 +20,7 @@ Given(
     expect(
       bytes,
       `a ${formatBytes(bytes)} disk is above the suite's safety bound, which every fill must stay under`,
-    ).to.be.at.most(this.config.rootfsSafetyLimitBytes)
+    ).to.be.at.most(this.settings.rootfsSafetyLimitBytes)
     this.host.sampleHome(BEFORE_THE_BOX)
     await this.boxes.start('box', { diskSizeGb: bytes / GiB })
     this.host.sampleStart('box')

@@ -34,9 +34,9 @@ function describeSelection(argv) {
 /** Checks the settings; on a bad one prints its sentence and ends the process with exit code 2. */
 function checkSettings(worldParameters, environment) {
   require('../src/tooling/ts-register.cjs')
-  const { loadSuiteConfig, SettingError } = require('../src/settings.ts')
+  const { runSettings, SettingError } = require('../src/settings.ts')
   try {
-    loadSuiteConfig(worldParameters ?? {}, environment.env, environment.cwd)
+    runSettings(worldParameters ?? {}, environment.env, environment.cwd) // read once: the preflight plugin asks again
   } catch (e) {
     if (!(e instanceof SettingError)) throw e
     environment.stderr.write(`${PREFIX} ${e.message}\n`)

@@ -5,7 +5,8 @@
  *
  *   calls    every runtime call, recorded and judged (parts/call-ledger.ts)
  *   checks   numbers against thresholds (parts/checks.ts)
- *   clock    TIMEOUT_FACTOR and the running step's budget (parts/clock.ts)
+ *   settings the run's settings, read once per process (src/settings.ts)
+ *   clock    TIMEOUT_FACTOR at work: every limit, poll and window is scaled by it (src/settings.ts)
  *   boxes    the scenario's boxes by role (parts/boxes.ts)
  *   host     the boxes' disks as the host sees them (parts/host-meter.ts)
  *   tasks    what a step calls: every task of tasks/index.ts, made once per scenario on one Scene
@@ -17,15 +18,13 @@ import { join } from 'node:path'
 import { createDriver } from '../src/drivers/select'
 import type { BoxDriver } from '../src/drivers/types'
 import { findLeftovers, type Leftover } from '../src/host/leftovers'
-import { pollUntil } from '../src/host/poll'
-import { loadSuiteConfig, type SuiteConfig, type WorldParameters } from '../src/settings'
+import { type Clock, runSettings, type Settings, type WorldParameters } from '../src/settings'
 import { newScenarioDirs, removeSuiteDirectory, type ScenarioDirs } from '../src/homes'
 import { onInterrupt } from './interrupt'
 import type { Interruptible } from './step-budget'
 import { Boxes } from './parts/boxes'
 import { CallLedger } from './parts/call-ledger'
 import { Checks } from './parts/checks'
-import { Clock } from './parts/clock'
 import { HostMeter } from './parts/host-meter'
 import { gateDirs, gateDriver } from './parts/host-gate'
 import type { Report } from './parts/report'
@@ -35,7 +34,7 @@ import { createTasks, type OutcomeKinds, PRODUCERS, type Tasks } from './tasks'
 import { WAIT } from './timeouts'
 
 export class DiskWorld extends World<WorldParameters> implements Interruptible {
-  readonly config: SuiteConfig
+  readonly settings: Settings
   readonly clock: Clock
   readonly calls: CallLedger
   readonly checks: Checks
@@ -54,9 +53,9 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
 
   constructor(options: IWorldOptions<WorldParameters>) {
     super(options)
-    this.config = loadSuiteConfig(options.parameters ?? {}, process.env)
-    this.clock = new Clock(this.config.timeoutFactor)
-    this.calls = new CallLedger(this.report)
+    this.settings = runSettings(options.parameters ?? {})
+    this.clock = this.settings.clock
+    this.calls = new CallLedger(this.report, this.clock)
     this.checks = new Checks(this.report)
     const scene = this.scene()
     this.boxes = scene.boxes
@@ -70,8 +69,8 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
    * `hostAccess` (the @host-access tag) the tasks cannot read the runtime's files on the host.
    */
   open(label: string, driver?: BoxDriver, hostAccess = false): void {
-    const dirs = newScenarioDirs(label, this.config.driver)
-    const opened = driver ?? createDriver(this.config.driver, dirs.home)
+    const dirs = newScenarioDirs(label, this.settings.driver)
+    const opened = driver ?? createDriver(this.settings.driver, dirs.home)
     this.opened = {
       dirs,
       driver: opened,
@@ -101,7 +100,7 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
       if (!opened) return []
       if (keep) {
         writeFileSync(join(opened.dirs.dir, 'KEPT'), 'kept on purpose (KEEP_BOXES)\n')
-        this.log(`KEEP_BOXES=${this.config.keepBoxes}: kept ${this.boxes.summary()} in home ${opened.dirs.home}`)
+        this.log(`KEEP_BOXES=${this.settings.keepBoxes}: kept ${this.boxes.summary()} in home ${opened.dirs.home}`)
         return []
       }
       return await this.release()
@@ -139,9 +138,9 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
       findLeftovers(opened.dirs.dir).filter(
         (l) => !(detached && l.kind === 'loop device' && l.detail.startsWith(`${detached} `)),
       )
-    const poll = await pollUntil(left, (l) => l.length === 0, {
+    const poll = await this.clock.pollUntil(left, (l) => l.length === 0, {
       intervalMs: 250,
-      timeoutMs: this.clock.ms(WAIT.leftovers),
+      windowSeconds: WAIT.leftovers,
     })
     if (poll.ok) removeSuiteDirectory(opened.dirs.dir)
     return poll.value
@@ -151,7 +150,7 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
   private scene(): Scene {
     const world = this
     const scene = {
-      config: this.config,
+      settings: this.settings,
       calls: this.calls,
       clock: this.clock,
       report: this.report,

@@ -28,10 +28,10 @@ export class BaseDisks {
 
   /** The box's disk, then each backing file down the chain. */
   async chain(role: string): Promise<DiskImage[]> {
-    const { calls, clock, host } = this.scene
+    const { calls, host } = this.scene
     const path = host.diskPath(role)
-    const record = await calls.run(`qemu-img info (${named(role)})`, 'judged-here', () =>
-      qemuImgInfo(path, clock.seconds(CALL.quickProbe)),
+    const record = await calls.run(`qemu-img info (${named(role)})`, 'judged-here', CALL.quickProbe, (limit) =>
+      qemuImgInfo(path, limit.timeoutSeconds),
     )
     return parseBackingChain(record)
   }

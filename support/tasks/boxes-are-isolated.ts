@@ -63,16 +63,17 @@ export class Neighbours {
       detach: true,
     })
     const launched = Date.now()
+    const fillWindow = clock.deadline(WAIT.backgroundFill)
 
     const readings = await this.readWhile(bystander, () => Date.now() - launched < 0.6 * fillMs)
     const insideFill = (await boxes.exec(victim, pacedFillState, CALL.quickProbe, 'judged-here', { quiet: true })).value
       .running
-    const waitSeconds = Math.max(1, (launched + clock.ms(WAIT.backgroundFill) - Date.now()) / 1000)
-    const state = (await boxes.exec(victim, awaitPacedFill(waitSeconds), waitSeconds + CALL.quickProbe, 'judged-here'))
-      .value
+    const waitSeconds = Math.max(1, fillWindow.remainingSeconds())
+    const limit = WAIT.backgroundFill + CALL.quickProbe // unscaled, as every limit: exec scales it
+    const state = (await boxes.exec(victim, awaitPacedFill(waitSeconds), limit, 'judged-here')).value
     if (state.running) {
       await boxes.exec(victim, stopPacedFill, CALL.quickProbe, 'judged-here')
-      throw new Error(`the victim's background fill was still running after ${clock.seconds(WAIT.backgroundFill)} s`)
+      throw new Error(`the victim's background fill was still running after ${fillWindow.seconds} s`)
     }
     if (!insideFill)
       throw new Error(

@@ -38,14 +38,12 @@ export class HostFull {
 
   /** Mounts a fresh ext4 of `bytes` on the (still empty) home; the image lives beside the home, outside it. */
   async homeOnItsOwnFilesystem(bytes: number): Promise<void> {
-    const { dirs, calls, clock, report } = this.scene
+    const { dirs, calls, report } = this.scene
     const fs: LoopFilesystem = { image: join(dirs.dir, 'home-fs.img'), mountPoint: dirs.home, bytes, mounted: false }
     checkLoopFilesystemPlan(fs.image, fs.mountPoint, bytes)
     this.fs = fs
-    await mountLoopFilesystem(
-      fs,
-      (what, call) => calls.run(what, 'judged-here', call),
-      clock.seconds(HOST_TOOL_SECONDS),
+    await mountLoopFilesystem(fs, (what, call) =>
+      calls.run(what, 'judged-here', HOST_TOOL_SECONDS, (limit) => call(limit.timeoutSeconds)),
     )
     const d = describeLoopFilesystem(fs)
     report.log(
@@ -93,14 +91,18 @@ export class HostFull {
     return (await this.scene.boxes.exec(role, probe, CALL.oneBlockWrite, 'judged-here')).record
   }
 
-  /** Tries to create a box; returns the error it failed with, if any, and how long it took. */
-  async tryNewBox(role: string): Promise<{ error?: string; seconds: number }> {
+  /**
+   * Tries to create a box; returns the error it failed with, if any, how long it took, and the
+   * window it had (`windowSeconds`, scaled).
+   */
+  async tryNewBox(role: string, windowSeconds: number): Promise<{ error?: string; seconds: number; window: number }> {
     const started = Date.now()
+    const window = this.scene.clock.deadline(windowSeconds).seconds
     try {
       await this.scene.boxes.start(role)
-      return { seconds: (Date.now() - started) / 1000 }
+      return { seconds: (Date.now() - started) / 1000, window }
     } catch (err) {
-      return { error: (err as Error).message, seconds: (Date.now() - started) / 1000 }
+      return { error: (err as Error).message, seconds: (Date.now() - started) / 1000, window }
     }
   }
 
@@ -117,7 +119,8 @@ export class HostFull {
   async release(): Promise<string | undefined> {
     const fs = this.fs
     if (!fs) return undefined
-    await releaseLoopFilesystem(fs, (_what, call) => call(), HOST_TOOL_SECONDS)
+    // Outside any step (After, or Ctrl-C): not through the ledger, whose records and attachments belong to steps.
+    await releaseLoopFilesystem(fs, (_what, call) => call(this.scene.clock.limit(HOST_TOOL_SECONDS).timeoutSeconds))
     const poll = await pollUntil(
       async () => heldElsewhere(fs),
       (held) => held === undefined,

@@ -48,7 +48,7 @@ export class Crowd {
    * write replaces the file an earlier box fingerprinted.
    */
   async startMany(count: number, keepsakeKiB: number): Promise<CrowdStart> {
-    const { boxes, report, config } = this.scene
+    const { boxes, report, settings } = this.scene
     const roles = Array.from({ length: count }, (_, i) => `crowd-${i + 1}`)
     const keepsakes = new Map<string, Fingerprints>()
     await everyOne(
@@ -57,7 +57,7 @@ export class Crowd {
         await this.rootfs.proveBounded(role)
       }),
     )
-    report.log(`${count} boxes at ${config.box.memoryMib} MiB of memory each (the suite's default)`)
+    report.log(`${count} boxes at ${settings.box.memoryMib} MiB of memory each (the suite's default)`)
     for (const role of roles) {
       await boxes.exec(role, writeRandomFile(KEEPSAKE, keepsakeKiB * KiB), CALL.quickProbe, 'must-succeed')
       keepsakes.set(role, (await boxes.exec(role, fileFingerprints([KEEPSAKE]), CALL.fingerprint, 'judged-here')).value)
@@ -82,7 +82,7 @@ export class Crowd {
     }
     // Each box is watched by one call that waits inside it for its fill to end. Its status is asked
     // first and after a failed wait: an exec on a box that stopped under its fill would boot it again.
-    const waitSeconds = clock.seconds(WAIT.backgroundFill)
+    const fillWindow = clock.deadline(WAIT.backgroundFill)
     const ended = new Map<string, string>()
     const watch = async (role: string): Promise<void> => {
       const stopped = async () => {
@@ -92,8 +92,8 @@ export class Crowd {
       const before = await stopped()
       if (before) return void ended.set(role, before)
       try {
-        const fill = (await boxes.exec(role, awaitPacedFill(waitSeconds), waitSeconds + CALL.quickProbe, 'judged-here'))
-          .value
+        const limit = WAIT.backgroundFill + CALL.quickProbe // unscaled, as every limit: exec scales it
+        const fill = (await boxes.exec(role, awaitPacedFill(fillWindow.seconds), limit, 'judged-here')).value
         if (!fill.running) ended.set(role, fill.error)
       } catch (err) {
         ended.set(
@@ -104,7 +104,7 @@ export class Crowd {
     }
     await everyOne(crowd.roles.map(watch))
     const fills = crowd.roles.map((role) => {
-      const error = ended.get(role) ?? `still filling after ${waitSeconds} s`
+      const error = ended.get(role) ?? `still filling after ${fillWindow.seconds} s`
       if (/No space left/.test(error)) boxes.get(role).rootfsFull = true
       const rootfsBytes = (boxes.get(role).proof?.space.totalKiB ?? 0) * KiB
       return { role, error, rootfsBytes, diskGrowth: host.sample(role, 'after the fills').bytes - host.start(role) }

@@ -6,6 +6,7 @@
 import { strict as assert } from 'node:assert'
 import { test } from 'node:test'
 import type { CommandRecord } from '../../src/drivers/types'
+import { Clock } from '../../src/settings'
 import { CallLedger } from '../../support/parts/call-ledger'
 import { Outcomes } from '../../support/parts/outcomes'
 
@@ -22,9 +23,9 @@ function failed(command: string): CommandRecord {
 }
 
 async function setUp() {
-  const calls = new CallLedger(quiet)
+  const calls = new CallLedger(quiet, new Clock(1))
   const outcomes = new Outcomes<Kinds>(PRODUCERS, calls)
-  const later = (record: CommandRecord) => calls.run(record.command, 'judged-later', async () => record)
+  const later = (record: CommandRecord) => calls.run(record.command, 'judged-later', 1, async () => record)
   return { calls, outcomes, later }
 }
 

@@ -4,7 +4,6 @@
  */
 import { formatBytes } from '../../../src/evidence/units'
 import { ownBytes } from '../../../src/host/home-footprint'
-import { pollUntil } from '../../../src/host/poll'
 import { START } from '../../parts/host-meter'
 import type { Scene } from '../../parts/scene'
 import { WAIT } from '../../timeouts'
@@ -18,12 +17,12 @@ export class HostDisk {
    * fall-back are judged on everything the runtime keeps, from this peak.
    */
   async growth(role: string, bytes: number, label: string): Promise<number> {
-    const { host, clock } = this.scene
+    const { host } = this.scene
     const start = host.start(role)
-    const poll = await pollUntil(
+    const poll = await this.scene.clock.pollUntil(
       () => host.disk(role),
       (b) => b - start >= bytes,
-      { intervalMs: WAIT.pollInterval * 1000, timeoutMs: clock.ms(WAIT.settleGrowth) },
+      { intervalMs: WAIT.pollInterval * 1000, windowSeconds: WAIT.settleGrowth },
     )
     host.sample(role, label, poll.value)
     const home = host.sampleHome(label).home

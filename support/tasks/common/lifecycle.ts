@@ -24,12 +24,10 @@ export class Lifecycle {
 
   async stopAndStart(role: string): Promise<Restart> {
     const id = this.scene.boxes.get(role).id
-    const { calls, driver, clock } = this.scene
-    const stop = await calls.run(`stop ${named(role)}`, 'judged-later', () =>
-      driver.stop(id, { timeoutSeconds: clock.seconds(CALL.stop) }),
-    )
-    const start = await calls.run(`start ${named(role)}`, 'judged-later', () =>
-      driver.start(id, { timeoutSeconds: clock.seconds(CALL.start) }),
+    const { calls, driver } = this.scene
+    const stop = await calls.run(`stop ${named(role)}`, 'judged-later', CALL.stop, (limit) => driver.stop(id, limit))
+    const start = await calls.run(`start ${named(role)}`, 'judged-later', CALL.start, (limit) =>
+      driver.start(id, limit),
     )
     return { stop, start }
   }
@@ -37,11 +35,11 @@ export class Lifecycle {
   /** `rm -f`; where its disk was is read first (a host-side reading: the scenario is @host-access). */
   async forceRemove(role: string): Promise<Removal> {
     const box = this.scene.boxes.get(role)
-    const { calls, driver, clock } = this.scene
+    const { calls, driver } = this.scene
     const path = driver.diskPath(box.id)
     const disk = { path, boxDir: dirname(dirname(path)), id: box.id, name: box.name }
-    const record = await calls.run(`force-remove ${named(role)}`, 'judged-later', () =>
-      driver.remove(box.id, { timeoutSeconds: clock.seconds(CALL.forceRemove) }),
+    const record = await calls.run(`force-remove ${named(role)}`, 'judged-later', CALL.forceRemove, (limit) =>
+      driver.remove(box.id, limit),
     )
     box.removed = true
     return { record, disk }

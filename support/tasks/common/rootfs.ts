@@ -47,7 +47,11 @@ export class Rootfs {
             quiet: true,
           })
         ).record,
-      { limitBytes: this.scene.config.rootfsSafetyLimitBytes, baselineFiles: IMAGE_FILES, timeoutSeconds: CALL.probe },
+      {
+        limitBytes: this.scene.settings.rootfsSafetyLimitBytes,
+        baselineFiles: IMAGE_FILES,
+        timeoutSeconds: CALL.probe,
+      },
     )
     this.scene.report.log(
       `bound proof (${role}): / is ${proof.space.fsType || 'unknown type'}, ${(proof.space.totalKiB / 1024).toFixed(1)} MiB, below ${(proof.budget.limitKiB / 1024).toFixed(0)} MiB; writes capped at ${proof.budget.capMiB} MiB`,

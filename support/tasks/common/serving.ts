@@ -26,8 +26,7 @@ export class Serving {
 
   /** `echo alive`, retried every 500 ms until it answers or the window (scaled) has passed. */
   async answerWithin(role: string, windowSeconds: number): Promise<Answer> {
-    const started = Date.now()
-    const windowMs = this.scene.clock.ms(windowSeconds)
+    const window = this.scene.clock.deadline(windowSeconds)
     let tries = 0
     let last: CommandRecord | undefined
     do {
@@ -35,7 +34,7 @@ export class Serving {
       tries++
       last = (await this.scene.boxes.exec(role, alive, CALL.aliveTry, 'judged-here', { quiet: true })).record
       if (last.exitCode === 0 && last.stdout.trim() === 'alive') return { answered: true, tries, last }
-    } while (Date.now() - started < windowMs)
+    } while (window.remainingSeconds() > 0)
     return { answered: false, tries, last }
   }
 

@@ -31,7 +31,7 @@ export class Copying {
   ) {}
 
   async copyInTwiceTheFreeSpace(role: string): Promise<Copy> {
-    const { boxes, dirs, calls, driver, clock, host, report } = this.scene
+    const { boxes, dirs, calls, driver, host, report } = this.scene
     const box = boxes.get(role)
     const proof = await this.rootfs.proveBounded(role)
     await boxes.exec(role, ensureCanary(proof.budget), CALL.quickProbe, 'must-succeed', { quiet: true })
@@ -48,8 +48,8 @@ export class Copying {
     const { result: record, peak } = await peakDuring(
       () => treeAllocatedBytes(dirs.home),
       100,
-      calls.run('copy the file into the box', 'judged-later', () =>
-        driver.copyIn(source, box.id, '/oversized.bin', { timeoutSeconds: clock.seconds(CALL.copy) }),
+      calls.run('copy the file into the box', 'judged-later', CALL.copy, (limit) =>
+        driver.copyIn(source, box.id, '/oversized.bin', limit),
       ),
     )
     host.sample(role, 'home before copy', homeBefore)

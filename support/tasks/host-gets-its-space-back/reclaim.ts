@@ -9,7 +9,6 @@ import { deleteSmallFilesInterleaved } from '../../../src/guest/files'
 import { writeSmallFiles } from '../../../src/guest/guarded-writes'
 import { ownBytes, pathsNaming } from '../../../src/host/home-footprint'
 import { findLeftovers, type Leftover } from '../../../src/host/leftovers'
-import { pollUntil } from '../../../src/host/poll'
 import { CALL, WAIT } from '../../timeouts'
 import { BEFORE_THE_BOX, START } from '../../parts/host-meter'
 import type { Scene } from '../../parts/scene'
@@ -58,12 +57,12 @@ export class Reclaim {
     windowSeconds: number,
     label: string,
   ): Promise<{ above: number; seconds: number }> {
-    const { host, clock, report } = this.scene
+    const { host, report } = this.scene
     const start = ownBytes(host.homeAt(START))
-    const poll = await pollUntil(
+    const poll = await this.scene.clock.pollUntil(
       () => host.home(),
       (h) => ownBytes(h) <= start + within,
-      { intervalMs: WAIT.pollInterval * 1000, timeoutMs: clock.ms(windowSeconds) },
+      { intervalMs: WAIT.pollInterval * 1000, windowSeconds: windowSeconds },
     )
     host.sampleHome(label, poll.value)
     host.sample(role, label)
@@ -93,17 +92,17 @@ export class Reclaim {
     fraction: number,
     windowSeconds: number,
   ): Promise<{ released: number; growth: number; seconds: number }> {
-    const { host, clock, report } = this.scene
+    const { host, report } = this.scene
     const peak = host.homeSampled('after fill')?.home
     if (!peak) throw new Error('the home was never measured after the fill')
     const before = host.homeSampled(BEFORE_THE_BOX)?.home ?? host.homeAt(START)
     const growth = ownBytes(peak) - ownBytes(before)
-    const poll = await pollUntil(
+    const poll = await this.scene.clock.pollUntil(
       () => host.home(),
       (h) => peak.total - h.total >= fraction * growth,
       {
         intervalMs: WAIT.pollInterval * 1000,
-        timeoutMs: clock.ms(windowSeconds),
+        windowSeconds: windowSeconds,
       },
     )
     host.sampleHome('after rm -f', poll.value)
@@ -128,10 +127,10 @@ export class Reclaim {
   /** Processes, mounts and loop devices of the removed box still on the host (polled briefly: teardown is asynchronous). */
   async leftovers(removal: Removal): Promise<Leftover[]> {
     const { boxDir, id } = removal.disk
-    const poll = await pollUntil(
+    const poll = await this.scene.clock.pollUntil(
       () => findLeftovers(boxDir, id),
       (l) => l.length === 0,
-      { intervalMs: 250, timeoutMs: this.scene.clock.ms(WAIT.leftovers) },
+      { intervalMs: 250, windowSeconds: WAIT.leftovers },
     )
     return poll.value
   }

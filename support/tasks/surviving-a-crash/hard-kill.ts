@@ -9,7 +9,6 @@ import { KiB } from '../../../src/evidence/units'
 import { writeSyncedFile } from '../../../src/guest/durability'
 import { writeRandomFile } from '../../../src/guest/files'
 import { fileFingerprints, type Fingerprints } from '../../../src/guest/measure'
-import { pollUntil } from '../../../src/host/poll'
 import { checkQcow2, type Qcow2Check } from '../../../src/host/qcow2-check'
 import { named } from '../../parts/boxes'
 import { CALL, WAIT } from '../../timeouts'
@@ -46,8 +45,8 @@ export class HardKill {
     const ask = driver.hostPid?.bind(driver)
     if (!ask) throw new Error("the driver cannot ask the runtime for the box's host process")
     let pid: number | undefined
-    await calls.run(`inspect ${named(role)} for its host pid`, 'judged-here', async () => {
-      const r = await ask(id, { timeoutSeconds: clock.seconds(CALL.quickProbe) })
+    await calls.run(`inspect ${named(role)} for its host pid`, 'judged-here', CALL.quickProbe, async (limit) => {
+      const r = await ask(id, limit)
       pid = r.pid
       return r.record
     })
@@ -55,31 +54,38 @@ export class HardKill {
       throw new Error(`the runtime reported no live host process for ${named(role)} (pid ${pid})`)
     process.kill(pid, 'SIGKILL')
     report.log(`killed ${named(role)}'s host process, pid ${pid}, with SIGKILL`)
-    const gone = await pollUntil(
+    const gone = await clock.pollUntil(
       () => existsSync(`/proc/${pid}`),
       (alive) => !alive,
-      { intervalMs: 100, timeoutMs: clock.ms(WAIT.leftovers) },
+      { intervalMs: 100, windowSeconds: WAIT.leftovers },
     )
-    if (!gone.ok) throw new Error(`pid ${pid} was still there ${clock.seconds(WAIT.leftovers)} s after SIGKILL`)
-    await pollUntil(
+    if (!gone.ok) throw new Error(`pid ${pid} was still there ${(gone.elapsedMs / 1000).toFixed(1)} s after SIGKILL`)
+    await clock.pollUntil(
       async () => (await boxes.status(role)).status,
       (s) => s !== 'running',
-      { intervalMs: 250, timeoutMs: clock.ms(WAIT.leftovers) },
+      { intervalMs: 250, windowSeconds: WAIT.leftovers },
     )
     return pid
   }
 
   async checkDisk(role: string): Promise<Qcow2Check> {
-    const check = await checkQcow2(this.scene.host.diskPath(role), this.scene.clock.seconds(CALL.probe))
-    this.scene.calls.note(check.record)
-    return check
+    const path = this.scene.host.diskPath(role)
+    let check: Qcow2Check | undefined
+    const record = await this.scene.calls.run(
+      `qemu-img check (${named(role)})`,
+      'judged-here',
+      CALL.probe,
+      async (limit) => (check = await checkQcow2(path, limit.timeoutSeconds)).record,
+      { quiet: true }, // kept as evidence; the Then step reports what it found
+    )
+    return check ?? { record }
   }
 
   async startAgain(role: string): Promise<CommandRecord> {
-    const { calls, driver, clock, boxes } = this.scene
+    const { calls, driver, boxes } = this.scene
     const id = boxes.get(role).id
-    return calls.run(`start ${named(role)} after the kill`, 'judged-later', () =>
-      driver.start(id, { timeoutSeconds: clock.seconds(CALL.start) }),
+    return calls.run(`start ${named(role)} after the kill`, 'judged-later', CALL.start, (limit) =>
+      driver.start(id, limit),
     )
   }
 
@@ -91,12 +97,10 @@ export class HardKill {
 
   /** The box's kernel log as the runtime exposes it; undefined when it exposes none. */
   async kernelLog(role: string): Promise<CommandRecord | undefined> {
-    const { driver, calls, clock, boxes } = this.scene
+    const { driver, calls, boxes } = this.scene
     const read = driver.kernelLog?.bind(driver)
     if (!read) return undefined
     const id = boxes.get(role).id
-    return calls.run(`kernel log of ${named(role)}`, 'judged-here', () =>
-      read(id, { timeoutSeconds: clock.seconds(CALL.quickProbe) }),
-    )
+    return calls.run(`kernel log of ${named(role)}`, 'judged-here', CALL.quickProbe, (limit) => read(id, limit))
   }
 }

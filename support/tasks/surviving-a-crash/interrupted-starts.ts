@@ -7,7 +7,6 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { BoxSpec, CommandRecord } from '../../../src/drivers/types'
 import { homeRemains } from '../../../src/host/home-remains'
-import { pollUntil } from '../../../src/host/poll'
 import { named } from '../../parts/boxes'
 import { CALL } from '../../timeouts'
 import type { Scene } from '../../parts/scene'
@@ -46,7 +45,7 @@ export class InterruptedStarts {
 
   /** One `run -d` per fraction, each SIGKILLed at that fraction of a start of `startMs`. */
   async killStartsAt(startMs: number, fractions: readonly number[]): Promise<CommandRecord[]> {
-    const { driver, calls, clock, boxes, config, report } = this.scene
+    const { driver, calls, boxes, settings, report } = this.scene
     const createKilled = driver.createKilled?.bind(driver)
     if (!createKilled) throw new Error('the driver cannot kill a start part-way')
     const kills: CommandRecord[] = []
@@ -54,10 +53,10 @@ export class InterruptedStarts {
       const role = `killed-at-${Math.round(fraction * 100)}pct`
       const name = boxes.reserve(role)
       const ms = Math.max(1, Math.round(fraction * startMs))
-      const spec = this.spec(name, config.box.rootfs)
+      const spec = this.spec(name, settings.box.rootfs)
       kills.push(
-        await calls.run(`start ${named(role)}, SIGKILLed after ${ms} ms`, 'judged-here', () =>
-          createKilled(spec, ms, { timeoutSeconds: clock.seconds(CALL.createBox) }),
+        await calls.run(`start ${named(role)}, SIGKILLed after ${ms} ms`, 'judged-here', CALL.createBox, (limit) =>
+          createKilled(spec, ms, limit),
         ),
       )
       report.log(`killed the start of ${named(role)} after ${ms} ms`)
@@ -67,12 +66,12 @@ export class InterruptedStarts {
 
   /** `list -a`, then `rm -f` of every box it shows; returns what it showed. */
   async removeWhatIsListed(): Promise<ListedBox[]> {
-    const { driver, calls, clock } = this.scene
+    const { driver, calls } = this.scene
     const listAll = driver.listAll?.bind(driver)
     if (!listAll) throw new Error('the driver cannot list every box')
     let listed: ListedBox[] = []
-    await calls.run('list -a', 'judged-here', async () => {
-      const r = await listAll({ timeoutSeconds: clock.seconds(CALL.quickProbe) })
+    await calls.run('list -a', 'judged-here', CALL.quickProbe, async (limit) => {
+      const r = await listAll(limit)
       listed = r.boxes
       return r.record
     })
@@ -82,7 +81,7 @@ export class InterruptedStarts {
 
   /** Starts from an image layout that does not exist and from one whose index is not JSON; returns how each ended. */
   async startFromBadImages(): Promise<CommandRecord[]> {
-    const { dirs, driver, calls, clock, boxes } = this.scene
+    const { dirs, driver, calls, boxes } = this.scene
     const broken = join(dirs.dir, 'broken-layout')
     mkdirSync(broken, { recursive: true })
     writeFileSync(join(broken, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}\n')
@@ -93,9 +92,9 @@ export class InterruptedStarts {
       ['broken-image', broken],
     ] as const) {
       const spec = this.spec(boxes.reserve(role), rootfs)
-      const record = await calls.run(`start ${named(role)}`, 'judged-here', async () => {
+      const record = await calls.run(`start ${named(role)}`, 'judged-here', CALL.createBox, async (limit) => {
         try {
-          return (await driver.create(spec, { timeoutSeconds: clock.seconds(CALL.createBox) })).record
+          return (await driver.create(spec, limit)).record
         } catch (err) {
           const rec = (err as { record?: CommandRecord }).record
           if (!rec) throw err
@@ -111,16 +110,16 @@ export class InterruptedStarts {
   async remains(windowSeconds: number): Promise<string[]> {
     const home = this.scene.dirs.home
     return (
-      await pollUntil(
+      await this.scene.clock.pollUntil(
         () => homeRemains(home),
         (r) => r.length === 0,
-        { intervalMs: 250, timeoutMs: this.scene.clock.ms(windowSeconds) },
+        { intervalMs: 250, windowSeconds: windowSeconds },
       )
     ).value
   }
 
   private spec(name: string, rootfs: string | undefined): BoxSpec {
-    const { image, memoryMib, lifetimeSeconds } = this.scene.config.box
+    const { image, memoryMib, lifetimeSeconds } = this.scene.settings.box
     return {
       ...(rootfs !== undefined ? { rootfs } : { image }),
       memoryMib,
@@ -130,9 +129,7 @@ export class InterruptedStarts {
   }
 
   private async remove(label: string, id: string): Promise<CommandRecord> {
-    const { driver, calls, clock } = this.scene
-    return calls.run(`rm -f ${label}`, 'judged-here', () =>
-      driver.remove(id, { timeoutSeconds: clock.seconds(CALL.forceRemove) }),
-    )
+    const { driver, calls } = this.scene
+    return calls.run(`rm -f ${label}`, 'judged-here', CALL.forceRemove, (limit) => driver.remove(id, limit))
   }
 }

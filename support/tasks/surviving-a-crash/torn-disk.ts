@@ -9,7 +9,6 @@ import { formatBytes, KiB } from '../../../src/evidence/units'
 import { writeRandomFile } from '../../../src/guest/files'
 import { fileFingerprints, type Fingerprints } from '../../../src/guest/measure'
 import { homeRemains } from '../../../src/host/home-remains'
-import { pollUntil } from '../../../src/host/poll'
 import { named } from '../../parts/boxes'
 import { CALL } from '../../timeouts'
 import type { Scene } from '../../parts/scene'
@@ -25,14 +24,12 @@ export class TornDisk {
 
   /** A small file written, then the box stopped; returns the file's fingerprint as written. */
   async writeAndStop(role: string, kib: number): Promise<Fingerprints> {
-    const { boxes, calls, driver, clock } = this.scene
+    const { boxes, calls, driver } = this.scene
     await this.rootfs.proveBounded(role)
     await boxes.exec(role, writeRandomFile(KEEPSAKE, kib * KiB), CALL.quickProbe, 'must-succeed')
     const before = (await boxes.exec(role, fileFingerprints([KEEPSAKE]), CALL.fingerprint, 'judged-here')).value
     const id = boxes.get(role).id
-    await calls.run(`stop ${named(role)}`, 'must-succeed', () =>
-      driver.stop(id, { timeoutSeconds: clock.seconds(CALL.stop) }),
-    )
+    await calls.run(`stop ${named(role)}`, 'must-succeed', CALL.stop, (limit) => driver.stop(id, limit))
     return before
   }
 
@@ -46,10 +43,10 @@ export class TornDisk {
 
   /** `start`, given at most `windowSeconds`: a start that runs longer is ended and reported as timed out. */
   async startAgain(role: string, windowSeconds: number): Promise<CommandRecord> {
-    const { calls, driver, clock, boxes } = this.scene
+    const { calls, driver, boxes } = this.scene
     const id = boxes.get(role).id
-    return calls.run(`start ${named(role)} on its torn disk`, 'judged-later', () =>
-      driver.start(id, { timeoutSeconds: clock.seconds(windowSeconds) }),
+    return calls.run(`start ${named(role)} on its torn disk`, 'judged-later', windowSeconds, (limit) =>
+      driver.start(id, limit),
     )
   }
 
@@ -59,17 +56,17 @@ export class TornDisk {
 
   /** `rm -f` of the box, then what is left under the home, polled over the window. */
   async removeAndLook(role: string, windowSeconds: number): Promise<{ removal: CommandRecord; left: string[] }> {
-    const { calls, driver, clock, boxes, dirs } = this.scene
+    const { calls, driver, boxes, dirs } = this.scene
     const box = boxes.get(role)
-    const removal = await calls.run(`rm -f ${named(role)}`, 'judged-later', () =>
-      driver.remove(box.id, { timeoutSeconds: clock.seconds(CALL.forceRemove) }),
+    const removal = await calls.run(`rm -f ${named(role)}`, 'judged-later', CALL.forceRemove, (limit) =>
+      driver.remove(box.id, limit),
     )
     if (removal.exitCode === 0) box.removed = true
     const left = (
-      await pollUntil(
+      await this.scene.clock.pollUntil(
         () => homeRemains(dirs.home),
         (r) => r.length === 0,
-        { intervalMs: 250, timeoutMs: clock.ms(windowSeconds) },
+        { intervalMs: 250, windowSeconds: windowSeconds },
       )
     ).value
     return { removal, left }
