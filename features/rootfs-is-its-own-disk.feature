@@ -1,15 +1,18 @@
 @disk-guest
 Feature: A box's root filesystem is a small disk of its own
-  Every box gets its own root filesystem (`/`): a small ext4 disk that lives in one file on the
-  host. Programs in the box may fill it, but that must never fill the host's disk, and a full disk
+  Every box gets its own root filesystem (`/`, the rootfs): a small ext4 disk that lives in one file on
+  the host. Programs in the box may fill it, but that must never fill the host's disk. A full disk
   must fail the way programs expect ("No space left on device") while the box keeps working.
 
   Background:
     Given a running box
 
   Rule: The rootfs is a small ext4 disk that belongs to the box alone
-  If `/` were the host's own filesystem, or a disk without a size limit, one runaway program in
-  a box could fill the machine and take every other box, and the host, down with it.
+  If `/` were the host's own filesystem, or a disk without a size limit, one runaway program in a box
+  could fill the machine. It would take every other box, and the host, down with it. The disk must
+  hold between 50 MiB and 2 GiB, the upstream bounds: a smaller one is an empty mount, a bigger one the
+  host's disk. A 32 MiB write must grow the box's disk file by at least 30 MiB, which shows the writes
+  land in this box's own file.
 
     @host-access
     Scenario: The rootfs is an ext4 disk between 50 MiB and 2 GiB, kept in the box's own disk file
@@ -18,9 +21,9 @@ Feature: A box's root filesystem is a small disk of its own
       Then the box's disk on the host has grown by at least 30 MiB
 
   Rule: Filling the rootfs ends in "No space left on device" and the box keeps working
-  A program that fills the disk must get the ordinary error it knows how to handle. Everything
-  else must keep working: the box must not crash, freeze, turn read-only or damage the files it
-  came with, and its memory-backed `/tmp` is not affected at all.
+  A program that fills the disk must get the ordinary error it knows how to handle. Everything else
+  must keep working: the box must not crash, freeze, turn read-only or damage the files it came with.
+  Its memory-backed `/tmp` is not affected at all. Six writers race, as in the upstream test.
 
     Scenario: A box that fills its rootfs gets "No space left on device" and keeps serving
       When the box fills its rootfs

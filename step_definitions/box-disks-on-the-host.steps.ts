@@ -34,7 +34,7 @@ Then("the box's disk file holds at most {size} on the host", function (this: Dis
 })
 
 Then(
-  "the box's disk file on the host has a virtual size of {size}",
+  "the box's disk file on the host describes a disk of {size}",
   budget(CALL.quickProbe),
   async function (this: DiskWorld, bytes: number) {
     const [disk] = await this.tasks.baseDisks.chain('box')

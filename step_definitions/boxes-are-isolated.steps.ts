@@ -3,12 +3,11 @@
  * Assertions: see ./common/judge.ts.
  */
 import { Then, When } from '@cucumber/cucumber'
-import { expect } from 'chai'
 import { KiB } from '../src/evidence/units'
 import { budget } from '../support/step-budget'
 import { CALL, WAIT, servingBudget } from '../support/timeouts'
 import type { DiskWorld } from '../support/world'
-import { expectServing } from './common/judge'
+import { expectSays, expectServing } from './common/judge'
 
 Then(
   'both boxes are still running and serving commands within {duration}',
@@ -75,7 +74,5 @@ Then(
 
 Then('the victim\'s fill stopped with "No space left on device"', function (this: DiskWorld) {
   const run = this.outcomes.get('background fill', 'victim')
-  expect(run.fillError, 'the victim\'s background fill did not end with "No space left on device"').to.match(
-    /No space left on device/,
-  )
+  expectSays('out-of-space', run.fillError, 'the victim\'s background fill did not end with "No space left on device"')
 })

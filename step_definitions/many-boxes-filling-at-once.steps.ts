@@ -5,7 +5,7 @@ import { named } from '../support/parts/boxes'
 import { budget } from '../support/step-budget'
 import { CALL, WAIT, servingBudget } from '../support/timeouts'
 import type { DiskWorld } from '../support/world'
-import { expectServing } from './common/judge'
+import { expectSays, expectServing } from './common/judge'
 
 Given(
   "{int} running boxes at the suite's default memory, each with a {int} KiB file fingerprinted",
@@ -28,10 +28,7 @@ When(
 Then('every fill ends with "No space left on device"', budget(0), async function (this: DiskWorld) {
   const { fills } = this.outcomes.get('crowd fills', 'crowd')
   for (const fill of fills) {
-    expect(
-      fill.error,
-      `${named(fill.role)}'s fill did not end with "No space left on device"; it ended with: ${fill.error}`,
-    ).to.match(/No space left on device/)
+    expectSays('out-of-space', fill.error, `${named(fill.role)}'s fill did not end with "No space left on device"`)
   }
   this.log(`✔ all ${fills.length} fills ended with "No space left on device"`)
 })

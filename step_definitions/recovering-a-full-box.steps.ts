@@ -9,7 +9,7 @@ import type { FileFingerprint } from '../src/guest/measure'
 import { budget } from '../support/step-budget'
 import { CALL } from '../support/timeouts'
 import type { DiskWorld } from '../support/world'
-import { expectFillEndedWithEnospc, expectRunning } from './common/judge'
+import { expectFillEndedWithEnospc, expectRunning, expectSays } from './common/judge'
 
 /** One fill-and-delete cycle: the proof, the fill, free space twice, the delete. */
 const CYCLE = CALL.probe + CALL.fill + 2 * CALL.probe + CALL.deleteAndSync
@@ -57,9 +57,7 @@ Then(
   budget(CALL.oneBlockWrite),
   async function (this: DiskWorld) {
     const r = await this.tasks.recovery.tryNewWrite('box')
-    expect(r.stdout, 'a new write on the full rootfs did not fail with "No space left on device"').to.match(
-      /No space left on device/,
-    )
+    expectSays('out-of-space', r.stdout, 'a new write on the full rootfs did not fail with "No space left on device"')
   },
 )
 
@@ -116,9 +114,7 @@ Then(
       needs: `all ${requested}`,
     })
     done.forEach((c, i) => {
-      expect(c.fill.output, `fill ${i + 1} did not end with "No space left on device"`).to.match(
-        /No space left on device/,
-      )
+      expectSays('out-of-space', c.fill.output, `fill ${i + 1} did not end with "No space left on device"`)
       this.checks.verify(`free space after fill ${i + 1}`, c.freeWhenFullKiB * KiB, '<', fullLimit, 'bytes')
       this.checks.verify(`exit status of delete ${i + 1}`, c.deleteExit, '==', 0, 'count')
       this.checks.verify(

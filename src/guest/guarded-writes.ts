@@ -2,13 +2,14 @@
  * Everything that writes more than a few KiB inside a box. Each takes the FillBudget the interlock
  * proved (./interlock), is capped by it, and starts with the in-box bound re-check (./bound).
  */
+import { says } from '../evidence/vocabulary'
 import { shellQuote as q } from '../shell/command'
 import { boundCheck, type FillBudget, REFUSED_EXIT } from './bound'
 import { type GuestProbe, int, keyValues, ProbeError, command } from './probe'
 import type { CommandRecord } from '../drivers/types'
 
 export interface FillOutcome {
-  /** dd reported `No space left on device`. */
+  /** dd reported running out of space (`No space left on device`, in any wording: ../evidence/vocabulary). */
   readonly enospc: boolean
   /** The in-box bound re-check refused to write. */
   readonly refused: boolean
@@ -22,7 +23,7 @@ export function fillRootfs(budget: FillBudget, path = '/fill'): GuestProbe<FillO
     script: `${boundCheck(budget.limitKiB)} dd if=/dev/zero of=${q(path)} bs=1M count=${budget.capMiB} 2>&1; echo "dd_exit=$?"`,
     parse(record) {
       const all = `${record.stdout}\n${record.stderr}`
-      return { enospc: /No space left/.test(all), refused: record.exitCode === REFUSED_EXIT, output: all.trim() }
+      return { enospc: says('out-of-space', all), refused: record.exitCode === REFUSED_EXIT, output: all.trim() }
     },
   }
 }
@@ -64,7 +65,7 @@ export function fillRootfsWithConcurrentWriters(budget: FillBudget, writers: num
         outcomes.push({
           index: Number(sections[k]),
           exitCode: rc ? Number(rc[1]) : undefined,
-          enospc: /No space left/.test(body),
+          enospc: says('out-of-space', body),
         })
       }
       return outcomes

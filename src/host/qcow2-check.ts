@@ -27,6 +27,7 @@ export async function checkQcow2(path: string, timeoutSeconds: number): Promise<
       timedOut: r.timedOut,
       durationMs: Date.now() - started,
     }
+    // qemu-img's own words (the suite's host tool, not the runtime): the disk is still locked, so retry.
     if (/lock/i.test(record.stderr) && Date.now() < deadline) {
       await sleep(250)
       continue

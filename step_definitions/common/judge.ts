@@ -6,6 +6,7 @@
  * bound proof, a setup call that failed).
  */
 import { expect } from 'chai'
+import { type Fact, FACTS, firstLineSaying } from '../../src/evidence/vocabulary'
 import { named } from '../../support/parts/boxes'
 import type { DiskWorld } from '../../support/world'
 
@@ -13,10 +14,21 @@ import type { DiskWorld } from '../../support/world'
 export function expectFillEndedWithEnospc(world: DiskWorld, role: string): void {
   const { outcome, record } = world.outcomes.get('fill', role)
   expect(record.timedOut, `the fill timed out after ${record.durationMs} ms`).to.equal(false)
-  expect(
-    outcome.output,
-    `the fill did not report "No space left on device"; it ended with:\n${outcome.output}`,
-  ).to.match(/No space left on device/)
+  expectSays('out-of-space', outcome.output, 'the fill did not report "No space left on device"')
+}
+
+/**
+ * The runtime's or guest tool's `text` states one of `facts`, in any wording (src/evidence/vocabulary.ts);
+ * else fails with `failure`, the fact's meaning and what was actually said. Returns the line that states it.
+ */
+export function expectSays(facts: Fact | readonly Fact[], text: string | undefined, failure: string): string {
+  const wanted: readonly Fact[] = typeof facts === 'string' ? [facts] : facts
+  const line = wanted.map((fact) => firstLineSaying(fact, text)).find((l) => l !== undefined)
+  const meaning = wanted.map((fact) => FACTS[fact].meaning).join(', or ')
+  expect(line, `${failure} (wanted, in any wording: ${meaning}); it said:\n${text?.trim() || '(nothing)'}`).to.be.a(
+    'string',
+  )
+  return line as string
 }
 
 export async function expectRunning(world: DiskWorld, role: string): Promise<void> {

@@ -62,7 +62,9 @@ export class Boxes {
       // The driver gives the runtime's words; what to do about them is said here, where a person reads it.
       const failure =
         record && !record.timedOut ? withAdvice((err as Error).message, record.stderr) : (err as Error).message
-      throw new Error(`could not start ${named(role)}: ${failure}${record ? `\n${formatRecord(record)}` : ''}`)
+      const message = `could not start ${named(role)}: ${failure}${record ? `\n${formatRecord(record)}` : ''}`
+      // The record goes along, so a step can read the runtime's own words rather than this sentence.
+      throw Object.assign(new Error(message), { record })
     }
     return box as RunningBox
   }

@@ -8,6 +8,7 @@
  */
 import type { CommandRecord } from '../../src/drivers/types'
 import { formatRecord } from '../../src/evidence/commands'
+import { says } from '../../src/evidence/vocabulary'
 import {
   awaitPacedFill,
   pacedFillState,
@@ -81,7 +82,7 @@ export class Neighbours {
       )
     await boxes.exec(bystander, stopAppender, CALL.quickProbe, 'judged-here')
     const fillError = state.error
-    if (/No space left/.test(fillError)) boxes.get(victim).rootfsFull = true
+    if (says('out-of-space', fillError)) boxes.get(victim).rootfsFull = true
     const first = readings.lines[0]
     const last = readings.lines.at(-1)
     const run: BystanderRun = {

@@ -30,6 +30,19 @@ const HOST_TOOL_SECONDS = 60
 /** How long the kernel gets to free a detached loop device once its last holder of ours has ended. */
 const KERNEL_LETS_GO_MS = 1000
 
+/** How an attempt to create a box ended. */
+export interface NewBoxAttempt {
+  /** The failure as the suite words it (with the runtime's words and the call), when the create failed. */
+  readonly error?: string
+  /** What the runtime itself printed (stdout and stderr), when the driver call got that far. */
+  readonly said?: string
+  /** The call ran into the suite's limit (the runtime hung), when the driver call got that far. */
+  readonly timedOut?: boolean
+  readonly seconds: number
+  /** The window the create had, scaled by the clock. */
+  readonly window: number
+}
+
 export class HostFull {
   /** The scenario's own filesystem under the home: a resource the World releases, not a result. */
   private fs?: LoopFilesystem
@@ -92,17 +105,24 @@ export class HostFull {
   }
 
   /**
-   * Tries to create a box; returns the error it failed with, if any, how long it took, and the
-   * window it had (`windowSeconds`, scaled).
+   * Tries to create a box; returns how it failed, if it did, how long it took, and the window it
+   * had (`windowSeconds`, scaled).
    */
-  async tryNewBox(role: string, windowSeconds: number): Promise<{ error?: string; seconds: number; window: number }> {
+  async tryNewBox(role: string, windowSeconds: number): Promise<NewBoxAttempt> {
     const started = Date.now()
     const window = this.scene.clock.deadline(windowSeconds).seconds
     try {
       await this.scene.boxes.start(role)
       return { seconds: (Date.now() - started) / 1000, window }
     } catch (err) {
-      return { error: (err as Error).message, seconds: (Date.now() - started) / 1000, window }
+      const record = (err as { record?: CommandRecord }).record
+      return {
+        error: (err as Error).message,
+        said: record ? `${record.stdout}\n${record.stderr}`.trim() : undefined,
+        timedOut: record?.timedOut,
+        seconds: (Date.now() - started) / 1000,
+        window,
+      }
     }
   }
 

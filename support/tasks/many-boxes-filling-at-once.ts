@@ -4,6 +4,7 @@
  */
 import type { Fingerprints } from '../../src/guest/measure'
 import { KiB } from '../../src/evidence/units'
+import { says } from '../../src/evidence/vocabulary'
 import { awaitPacedFill, startPacedFill } from '../../src/guest/background'
 import { writeRandomFile } from '../../src/guest/files'
 import { fileFingerprints } from '../../src/guest/measure'
@@ -105,7 +106,7 @@ export class Crowd {
     await everyOne(crowd.roles.map(watch))
     const fills = crowd.roles.map((role) => {
       const error = ended.get(role) ?? `still filling after ${fillWindow.seconds} s`
-      if (/No space left/.test(error)) boxes.get(role).rootfsFull = true
+      if (says('out-of-space', error)) boxes.get(role).rootfsFull = true
       const rootfsBytes = (boxes.get(role).proof?.space.totalKiB ?? 0) * KiB
       return { role, error, rootfsBytes, diskGrowth: host.sample(role, 'after the fills').bytes - host.start(role) }
     })

@@ -79,7 +79,7 @@ describe('known issues of BoxLite 0.10.0', () => {
     assert.equal(v.problems.length, 1)
     assert.match(
       v.problems[0],
-      /"Filling, deleting and filling again .*" passed, but .*known-issues\.json expects it to fail on boxlite 0\.10\.0 \(BoxLite 0\.10\.0 has no guest-side discard.*\): fixed upstream\? remove the expectation$/,
+      /"Filling, deleting and filling again .*" passed, but .*known-issues\.json expects it to fail on boxlite 0\.10\.0 \(BoxLite 0\.10\.0 has no discard inside the box.*\): fixed upstream\? remove the expectation$/,
     )
     assert.equal(suiteExitCode(0, v), 1)
   })

@@ -143,7 +143,7 @@ describe('summary', () => {
       data.verdict.sentence,
       /^Passed with known issues: 0 scenarios passed, 3 failed as known issues of boxlite 0\.10\.0\.$/,
     )
-    assert.ok(data.rows.every((r) => r.status === 'known-issue' && /no guest-side discard/.test(r.reason ?? '')))
+    assert.ok(data.rows.every((r) => r.status === 'known-issue' && /no discard inside the box/.test(r.reason ?? '')))
     assert.match(html, /<tr class="row known-issue"/)
   })
 

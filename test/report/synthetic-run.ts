@@ -91,9 +91,9 @@ export function syntheticRun(
 
 /** The three @discard scenarios and their known failure message on a runtime without discard. */
 export const DISCARD_SCENARIOS = [
-  'Filling, deleting and filling again never grows the disk beyond 1.6 times one fill',
-  'Deleting a 200 MiB file gives its space back to the host',
-  'Deleting 4000 small files gives their space back to the host',
+  'Filling, deleting and filling again shrinks the disk after the delete and never grows it beyond 1.6 times one fill',
+  "Deleting a 200 MiB file shrinks the box's disk on the host back to within 30 MiB of its start",
+  "Deleting 4000 small files shrinks the box's disk on the host back to within 30 MiB of its start",
 ]
 export const NO_DISCARD_MESSAGE =
   "AssertionError: ✘ the box's disk above its start, 15.0 s after the delete: 200.0 MiB ≤ 30.0 MiB"
