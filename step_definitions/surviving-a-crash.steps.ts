@@ -3,11 +3,15 @@ import { Given, Then, When } from '@cucumber/cucumber'
 import { assert, expect } from 'chai'
 import { firstLineSaying, says } from '../src/evidence/vocabulary'
 import type { FileFingerprint } from '../src/guest/measure'
+import { SIGNS } from '../src/host/start-phases'
 import { budget } from '../support/step-budget'
 import { SYNCED, UNSYNCED } from '../support/tasks/surviving-a-crash/hard-kill'
 import { CALL, WAIT, servingBudget } from '../support/timeouts'
 import type { DiskWorld } from '../support/world'
 import { expectRunning, expectSays, expectServing } from './common/judge'
+
+/** The most starts the killed-starts scenario may kill: each listed box then costs one rm -f. */
+const KILLS_AT_MOST = 14
 
 Given(
   'the box has synced a {int} MiB file and written a {int} KiB file without syncing it',
@@ -108,17 +112,35 @@ Given(
 )
 
 When(
-  '{int} starts are killed outright at {percent}, {percent} and {percent} of that time',
-  budget(3 * CALL.createBox),
-  async function (this: DiskWorld, count: number, a: number, b: number, c: number) {
-    expect(count, 'the sentence names three kill points').to.equal(3)
-    await this.tasks.interruptedStarts.killStartsAt(this.outcomes.get('timed start', 'home'), [a, b, c])
+  'starts are killed outright at {int} points from {percent} to {percent} of that time',
+  budget((points: number) => points * CALL.createBox),
+  async function (this: DiskWorld, points: number, from: number, to: number) {
+    expect(points, `at most ${KILLS_AT_MOST - SIGNS.length} starts are killed at points of a start`).to.be.at.most(
+      KILLS_AT_MOST - SIGNS.length,
+    )
+    const step = points > 1 ? (to - from) / (points - 1) : 0
+    const fractions = Array.from({ length: points }, (_, i) => from + i * step)
+    const timed = this.outcomes.get('timed start', 'home')
+    const earlier = this.outcomes.all('killed starts', 'home').flat()
+    const kills = await this.tasks.interruptedStarts.killAtPoints(timed, earlier, fractions)
+    this.outcomes.record('killed starts', 'home', kills)
+  },
+)
+
+When(
+  "starts are killed outright as the box directory, the disk file and the box's first process appear",
+  budget(SIGNS.length * CALL.createBox),
+  async function (this: DiskWorld) {
+    const timed = this.outcomes.get('timed start', 'home')
+    const earlier = this.outcomes.all('killed starts', 'home').flat()
+    const kills = await this.tasks.interruptedStarts.killAsSignsShow(timed, earlier, SIGNS)
+    this.outcomes.record('killed starts', 'home', kills)
   },
 )
 
 When(
   'every box the runtime lists, stopped ones included, is force-removed',
-  budget(CALL.quickProbe + 6 * CALL.forceRemove),
+  budget(CALL.quickProbe + KILLS_AT_MOST * CALL.forceRemove),
   async function (this: DiskWorld) {
     const listed = await this.tasks.interruptedStarts.removeWhatIsListed()
     this.log(`"list -a" showed ${listed.length} box(es): ${listed.map((b) => b.id).join(', ') || 'none'}`)

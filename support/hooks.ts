@@ -54,8 +54,9 @@ After(
     if (keep && this.dirs) kept.add(this.dirs.dir)
     const leftovers = await this.close(keep)
     if (leftovers.length > 0) {
+      const ended = this.endedLeftovers.length
       throw new Error(
-        `after removing every box, the host still has:\n${leftovers.map((l) => `  ${l.kind}: ${l.detail}`).join('\n')}\n(home kept at ${this.dirs?.home})`,
+        `after removing every box, the host still has:\n${leftovers.map((l) => `  ${l.kind}: ${l.detail}`).join('\n')}\n(home kept at ${this.dirs?.home}${ended ? `; the cleanup ended ${ended} of those processes itself` : ''})`,
       )
     }
   },

@@ -17,7 +17,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createDriver } from '../src/drivers/select'
 import type { BoxDriver } from '../src/drivers/types'
-import { findLeftovers, type Leftover } from '../src/host/leftovers'
+import { endLeftoverProcesses, findLeftovers, type Leftover } from '../src/host/leftovers'
 import { type Clock, runSettings, type Settings, type WorldParameters } from '../src/settings'
 import { newScenarioDirs, removeSuiteDirectory, type ScenarioDirs } from '../src/homes'
 import { onInterrupt } from './interrupt'
@@ -50,6 +50,8 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
   }
   private unregisterInterrupt?: () => void
   private releasing?: Promise<Leftover[]>
+  /** Processes a runtime left behind that the cleanup ended itself (their details), after the scenario's boxes were removed. */
+  endedLeftovers: string[] = []
 
   constructor(options: IWorldOptions<WorldParameters>) {
     super(options)
@@ -142,7 +144,18 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
       intervalMs: 250,
       windowSeconds: WAIT.leftovers,
     })
-    if (poll.ok) removeSuiteDirectory(opened.dirs.dir)
+    if (poll.ok) {
+      removeSuiteDirectory(opened.dirs.dir)
+      return poll.value
+    }
+    // The runtime left processes under the scenario's own directory: the scenario fails naming
+    // them, and they are ended here, by pid, so that they do not go on running on the host.
+    this.endedLeftovers = endLeftoverProcesses(poll.value)
+    if (this.endedLeftovers.length > 0)
+      await this.clock.pollUntil(left, (l) => !l.some((x) => x.kind === 'process'), {
+        intervalMs: 250,
+        windowSeconds: 5,
+      })
     return poll.value
   }
 

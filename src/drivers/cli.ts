@@ -18,6 +18,8 @@ import {
   type CommandRecord,
   DriverCallError,
   type ExecOptions,
+  type KilledStart,
+  type KillPoint,
 } from './types'
 
 export interface CliDriverOptions {
@@ -34,6 +36,12 @@ export interface CliDriverOptions {
    * leave a half-made box that no later `rm -f` can find or stop; a finished one has an id to remove.
    */
   readonly createGraceMs?: number
+}
+
+/** A kill planned for one call, and where the driver notes when it went out. */
+interface PlannedKill {
+  readonly at: KillPoint
+  readonly killed: { afterMs?: number }
 }
 
 /** Box ids are 12 Base62 characters today, 26-character ULIDs in early builds. */
@@ -78,8 +86,10 @@ export class CliDriver implements BoxDriver {
     return this.call(['logs', id], opts.timeoutSeconds)
   }
 
-  createKilled(spec: BoxSpec, killAfterMs: number, opts: CallOptions): Promise<CommandRecord> {
-    return this.call(runArgs(spec), opts.timeoutSeconds, killAfterMs)
+  async createKilled(spec: BoxSpec, kill: KillPoint, opts: CallOptions): Promise<KilledStart> {
+    const killed: { afterMs?: number } = {}
+    const record = await this.call(runArgs(spec), opts.timeoutSeconds, { at: kill, killed })
+    return { record, killedAfterMs: killed.afterMs }
   }
 
   async listAll(opts: CallOptions): Promise<{ boxes: Array<{ id: string; name: string }>; record: CommandRecord }> {
@@ -139,11 +149,11 @@ export class CliDriver implements BoxDriver {
   }
 
   /** Queues one invocation behind every earlier call on the same home. Never rejects. */
-  private call(args: readonly string[], timeoutSeconds: number, killAfterMs?: number): Promise<CommandRecord> {
+  private call(args: readonly string[], timeoutSeconds: number, kill?: PlannedKill): Promise<CommandRecord> {
     const generation = this.generation
     const previous = homeQueues.get(this.home) ?? Promise.resolve()
     const mine = previous.then(() =>
-      generation === this.generation ? this.spawn(args, timeoutSeconds, killAfterMs) : this.interrupted(args),
+      generation === this.generation ? this.spawn(args, timeoutSeconds, kill) : this.interrupted(args),
     )
     const tail = mine.catch(() => undefined)
     homeQueues.set(this.home, tail)
@@ -153,7 +163,7 @@ export class CliDriver implements BoxDriver {
     return mine
   }
 
-  private async spawn(args: readonly string[], timeoutSeconds: number, killAfterMs?: number): Promise<CommandRecord> {
+  private async spawn(args: readonly string[], timeoutSeconds: number, kill?: PlannedKill): Promise<CommandRecord> {
     const argv = ['--home', this.home, ...(this.options.globalArgs ?? []), ...args]
     const command = renderCommand(this.options.bin, argv)
     const started = Date.now()
@@ -170,10 +180,18 @@ export class CliDriver implements BoxDriver {
     })
     this.running.set(child, { creates: args[0] === 'run' })
     // A start cut short on purpose: the runtime's own process (the one just spawned), by its pid.
-    const killer =
-      killAfterMs === undefined
-        ? undefined
-        : setTimeout(() => child.pid && process.kill(child.pid, 'SIGKILL'), killAfterMs)
+    const ended = new AbortController()
+    // Once it exited (and was reaped) its pid may be someone else's: never signalled then.
+    const exited = () => child.exitCode !== null || child.signalCode !== null
+    const sigkill = () => {
+      if (exited() || ended.signal.aborted || !child.pid || !kill) return
+      process.kill(child.pid, 'SIGKILL')
+      kill.killed.afterMs = Date.now() - started
+    }
+    const at = kill?.at
+    let killer: NodeJS.Timeout | undefined
+    if (typeof at === 'number') killer = setTimeout(sigkill, at)
+    else if (at && child.pid !== undefined) void at(child.pid, ended.signal).then(sigkill, () => undefined)
     try {
       const r = await child
       const missing = r.failed && (r as { code?: string }).code === 'ENOENT'
@@ -192,6 +210,7 @@ export class CliDriver implements BoxDriver {
         durationMs: Date.now() - started,
       }
     } finally {
+      ended.abort()
       clearTimeout(killer)
       this.running.delete(child)
     }

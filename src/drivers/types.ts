@@ -75,8 +75,8 @@ export interface BoxDriver {
   hostPid?(id: string, opts: CallOptions): Promise<{ pid?: number; record: CommandRecord }>
   /** The box's kernel log as the runtime exposes it (`logs BOX`). */
   kernelLog?(id: string, opts: CallOptions): Promise<CommandRecord>
-  /** `run -d` whose runtime process is SIGKILLed, by its pid, `killAfterMs` after it started. */
-  createKilled?(spec: BoxSpec, killAfterMs: number, opts: CallOptions): Promise<CommandRecord>
+  /** `run -d` whose runtime process is SIGKILLed, by its pid, at `kill` (see KillPoint). */
+  createKilled?(spec: BoxSpec, kill: KillPoint, opts: CallOptions): Promise<KilledStart>
   /** Every box the runtime lists, running or not (`list -a`). */
   listAll?(opts: CallOptions): Promise<{ boxes: Array<{ id: string; name: string }>; record: CommandRecord }>
   /** Host path of the box's rootfs overlay: `<home>/boxes/<id>/disks/disk.qcow2`. */
@@ -94,4 +94,16 @@ export interface BoxDriver {
   interrupt(): Promise<void>
   /** Releases driver resources (runtime handles); boxes are removed by the caller first. */
   close(): Promise<void>
+}
+
+/**
+ * When a start is killed: this many ms after its process started, or once `when` resolves (it is
+ * given the start's pid, and a signal aborted when the start ended on its own).
+ */
+export type KillPoint = number | ((pid: number, ended: AbortSignal) => Promise<unknown>)
+
+/** A start cut short on purpose: its call, and when the SIGKILL went out (absent: it had ended first). */
+export interface KilledStart {
+  readonly record: CommandRecord
+  readonly killedAfterMs?: number
 }

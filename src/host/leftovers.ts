@@ -1,7 +1,8 @@
 /**
  * What a box can leave behind on the host after it was removed: processes (box init, shim,
  * storage daemon), mounts (FUSE exports) and loop devices whose files live under a directory.
- * Read-only: this module only looks; ending anything is the runtime's job (`rm -f`).
+ * Looking is read-only; ending a box is the runtime's job (`rm -f`). Only when the runtime left
+ * processes behind does the suite end them itself (endLeftoverProcesses), so none outlives the run.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { processIds } from './footprint'
@@ -9,6 +10,9 @@ import { processIds } from './footprint'
 export interface Leftover {
   readonly kind: 'process' | 'mount' | 'loop device'
   readonly detail: string
+  /** A process's pid and its start time (clock ticks since boot): together they name it, a pid alone is reused. */
+  readonly pid?: number
+  readonly startTime?: number
 }
 
 /**
@@ -18,13 +22,20 @@ export interface Leftover {
 export function findLeftovers(dir: string, needle?: string): Leftover[] {
   const prefix = dir.endsWith('/') ? dir : `${dir}/`
   const under = (p: string) => p === dir || p.startsWith(prefix)
-  return [...leftoverProcesses(under, dir, needle), ...leftoverMounts(under), ...leftoverLoopDevices(under)]
+  return [...processesNaming(dir, needle), ...leftoverMounts(under), ...leftoverLoopDevices(under)]
 }
 
-function leftoverProcesses(under: (p: string) => boolean, dir: string, needle?: string): Leftover[] {
+/**
+ * Processes whose command line names `dir` (or `needle`), or whose working directory, root,
+ * executable or an open file is under it. `skip` leaves a process out before it is read further
+ * (a caller that samples often skips the processes it has seen before).
+ */
+export function processesNaming(dir: string, needle?: string, skip?: (pid: number) => boolean): Leftover[] {
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`
+  const under = (p: string) => p === dir || p.startsWith(prefix)
   const found: Leftover[] = []
   for (const pid of processIds()) {
-    if (pid === process.pid) continue
+    if (pid === process.pid || skip?.(pid)) continue
     let cmdline = ''
     try {
       cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()
@@ -54,9 +65,48 @@ function leftoverProcesses(under: (p: string) => boolean, dir: string, needle?: 
       }
     }
     if (reasons.length)
-      found.push({ kind: 'process', detail: `pid ${pid} (${reasons.join(', ')}): ${cmdline.slice(0, 200)}` })
+      found.push({
+        kind: 'process',
+        detail: `pid ${pid} (${reasons.join(', ')}): ${cmdline.slice(0, 200)}`,
+        pid,
+        startTime: procStat(pid)?.startTime,
+      })
   }
   return found
+}
+
+/** Fields of /proc/<pid>/stat a caller needs to tell processes apart; undefined when gone or a zombie. */
+export function procStat(pid: number): { session: number; startTime: number } | undefined {
+  let stat: string
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch {
+    return undefined
+  }
+  // comm (field 2) may hold spaces and parentheses: the fields after the last ')' start at field 3.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  if (f[0] === 'Z' || f[0] === 'X') return undefined
+  return { session: Number(f[3]), startTime: Number(f[19]) }
+}
+
+/**
+ * Last resort after a runtime left processes behind under a scenario's own directory: SIGKILL
+ * each, by pid and only while its start time still matches (a reused pid is someone else), so
+ * that a failed scenario never leaves them running on the host. Returns the details of those ended.
+ */
+export function endLeftoverProcesses(leftovers: readonly Leftover[]): string[] {
+  const ended: string[] = []
+  for (const l of leftovers) {
+    if (l.kind !== 'process' || l.pid === undefined || l.startTime === undefined) continue
+    if (procStat(l.pid)?.startTime !== l.startTime) continue
+    try {
+      process.kill(l.pid, 'SIGKILL')
+      ended.push(l.detail)
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ended
 }
 
 /** Mounts in our mount namespace whose mount point or source is under the directory. */

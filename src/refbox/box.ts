@@ -172,7 +172,8 @@ export async function startBox(ctx: Ctx, state: BoxState): Promise<void> {
   state.main = state.qsd = state.unshare = undefined
   state.failure = undefined
   state.status = 'running'
-  writeState(ctx.paths, state)
+  // The regression `shim-recorded-when-up` (with its half in stopBox): the shim is recorded only once the box is up.
+  if (!ctx.defects.has('shim-recorded-when-up')) writeState(ctx.paths, state)
 
   const ready = () => existsSync(box.runFile('ready'))
   const over = () => ready() || existsSync(box.runFile('failed')) || !isAlive(shim)
@@ -186,6 +187,7 @@ export async function startBox(ctx: Ctx, state: BoxState): Promise<void> {
     state.startedAt = new Date().toISOString()
     if (existsSync(box.runFile('resized'))) state.needsResize = false
     writeState(ctx.paths, state)
+    reachSite(ctx.paths.home, 'box-up')
     if (state.main) reachBootSites(ctx.paths.home, `/proc/${state.main.pid}/root`)
     return
   }
@@ -224,7 +226,7 @@ async function waitForShimExit(state: BoxState): Promise<void> {
  * unmounts and flushes. If the shim does not finish in time it is killed; the kernel then releases
  * the rest (parent-death signals, namespace teardown, loop autoclear).
  */
-async function ensureStopped(state: BoxState, boxDir: string): Promise<void> {
+async function ensureStopped(state: BoxState, boxDir: string, searchUnrecorded = true): Promise<void> {
   // An exec's nsenter waits outside the box for its child; if it is stopped it can never reap it, and
   // the dying box's pid 1 would wait for that forever. Processes that entered the box go with it.
   // They are listed while pid 1 lives: the kernel reuses a dead namespace's number within a second,
@@ -237,7 +239,7 @@ async function ensureStopped(state: BoxState, boxDir: string): Promise<void> {
   // The shim's TERM trap stops a box at any stage, even one whose main pid was never recorded
   // (a `run` interrupted mid-start): it kills the box, or tears the disk down if there is none yet.
   // A live recorded shim is the box's only one (a start waits for the last shim to exit).
-  const shims = isAlive(state.shim) ? [state.shim] : [state.shim, ...unrecordedShims(boxDir)]
+  const shims = isAlive(state.shim) || !searchUnrecorded ? [state.shim] : [state.shim, ...unrecordedShims(boxDir)]
   for (const shim of shims) signalRef(shim, 'SIGTERM')
   if (await waitFor(() => !shims.some(isAlive), 30_000)) return
   for (const shim of shims) signalRef(shim, 'SIGKILL')
@@ -258,7 +260,8 @@ function unrecordedShims(boxDir: string): ProcRef[] {
 
 export async function stopBox(ctx: Ctx, state: BoxState): Promise<void> {
   const booted = state.status === 'running' && state.rootDev !== undefined
-  await ensureStopped(state, ctx.paths.box(state.id).dir)
+  // `shim-recorded-when-up`, its other half: rm -f trusts the record and never looks for a shim it does not name.
+  await ensureStopped(state, ctx.paths.box(state.id).dir, !ctx.defects.has('shim-recorded-when-up'))
   // The storage daemon got SIGTERM from the shim (or its parent-death signal): let it finish flushing.
   if (!(await waitFor(() => !isAlive(state.qsd), 30_000))) signalRef(state.qsd, 'SIGKILL')
   if (isAlive(state.shim)) throw new RefboxError(`box ${state.id}: its shim (pid ${state.shim?.pid}) did not exit`)

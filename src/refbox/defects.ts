@@ -34,6 +34,8 @@ export const DEFECTS = {
     'a create makes the box directory before it reads the image and leaves it when the image is bad',
   'torn-disk-unremovable':
     'a torn disk is neither rebuilt at start nor removable: start fails on it and rm -f refuses it',
+  'shim-recorded-when-up':
+    "a start records the box's shim only once the box is up, and rm -f stops only recorded processes: a start killed while its box boots leaves the shim, storage daemon and box running",
 } as const
 
 export type DefectName = keyof typeof DEFECTS

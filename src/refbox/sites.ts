@@ -19,6 +19,9 @@ export const SITES = {
     'a box was asked for and its create never got as far as its image (it failed, or was killed): derived, see derivedSites',
   'box-create': 'a box disk is created (its virtual size is decided here)',
   'box-start': 'a box boots (its mount options and /tmp are decided here)',
+  'box-up': "a box's start saw its main process run on its disk and recorded it",
+  'start-unfinished':
+    'a box began to boot and its start never saw it up (it failed, or was killed while the box booted): derived, see derivedSites',
   'start-needing-resize':
     "a box boots whose disk is larger than its image's filesystem (--disk-size), so the filesystem must grow",
   'torn-disk': "a box's disk fails `qemu-img check` when it boots or is removed",
@@ -119,19 +122,26 @@ export const DEFECT_SITES: Readonly<Record<DefectName, DefectSites>> = {
     sites: ['torn-disk'],
     why: 'it skips the rebuild of a torn disk at boot and refuses a torn disk in rm; a sound disk is untouched',
   },
+  'shim-recorded-when-up': {
+    sites: ['start-unfinished'],
+    why: 'a start that gets its box up records the shim as a healthy one does (only later), and rm -f then finds it in the record; only a start that ends between launching the shim and seeing the box up leaves a shim no record names',
+  },
 }
 
 /** Sites no refbox call records: derivedSites infers them from the others. */
-export const DERIVED_SITES: readonly SiteName[] = ['create-unfinished']
+export const DERIVED_SITES: readonly SiteName[] = ['create-unfinished', 'start-unfinished']
 
 /**
  * The derived sites of one home, from its records (`sites`, with repeats): a create that was
- * asked for more often than its image was ready failed or was killed in between (a killed process
- * records nothing more, so the gap is the evidence).
+ * asked for more often than its image was ready, or a boot begun more often than a box came up,
+ * failed or was killed in between (a killed process records nothing more, so the gap is the evidence).
  */
 export function derivedSites(sites: readonly string[]): SiteName[] {
   const count = (site: SiteName) => sites.filter((s) => s === site).length
-  return count('create-requested') > count('create-image-ready') ? ['create-unfinished'] : []
+  return [
+    ...(count('create-requested') > count('create-image-ready') ? (['create-unfinished'] as const) : []),
+    ...(count('box-start') > count('box-up') ? (['start-unfinished'] as const) : []),
+  ]
 }
 
 const MiB = 1024 * 1024

@@ -195,9 +195,10 @@ const ENTRIES: readonly Entry[] = [
     severity: 'cost',
     forUsers: 'A box start that is cut short or fails leaves no stray processes, mounts or files on the host.',
     whyThreshold:
-      'Starts are killed at 10 %, 50 % and 90 % of one measured start, so the early, middle and late steps are ' +
-      'all hit (SmolVM PR #476: disks left behind after a crash). Within 10 seconds gives the runtime time to ' +
-      'end its helper processes.',
+      'Starts are killed at 8 points from 5 % to 89 % of the quicker of two measured starts, and as its box ' +
+      'directory, disk file and first process appear, so every step of a start is hit, also the one between its ' +
+      'process starting and the start returning (SmolVM PR #476: disks left behind after a crash). Within 10 ' +
+      'seconds gives the runtime time to end its helper processes.',
   },
   {
     rule: "A fresh box's disk costs the host almost nothing",

@@ -86,6 +86,11 @@ export class Boxes {
     return box.name
   }
 
+  /** A box the scenario removed itself, found by the unique name it was given: cleanup skips it. */
+  removedByName(name: string): void {
+    for (const box of this.byRole.values()) if (box.name === name) box.removed = true
+  }
+
   /** The running box of this role. */
   get(role: string): RunningBox {
     const box = this.byRole.get(role)

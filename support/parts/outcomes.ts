@@ -41,6 +41,13 @@ export class Outcomes<Kinds extends object> {
     return outcome
   }
 
+  /** Every `kind` of `role`, oldest first (none: empty); the calls in them count as examined. */
+  all<K extends keyof Kinds & string>(kind: K, role: string): Kinds[K][] {
+    const outcomes = (this.byKey.get(keyOf(kind, role)) ?? []) as Kinds[K][]
+    for (const outcome of outcomes) this.calls.examineWithin(outcome)
+    return outcomes
+  }
+
   /** How many `kind` outcomes `role` has had. */
   count(kind: keyof Kinds & string, role: string): number {
     return this.byKey.get(keyOf(kind, role))?.length ?? 0

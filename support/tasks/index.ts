@@ -26,7 +26,7 @@ import { type FillCycles, Recovery } from './recovering-a-full-box'
 import { RacingWriters, type WriterRace } from './rootfs-is-its-own-disk'
 import { type Exhaustion, Inodes } from './running-out-of-inodes'
 import { HardKill } from './surviving-a-crash/hard-kill'
-import { InterruptedStarts } from './surviving-a-crash/interrupted-starts'
+import { InterruptedStarts, type KilledStartOutcome, type TimedStart } from './surviving-a-crash/interrupted-starts'
 import { TornDisk } from './surviving-a-crash/torn-disk'
 
 export function createTasks(scene: Scene) {
@@ -75,7 +75,8 @@ export interface OutcomeKinds {
   crowd: CrowdStart
   'crowd fills': CrowdFills
   'files before the kill': Fingerprints
-  'timed start': number
+  'timed start': TimedStart
+  'killed starts': KilledStartOutcome[]
   'bad-image starts': CommandRecord[]
   'file before the tear': Fingerprints
   'start on the torn disk': CommandRecord
@@ -100,6 +101,7 @@ export const PRODUCERS: Producers<OutcomeKinds> = {
   'crowd fills': 'fills every box of the crowd',
   'files before the kill': 'writes the synced and unsynced files',
   'timed start': 'times one start in this home',
+  'killed starts': 'kills starts part-way',
   'bad-image starts': 'starts boxes from bad image layouts',
   'file before the tear': 'writes a file and stops the box',
   'start on the torn disk': 'starts the box again on its torn disk',

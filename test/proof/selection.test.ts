@@ -22,12 +22,15 @@ const homes = [
 const at = (home: string, site: string, t: number) => ({ home, site, at: t })
 const records = [
   at('/h/fills', 'box-start', 1),
+  at('/h/fills', 'box-up', 1),
   at('/h/fills', 'rootfs-full', 5),
   at('/h/fills', 'remove-box', 20), // cleanup
   at('/h/fills', 'discard-at-unmount', 20), // cleanup
   at('/h/removes', 'box-start', 1),
+  at('/h/removes', 'box-up', 1),
   at('/h/removes', 'remove-box', 4), // a step
   at('/h/idle', 'box-start', 1),
+  at('/h/idle', 'box-up', 1),
   at('/h/idle', 'remove-box', 20),
   at('/h/other-run', 'rootfs-full', 3), // a home of no scenario of this run
 ]
@@ -40,9 +43,9 @@ const coverage = coverageByScenario(homes, records, ended)
 const names = homes.map((h) => h.scenario)
 
 test('sites are split into during and after the steps, by home; other homes are ignored', () => {
-  assert.deepEqual([...coverage.get('fills')!.during], ['box-start', 'rootfs-full'])
+  assert.deepEqual([...coverage.get('fills')!.during], ['box-start', 'box-up', 'rootfs-full'])
   assert.deepEqual([...coverage.get('fills')!.after], ['remove-box', 'discard-at-unmount'])
-  assert.deepEqual([...coverage.get('removes')!.during], ['box-start', 'remove-box'])
+  assert.deepEqual([...coverage.get('removes')!.during], ['box-start', 'box-up', 'remove-box'])
 })
 
 test("a defect runs only the scenarios that reached one of its sites; the rest are not affected", () => {
@@ -79,6 +82,24 @@ test('a create asked for more often than its image was ready reaches create-unfi
   assert.ok(c.get('bad-image')!.during.has('create-unfinished'))
   assert.ok(!c.get('good-image')!.during.has('create-unfinished'))
   assert.deepEqual(selectScenarios('failed-create-leaves-dir', ['create-unfinished'], ['bad-image', 'good-image'], c).run, ['bad-image'])
+})
+
+test('a boot begun more often than a box came up reaches start-unfinished, counted during the steps', () => {
+  const starts = [
+    { scenario: 'killed-starts', home: '/h/killed' },
+    { scenario: 'whole-starts', home: '/h/whole' },
+  ]
+  const log = [
+    at('/h/killed', 'box-start', 1),
+    at('/h/killed', 'box-up', 1),
+    at('/h/killed', 'box-start', 2), // a second run, killed while its box booted
+    at('/h/whole', 'box-start', 1),
+    at('/h/whole', 'box-up', 1),
+  ]
+  const c = coverageByScenario(starts, log, new Map([['killed-starts', 0], ['whole-starts', 0]]))
+  assert.ok(c.get('killed-starts')!.during.has('start-unfinished'))
+  assert.ok(!c.get('whole-starts')!.during.has('start-unfinished'))
+  assert.deepEqual(selectScenarios('shim-recorded-when-up', ['start-unfinished'], ['killed-starts', 'whole-starts'], c).run, ['killed-starts'])
 })
 
 test('a scenario without coverage, or whose steps never ended, is always run', () => {

@@ -3,12 +3,15 @@
  * still releases everything: the after hook checks that no loop device, mount or process is left.
  */
 import { expect } from 'chai'
-import { existsSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { KNOWN_DEFECTS } from '../../src/refbox/defects'
 import { allocatedBytes, treeAllocatedBytes } from '../../src/host/footprint'
-import { destroyHome, freshHome, leftovers, refbox, refboxOk, runBox, sh, testImage } from './helpers'
+import { endLeftoverProcesses, findLeftovers } from '../../src/host/leftovers'
+import { pollUntil } from '../../src/host/poll'
+import { REFBOX, destroyHome, freshHome, leftovers, refbox, refboxOk, runBox, sh, testImage } from './helpers'
 
 const MiB = 1024 * 1024
 const FILL = 'dd if=/dev/zero of=/fill bs=1M count=4096 2>/dev/null; sync'
@@ -50,8 +53,8 @@ describe('refbox defects (REFBOX_DEFECTS)', () => {
     expect(await destroyHome(home)).to.deep.equal([])
   })
 
-  it('has exactly the twenty-four documented defects', () => {
-    expect(KNOWN_DEFECTS).to.have.length(24)
+  it('has exactly the twenty-five documented defects', () => {
+    expect(KNOWN_DEFECTS).to.have.length(25)
   })
 
   it("shared-disk: a second box writes into the first box's filesystem", async () => {
@@ -261,5 +264,57 @@ describe('refbox defects (REFBOX_DEFECTS)', () => {
     } finally {
       await removeAll()
     }
+  })
+
+  it('shim-recorded-when-up: a run killed while its box boots leaves shim, daemon and box running after rm -f; healthy it leaves nothing', async () => {
+    const killedWhileBooting = async (env: NodeJS.ProcessEnv) => {
+      const before = new Set(existsSync(join(home, 'boxes')) ? readdirSync(join(home, 'boxes')) : [])
+      const run = spawn(REFBOX, ['--home', home, 'run', '-d', '--rootfs', testImage(), 'sleep', '3600'], {
+        env: { ...process.env, REFBOX_DEFECTS: '', ...env },
+        stdio: 'ignore',
+      })
+      const exited = new Promise((r) => run.once('exit', r))
+      // The storage daemon's pid file: the shim runs and the box is not up yet.
+      const booting = await pollUntil(
+        () =>
+          (existsSync(join(home, 'boxes')) ? readdirSync(join(home, 'boxes')) : []).filter(
+            (d) => !before.has(d) && existsSync(join(home, 'boxes', d, 'run', 'qsd.pid')),
+          ),
+        (ids) => ids.length > 0,
+        { intervalMs: 5, timeoutMs: 60_000 },
+      )
+      run.kill('SIGKILL')
+      await exited
+      expect(booting.ok, 'the box never began to boot').to.equal(true)
+      return booting.value[0]
+    }
+    const id = await killedWhileBooting(defect('shim-recorded-when-up').env)
+    try {
+      const state = JSON.parse(readFileSync(join(home, 'boxes', id, 'state.json'), 'utf8')) as { shim?: unknown }
+      expect(state.shim, 'the shim was recorded before the box was up').to.equal(undefined)
+      await refboxOk(home, ['rm', '-f', id], defect('shim-recorded-when-up'))
+      const left = findLeftovers(home).filter((l) => l.kind === 'process')
+      expect(left.map((l) => l.detail).join('\n'))
+        .to.match(/box-shim\.sh/)
+        .and.to.match(/qemu-storage-daemon/)
+    } finally {
+      // What the defect left is ended the way the suite's cleanup ends it: by pid and start time.
+      endLeftoverProcesses(findLeftovers(home))
+      await pollUntil(
+        () => leftovers(home),
+        (l) => l.length === 0,
+        { intervalMs: 100, timeoutMs: 10_000 },
+      )
+    }
+    expect(leftovers(home)).to.deep.equal([])
+
+    const healthy = await killedWhileBooting({})
+    await refboxOk(home, ['rm', '-f', healthy])
+    expect(leftovers(home)).to.deep.equal([])
+
+    // A start the kill does not cut short is recorded whole, and rm -f finds all of it.
+    const whole = await runBox(home, [], defect('shim-recorded-when-up'))
+    await refboxOk(home, ['rm', '-f', whole], defect('shim-recorded-when-up'))
+    expect(leftovers(home)).to.deep.equal([])
   })
 })

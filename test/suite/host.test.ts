@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { allocatedBytes, boxDiskFootprint, treeAllocatedBytes } from '../../src/host/footprint'
-import { findLeftovers } from '../../src/host/leftovers'
+import { endLeftoverProcesses, findLeftovers } from '../../src/host/leftovers'
 import { peakDuring, pollUntil, sleep } from '../../src/host/poll'
 
 const dir = mkdtempSync(join(tmpdir(), 'host-'))
@@ -62,6 +62,26 @@ describe('leftovers', () => {
     } finally {
       child.kill('SIGKILL') // the one process this test started, by its pid
       await new Promise((r) => child.once('exit', r))
+    }
+    assert.deepEqual(findLeftovers(home), [])
+  })
+
+  it('the cleanup ends a leftover process by pid and start time, and never a pid whose start time differs', async () => {
+    const home = mkdtempSync(join(dir, 'home-'))
+    const child = spawn('sleep', ['30'], { cwd: home, stdio: 'ignore' })
+    const exited = new Promise((r) => child.once('exit', r))
+    try {
+      await sleep(100)
+      const found = findLeftovers(home).filter((l) => l.pid === child.pid)
+      assert.equal(found.length, 1, JSON.stringify(found))
+      // The same pid with another start time is another process (a reused pid): left alone.
+      assert.deepEqual(endLeftoverProcesses([{ ...found[0], startTime: found[0].startTime! + 1 }]), [])
+      assert.equal(child.exitCode, null)
+      assert.deepEqual(endLeftoverProcesses(found), [found[0].detail])
+      await exited
+      assert.equal(child.signalCode, 'SIGKILL')
+    } finally {
+      child.kill('SIGKILL') // a no-op once it is gone
     }
     assert.deepEqual(findLeftovers(home), [])
   })
