@@ -23,7 +23,7 @@ Feature: The host gets its disk space back
       When the box is force-removed
       Then at least 90 % of that growth is given back within 30 seconds
       And nothing of the box is left running or mounted on the host
-      And no file or directory under the home still carries the box's id or name
+      And no file or directory under the home still carries the box's id or name within 10 seconds
 
   Rule: Copying in a file bigger than the box's free space fails, and costs the host at most the file's size plus 8 MiB
   A copy from the host is held to the box's disk like any write in the box. It must fail visibly, not

@@ -15,12 +15,20 @@
  * --out: where proof.{html,md,json} and proof/ go (default reports/). --healthy-from: take the
  * healthy run from a suite run made with `scripts/run-suite.ts --record-sites` into DIR instead of
  * running it again (what `npm test` does after `npm run test:bdd`), in either mode.
+ *
+ * The second half runs the suite with each benign variation of refbox on (src/refbox/variants.ts)
+ * and requires every scenario to stay green (proof/variations.json; src/proof/variations.ts),
+ * selected by the variation's sites like the defects. --half defects|variations|both (default
+ * both) runs one half or both; with one half the healthy run is still made (or reused).
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { availableParallelism } from 'node:os'
 import { KNOWN_DEFECTS } from '../src/refbox/defects'
-import { DEFECT_SITES } from '../src/refbox/sites'
+import { DEFECT_SITES, VARIANT_SITES } from '../src/refbox/sites'
+import { KNOWN_VARIANTS, type VariantName } from '../src/refbox/variants'
+import { readRunMessages } from '../src/report/run-messages'
+import { judgeVariations, loadVariations, type VariationRun } from '../src/proof/variations'
 import { compareWithMatrix, type ProofRun } from '../src/proof/compare'
 import { HOST_ACCESS_TAG } from '../src/proof/host-access'
 import { expectedFailures, loadMatrix } from '../src/proof/matrix'
@@ -51,6 +59,8 @@ async function main(): Promise<void> {
   const reports = resolve(root, optionValue('--out') ?? 'reports')
   const proofDir = join(reports, 'proof')
   const matrix = loadMatrix(join(root, 'proof', 'catch-matrix.json'))
+  const variationsFile = loadVariations(join(root, 'proof', 'variations.json'))
+  const half = halfOption(optionValue('--half', 'defects, variations or both') ?? 'both')
   rmSync(proofDir, { recursive: true, force: true })
   mkdirSync(proofDir, { recursive: true })
 
@@ -69,18 +79,38 @@ async function main(): Promise<void> {
       scenariosRun: r.outcomes.length,
     }
   }
+  const runVariant = async (variant: VariantName, names?: readonly string[]): Promise<VariationRun & RunLink> => {
+    const dir = join(proofDir, `variation-${variant}`)
+    const r = await runSuite({ root, dir, defect: null, variant, timeoutMs: RUN_TIMEOUT_MS, names })
+    const record = existsSync(r.ndjson) ? readRunMessages(readFileSync(r.ndjson, 'utf8')) : { scenarios: [] }
+    const ran = record.scenarios.filter((s) => s.status !== 'NOT_SELECTED')
+    const red = ran.filter((s) => s.status !== 'PASSED').length
+    console.log(`prove: variation ${variant}: ${red} of ${ran.length} scenarios did not pass (${r.seconds} s)`)
+    return {
+      variation: variant,
+      scenarios: record.scenarios,
+      notAffected: [],
+      defect: null,
+      reportHref: relative(reports, join(dir, 'cucumber-report.html')),
+      seconds: r.seconds,
+      scenariosRun: ran.length,
+    }
+  }
   const healthyFrom = optionValue('--healthy-from')
   const reused = healthyFrom
     ? () => reuseHealthyRun(resolve(root, healthyFrom), join(proofDir, 'healthy'), reports)
     : undefined
-  const finished = exhaustive
-    ? await runExhaustive(concurrency, run, reused)
-    : await runSelected(
-        concurrency,
-        proofDir,
-        reused ?? (() => run(null, { parallel: concurrency, coverage: true })),
-        run,
-      )
+  const healthyRun = reused ?? (() => run(null, { parallel: concurrency, coverage: !exhaustive }))
+  const finished =
+    half === 'variations'
+      ? [await healthyRun()]
+      : exhaustive
+        ? await runExhaustive(concurrency, run, reused)
+        : await runSelected(concurrency, proofDir, healthyRun, run)
+  const variationsStarted = Date.now()
+  const variationRuns =
+    half === 'defects' ? [] : await runVariations(concurrency, proofDir, exhaustive, (v, names) => runVariant(v, names))
+  const variationSeconds = (Date.now() - variationsStarted) / 1000
 
   const scenarioList = readScenarios(join(proofDir, 'healthy', 'cucumber-messages.ndjson'))
   const result = compareWithMatrix(
@@ -89,9 +119,29 @@ async function main(): Promise<void> {
     scenarioList.map((s) => s.name),
     finished,
   )
+  const variations = judgeVariations(
+    variationsFile,
+    half === 'defects' ? [] : KNOWN_VARIANTS,
+    scenarioList.map((s) => s.name),
+    variationRuns,
+  )
   const input = {
     matrix,
     result,
+    variations:
+      half === 'defects'
+        ? undefined
+        : {
+            file: variationsFile,
+            result: variations,
+            runs: variationRuns.map(({ variation, reportHref, seconds, scenariosRun }) => ({
+              variation,
+              reportHref,
+              seconds,
+              scenariosRun,
+            })),
+            wallSeconds: variationSeconds,
+          },
     runs: finished.map(({ defect, reportHref, seconds, scenariosRun }) => ({
       defect,
       reportHref,
@@ -110,12 +160,20 @@ async function main(): Promise<void> {
   console.log(
     `prove: ${input.mode}: ${scenarioRuns} scenario runs; wall time ${input.wallSeconds.toFixed(0)} s; report: ${relative(root, join(reports, 'proof.html'))}`,
   )
+  if (half !== 'defects')
+    console.log(`prove: variations half: ${variationRuns.length} runs, wall time ${variationSeconds.toFixed(0)} s`)
   if (result.problems.length) {
     console.error(`prove: ${result.problems.length} difference(s) from the catch matrix:`)
     for (const p of result.problems) console.error(`  - ${p}`)
-    process.exit(1)
   }
-  console.log('prove: every defect is caught exactly where the matrix says, and the healthy run passes')
+  if (variations.problems.length) {
+    console.error(`prove: ${variations.problems.length} scenario(s) did not stay green under a benign variation:`)
+    for (const p of variations.problems) console.error(`  - ${p}`)
+  }
+  if (result.problems.length || variations.problems.length) process.exit(1)
+  if (half !== 'variations')
+    console.log('prove: every defect is caught exactly where the matrix says, and the healthy run passes')
+  if (half !== 'defects') console.log('prove: every scenario stays green under every benign variation')
 }
 
 type RunOne = (defect: string | null, extra?: Partial<SuiteRunRequest>) => Promise<Finished>
@@ -198,6 +256,69 @@ async function runSelected(
   return [healthy, ...plans.map((p) => byDefect.get(p.defect) ?? skipped(p))]
 }
 
+/**
+ * The second half: each variation against the scenarios whose healthy run reached one of its sites
+ * (every scenario when exhaustive, or when the healthy run recorded no sites).
+ */
+async function runVariations(
+  concurrency: number,
+  proofDir: string,
+  exhaustive: boolean,
+  runOne: (variant: VariantName, names?: readonly string[]) => Promise<VariationRun & RunLink>,
+): Promise<Array<VariationRun & RunLink>> {
+  const healthyDir = join(proofDir, 'healthy')
+  const ndjsonPath = join(healthyDir, 'cucumber-messages.ndjson')
+  const ndjson = existsSync(ndjsonPath) ? readFileSync(ndjsonPath, 'utf8') : ''
+  const scenarios = readScenarios(ndjsonPath)
+  const names = scenarios.map((s) => s.name)
+  const hostAccess = new Set(scenarios.filter((s) => s.tags.includes(HOST_ACCESS_TAG)).map((s) => s.name))
+  const sitesLog = join(healthyDir, SITE_LOG)
+  const recorded = !exhaustive && existsSync(sitesLog)
+  const coverage = recorded
+    ? coverageByScenario(
+        jsonLines<ScenarioHome>(join(healthyDir, SCENARIO_LOG)),
+        jsonLines<SiteRecord>(sitesLog),
+        stepsEndedAt(ndjson),
+      )
+    : new Map()
+  const plans = KNOWN_VARIANTS.map((variant) => {
+    const { sites, hostFilesOnly } = VARIANT_SITES[variant]
+    const plan = recorded
+      ? selectScenarios(variant, sites, names, coverage, hostFilesOnly ? hostAccess : undefined)
+      : { run: names, notAffected: [] }
+    console.log(
+      `prove: variation ${variant}: ${plan.run.length} of ${names.length} scenarios reach its sites ` +
+        `(${sites.join(', ')})`,
+    )
+    return { variant, ...plan }
+  })
+  writeFileSync(join(proofDir, 'variations-coverage.json'), JSON.stringify(plans, null, 2))
+  const seconds = new Map([...scenarioSeconds(ndjson)].map(([key, s]) => [key.split('\u0000')[1], s]))
+  const cost = (list: readonly string[]) => list.reduce((sum, n) => sum + (seconds.get(n) ?? 1), 0)
+  const needed = plans.filter((p) => p.run.length > 0).sort((a, b) => cost(b.run) - cost(a.run))
+  const done = await mapLimit(needed, concurrency, async (p) => ({
+    ...(await runOne(p.variant, p.run.length === names.length ? undefined : p.run)),
+    notAffected: p.notAffected,
+  }))
+  const byVariant = new Map(done.map((r) => [r.variation, r]))
+  return plans.map(
+    (p) =>
+      byVariant.get(p.variant) ?? {
+        variation: p.variant,
+        scenarios: [],
+        notAffected: p.notAffected,
+        defect: null,
+        seconds: 0,
+        scenariosRun: 0,
+      },
+  )
+}
+
+function halfOption(raw: string): 'defects' | 'variations' | 'both' {
+  if (raw === 'defects' || raw === 'variations' || raw === 'both') return raw
+  throw new Error(`--half must be defects, variations or both, got "${raw}"`)
+}
+
 /** A suite run made with `run-suite.ts --record-sites`, copied in as the proof's healthy run. */
 function reuseHealthyRun(from: string, dir: string, reports: string): Promise<Finished> {
   const needed = ['cucumber-messages.ndjson', SITE_LOG, SCENARIO_LOG]
@@ -226,12 +347,11 @@ function jsonLines<T>(path: string): T[] {
   return existsSync(path) ? readJsonLines<T>(path) : []
 }
 
-function optionValue(name: string): string | undefined {
+function optionValue(name: string, what = 'a directory, e.g. reports/proof-run'): string | undefined {
   const i = process.argv.indexOf(name)
   if (i < 0) return undefined
   const v = process.argv[i + 1]
-  if (v === undefined || v.startsWith('--'))
-    throw new Error(`${name} needs a directory, e.g. ${name} reports/proof-run`)
+  if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs ${what}`)
   return v
 }
 

@@ -129,15 +129,20 @@ When('the victim is force-removed', budget(CALL.forceRemove), async function (th
 })
 
 Then(
-  'a new box starts and can write a file to its rootfs and read it back',
-  budget(CALL.createBox + CALL.quickProbe),
-  async function (this: DiskWorld) {
+  'within {duration} a new box starts and can write a file to its rootfs and read it back',
+  budget((window: number) => window + CALL.createBox + CALL.quickProbe),
+  async function (this: DiskWorld, window: number) {
     const removal = this.outcomes.get('force-removal', 'victim').record
     expect(removal.exitCode, `force-removing the victim on the full host failed:\n${removal.stderr}`).to.equal(0)
+    const { role, tries, seconds, lastError } = await this.tasks.hostFull.startNewcomerWithin('newcomer', window)
     this.log(
       `the home's filesystem has ${formatBytes(this.tasks.hostFull.homeFreeBytes())} free again (${(this.tasks.hostFull.homeFreeBytes() / MiB).toFixed(0)} MiB)`,
     )
-    await this.boxes.start('newcomer')
-    await expectWriteAndReadBack(this, 'newcomer', '/probe', 'recovered')
+    assert.isDefined(
+      role,
+      `could not start the newcomer box within ${window} s of the removal (${tries} tries); the last try: ${lastError}`,
+    )
+    this.log(`✔ a new box started ${seconds.toFixed(1)} s after the removal, at try ${tries}`)
+    await expectWriteAndReadBack(this, role, '/probe', 'recovered')
   },
 )

@@ -71,7 +71,7 @@ export class CliDriver implements BoxDriver {
     if (record.exitCode !== 0 || !BOX_ID.test(id)) {
       const why = record.timedOut
         ? 'timed out'
-        : `exit ${record.exitCode}: ${firstLine(record.stderr) || 'no error text'}`
+        : `exit ${record.exitCode}: ${errorText(record.stderr) || 'no error text'}`
       throw new DriverCallError(`the box did not start (${why})`, record)
     }
     return { id, record }
@@ -256,6 +256,23 @@ function runArgs(spec: BoxSpec): string[] {
   return args
 }
 
-function firstLine(text: string): string {
-  return text.trim().split('\n')[0] ?? ''
+/**
+ * The error a failed call reports: its `Error:` lines (the contract's §2 form), else its last line.
+ * Not the first line: a runtime logs warnings to stderr before it (at its default level, `warn`).
+ */
+export function errorText(stderr: string): string {
+  const errors = errorLines(stderr)
+  return (errors.length ? errors : nonEmptyLines(stderr).slice(-1)).join(' / ')
+}
+
+/** The lines of stderr in the contract's error form (`Error: ...`, `Error removing box ...`). */
+export function errorLines(stderr: string): string[] {
+  return nonEmptyLines(stderr).filter((l) => /^Error\b/.test(l))
+}
+
+function nonEmptyLines(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
 }

@@ -1,5 +1,19 @@
 import type { CatchMatrix } from './matrix'
 import type { Cell, CellVerdict, ProofResult } from './compare'
+import type { VariationCell, VariationsFile, VariationsResult, VariationVerdict } from './variations'
+
+/** The proof's second half: each benign variation, and whether every scenario stayed green. */
+export interface VariationsReport {
+  readonly file: VariationsFile
+  readonly result: VariationsResult
+  readonly runs: ReadonlyArray<{
+    readonly variation: string
+    readonly reportHref?: string
+    readonly seconds: number
+    readonly scenariosRun: number
+  }>
+  readonly wallSeconds: number
+}
 
 /** Where one run's own report lives, relative to the proof report. */
 export interface RunLink {
@@ -20,6 +34,28 @@ export interface ProofReportInput {
   readonly wallSeconds: number
   /** `selected`: each defect ran only against the scenarios that reached its sites. */
   readonly mode: 'exhaustive' | 'selected'
+  /** Absent when only the defect half ran. */
+  readonly variations?: VariationsReport
+}
+
+const VARIATION_SYMBOL: Record<VariationVerdict, string> = {
+  green: '·',
+  'not-affected': '–',
+  'not-possible': 'not possible',
+  broke: 'BROKE',
+  'did-not-run': 'DID NOT RUN',
+}
+
+const variationCell = (v: VariationsReport, scenario: string, variation: string): VariationCell | undefined =>
+  v.result.cells.find((c) => c.scenario === scenario && c.variation === variation)
+
+function variationsSentence(v: VariationsReport): string {
+  const n = v.result.problems.length
+  const runs = v.runs.reduce((sum, r) => sum + r.scenariosRun, 0)
+  const how = `${v.runs.length} variations, ${runs} scenario runs; ${Math.round(v.wallSeconds)} s`
+  return n === 0
+    ? `Every scenario stays green under every benign variation (${how}).`
+    : `${n} scenario(s) did not stay green under a benign variation (${how}).`
 }
 
 const SYMBOL: Record<CellVerdict, string> = {
@@ -55,6 +91,13 @@ export function renderJson(input: ProofReportInput): string {
       problems: input.result.problems,
       runs: input.runs,
       cells: input.result.cells,
+      variations: input.variations && {
+        ok: input.variations.result.problems.length === 0,
+        wallSeconds: input.variations.wallSeconds,
+        problems: input.variations.result.problems,
+        runs: input.variations.runs,
+        cells: input.variations.result.cells,
+      },
     },
     null,
     2,
@@ -88,6 +131,22 @@ export function renderMarkdown(input: ProofReportInput): string {
   if (input.result.problems.length) {
     lines.push('', '## Problems', '')
     for (const p of input.result.problems) lines.push(`- ${p}`)
+  }
+  const v = input.variations
+  if (v) {
+    const names = v.runs.map((r) => r.variation)
+    lines.push('', '## Second half: benign variations stay green', '', variationsSentence(v), '')
+    lines.push(`| Scenario | ${names.join(' | ')} |`, `|---|${names.map(() => '---').join('|')}|`)
+    for (const s of input.result.scenarios)
+      lines.push(
+        `| ${s} | ${names.map((n) => VARIATION_SYMBOL[variationCell(v, s, n)?.verdict ?? 'did-not-run']).join(' | ')} |`,
+      )
+    lines.push('')
+    for (const [name, e] of Object.entries(v.file.variations)) lines.push(`- \`${name}\`: ${e.legitimate}`)
+    if (v.result.problems.length) {
+      lines.push('', '### Did not stay green', '')
+      for (const p of v.result.problems) lines.push(`- ${p}`)
+    }
   }
   return lines.join('\n') + '\n'
 }
@@ -136,6 +195,7 @@ thead th{font-size:12px}
 tr.feature th{background:#eef;text-align:left}
 td.caught{background:#c8f0c8;font-weight:bold}td.passed,td.not-affected{color:#999}
 td.missed,td.wrong-reason,td.unexpected-failure,td.did-not-run{background:#f6c0c0;font-weight:bold}
+td.np{background:#f4ecc0}
 .ok{color:#161}.bad{color:#a11}
 </style></head><body>
 <h1>Proof: every guarantee catches the regression it exists for</h1>
@@ -152,9 +212,58 @@ ${body}
 <h2>The injected regressions</h2><ul>${defects}</ul>
 ${unguarded ? `<h2>Scenarios no modelled regression breaks</h2><ul>${unguarded}</ul>` : ''}
 ${problems ? `<h2 class="bad">Problems</h2><ul>${problems}</ul>` : ''}
+${input.variations ? variationsHtml(input, input.variations) : ''}
 </body></html>
 `
 }
+
+function variationsHtml(input: ProofReportInput, v: VariationsReport): string {
+  const names = v.runs.map((r) => r.variation)
+  const head = v.runs
+    .map((r) => {
+      const why = v.file.variations[r.variation]?.legitimate ?? ''
+      const name = r.reportHref ? `<a href="${esc(r.reportHref)}">${esc(r.variation)}</a>` : esc(r.variation)
+      return `<th title="${esc(why)}">${name}</th>`
+    })
+    .join('')
+  const body = groupedScenarios(input)
+    .map(([feature, scenarios]) => {
+      const rows = scenarios.map((s) => {
+        const cells = names
+          .map((n) => {
+            const c = variationCell(v, s, n)
+            const verdict = c?.verdict ?? 'did-not-run'
+            const text = verdict === 'not-affected' ? VARIATION_NOT_AFFECTED : c?.message
+            const red = verdict === 'broke' || verdict === 'did-not-run'
+            const cls = red ? 'missed' : verdict === 'not-possible' ? 'np' : 'passed'
+            return `<td class="${cls}"${text ? ` title="${esc(text)}"` : ''}>${esc(VARIATION_SYMBOL[verdict])}</td>`
+          })
+          .join('')
+        return `<tr><th scope="row">${esc(s)}</th>${cells}</tr>`
+      })
+      return `<tr class="feature"><th colspan="${names.length + 1}">${esc(feature)}</th></tr>${rows.join('')}`
+    })
+    .join('\n')
+  const list = Object.entries(v.file.variations)
+    .map(([n, e]) => `<li><code>${esc(n)}</code>: ${esc(e.legitimate)}</li>`)
+    .join('')
+  const problems = v.result.problems.map((p) => `<li>${esc(p)}</li>`).join('')
+  return `<h1>Second half: a correct runtime that behaves differently stays green</h1>
+<p class="${v.result.problems.length ? 'bad' : 'ok'}">${esc(variationsSentence(v))}</p>
+<p>Each column is one run of the suite against the reference runtime with one <b>benign variation</b> on:
+behaviour a correct runtime may show (other wordings, timings inside the stated windows, output layouts, its own
+files in its home). Every scenario must pass. <b>·</b>: passed; <b>–</b>: not affected (its healthy run never
+reached the code the variation changes), counts as passed; <b>not possible</b>: a check the variation makes
+impossible was reported so, with its reason, where proof/variations.json allows it; <b>BROKE</b>: the scenario
+judged refbox's habit instead of the guarantee.</p>
+<table><thead><tr><th>Scenario</th>${head}</tr></thead><tbody>
+${body}
+</tbody></table>
+<h2>The variations, and why each is legitimate</h2><ul>${list}</ul>
+${problems ? `<h2 class="bad">Did not stay green</h2><ul>${problems}</ul>` : ''}`
+}
+
+const VARIATION_NOT_AFFECTED = "not affected (it never reaches the variation's sites)"
 
 function verdictSentence(input: ProofReportInput): string {
   const n = input.result.problems.length

@@ -16,6 +16,8 @@ export interface SuiteRunRequest {
   /** Report folder of this run. */
   readonly dir: string
   readonly defect: string | null
+  /** A benign variation to switch on (REFBOX_VARIANTS) instead of a defect. */
+  readonly variant?: string
   /** Only these scenarios (exact names); all when absent. */
   readonly names?: readonly string[]
   /** cucumber-js `--parallel`; serial when absent. */
@@ -45,7 +47,7 @@ export async function runSuite(req: SuiteRunRequest): Promise<SuiteRunResult> {
   mkdirSync(req.dir, { recursive: true })
   const log = createWriteStream(join(req.dir, 'console.log'))
   const t0 = Date.now()
-  const env: NodeJS.ProcessEnv = { ...process.env, REPORTS_DIR: req.dir, REFBOX_DEFECTS: req.defect ?? '', PROOF_EXPECTED_FAILURES: 'none' }
+  const env: NodeJS.ProcessEnv = { ...process.env, REPORTS_DIR: req.dir, REFBOX_DEFECTS: req.defect ?? '', REFBOX_VARIANTS: req.variant ?? '', PROOF_EXPECTED_FAILURES: 'none' }
   if (req.expectedFailures) {
     env.PROOF_EXPECTED_FAILURES = join(req.dir, 'expected-failures.json')
     writeFileSync(env.PROOF_EXPECTED_FAILURES, JSON.stringify(req.expectedFailures, null, 2))

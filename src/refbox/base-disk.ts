@@ -21,6 +21,7 @@ import { RefboxError } from './errors'
 import type { HomePaths } from './home'
 import type { LoadedImage } from './oci'
 import { runTool } from './tools'
+import { sayNote } from './voice'
 
 const MiB = 1024 * 1024
 const MIN_BASE = 256 * MiB
@@ -49,7 +50,7 @@ export function ensureBaseDisk(paths: HomePaths, image: LoadedImage): BaseDisk {
     mkdirSync(tree)
     for (const layer of image.layers) applyLayer(tree, layer.path)
     const size = baseDiskSize(contentSize(tree))
-    process.stderr.write(`refbox: building base disk ${image.manifestHex.slice(0, 12)}.ext4 (${size / MiB} MiB)\n`)
+    sayNote(`refbox: building base disk ${image.manifestHex.slice(0, 12)}.ext4 (${size / MiB} MiB)\n`)
     writeFileSync(partial, '')
     truncateSync(partial, size)
     runTool('mkfs.ext4', ['-q', '-F', '-b', '4096', '-m', '0', '-d', tree, partial], 'building the base disk')

@@ -7,6 +7,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from
 import { join } from 'node:path'
 import { ensureBaseDisk } from './base-disk'
 import type { Defects } from './defects'
+import type { Variants } from './variants'
 import { baseFor, reserveIfDefective, resizeWanted, touchBaseIfDefective } from './host-disk-defects'
 import { RefboxError } from './errors'
 import { BOX_NAME, type HomePaths } from './home'
@@ -26,7 +27,8 @@ import {
   type ProcRef,
 } from './proc'
 import { collectDiscardReport, reachBootSites, reachSite, recordingSites } from './sites'
-import { listStates, newBoxId, writeState, isRunning, type BoxState } from './state'
+import { generatedName, listStates, newBoxId, writeState, isRunning, type BoxState } from './state'
+import { slowly } from './variant-effects'
 import { BOX_TOOLS, requireRootAndFuse, requireTools } from './tools'
 
 const GiB = 1024 ** 3
@@ -37,6 +39,7 @@ const SHIM = join(__dirname, 'box-shim.sh')
 export interface Ctx {
   readonly paths: HomePaths
   readonly defects: Defects
+  readonly variants: Variants
 }
 
 export interface BoxRequest {
@@ -60,8 +63,9 @@ export function createBox(ctx: Ctx, req: BoxRequest): BoxState {
     if (listStates(ctx.paths).some((s) => s.name === req.name))
       throw new RefboxError(`already exists: box name ${req.name}`)
   }
-  let id = newBoxId()
-  while (existsSync(ctx.paths.boxDir(id))) id = newBoxId()
+  const fresh = () => newBoxId(ctx.variants.has('ids-and-names'))
+  let id = fresh()
+  while (existsSync(ctx.paths.boxDir(id))) id = fresh()
   const box = ctx.paths.box(id)
   reachSite(ctx.paths.home, 'create-requested')
   // The regression `failed-create-leaves-dir`: the box directory is made before the image is read.
@@ -73,7 +77,7 @@ export function createBox(ctx: Ctx, req: BoxRequest): BoxState {
   if (ctx.defects.has('unbounded-rootfs')) virtualSize = Math.max(virtualSize, UNBOUNDED_SIZE)
   let state: BoxState = {
     id,
-    name: req.name,
+    name: req.name ?? (ctx.variants.has('ids-and-names') ? generatedName() : undefined),
     image: req.image,
     rootfs: req.rootfs,
     createdAt: new Date().toISOString(),
@@ -113,6 +117,10 @@ const qemuEscape = (s: string): string => s.replace(/,/g, ',,')
 /** Boots the box's disk and main process; resolves once the main process runs on the box disk. */
 export async function startBox(ctx: Ctx, state: BoxState): Promise<void> {
   if (isRunning(state)) return
+  return slowly(ctx, () => bootBox(ctx, state))
+}
+
+async function bootBox(ctx: Ctx, state: BoxState): Promise<void> {
   requireRootAndFuse()
   requireTools(...BOX_TOOLS)
   const box = ctx.paths.box(state.id)
@@ -259,6 +267,11 @@ function unrecordedShims(boxDir: string): ProcRef[] {
 }
 
 export async function stopBox(ctx: Ctx, state: BoxState): Promise<void> {
+  reachSite(ctx.paths.home, 'box-stop')
+  return slowly(ctx, () => stopNow(ctx, state))
+}
+
+async function stopNow(ctx: Ctx, state: BoxState): Promise<void> {
   const booted = state.status === 'running' && state.rootDev !== undefined
   // `shim-recorded-when-up`, its other half: rm -f trusts the record and never looks for a shim it does not name.
   await ensureStopped(state, ctx.paths.box(state.id).dir, !ctx.defects.has('shim-recorded-when-up'))

@@ -2,11 +2,12 @@
 import { flag, parseArgs, value } from './args'
 import type { Ctx } from './box'
 import { UsageError } from './errors'
-import { inspectItem, listRow, listTable } from './format'
+import { inspectItem, inspectItemVaried, listRow, listRowVaried, listTable } from './format'
+import { reachSite } from './sites'
 import { findBox, isRunning, listStates } from './state'
+import { sayError } from './voice'
 
 const out = (s: string) => process.stdout.write(s)
-const err = (s: string) => process.stderr.write(s)
 
 export function cmdList(ctx: Ctx, args: string[]): number {
   const p = parseArgs(
@@ -24,9 +25,11 @@ export function cmdList(ctx: Ctx, args: string[]): number {
   if (format !== 'table' && format !== 'json')
     throw new UsageError(`invalid value '${format}' for '--format': refbox supports table, json`)
   const states = listStates(ctx.paths).filter((s) => flag(p, 'all') || isRunning(s))
+  reachSite(ctx.paths.home, 'list-or-inspect')
+  const varied = ctx.variants.has('list-format')
   if (flag(p, 'quiet')) out(states.map((s) => `${s.id}\n`).join(''))
-  else if (format === 'json') out(`${JSON.stringify(states.map(listRow), null, 2)}\n`)
-  else out(listTable(states))
+  else if (format === 'json') out(json(states.map(varied ? listRowVaried : listRow), varied))
+  else out(listTable(states, varied))
   return 0
 }
 
@@ -34,11 +37,13 @@ export function cmdInspect(ctx: Ctx, args: string[]): number {
   const p = parseArgs('inspect', args, [{ name: 'format', short: 'f', value: true }], false)
   if (p.positionals.length === 0) throw new UsageError('the following required arguments were not provided: <BOX>...')
   const format = value(p, 'format') ?? 'json'
-  const items: ReturnType<typeof inspectItem>[] = []
+  reachSite(ctx.paths.home, 'list-or-inspect')
+  const varied = ctx.variants.has('list-format')
+  const items: object[] = []
   const missing: string[] = []
   for (const ref of p.positionals) {
     const s = findBox(ctx.paths, ref)
-    if (s) items.push(inspectItem(s))
+    if (s) items.push(varied ? inspectItemVaried(s) : inspectItem(s))
     else missing.push(ref)
   }
   const template = /^\{\{\s*((?:\.[A-Za-z]+)+)\s*\}\}$/.exec(format)
@@ -49,11 +54,16 @@ export function cmdInspect(ctx: Ctx, args: string[]): number {
       out(`${typeof v === 'object' ? JSON.stringify(v) : String(v ?? '')}\n`)
     }
   } else if (format === 'json') {
-    out(`${JSON.stringify(items, null, 2)}\n`)
+    out(json(items, varied))
   } else {
     throw new UsageError(`invalid value '${format}' for '--format': refbox supports json and '{{.Field.Path}}'`)
   }
   if (missing.length === 0) return 0
-  for (const m of missing) err(`Error: no such box: ${m}\n`)
+  for (const m of missing) sayError(`no such box: ${m}`)
   return 1
+}
+
+/** Pretty-printed as BoxLite prints it; with `list-format`, compact on one line. */
+function json(value: unknown, compact: boolean): string {
+  return `${compact ? JSON.stringify(value) : JSON.stringify(value, null, 2)}\n`
 }

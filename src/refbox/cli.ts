@@ -16,6 +16,10 @@ import { HomePaths, lockHome, resolveHome } from './home'
 import { cmdLogs } from './kernel-log'
 import { prune } from './prune'
 import { versionLine } from './version'
+import { Variants } from './variants'
+import { runtimeFilesIfVaried, spacePrecheck } from './variant-effects'
+import { reachSite } from './sites'
+import { sayError, sayNote, setVoice, warnFirst } from './voice'
 import { findBox, isRunning, listStates, type BoxState } from './state'
 
 const USAGE = `Usage: refbox [--home ABS_PATH] <command> [args]
@@ -34,10 +38,10 @@ Commands (BoxLite CLI dialect):
   build-image --out DIR [--busybox PATH]   offline busybox OCI layout for --rootfs
 
 Home: --home ABS_PATH or BOXLITE_HOME. Defects: REFBOX_DEFECTS=name[,name...] (see src/refbox/defects.ts).
+Benign variations: REFBOX_VARIANTS=name[,name...] (see src/refbox/variants.ts).
 `
 
 const out = (s: string) => process.stdout.write(s)
-const err = (s: string) => process.stderr.write(s)
 
 const DEFAULT_COMMAND = ['sleep', '2147483647']
 
@@ -47,12 +51,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     if (e instanceof ReportedFailure) return e.exitCode
     if (e instanceof RefboxError) {
-      err(`Error: ${e.message}\n${e.detail.map((l) => `${l}\n`).join('')}`)
-      if (e instanceof UsageError) err(`\nFor more information, try 'refbox --help'.\n`)
+      sayError(e.message, e.detail)
+      if (e instanceof UsageError) sayNote(`\nFor more information, try 'refbox --help'.`)
       return e instanceof UsageError ? 2 : 1
     }
-    err(`Error: internal error: ${(e as Error).message}\n`)
-    if (process.env.REFBOX_DEBUG) err(`${(e as Error).stack}\n`)
+    sayError(`internal error: ${(e as Error).message}`)
+    if (process.env.REFBOX_DEBUG) process.stderr.write(`${(e as Error).stack}\n`)
     return 1
   }
 }
@@ -72,8 +76,10 @@ async function dispatch(argv: readonly string[]): Promise<number> {
     return command === undefined && !flag(global, 'help') ? 2 : 0
   }
   const defects = Defects.parse(process.env.REFBOX_DEFECTS)
+  const variants = Variants.parse(process.env.REFBOX_VARIANTS)
+  setVoice(variants)
   if (flag(global, 'version')) {
-    out(`${versionLine(defects)}\n`)
+    out(`${versionLine(defects, variants)}\n`)
     return 0
   }
   if (command === 'build-image') return cmdBuildImage(rest)
@@ -97,7 +103,12 @@ async function dispatch(argv: readonly string[]): Promise<number> {
   if (!handler) throw new UsageError(`unrecognized subcommand '${command}'`)
   const paths = new HomePaths(resolveHome(value(global, 'home'), process.env))
   lockHome(paths)
-  return handler({ paths, defects }, rest)
+  setVoice(variants, paths.home)
+  warnFirst()
+  const ctx: Ctx = { paths, defects, variants }
+  reachSite(paths.home, 'home-call')
+  runtimeFilesIfVaried(ctx, command)
+  return handler(ctx, rest)
 }
 
 function cmdBuildImage(args: string[]): number {
@@ -151,6 +162,7 @@ async function cmdRun(ctx: Ctx, args: string[], start: boolean): Promise<number>
   }
   if (start && !flag(p, 'detach')) throw new RefboxError('unsupported: refbox runs boxes detached only; use run -d')
   const command = positionals.length > 0 ? positionals : DEFAULT_COMMAND
+  spacePrecheck(ctx)
   const state = createBox(ctx, { image, rootfs, name: value(p, 'name'), memoryMib, cpus, diskSizeGb, command })
   if (start) await startBox(ctx, state)
   out(`${state.id}\n`)
@@ -210,11 +222,11 @@ async function cmdEach(ctx: Ctx, args: string[], action: 'start' | 'stop' | 'res
     } catch (e) {
       if (!(e instanceof RefboxError)) throw e
       failed++
-      err(`Error: ${e.message}\n`)
+      sayError(e.message)
     }
   }
   if (failed === 0) return 0
-  err(`Error: Failed to ${action} all ${failed} box(es)\n`)
+  sayError(`Failed to ${action} all ${failed} box(es)`)
   return 1
 }
 
@@ -242,11 +254,11 @@ async function cmdRm(ctx: Ctx, args: string[]): Promise<number> {
     } catch (e) {
       if (!(e instanceof RefboxError)) throw e
       failed = true
-      err(`Error removing box '${ref}': ${e.message}\n`)
+      sayNote(`Error removing box '${ref}': ${e.message}`)
     }
   }
   if (!failed) return 0
-  err('Error: Some boxes could not be removed\n')
+  sayError('Some boxes could not be removed')
   return 1
 }
 

@@ -8,8 +8,8 @@ import { isAbsolute, join, normalize } from 'node:path'
 import { RefboxError } from './errors'
 import { requireTools } from './tools'
 
-/** BoxLite ids: 12 Base62 characters. */
-export const BOX_ID = /^[0-9A-Za-z]{12}$/
+/** BoxLite ids: 12 Base62 characters, or 26-character ULIDs (early builds; the `ids-and-names` variation). */
+export const BOX_ID = /^(?:[0-9A-Za-z]{12}|[0-9A-HJKMNP-TV-Z]{26})$/
 /** Box names: conservative, so a name can never be mistaken for a path. */
 export const BOX_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 

@@ -9,6 +9,7 @@ import type { Ctx } from './box'
 import { RefboxError, UsageError } from './errors'
 import { parseArgs } from './args'
 import { findBox, type BoxState } from './state'
+import { reachSite } from './sites'
 import { runTool } from './tools'
 
 /** Kernel messages about the box's disk device since its current boot began. */
@@ -36,6 +37,9 @@ export function cmdLogs(ctx: Ctx, args: string[]): number {
   if (p.positionals.length !== 1) throw new UsageError('logs takes exactly one argument: BOX')
   const state = findBox(ctx.paths, p.positionals[0])
   if (!state) throw new RefboxError(`No such box: ${p.positionals[0]}`)
+  reachSite(ctx.paths.home, 'kernel-log-read')
+  if (ctx.variants.has('no-kernel-log'))
+    throw new RefboxError(`unsupported: this runtime keeps no kernel log for its boxes (box ${state.id})`)
   process.stdout.write(
     boxKernelLog(ctx, state)
       .map((l) => `${l}\n`)

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, rmSync, statSync } from 'node:fs'
 import type { BoxState } from './state'
 import { runTool } from './tools'
+import { sayNote } from './voice'
 
 export function createOverlay(base: string, qcow2: string, virtualSize: number): void {
   runTool(
@@ -28,7 +29,7 @@ export function rebuildTorn(state: BoxState, qcow2: string, why: string): void {
   rmSync(qcow2, { force: true })
   createOverlay(state.baseDisk, qcow2, state.virtualSize)
   state.needsResize = state.virtualSize > statSync(state.baseDisk).size
-  process.stderr.write(
+  sayNote(
     `refbox: box ${state.id}'s disk was torn (${why}): rebuilt it from the base image; what the box wrote is lost\n`,
   )
 }

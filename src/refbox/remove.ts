@@ -7,9 +7,14 @@ import { deferDiskDeleteIfDefective } from './host-disk-defects'
 import { tornDisk } from './overlay'
 import { isAlive, type ProcRef } from './proc'
 import { reachSite, recordingSites } from './sites'
+import { deferDelete, slowly } from './variant-effects'
 import { isRunning, type BoxState } from './state'
 
 export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Promise<void> {
+  return slowly(ctx, () => removeNow(ctx, state, force))
+}
+
+async function removeNow(ctx: Ctx, state: BoxState, force: boolean): Promise<void> {
   if (isRunning(state) && !force) {
     throw new RefboxError(
       `invalid state: cannot remove box ${state.id} with live pid ${state.main?.pid}. Use force=true to stop first`,
@@ -54,6 +59,7 @@ export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Prom
     return
   }
   deferDiskDeleteIfDefective(ctx.defects, ctx.paths, box)
+  if (deferDelete(ctx, box, state.id)) return
   // Retried: a start killed a moment ago may still have a tool finishing a write in the directory.
   rmSync(box.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
 }

@@ -9,6 +9,7 @@
  */
 import { accessSync, appendFileSync, constants, existsSync, readFileSync, rmSync, statfsSync } from 'node:fs'
 import type { DefectName } from './defects'
+import type { VariantName } from './variants'
 
 export const SITE_LOG_ENV = 'REFBOX_SITE_LOG'
 
@@ -40,6 +41,12 @@ export const SITES = {
   'remove-box': 'a box is removed',
   'remove-unstarted-box': 'a box that never finished a start is removed',
   'remove-on-full-home': "a box's removal meets a full home filesystem (under 1 MiB free, or ENOSPC on its stop)",
+  'home-call': 'refbox is called on a home (every call but --version, --help and build-image)',
+  'box-stop': 'a box is stopped (by stop, restart or rm -f)',
+  'runtime-message': 'refbox tells the user something on stderr (an error, a notice)',
+  'create-on-low-space': 'a run or create finds less free space in the home than space-precheck asks for',
+  'kernel-log-read': "a box's kernel log is asked for (logs BOX)",
+  'list-or-inspect': 'boxes are listed or inspected (list, inspect)',
 } as const
 
 export type SiteName = keyof typeof SITES
@@ -125,6 +132,46 @@ export const DEFECT_SITES: Readonly<Record<DefectName, DefectSites>> = {
   'shim-recorded-when-up': {
     sites: ['start-unfinished'],
     why: 'a start that gets its box up records the shim as a healthy one does (only later), and rm -f then finds it in the record; only a start that ends between launching the shim and seeing the box up leaves a shim no record names',
+  },
+}
+
+/**
+ * Where each benign variation (./variants.ts) acts. A scenario whose healthy run reached none of
+ * them sees exactly what it saw without the variation, so the proof's second half leaves it out.
+ * Sites reached after a scenario's steps always count here: a variation must not trip the cleanup
+ * either.
+ */
+export const VARIANT_SITES: Readonly<Record<VariantName, DefectSites>> = {
+  'reworded-errors': {
+    sites: ['runtime-message'],
+    why: 'it changes only the words refbox writes on stderr, and every such line records runtime-message',
+  },
+  'space-precheck': {
+    sites: ['create-on-low-space'],
+    why: 'it refuses only a create that finds the home under the same threshold, which is where the site is recorded',
+  },
+  'slow-lifecycle': {
+    sites: ['box-start', 'box-stop', 'remove-box'],
+    why: 'it waits only around a start, a stop and a removal',
+  },
+  'runtime-files': {
+    sites: ['home-call'],
+    why: 'it writes its files on every call on a home; they change nothing but files in the home',
+    hostFilesOnly: true,
+  },
+  'list-format': { sites: ['list-or-inspect'], why: 'it changes only what list and inspect print' },
+  'ids-and-names': {
+    sites: ['create-requested'],
+    why: 'it changes the id (and a missing name) a create gives; every later call names that box by it',
+  },
+  'no-kernel-log': { sites: ['kernel-log-read'], why: 'it changes only what logs BOX answers' },
+  'deferred-delete': {
+    sites: ['remove-box'],
+    why: 'it changes only how rm deletes what it removes, and every removal that deletes records remove-box',
+  },
+  'stderr-warnings': {
+    sites: ['home-call', 'runtime-message'],
+    why: 'it adds its warning to a call on a home, before anything else that call writes on stderr',
   },
 }
 

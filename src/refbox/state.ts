@@ -43,7 +43,16 @@ export interface BoxState {
 
 const ID_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 
-export function newBoxId(): string {
+/** ULID's alphabet (Crockford Base32), as early BoxLite builds' ids used (contract §3 run). */
+const ULID_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
+
+/** A 12-character Base62 id, or with `ulid` (the `ids-and-names` variation) a 26-character ULID-like one. */
+export function newBoxId(ulid = false): string {
+  if (ulid) {
+    const time = Date.now().toString(32).toUpperCase().padStart(10, '0')
+    const time32 = [...time].map((c) => ULID_ALPHABET[parseInt(c, 32)]).join('')
+    return time32 + [...randomBytes(16)].map((b) => ULID_ALPHABET[b % 32]).join('')
+  }
   let id = ''
   while (id.length < 12) {
     for (const b of randomBytes(16)) {
@@ -51,6 +60,15 @@ export function newBoxId(): string {
     }
   }
   return id
+}
+
+const ADJECTIVES = ['brave', 'calm', 'eager', 'quiet', 'swift', 'tidy']
+const NOUNS = ['lovelace', 'turing', 'hopper', 'ritchie', 'noether', 'curie']
+
+/** A name for a box created without --name (the `ids-and-names` variation): dashed, as many runtimes make them. */
+export function generatedName(): string {
+  const [a, n, k] = randomBytes(3)
+  return `${ADJECTIVES[a % ADJECTIVES.length]}-${NOUNS[n % NOUNS.length]}-${k % 100}`
 }
 
 export function readState(paths: HomePaths, id: string): BoxState | undefined {

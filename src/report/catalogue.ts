@@ -78,7 +78,8 @@ const ENTRIES: readonly Entry[] = [
       'BoxLite issue #1487: a runaway fill once filled a host and the next box failed to start. The home sits on a ' +
       "384 MiB filesystem of its own, smaller than the box's 1 GiB disk, so the host runs out first; less than " +
       "1 MiB free means it is full. 300 seconds is upstream's time limit for starting a box (the harness of " +
-      'BoxLite PR #623): a new box must fail within it, not hang.',
+      'BoxLite PR #623): a new box must fail within it, not hang. After the removal a new box must start within ' +
+      '30 seconds, the window the reclaim rule gives a removal to hand its space back.',
   },
   {
     rule: "The image's base disk is shared and never written",

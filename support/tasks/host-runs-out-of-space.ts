@@ -27,6 +27,8 @@ const WITNESS = '/witness'
 /** What the write tried on the full host asks for, in MiB (see trySyncedWrite). */
 export const SYNCED_WRITE_MIB = 8
 const HOST_TOOL_SECONDS = 60
+/** Pause between tries of a new box on a host that is recovering. */
+const NEWCOMER_RETRY_MS = 2000
 /** How long the kernel gets to free a detached loop device once its last holder of ours has ended. */
 const KERNEL_LETS_GO_MS = 1000
 
@@ -123,6 +125,33 @@ export class HostFull {
         seconds: (Date.now() - started) / 1000,
         window,
       }
+    }
+  }
+
+  /**
+   * Tries to start a new box until one starts or `windowSeconds` have passed since the first try
+   * (a runtime may finish deleting a removed disk after rm returns); each try is its own role
+   * (`newcomer`, `newcomer-2`, ...), registered for removal. Returns the role that started, if any.
+   */
+  async startNewcomerWithin(
+    base: string,
+    windowSeconds: number,
+  ): Promise<{ role?: string; tries: number; seconds: number; lastError?: string }> {
+    const { boxes, clock } = this.scene
+    const started = Date.now()
+    const window = clock.deadline(windowSeconds)
+    let lastError: string | undefined
+    for (let tries = 1; ; tries++) {
+      const role = tries === 1 ? base : `${base}-${tries}`
+      try {
+        await boxes.start(role)
+        return { role, tries, seconds: (Date.now() - started) / 1000, lastError }
+      } catch (err) {
+        lastError = (err as Error).message
+      }
+      if (window.remainingSeconds() * 1000 < NEWCOMER_RETRY_MS)
+        return { tries, seconds: (Date.now() - started) / 1000, lastError }
+      await new Promise((resolve) => setTimeout(resolve, NEWCOMER_RETRY_MS))
     }
   }
 

@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { CliDriver, parseInspectStatus } from '../../src/drivers/cli'
+import { CliDriver, errorLines, errorText, parseInspectStatus } from '../../src/drivers/cli'
 import { renderCommand } from '../../src/shell/command'
 import { DriverCallError } from '../../src/drivers/types'
 
@@ -132,6 +132,14 @@ describe('cli driver', () => {
     const r = await driver.exec('X', 'true', { timeoutSeconds: 5 })
     assert.equal(r.exitCode, -1)
     assert.match(r.stderr, /not found \(set BOXLITE_BIN/)
+  })
+
+  it('quotes a failure by its Error: lines, not a warning the runtime logged first', () => {
+    const stderr = 'WARN runtime: no hardware virtualization in use\nError: disk full\n  caused by: mkdir\n'
+    assert.equal(errorText(stderr), 'Error: disk full')
+    assert.deepEqual(errorLines('WARN x\nsomething\n'), [])
+    assert.equal(errorText('WARN x\nit broke\n'), 'it broke')
+    assert.equal(errorText(''), '')
   })
 
   it('refuses a relative home and builds copy-pasteable commands', () => {

@@ -119,9 +119,15 @@ export class Reclaim {
     return { released: peak.total - poll.value.total, growth, seconds }
   }
 
-  /** Paths under the home that still carry the removed box's id or name. */
-  pathsNamingRemovedBox(removal: Removal): string[] {
-    return pathsNaming(this.scene.driver.home, [removal.disk.id, removal.disk.name])
+  /** Paths under the home that still carry the removed box's id or name, polled until none do or the window passed. */
+  async pathsNamingRemovedBox(removal: Removal, windowSeconds: number): Promise<string[]> {
+    const { id, name } = removal.disk
+    const poll = await this.scene.clock.pollUntil(
+      () => pathsNaming(this.scene.driver.home, [id, name]),
+      (paths) => paths.length === 0,
+      { intervalMs: 250, windowSeconds },
+    )
+    return poll.value
   }
 
   /** Processes, mounts and loop devices of the removed box still on the host (polled briefly: teardown is asynchronous). */
