@@ -1,12 +1,14 @@
 /**
  * Opens both HTML reports the way a person would (headless Debian Chromium through playwright-core,
  * no browser download) and checks them against the run's own messages:
- * - cucumber-report.html: the runtime under test in the page title and above the report, every
- *   scenario visible once its feature is expanded, each starting with the runtime line, every
- *   attached chart decoding as an image;
- * - summary.html (./check-summary-html.ts): the runtime block, the title, every guarantee row with
- *   its status and headline number, every chart, and every link landing on its scenario in the
- *   cucumber report. Saves a screenshot of the summary as summary.png beside it.
+ * - cucumber-report.html: the runtime under test in the page title and once above the report (the
+ *   self-test banner on refbox), each scenario's own runtime line logged first but not shown,
+ *   features titled by their guarantees rather than file paths, the verdict lines set apart from
+ *   the logs, every attached chart shown inline, at least 500 px wide with text of at least 11 px;
+ * - summary.html (./check-summary-html.ts): at 1280x800, the runtime and verdict on the first
+ *   screen, rows in severity order, headlines without host paths or hashes, readable charts,
+ *   summary.pdf written, every link landing on its scenario in the cucumber report. Saves the
+ *   first screen of the summary as summary.png beside it.
  *
  *   node -r ./src/tooling/ts-register.cjs scripts/check-report-html.ts [reports/]
  */
@@ -16,18 +18,8 @@ import { pathToFileURL } from 'node:url'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { readRunMessages, type RunRecord } from '../src/report/run-messages'
 import { pageTitle } from '../src/report/runtime-facts'
-import { checkSummary } from './check-summary-html'
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
+import { CHROMIUM, CHROMIUM_FLAGS as FLAGS } from '../src/report/print-pdf'
+import { chartProblems, chartSizes, checkSummary, SCREEN, sizeWords } from './check-summary-html'
 
 /** Clicks every collapsed section open (features start collapsed when they all passed), then every <details>. */
 async function expandEverything(page: Page): Promise<void> {
@@ -45,7 +37,7 @@ export async function checkCucumberReport(
   run: RunRecord,
 ): Promise<{ problems: string[]; said: string }> {
   const problems: string[] = []
-  const page = await browser.newPage()
+  const page = await browser.newPage({ viewport: SCREEN })
   try {
     await page.goto(pathToFileURL(htmlPath).href)
     await page.getByText('Scenarios', { exact: true }).first().waitFor({ timeout: 30_000 })
@@ -59,6 +51,13 @@ export async function checkCucumberReport(
         .catch(() => null)) ?? ''
     if (!run.runtime || !banner.includes(run.runtime.description))
       problems.push(`cucumber report: no runtime line above the report (found "${banner.slice(0, 120)}")`)
+    if ((await page.locator('#runtime-under-test').count()) !== 1)
+      problems.push('cucumber report: the runtime banner is not there exactly once')
+    const selfTest = await page.locator('#selftest').count()
+    if (run.runtime?.runtime === 'refbox' && selfTest !== 1)
+      problems.push('cucumber report: a refbox run without the self-test banner')
+    if (run.runtime && run.runtime.runtime !== 'refbox' && selfTest)
+      problems.push(`cucumber report: the self-test banner on a run of ${run.runtime.runtime}`)
     await expandEverything(page)
     const ran = run.scenarios.filter((s) => s.status !== 'NOT_SELECTED')
     for (const s of ran) {
@@ -78,16 +77,30 @@ export async function checkCucumberReport(
       problems.push(
         `messages: ${passedUntold.length} passed scenarios never logged the runtime line (e.g. "${passedUntold[0].name}")`,
       )
-    const shown = await page
-      .locator('pre')
-      .filter({ hasText: /^Runtime under test: / })
-      .count()
-    if (shown < told.length)
-      problems.push(`cucumber report: ${told.length} scenarios logged the runtime line, ${shown} show it`)
+    // The banner says it once; each scenario's own line stays in the page for tools, not shown.
+    await page.waitForTimeout(300) // the page's decorating script runs on the next frame after a change
+    const lines = page.locator('pre').filter({ hasText: /^Runtime under test: / })
+    const [inPage, shown] = [await lines.count(), await lines.filter({ visible: true }).count()]
+    if (inPage < told.length)
+      problems.push(`cucumber report: ${told.length} scenarios logged the runtime line, ${inPage} are in the page`)
+    if (shown) problems.push(`cucumber report: the runtime line is shown in ${shown} scenarios, not only once above`)
+    const paths = await page
+      .locator('button[aria-expanded]')
+      .evaluateAll((bs) => bs.map((b) => (b.textContent ?? '').trim()).filter((t) => /^features\/.*\.feature$/.test(t)))
+    if (paths.length) problems.push(`cucumber report: sections titled by file path, e.g. "${paths[0]}"`)
+    const checkLines = run.scenarios.reduce((n, s) => n + s.checkLines.length, 0)
+    const verdictLines = await page.locator('.bds-verdict').count()
+    if (verdictLines < checkLines)
+      problems.push(`cucumber report: ${checkLines} verdict lines in the run, ${verdictLines} set apart from the logs`)
     await page.waitForFunction(() => [...document.images].every((img) => img.complete), undefined, { timeout: 30_000 })
     const images = await page.evaluate(() =>
       [...document.images].map((img) => ({ width: img.naturalWidth, src: img.src.slice(0, 40) })),
     )
+    const sizes = await chartSizes(page, 'img.bds-chart')
+    const charted = run.scenarios.reduce((n, s) => n + s.charts.length, 0)
+    if (sizes.length < charted)
+      problems.push(`cucumber report: ${charted} charts in the run, ${sizes.length} shown inline`)
+    problems.push(...chartProblems('cucumber report', sizes))
     const charts = run.scenarios.reduce((n, s) => n + s.charts.length, 0)
     if (images.length < charts)
       problems.push(`cucumber report: ${charts} charts in the run, ${images.length} images in the page`)
@@ -96,7 +109,10 @@ export async function checkCucumberReport(
       .forEach((i) => problems.push(`cucumber report: an attached image does not decode: ${i.src}…`))
     return {
       problems,
-      said: `cucumber report: title and runtime banner; ${ran.length} scenarios visible, ${shown} showing the runtime line first; ${charts} charts decode`,
+      said:
+        `cucumber report: title and one runtime banner; ${ran.length} scenarios visible under their guarantees; ` +
+        `${verdictLines} verdict lines set apart; ${charts} charts decode, ${sizes.length} shown inline` +
+        (sizes.length ? ` (${sizeWords(sizes)})` : ''),
     }
   } finally {
     await page.close()

@@ -5,6 +5,7 @@
  */
 import { Given, Then } from '@cucumber/cucumber'
 import { expect } from 'chai'
+import { OUTCOME_PREFIX } from '../src/evidence/checks'
 import { formatBytes, GiB } from '../src/evidence/units'
 import { ownBytes } from '../src/host/home-footprint'
 import { BEFORE_THE_BOX } from '../support/parts/host-meter'
@@ -128,5 +129,7 @@ Then(
       expect(now.get(path), `the shared base disk ${path} changed (SHA-256 before: ${sha})`).to.equal(sha)
       this.log(`✔ ${path}: sha256 ${sha.slice(0, 16)}… unchanged`)
     }
+    const disks = before.size === 1 ? "the image's base disk is" : `all ${before.size} base disks are`
+    this.log(`${OUTCOME_PREFIX}${disks} unchanged, byte for byte (SHA-256 before and after)`)
   },
 )

@@ -4,6 +4,7 @@
  */
 import { Then, When } from '@cucumber/cucumber'
 import { expect } from 'chai'
+import { formatValue } from '../src/evidence/checks'
 import { formatBytes } from '../src/evidence/units'
 import { budget } from '../support/step-budget'
 import { CALL, WAIT } from '../support/timeouts'
@@ -26,7 +27,7 @@ Then(
       'ratio',
       {
         name: 'share of the growth given back',
-        detail: `of ${formatBytes(growth)}, in ${seconds.toFixed(1)} s`,
+        detail: `of ${formatBytes(growth)}, in ${formatValue(seconds, 'seconds')}`,
         needs: `at least ${Math.round(fraction * 100)} % within ${window} s`,
         figures: [{ name: 'reclaim time', value: seconds, unit: 'seconds' }],
       },
@@ -80,7 +81,7 @@ Then(
       'box',
       [{ label: 'before + 2 x free + slack', bytes: copy.homeBefore + limit }],
       (s) => s.label.startsWith('home'),
-      'Home directory on the host during the copy',
+      'The home directory on the host during the copy',
     )
     this.checks.verify(
       'peak growth of the home on the host during the copy',
@@ -112,7 +113,7 @@ Then(
       'bytes',
       {
         name: 'disk above its start after the delete',
-        detail: `${seconds.toFixed(1)} s after the delete`,
+        detail: `${formatValue(seconds, 'seconds')} after the delete`,
         needs: `at most ${formatBytes(within)} within ${window} s`,
         figures: [{ name: 'reclaim time', value: seconds, unit: 'seconds' }],
       },

@@ -1,6 +1,7 @@
 /** A box killed, torn or interrupted: what must survive and what must be left behind (nothing). */
 import { Given, Then, When } from '@cucumber/cucumber'
 import { assert, expect } from 'chai'
+import { OUTCOME_PREFIX } from '../src/evidence/checks'
 import { firstLineSaying, says } from '../src/evidence/vocabulary'
 import type { FileFingerprint } from '../src/guest/measure'
 import { errorText } from '../src/drivers/cli'
@@ -169,16 +170,19 @@ Then(
   'both starts fail with an error and the runtime lists no box, stopped ones included',
   budget(CALL.quickProbe + 6 * CALL.forceRemove),
   async function (this: DiskWorld) {
-    for (const r of this.outcomes.get('bad-image starts', 'home')) {
+    const starts = this.outcomes.get('bad-image starts', 'home')
+    for (const r of starts) {
       expect(r.exitCode, `a start from a bad image did not fail: ${r.command}`).to.not.equal(0)
       expect(r.stderr.trim(), `a start from a bad image failed without saying why: ${r.command}`).to.not.equal('')
-      this.log(`✔ failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n')[0]}`)
+      this.log(`✔ the start was refused (exit ${r.exitCode}), saying: ${r.stderr.trim().split('\n')[0]}`)
     }
     const listed = await this.tasks.interruptedStarts.removeWhatIsListed()
     expect(
       listed.map((b) => b.id),
       'boxes "list -a" shows after starts that failed',
     ).to.deep.equal([])
+    const n = starts.length
+    this.log(`${OUTCOME_PREFIX}${n === 2 ? 'both' : `all ${n}`} starts refused with an error; the runtime lists no box`)
   },
 )
 
@@ -231,13 +235,19 @@ Then(
       await expectServing(this, 'box', serving)
       const was = this.outcomes.find('file before the tear', 'box')
       const now = await this.tasks.tornDisk.keepsakeNow('box')
+      const kept = JSON.stringify([...now.values()]) === JSON.stringify([...(was?.values() ?? [])])
       this.log(
-        `the runtime REBUILT the torn disk and the box serves again (its file written before the tear: ${JSON.stringify([...now.values()]) === JSON.stringify([...(was?.values() ?? [])]) ? 'kept' : 'gone'}); it said: ${firstLineSaying('disk-rebuilt', said)}`,
+        `the runtime REBUILT the torn disk and the box serves again ` +
+          `(its file written before the tear: ${kept ? 'kept' : 'gone'}); ` +
+          `it said: ${firstLineSaying('disk-rebuilt', said)}`,
       )
+      // One of the two correct outcomes, named for the summary's reader.
+      this.log(`${OUTCOME_PREFIX}rebuilt from its image, data ${kept ? 'kept' : 'lost'}, runtime said so`)
     } else {
       const named = expectSays('disk-damaged', said, 'the start on a torn disk failed without naming the disk')
       expect(says('stack-trace', said), `the start on a torn disk failed with a stack trace:\n${said}`).to.equal(false)
       this.log(`the runtime REFUSED to start the torn disk (exit ${start.exitCode}): ${named}`)
+      this.log(`${OUTCOME_PREFIX}refused to start, naming the disk`)
     }
   },
 )

@@ -44,6 +44,7 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
   readonly outcomes: Outcomes<OutcomeKinds>
   /** The scenario's home and driver, from open() on; `scene` is what the tasks get (parts/host-gate.ts). */
   private opened?: {
+    readonly label: string
     readonly dirs: ScenarioDirs
     readonly driver: BoxDriver
     readonly scene: { readonly dirs: ScenarioDirs; readonly driver: BoxDriver; readonly hostAccess: boolean }
@@ -74,6 +75,7 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
     const dirs = newScenarioDirs(label, this.settings.driver)
     const opened = driver ?? createDriver(this.settings.driver, dirs.home)
     this.opened = {
+      label,
       dirs,
       driver: opened,
       scene: { dirs: gateDirs(dirs, hostAccess), driver: gateDriver(opened, hostAccess), hostAccess },
@@ -175,6 +177,9 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
       },
       get hostAccess() {
         return world.opening().scene.hostAccess
+      },
+      get scenario() {
+        return world.opened?.label
       },
     } as { -readonly [K in keyof Scene]: Scene[K] }
     scene.boxes = new Boxes(scene)

@@ -74,9 +74,17 @@ const WORDS: Record<Rule, string> = {
   '==': 'exactly',
 }
 
-/** "at least 90.0 %": the threshold as a person says it. */
+/**
+ * The log line a scenario writes when more than one outcome is correct, naming the one it saw
+ * ("Outcome: rebuilt from its image, data lost, runtime said so"); the summary's headline.
+ */
+export const OUTCOME_PREFIX = 'Outcome: '
+
+/** "at least 90.0 %": the threshold as a person says it ("none" for at most nothing). */
 export function describeNeed(c: Check): string {
-  return c.headline?.needs ?? `${WORDS[c.rule]} ${formatValue(c.threshold, c.unit)}`
+  if (c.headline?.needs) return c.headline.needs
+  if (c.threshold === 0 && (c.rule === '<=' || c.rule === '==')) return 'none'
+  return `${WORDS[c.rule]} ${formatValue(c.threshold, c.unit)}`
 }
 
 export function formatValue(value: number, unit: Unit): string {
@@ -84,7 +92,8 @@ export function formatValue(value: number, unit: Unit): string {
     case 'bytes':
       return formatBytes(value)
     case 'seconds':
-      return `${value.toFixed(1)} s`
+      // "0.0 s" reads as "did not happen"; a measured instant is under a tenth of a second.
+      return value > 0 && value < 0.05 ? 'under 0.1 s' : `${value.toFixed(1)} s`
     case 'ratio':
       return `${(value * 100).toFixed(1)} %`
     case 'per-second':

@@ -30,6 +30,8 @@ export interface ScenarioRecord {
   /** Every log line, in order. */
   readonly logs: readonly string[]
   readonly seconds?: number
+  /** Its steps' sentences, where the suite states its thresholds. */
+  readonly steps: readonly string[]
 }
 
 export interface RunRecord {
@@ -63,7 +65,7 @@ interface GherkinChild {
 }
 interface Envelope {
   gherkinDocument?: { uri: string; feature?: { name: string; children: GherkinChild[] } }
-  pickle?: { id: string; name: string; uri: string; astNodeIds?: string[] }
+  pickle?: { id: string; name: string; uri: string; astNodeIds?: string[]; steps?: Array<{ text: string }> }
   testCase?: { id: string; pickleId: string }
   testCaseStarted?: { id: string; testCaseId: string; timestamp?: Timestamp }
   testCaseFinished?: { testCaseStartedId: string; timestamp?: Timestamp }
@@ -113,7 +115,8 @@ export function readRunMessages(ndjson: string): RunRecord {
   const facts: RuntimeFacts[] = []
   const scenarios = pickles.map((p): ScenarioRecord => {
     const place = places.get(p.astNodeIds?.[0] ?? '') ?? { feature: p.uri, rule: p.uri }
-    const base = { name: p.name, uri: p.uri, ...place, checks: [], charts: [], checkLines: [], logs: [] }
+    const steps = (p.steps ?? []).map((s) => s.text)
+    const base = { name: p.name, uri: p.uri, ...place, checks: [], charts: [], checkLines: [], logs: [], steps }
     const attempt = attempts.get(lastAttemptOfPickle.get(p.id) ?? '')
     if (!attempt) return { ...base, status: selected.has(p.id) ? 'NOT_STARTED' : 'NOT_SELECTED' }
     const status = (attempt.steps.map((s) => s.status).sort((a, b) => rank(a) - rank(b))[0] ??

@@ -1,5 +1,6 @@
 /** reports/summary.md: the summary's Markdown twin, sized for a CI job summary ($GITHUB_STEP_SUMMARY). */
-import { factFields } from './runtime-facts'
+import { factFields, startedWords } from './runtime-facts'
+import { SEVERITY_WORDS } from './summary-html'
 import type { SummaryData, SummaryRow } from './summary-model'
 import type { RowStatus } from './verdict'
 
@@ -11,7 +12,16 @@ const ICON: Record<RowStatus, string> = {
 }
 
 export function renderSummaryMarkdown(data: SummaryData): string {
-  const lines = [`## ${data.title}`, '', `**${data.verdict.sentence}**`, '', '| | |', '|---|---|']
+  const lines = [`## ${data.title}`, '']
+  if (data.selfTest) lines.push('> **Self-test on the reference runtime, not a BoxLite result**', '')
+  lines.push(`**${data.verdict.sentence}**`, '')
+  if (data.proof)
+    lines.push(
+      `This suite's checks catch ${data.proof.caught} of ${data.proof.injected} injected faults ` +
+        `(proof of ${startedWords(data.proof.writtenAt)}).`,
+      '',
+    )
+  lines.push('| | |', '|---|---|')
   for (const [k, v] of data.runtime ? factFields(data.runtime) : [['Runtime', 'unknown (no scenario announced it)']])
     lines.push(`| ${k} | ${cell(v)} |`)
   for (const m of data.mixedRuntimes) lines.push(`| ⚠️ Mixed runtimes | ${cell(m)} |`)
@@ -26,13 +36,15 @@ export function renderSummaryMarkdown(data: SummaryData): string {
     lines.push('', '### Problems that fail this run', '')
     for (const p of data.verdict.problems) lines.push(`- ${p}`)
   }
-  let feature = ''
+  // Rows come in severity order (host and neighbours, data, cost, then rules the catalogue lacks).
+  let severity: string | undefined
   for (const row of data.rows) {
-    if (row.feature !== feature) {
-      feature = row.feature
+    const sev = row.severity ?? 'none'
+    if (sev !== severity) {
+      severity = sev
       lines.push(
         '',
-        `### ${feature}`,
+        `### ${SEVERITY_WORDS[sev]}`,
         '',
         '| Guarantee / scenario | Status | Measured | Needs | Since the previous run |',
         '|---|---|---|---|---|',

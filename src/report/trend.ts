@@ -25,6 +25,21 @@ export interface TrendPoint {
   readonly name: string
   readonly status: RowStatus
   readonly figures: readonly Figure[]
+  /** Its steps' sentences, where the suite states its thresholds ("… grown by at least 50 MiB"). */
+  readonly steps?: readonly string[]
+}
+
+/** What changed in the suite itself between two runs: scenarios added or gone, thresholds changed. */
+export interface SuiteChanges {
+  readonly added: readonly string[]
+  readonly removed: readonly string[]
+  readonly thresholds: ReadonlyArray<{ readonly scenario: string; readonly from: string; readonly to: string }>
+}
+
+/** One run against the run before it: per scenario what changed, and what changed in the suite. */
+export interface PairComparison {
+  readonly trends: Map<string, ScenarioTrend>
+  readonly suite: SuiteChanges
 }
 
 export interface Change {
@@ -110,6 +125,50 @@ export function compareRuns(
     })
   }
   return result
+}
+
+/**
+ * The one comparison of two runs, used by the summary's trend column (this run against the last)
+ * and by `npm run compare` (each run against the one left of it).
+ */
+export function comparePair(
+  current: readonly TrendPoint[],
+  previous: readonly TrendPoint[],
+  thresholds: TrendThresholds,
+): PairComparison {
+  return { trends: compareRuns(current, previous, thresholds), suite: suiteChanges(current, previous) }
+}
+
+/**
+ * Scenarios added and removed (by feature file and name), and thresholds changed: a step of the
+ * same scenario whose sentence now says other numbers (the suite states its thresholds there).
+ */
+export function suiteChanges(current: readonly TrendPoint[], previous: readonly TrendPoint[]): SuiteChanges {
+  const before = new Map(previous.map((p) => [keyOf(p), p]))
+  const now = new Set(current.map(keyOf))
+  const thresholds: Array<{ scenario: string; from: string; to: string }> = []
+  const numbers = (text: string) => text.match(/\d+(?:\.\d+)?/g)?.join(' ') ?? ''
+  for (const c of current) {
+    const was = before.get(keyOf(c))?.steps ?? []
+    const old = new Set(was)
+    const changed = (c.steps ?? []).filter((s) => !old.has(s))
+    for (const to of changed) {
+      // The old sentence it replaced: the one in the same place, if its words match once numbers are set aside.
+      const from = was[(c.steps ?? []).indexOf(to)]
+      const shape = (t: string) => t.replace(/\d+(?:\.\d+)?/g, '#')
+      if (from && shape(from) === shape(to) && numbers(from) !== numbers(to))
+        thresholds.push({ scenario: c.name, from, to })
+    }
+  }
+  return {
+    added: current.filter((c) => !before.has(keyOf(c))).map((c) => c.name),
+    removed: previous.filter((p) => !now.has(keyOf(p))).map((p) => p.name),
+    thresholds,
+  }
+}
+
+export function suiteChangeCount(s: SuiteChanges): number {
+  return s.added.length + s.removed.length + s.thresholds.length
 }
 
 export function keyOf(p: { uri: string; name: string }): string {

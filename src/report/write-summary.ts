@@ -7,10 +7,14 @@
  *                            output directory, read before it is replaced; `none`)
  *   TREND_THRESHOLDS         default expectations/trend-thresholds.json
  *   PROOF_EXPECTED_FAILURES  JSON {scenario name: why it must fail} of a run with an injected defect
+ *   PROOF_RESULT             the defect proof's proof.json, quoted on the first screen (default: the
+ *                            one in the output directory, which `npm run prove` writes; `none`)
+ *   SUMMARY_PDF              0: no summary.pdf (default 1; needs Chromium, see ./print-pdf.ts)
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { loadKnownIssues } from './known-issues'
+import { readProof, type ProofSummary } from './proof-result'
 import { readRunMessages } from './run-messages'
 import { renderSummaryHtml } from './summary-html'
 import { renderSummaryMarkdown } from './summary-md'
@@ -26,6 +30,7 @@ export interface SummarySettings {
   readonly expectedFailures?: string
   readonly reportHref?: string
   readonly previous?: SummaryInput['previous']
+  readonly proof?: ProofSummary
 }
 
 export interface SummaryFlags {
@@ -34,6 +39,7 @@ export interface SummaryFlags {
   readonly thresholds?: string
   readonly expectedFailures?: string
   readonly reportHref?: string
+  readonly proof?: string
 }
 
 /** Flags first, then the environment, then the defaults; `none` turns a file off. Reads the previous summary now. */
@@ -47,12 +53,14 @@ export function summarySettings(
     return chosen === undefined || chosen === 'none' || chosen === '' ? undefined : resolve(chosen)
   }
   const previousPath = pick(flags.previous, env.PREVIOUS_SUMMARY, join(outDir, 'summary.json'))
+  const proofPath = pick(flags.proof, env.PROOF_RESULT, join(outDir, 'proof.json'))
   return {
     knownIssues: pick(flags.knownIssues, env.KNOWN_ISSUES, join(EXPECTATIONS, 'known-issues.json')),
     thresholds: pick(flags.thresholds, env.TREND_THRESHOLDS, join(EXPECTATIONS, 'trend-thresholds.json')),
     expectedFailures: pick(flags.expectedFailures, env.PROOF_EXPECTED_FAILURES, undefined),
     reportHref: flags.reportHref,
     previous: previousPath ? readPrevious(previousPath) : undefined,
+    proof: proofPath ? readProof(proofPath, resolve(outDir)) : undefined,
   }
 }
 
@@ -89,6 +97,7 @@ export function buildSummaryFiles(ndjson: string, s: SummarySettings): SummaryFi
     thresholds: s.thresholds ? loadThresholds(s.thresholds) : NO_THRESHOLDS,
     reportHref: s.reportHref,
     injectedDefect: expectedFailures !== undefined,
+    proof: s.proof,
   })
   // The last chart of a scenario holds every measurement of its disk.
   const charts = new Map(

@@ -12,6 +12,8 @@ export interface Basics {
   readonly driver: BoxDriver
   /** Whether the scenario may read the runtime's files on the host (@host-access, see ./host-gate.ts). */
   readonly hostAccess: boolean
+  /** The scenario's name: the title of its charts (absent outside a scenario). */
+  readonly scenario?: string
   readonly calls: CallLedger
   readonly clock: Clock
   readonly report: Report

@@ -83,11 +83,15 @@ export class HostMeter {
     return sample.home
   }
 
-  /** The home samples as stacked bars (the boxes' disks, the rest), with threshold lines. */
-  homeChart(lines: ChartLine[], title = 'Home directory on the host'): void {
+  /** The home samples as stacked bars (the boxes' disks, the rest), with the allowed zone of each threshold. */
+  homeChart(
+    lines: ChartLine[],
+    subtitle = "What the runtime keeps in the scenario's home directory on the host",
+  ): void {
     if (this.homeSamples.length === 0) return
     const bars = this.homeSamples.map((s) => ({ label: s.label, bytes: s.home.total, part: s.home.disks }))
-    this.scene.report.attach(footprintChart(title, bars, lines, ["the box's disk", 'the rest of the home']), {
+    const heading = { title: this.scene.scenario ?? 'Home directory on the host', subtitle }
+    this.scene.report.attach(footprintChart(heading, bars, lines, ["the boxes' disks", 'the rest of the home']), {
       mediaType: 'image/svg+xml',
       fileName: 'host-home.svg',
     })
@@ -119,11 +123,12 @@ export class HostMeter {
     role: string,
     lines: ChartLine[],
     filter: (s: FootprintSample) => boolean = () => true,
-    title = `Disk of ${named(role)} on the host`,
+    subtitle = `The disk file of ${named(role)} on the host`,
   ): void {
     const bars = (this.samples.get(role) ?? []).filter(filter)
     if (bars.length === 0) return
-    this.scene.report.attach(footprintChart(title, bars, lines), {
+    const heading = { title: this.scene.scenario ?? `Disk of ${named(role)} on the host`, subtitle }
+    this.scene.report.attach(footprintChart(heading, bars, lines), {
       mediaType: 'image/svg+xml',
       fileName: 'host-footprint.svg',
     })

@@ -121,7 +121,16 @@ describe('runtime in the cucumber HTML and JUnit', () => {
       facts,
     )
     assert.match(html, new RegExp(`<title>${pageTitle('report', facts)}</title>`))
-    assert.match(html, /<body>\n<div id="runtime-under-test"[^>]*>Runtime under test: boxlite 0\.10\.0 \| driver: sdk/)
+    assert.match(
+      html,
+      /<body>\n<div id="runtime-under-test"><div class="who">Runtime under test: boxlite 0\.10\.0<\/div>/,
+    )
+    assert.match(html, /sdk driver \(embedded\) · image: alpine:latest · .* · started 2026-01-02 03:04 UTC/)
+    assert.doesNotMatch(html, /id="selftest"/) // BoxLite is not the self-test
+    assert.match(
+      decorateCucumberHtml('<body>\n</body>', runtimeFacts('refbox', '0.1.0')),
+      /<div id="selftest">Self-test/,
+    )
     assert.match(html, /<script>[\s\S]*data-linked-scenario[\s\S]*<\/script>\n<\/body>/)
   })
 

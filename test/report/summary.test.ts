@@ -32,6 +32,7 @@ const noEnv = {
 }
 
 const REMOVE = 'Force-removing a filled box gives back at least 90 % of its disk growth within 30 seconds'
+const APPEND = 'Appending to an existing file still works with no inodes left'
 const RESTART = 'A box with a full rootfs stops and starts again with its data intact'
 
 function reclaim(share: number, seconds: number): Check[] {
@@ -62,7 +63,7 @@ function scenarios(share: number, seconds: number, restart: string): SyntheticSc
       logs: ['✔ /fill: 1 bytes unchanged'],
       message: restart === 'FAILED' ? 'Error: /keepsake changed' : undefined,
     },
-    { name: 'Appending to an existing file still works with no inodes left', rule: 'Inodes', status: 'NOT_SELECTED' },
+    { name: APPEND, rule: 'Inodes', status: 'NOT_SELECTED' },
   ]
 }
 
@@ -80,8 +81,14 @@ describe('summary', () => {
       out,
     )
     assert.equal(data.verdict.ok, true)
-    assert.match(data.verdict.sentence, /^Passed: all 2 scenarios that ran passed; 1 not run\.$/)
-    const [remove, restart, append] = data.rows
+    assert.equal(
+      data.verdict.sentence,
+      'Passed on refbox 0.1.0 (cli driver; Linux x86_64 host, boots BoxLite guests): ' +
+        'all 2 scenarios that ran passed; 1 not run.',
+    )
+    assert.equal(data.selfTest, true)
+    // Rows come in the catalogue's severity order, not the run's: find them by name.
+    const [remove, restart, append] = [REMOVE, RESTART, APPEND].map((n) => data.rows.find((r) => r.name === n)!)
     assert.equal(remove.headline?.said, 'share of the growth given back: 99.6 % (of 216.0 MiB, in 2.1 s)')
     assert.equal(remove.headline?.needs, 'at least 90 % within 30 s')
     assert.equal(restart.headline?.said, '/fill: 1 bytes unchanged')
@@ -90,11 +97,9 @@ describe('summary', () => {
       ['not-run', 'not selected by the tag expression or paths of this run'],
     )
     assert.equal(remove.reportHref, `cucumber-report.html#scenario=${encodeURIComponent(REMOVE)}`)
-    assert.match(
-      html,
-      /<th colspan="4"><small>Guarantee:<\/small> Removing a box gives back the space its disk used<\/th>/,
-    )
-    assert.match(html, /<img class="chart" [^>]*src="data:image\/svg\+xml;base64,/)
+    assert.match(html, /<span class="title">Removing a box gives back the space its disk used<\/span>/)
+    assert.match(html, /<div class="selftest" id="selftest">Self-test on the reference runtime, not a BoxLite result/)
+    assert.match(html, /<tr class="chart-row">.*<img class="chart" [^>]*src="data:image\/svg\+xml;base64,/)
     assert.match(html, /<dt>Runtime<\/dt><dd>refbox 0\.1\.0<\/dd>/)
     assert.match(
       markdown,
@@ -111,7 +116,7 @@ describe('summary', () => {
     const now = summaryOf(syntheticRun(runtimeFacts('boxlite', '0.10.0'), scenarios(0.97, 9.8, 'FAILED')), out, {
       knownIssues: 'none',
     })
-    const [remove, restart] = now.data.rows
+    const [remove, restart] = [REMOVE, RESTART].map((n) => now.data.rows.find((r) => r.name === n)!)
     assert.deepEqual(
       remove.trend?.changes.map((c) => [c.text, c.flagged]),
       [
@@ -141,7 +146,10 @@ describe('summary', () => {
     assert.equal(data.verdict.ok, true)
     assert.match(
       data.verdict.sentence,
-      /^Passed with known issues: 0 scenarios passed, 3 failed as known issues of boxlite 0\.10\.0\.$/,
+      new RegExp(
+        '^Passed with known issues on BoxLite 0\\.10\\.0 \\(sdk driver; .*\\): ' +
+          '0 scenarios passed, 3 failed as known issues of boxlite 0\\.10\\.0\\.$',
+      ),
     )
     assert.ok(data.rows.every((r) => r.status === 'known-issue' && /no discard inside the box/.test(r.reason ?? '')))
     assert.match(html, /<tr class="row known-issue"/)
@@ -161,9 +169,13 @@ describe('summary', () => {
     assert.equal(data.verdict.ok, true)
     assert.equal(
       data.verdict.sentence,
-      'This run injects a defect on purpose: 1 scenario failed where the catch matrix expects (npm run prove also checks why), 1 passed; 1 not run.',
+      'Defect injected on purpose into refbox 0.1.0 (cli driver; Linux x86_64 host, boots BoxLite guests): ' +
+        '1 scenario failed where the catch matrix expects (npm run prove also checks why), 1 passed; 1 not run.',
     )
-    assert.match(html, /<tr class="row failed" data-status="failed">[\s\S]*?as the proof expects: lost-writes-on-stop/)
+    assert.match(
+      html,
+      /<tr class="row failed" data-status="failed"[^>]*>[\s\S]*?as the proof expects: lost-writes-on-stop/,
+    )
   })
 
   it('scripts/summary.ts writes the three files from a message file', () => {
@@ -182,10 +194,12 @@ describe('summary', () => {
         out,
         '--previous',
         'none',
+        '--pdf',
+        '0',
       ],
       { cwd: root, encoding: 'utf8' },
     )
-    assert.match(said, /summary: Passed: all 2 scenarios/)
+    assert.match(said, /summary: Passed on refbox 0\.1\.0 \(cli driver; .*\): all 2 scenarios/)
     assert.equal(readPrevious(join(out, 'summary.json'))?.data.rows.length, 3)
     assert.match(
       readFileSync(join(out, 'summary.html'), 'utf8'),

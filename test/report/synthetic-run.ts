@@ -15,6 +15,8 @@ export interface SyntheticScenario {
   readonly checks?: readonly Check[]
   readonly logs?: readonly string[]
   readonly chart?: boolean
+  /** Its steps' sentences (where thresholds are stated). */
+  readonly steps?: readonly string[]
 }
 
 export function runtimeFacts(runtime: string, version: string, driver: 'cli' | 'sdk' = 'cli'): RuntimeFacts {
@@ -53,7 +55,15 @@ export function syntheticRun(
         },
       },
     },
-    ...scenarios.map((s, i) => ({ pickle: { id: `p${i}`, name: s.name, uri, astNodeIds: [`ast-${s.name}`] } })),
+    ...scenarios.map((s, i) => ({
+      pickle: {
+        id: `p${i}`,
+        name: s.name,
+        uri,
+        astNodeIds: [`ast-${s.name}`],
+        steps: (s.steps ?? []).map((text) => ({ text })),
+      },
+    })),
     { testRunStarted: { timestamp: { seconds: 1000, nanos: 0 } } },
   ]
   scenarios.forEach((s, i) => {

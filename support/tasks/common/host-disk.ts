@@ -27,7 +27,9 @@ export class HostDisk {
     host.sample(role, label, poll.value)
     const home = host.sampleHome(label).home
     host.noteGrowth(role, ownBytes(home) - ownBytes(host.homeAt(START)))
-    host.homeChart([{ label: `start + ${formatBytes(bytes)}`, bytes: host.homeAt(START).total + bytes }])
+    host.homeChart([
+      { label: `start + ${formatBytes(bytes)}`, bytes: host.homeAt(START).total + bytes, kind: 'at-least' },
+    ])
     return poll.value - start
   }
 }

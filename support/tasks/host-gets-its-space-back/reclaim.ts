@@ -107,7 +107,7 @@ export class Reclaim {
     )
     host.sampleHome('after rm -f', poll.value)
     host.homeChart([
-      { label: `${Math.round(fraction * 100)} % of growth released`, bytes: peak.total - fraction * growth },
+      { label: `after fill - ${Math.round(fraction * 100)} % of its growth`, bytes: peak.total - fraction * growth },
     ])
     const seconds = poll.elapsedMs / 1000
     report.log(
