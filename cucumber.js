@@ -1,7 +1,7 @@
 /**
  * Profiles (select with `--profile NAME`):
  *   default    drives real BoxLite: the `boxlite` CLI (or BOXLITE_BIN), image BOXLITE_IMAGE.
- *   reference  drives ./bin/refbox with the offline busybox image, built first if missing.
+ *   reference  drives ./bin/refbox with the offline busybox image; both are built first if missing or stale.
  * Reports go to $REPORTS_DIR (default reports/): the one-glance summary (summary.html, .md, .json)
  * and the full HTML report for people, JUnit XML and messages for CI.
  * Every other knob is an environment variable (docs/running-the-suite.md, "Settings").
@@ -17,8 +17,8 @@ process.env.BOXLITE_DISK_SPEC_RUN_STARTED ||= new Date().toISOString()
 
 const common = {
   paths: ['features/**/*.feature'],
-  // Transpile-only TypeScript with a cache (src/tooling/ts-register.cjs): ~2 s less CPU per run than ts-node.
-  requireModule: [join(__dirname, 'src', 'tooling', 'ts-register.cjs')],
+  // ts-node, transpile-only with SWC (tsconfig.json's "ts-node" block); the plugins and formatters require it too.
+  requireModule: ['ts-node/register'],
   require: ['support/**/*.ts', 'step_definitions/**/*.ts'],
   // HTML and JUnit are cucumber's own, titled and named after the runtime under test
   // (support/formatters/); the summary is the one-glance page for people and CI job summaries.
@@ -32,8 +32,9 @@ const common = {
   formatOptions: { snippetInterface: 'async-await' },
   publish: false,
   // DISK_SPEC_SHARD=i/n runs one duration-balanced shard (support/shard-plugin.cjs); unset: everything.
-  // Settings are checked and an empty selection fails first (support/before-run-plugin.cjs).
-  plugin: ['./support/before-run-plugin.cjs', './support/shard-plugin.cjs'],
+  // Settings are checked and an empty selection fails first (support/before-run-plugin.cjs); the run guard
+  // sets the exit status from the run's messages and the known issues (support/run-guard-plugin.cjs).
+  plugin: ['./support/before-run-plugin.cjs', './support/shard-plugin.cjs', './support/run-guard-plugin.cjs'],
 }
 
 /** The offline test image for refbox: built once, atomically, so parallel runs never see half of it. */
@@ -60,6 +61,8 @@ module.exports = {
   default: { ...common, plugin: [...common.plugin, './support/preflight-plugin.cjs'] },
   // A getter, so the image is only built when this profile is actually chosen.
   get reference() {
+    // refbox runs as built JavaScript (scripts/build-refbox.cjs): rebuilt here when a source changed since.
+    execFileSync(process.execPath, [join(__dirname, 'scripts', 'build-refbox.cjs')], { stdio: ['ignore', 2, 2] })
     const worldParameters = { driver: 'cli', bin: join(__dirname, 'bin', 'refbox'), rootfs: referenceImage() }
     return {
       ...common,

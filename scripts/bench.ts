@@ -4,7 +4,8 @@
  * (src/bench/measure.ts). With --previous it prints each number's ratio to an earlier run's JSON.
  * It fails only when a number could not be measured.
  *
- *   node -r ./src/tooling/ts-register.cjs scripts/bench.ts [--runtime refbox|cli]... [--repeat 3] [--previous FILE] [--out reports/bench.json]
+ * node -r ts-node/register scripts/bench.ts [--runtime refbox|cli]... [--repeat 3] [--previous FILE] [--out
+ * reports/bench.json]
  *
  * refbox: ./bin/refbox with the offline image (as `--profile reference`). cli: the boxlite-dialect
  * binary in BOXLITE_BIN (or `boxlite` on PATH) with BOXLITE_IMAGE / BOXLITE_ROOTFS, as the suite.
@@ -51,7 +52,8 @@ async function main(): Promise<void> {
   writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`)
   const previous = args.previous ? (JSON.parse(readFileSync(args.previous, 'utf8')) as BenchFile) : undefined
   console.log(
-    `\nbench: ${result.host.cpus} CPUs, load average ${loadBefore.join(' ')} at the start; median of ${args.repeat} boxes${previous ? `; ratio = now / ${args.previous} (${previous.date})` : ''}`,
+    `\nbench: ${result.host.cpus} CPUs, load average ${loadBefore.join(' ')} at the start; median of ${args.repeat} ` +
+      `boxes${previous ? `; ratio = now / ${args.previous} (${previous.date})` : ''}`,
   )
   for (const [runtime, r] of Object.entries(result.runtimes) as Array<[Runtime, RuntimeResult]>) {
     console.log(`\n${runtime} (${r.bin})`)
@@ -63,7 +65,8 @@ async function main(): Promise<void> {
       }
       const before = previous?.runtimes[runtime]?.median[m.key]
       const ratio = before
-        ? `  ${(now / before).toFixed(2)}x of ${fmt(before)} ${m.unit} (${(m.better === 'lower' ? now <= before : now >= before) ? 'better or equal' : 'worse'})`
+        ? `  ${(now / before).toFixed(2)}x of ${fmt(before)} ${m.unit} ` +
+          `(${(m.better === 'lower' ? now <= before : now >= before) ? 'better or equal' : 'worse'})`
         : ''
       const samples = r.samples.map((s) => fmt(s[m.key])).join(' ')
       console.log(`  ${m.label.padEnd(48)} ${`${fmt(now)} ${m.unit}`.padEnd(14)} [${samples}]${ratio}`)
@@ -73,11 +76,10 @@ async function main(): Promise<void> {
 }
 
 async function benchRuntime(runtime: Runtime, repeat: number): Promise<RuntimeResult> {
-  const params: WorldParameters =
-    runtime === 'refbox'
-      ? (require(resolve(root, 'cucumber.js')) as { reference: { worldParameters: WorldParameters } }).reference
-          .worldParameters
-      : { driver: 'cli' }
+  // cucumber.js is CommonJS configuration, read here as cucumber reads it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+  const profiles = require(resolve(root, 'cucumber.js')) as { reference: { worldParameters: WorldParameters } }
+  const params: WorldParameters = runtime === 'refbox' ? profiles.reference.worldParameters : { driver: 'cli' }
   const settings = loadSettings(params, process.env, root)
   const { image, rootfs, memoryMib, diskSizeGb } = settings.box
   const samples: Sample[] = []

@@ -10,7 +10,7 @@
  *   summary.pdf written, every link landing on its scenario in the cucumber report. Saves the
  *   first screen of the summary as summary.png beside it.
  *
- *   node -r ./src/tooling/ts-register.cjs scripts/check-report-html.ts [reports/]
+ *   node -r ts-node/register scripts/check-report-html.ts [reports/]
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -75,7 +75,8 @@ export async function checkCucumberReport(
     if (notFirst.length) problems.push(`messages: the runtime line is not the first log line of "${notFirst[0].name}"`)
     if (passedUntold.length)
       problems.push(
-        `messages: ${passedUntold.length} passed scenarios never logged the runtime line (e.g. "${passedUntold[0].name}")`,
+        `messages: ${passedUntold.length} passed scenarios never logged the runtime line (e.g. ` +
+          `"${passedUntold[0].name}")`,
       )
     // The banner says it once; each scenario's own line stays in the page for tools, not shown.
     await page.waitForTimeout(300) // the page's decorating script runs on the next frame after a change

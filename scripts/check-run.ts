@@ -1,78 +1,15 @@
 /**
- * The run guard: reads a cucumber-js message (NDJSON) file and fails when the run proves nothing
- * or contradicts the known issues: no scenario ran (a mistyped tag expression exits 0 otherwise),
- * a scenario ended undefined, pending, ambiguous or failed (unless it is a known issue of the
- * runtime under test and failed the known way), or skipped without a stated reason, or a known
- * issue passed (fixed upstream? remove the expectation). A skip states its reason with a log
- * attachment starting "Skipped:" (e.g. `this.log('Skipped: no KVM on this host')`). Known issues:
- * expectations/known-issues.json, or KNOWN_ISSUES (a path; `none` applies none).
+ * The run guard (src/report/run-guard.ts) on a message file already written, e.g. a run made elsewhere:
  *
- *   node -r ./src/tooling/ts-register.cjs scripts/check-run.ts [reports/cucumber-messages.ndjson] [--known-issues FILE]
+ *   node -r ts-node/register scripts/check-run.ts [reports/cucumber-messages.ndjson] [--known-issues FILE]
+ *
+ * Every cucumber-js run applies it itself (support/run-guard-plugin.cjs).
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { loadKnownIssues, type KnownIssue } from '../src/report/known-issues'
-import { readRunMessages } from '../src/report/run-messages'
-import { judgeScenarios } from '../src/report/verdict'
+import { describeVerdict, guardOptions, judgeRun } from '../src/report/run-guard'
 
-export interface RunVerdict {
-  readonly ok: boolean
-  readonly scenarios: number
-  readonly passed: number
-  readonly knownIssues: number
-  readonly problems: readonly string[]
-  /** The messages end with the run's end (not cut short by a crash or a kill). */
-  readonly finished: boolean
-}
-
-export interface GuardOptions {
-  readonly knownIssues?: readonly KnownIssue[]
-  readonly knownIssuesSource?: string
-}
-
-export function judgeRun(ndjson: string, source = 'the message file', options: GuardOptions = {}): RunVerdict {
-  const run = readRunMessages(ndjson)
-  const j = judgeScenarios(run, options, source)
-  return {
-    ok: j.ok,
-    scenarios: j.ran,
-    passed: j.passed,
-    knownIssues: j.knownIssues,
-    problems: j.problems,
-    finished: run.finished,
-  }
-}
-
-/** The known issues file the guard and the summary apply: KNOWN_ISSUES, else the checked-in one. */
-export function knownIssuesPath(
-  explicit: string | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-): string | undefined {
-  const chosen = explicit ?? env.KNOWN_ISSUES ?? resolve(__dirname, '..', 'expectations', 'known-issues.json')
-  return chosen === 'none' ? undefined : resolve(chosen)
-}
-
-export function guardOptions(explicit?: string, env: NodeJS.ProcessEnv = process.env): GuardOptions {
-  const path = knownIssuesPath(explicit, env)
-  return path ? { knownIssues: loadKnownIssues(path), knownIssuesSource: path } : {}
-}
-
-/** One line for the console: "15 scenarios ran: 12 passed, 3 known issues". */
-export function describeVerdict(v: RunVerdict): string {
-  if (!v.ok)
-    return `run guard: FAILED (${v.passed} of ${v.scenarios} scenarios passed${v.knownIssues ? `, ${v.knownIssues} known issues` : ''})`
-  return `run guard: ${v.scenarios} scenarios ran, ${v.knownIssues ? `${v.passed} passed and ${v.knownIssues} failed as known issues` : 'all passed'}`
-}
-
-/**
- * The suite's exit status from cucumber-js's and the guard's: the guard's failure; cucumber's
- * exit 1 when the only failures are known issues the guard accepted; otherwise cucumber's.
- */
-export function suiteExitCode(cucumberCode: number, verdict: RunVerdict): number {
-  if (!verdict.ok) return cucumberCode || 1
-  if (cucumberCode === 1 && verdict.knownIssues > 0 && verdict.finished) return 0
-  return cucumberCode
-}
+export { judgeRun, suiteExitCode } from '../src/report/run-guard'
 
 if (require.main === module) {
   const args = process.argv.slice(2)

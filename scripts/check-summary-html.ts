@@ -105,7 +105,7 @@ export async function checkSummary(
           status: tr.getAttribute('data-status') ?? '',
           said: tr.querySelector('.said')?.textContent ?? '',
           headline: tr.querySelector('.headline')?.textContent ?? '',
-          href: (tr.querySelector('td.scenario a') as HTMLAnchorElement | null)?.href ?? '',
+          href: tr.querySelector<HTMLAnchorElement>('td.scenario a')?.href ?? '',
           severity: tr.getAttribute('data-severity') ?? 'none',
           order: tr.getAttribute('data-order') ?? '',
         })),
@@ -249,7 +249,8 @@ async function followLinks(browser: Browser, rows: readonly RowSeen[], problems:
       if (ok && (await heading.textContent())?.replace(/\s+/g, ' ').trim() === `Scenario: ${row.name}`) landed++
       else
         problems.push(
-          `summary: the link of "${row.name}" does not land on its scenario in the cucumber report (${row.href.slice(0, 80)}…)`,
+          `summary: the link of "${row.name}" does not land on its scenario in the cucumber report ` +
+            `(${row.href.slice(0, 80)}…)`,
         )
     }
   } finally {

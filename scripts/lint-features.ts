@@ -11,7 +11,7 @@
  * Formats through stdin/stdout, so the check never touches the files; `--fix` rewrites the feature
  * files' format and the table in docs/guarantees.md (never the words of a feature).
  *
- *   node -r ./src/tooling/ts-register.cjs scripts/lint-features.ts [--fix]
+ *   node -r ts-node/register scripts/lint-features.ts [--fix]
  */
 import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -143,7 +143,10 @@ export function parseFeature(text: string, file: string): Feature {
 // ---------------------------------------------------------------------------------------------
 // Plain words.
 
-/** Splits prose into sentences: after . ! or ? (and a closing quote or bracket) and a space; features use no abbreviations. */
+/**
+ * Splits prose into sentences: after . ! or ? (and a closing quote or bracket) and a space; features use no
+ * abbreviations.
+ */
 export function sentencesOf(text: string): string[] {
   return text
     .split(/(?<=[.!?]["')`]?)\s+/)
@@ -220,7 +223,8 @@ export function undefinedTerms(feature: Feature, glossary: Set<string>): string[
     .filter(([term]) => !glossary.has(term.toLowerCase()))
     .map(
       ([term, line]) =>
-        `${feature.file}:${line}: "${term}" is jargon that docs/glossary.md does not define: say it plainly, or add a "## ${term}" entry`,
+        `${feature.file}:${line}: "${term}" is jargon that docs/glossary.md ` +
+        `does not define: say it plainly, or add a "## ${term}" entry`,
     )
 }
 

@@ -4,7 +4,7 @@
  * the run guard on the merged messages and, when scripts/summary.ts exists, the summary. With the
  * shards' shard.json plans it also checks that every planned scenario ran exactly once.
  *
- *   node -r ./src/tooling/ts-register.cjs scripts/merge-shards.ts --out reports SHARD_DIR_OR_NDJSON...
+ *   node -r ts-node/register scripts/merge-shards.ts --out reports SHARD_DIR_OR_NDJSON...
  */
 import { spawnSync } from 'node:child_process'
 import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
@@ -45,8 +45,7 @@ async function main(): Promise<number> {
 
   const problems: string[] = []
   const plans = shards.map((s) => s.plan)
-  if (plans.every((p) => p !== undefined))
-    problems.push(...checkShardPlans(plans as ShardPlan[], parseOutcomes(ndjson)))
+  if (plans.every((p) => p !== undefined)) problems.push(...checkShardPlans(plans, parseOutcomes(ndjson)))
   else console.log('merge: no shard.json beside every message file: not checking that each planned scenario ran once')
   const verdict = judgeRun(ndjson, ndjsonPath)
   problems.push(...verdict.problems)
@@ -61,6 +60,7 @@ async function main(): Promise<number> {
 }
 
 async function writeHtml(envelopes: readonly Envelope[], path: string): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- cucumber's own copy, found by path at run time
   const { CucumberHtmlStream } = require(fromCucumber('@cucumber/html-formatter')) as {
     CucumberHtmlStream: new () => NodeJS.ReadWriteStream
   }
@@ -73,6 +73,7 @@ async function writeHtml(envelopes: readonly Envelope[], path: string): Promise<
 }
 
 function writeJunit(envelopes: readonly Envelope[], path: string): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- cucumber's own copy, found by path at run time
   const { JUnitXmlPrinter } = require(fromCucumber('@cucumber/junit-xml-formatter')) as {
     JUnitXmlPrinter: new (options: { suiteName?: string }, write: (s: string) => void) => { update(e: Envelope): void }
   }
@@ -89,11 +90,10 @@ function runSummaryHook(ndjsonPath: string, out: string): void {
     console.log('merge: summary skipped: scripts/summary.ts is not in this checkout')
     return
   }
-  const r = spawnSync(
-    process.execPath,
-    ['-r', join(root, 'src', 'tooling', 'ts-register.cjs'), script, '--messages', ndjsonPath, '--out', out],
-    { cwd: root, stdio: 'inherit' },
-  )
+  const r = spawnSync(process.execPath, ['-r', 'ts-node/register', script, '--messages', ndjsonPath, '--out', out], {
+    cwd: root,
+    stdio: 'inherit',
+  })
   if (r.status !== 0) console.error(`merge: scripts/summary.ts exited ${r.status ?? r.signal}`)
 }
 

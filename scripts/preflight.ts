@@ -1,7 +1,7 @@
 /**
  * The preflight as a program, with the run's own settings (src/settings.ts: BOXLITE_DRIVER,
  * BOXLITE_BIN, BOXLITE_IMAGE, BOXLITE_ROOTFS, BOXLITE_REGISTRY, TIMEOUT_FACTOR). By hand:
- *   node -r ./src/tooling/ts-register.cjs scripts/preflight.ts
+ *   node -r ts-node/register scripts/preflight.ts
  * prints the verdict and exits 1 when this host cannot run the suite on real BoxLite. The cucumber
  * plugin (support/preflight-plugin.cjs) runs it as a child with `--verdict FILE --logs DIR [--params JSON]`:
  * a child, so a hung boot can be killed and the runtime and its home lock end with it.
@@ -69,7 +69,9 @@ if (require.main === module) {
     (code) => process.exit(code),
     (e: unknown) => {
       // Bad settings (e.g. an unknown BOXLITE_DRIVER) end here: still one sentence, still a verdict.
-      const why = `this run's settings cannot be used (${e instanceof Error ? e.message : String(e)}): fix the setting named, or use \`--profile reference\``
+      const why =
+        `this run's settings cannot be used (${e instanceof Error ? e.message : String(e)}): fix the ` +
+        `setting named, or use \`--profile reference\``
       const verdictFile = arg('--verdict')
       if (verdictFile)
         writeVerdict(verdictFile, {

@@ -7,7 +7,7 @@
  * healthy run added to each mode, and the host's load. Expensive (two whole proofs), so not part
  * of `npm test`. Exit 1 on any disagreement; the ratio is printed, never asserted.
  *
- *   node -r ./src/tooling/ts-register.cjs scripts/prove-modes.ts [--out reports/prove-modes] [--selected-first]
+ *   node -r ts-node/register scripts/prove-modes.ts [--out reports/prove-modes] [--selected-first]
  */
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -39,15 +39,11 @@ async function timed(
 ): Promise<{ seconds: number; cpu: number; code: number }> {
   const started = Date.now()
   const cpuBefore = childCpuSeconds()
-  const child = spawn(
-    process.execPath,
-    ['-r', join(root, 'src', 'tooling', 'ts-register.cjs'), join(root, 'scripts', script), ...args],
-    {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: 'inherit',
-    },
-  )
+  const child = spawn(process.execPath, ['-r', 'ts-node/register', join(root, 'scripts', script), ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: 'inherit',
+  })
   const code = await new Promise<number>((done) => child.on('close', (c) => done(c ?? 1)))
   return { seconds: (Date.now() - started) / 1000, cpu: childCpuSeconds() - cpuBefore, code }
 }
@@ -90,17 +86,20 @@ async function main(): Promise<number> {
   const problems = compareProofModes(ex.summary, sel.summary)
   console.log(`\nprove-modes: ${cpus().length} CPUs; load average (1, 5, 15 min) ${before} before, ${load()} after`)
   console.log(
-    `  ${'healthy:'.padEnd(11)} ${healthy.seconds.toFixed(0)} s wall, ${healthy.cpu.toFixed(0)} CPU s (the suite run both proofs took their healthy run from)`,
+    `  ${'healthy:'.padEnd(11)} ${healthy.seconds.toFixed(0)} s wall, ${healthy.cpu.toFixed(0)} CPU s (the suite run ` +
+      `both proofs took their healthy run from)`,
   )
   for (const [name, r] of [
     ['exhaustive', ex],
     ['selected', sel],
   ] as const)
     console.log(
-      `  ${`${name}:`.padEnd(11)} ${r.seconds.toFixed(0)} s wall, ${r.cpu.toFixed(0)} CPU s, ${r.scenarioRuns} scenario runs, proof ${r.summary.ok ? 'passed' : 'FAILED'}`,
+      `  ${`${name}:`.padEnd(11)} ${r.seconds.toFixed(0)} s wall, ${r.cpu.toFixed(0)} CPU s, ${r.scenarioRuns} ` +
+        `scenario runs, proof ${r.summary.ok ? 'passed' : 'FAILED'}`,
     )
   console.log(
-    `  ratio selected / exhaustive: ${(sel.seconds / ex.seconds).toFixed(3)} wall time, ${(sel.cpu / ex.cpu).toFixed(3)} CPU time (the proofs as npm test runs them)`,
+    `  ratio selected / exhaustive: ${(sel.seconds / ex.seconds).toFixed(3)} wall time, ` +
+      `${(sel.cpu / ex.cpu).toFixed(3)} CPU time (the proofs as npm test runs them)`,
   )
   const plus = (r: { seconds: number; cpu: number }) => ({
     seconds: r.seconds + healthy.seconds,
@@ -108,7 +107,8 @@ async function main(): Promise<number> {
   })
   const [exAll, selAll] = [plus(ex), plus(sel)]
   console.log(
-    `  with the healthy run added to each: ${(selAll.seconds / exAll.seconds).toFixed(3)} wall time, ${(selAll.cpu / exAll.cpu).toFixed(3)} CPU time`,
+    `  with the healthy run added to each: ${(selAll.seconds / exAll.seconds).toFixed(3)} wall time, ` +
+      `${(selAll.cpu / exAll.cpu).toFixed(3)} CPU time`,
   )
   if (problems.length) {
     console.error(`prove-modes: the two proofs disagree in ${problems.length} place(s):`)

@@ -10,7 +10,7 @@
  * runs only against @host-access scenarios, the only ones the suite lets read them
  * (src/proof/host-access.ts). PROVE_EXHAUSTIVE=1 runs every scenario against every defect instead.
  *
- *   node -r ./src/tooling/ts-register.cjs scripts/prove.ts [--out DIR] [--healthy-from DIR]
+ *   node -r ts-node/register scripts/prove.ts [--out DIR] [--healthy-from DIR]
  *
  * --out: where proof.{html,md,json} and proof/ go (default reports/). --healthy-from: take the
  * healthy run from a suite run made with `scripts/run-suite.ts --record-sites` into DIR instead of
@@ -158,7 +158,8 @@ async function main(): Promise<void> {
 
   const scenarioRuns = finished.reduce((n, r) => n + r.scenariosRun, 0)
   console.log(
-    `prove: ${input.mode}: ${scenarioRuns} scenario runs; wall time ${input.wallSeconds.toFixed(0)} s; report: ${relative(root, join(reports, 'proof.html'))}`,
+    `prove: ${input.mode}: ${scenarioRuns} scenario runs; wall time ${input.wallSeconds.toFixed(0)} s; report: ` +
+      `${relative(root, join(reports, 'proof.html'))}`,
   )
   if (half !== 'defects')
     console.log(`prove: variations half: ${variationRuns.length} runs, wall time ${variationSeconds.toFixed(0)} s`)
@@ -187,7 +188,8 @@ async function runExhaustive(
   const defects: Array<string | null> = reusedHealthy ? [...KNOWN_DEFECTS] : [null, ...KNOWN_DEFECTS]
   const healthy = reusedHealthy ? 'the healthy run reused, ' : 'healthy + '
   console.log(
-    `prove: exhaustive: ${defects.length} whole-suite runs (${healthy}${KNOWN_DEFECTS.length} defects), ${concurrency} at a time`,
+    `prove: exhaustive: ${defects.length} whole-suite runs (${healthy}${KNOWN_DEFECTS.length} defects), ` +
+      `${concurrency} at a time`,
   )
   const reused = reusedHealthy ? [await reusedHealthy()] : []
   return [...reused, ...(await mapLimit(defects, concurrency, (d) => run(d)))]
@@ -233,7 +235,8 @@ async function runSelected(
   for (const p of plans) {
     const seen = DEFECT_SITES[p.defect].hostFilesOnly ? ` and may read host files (${HOST_ACCESS_TAG})` : ''
     console.log(
-      `prove: ${p.defect}: ${p.run.length} of ${names.length} scenarios reach its sites (${DEFECT_SITES[p.defect].sites.join(', ')})${seen}`,
+      `prove: ${p.defect}: ${p.run.length} of ${names.length} scenarios reach its sites ` +
+        `(${DEFECT_SITES[p.defect].sites.join(', ')})${seen}`,
     )
   }
 
@@ -332,7 +335,8 @@ function reuseHealthyRun(from: string, dir: string, reports: string): Promise<Fi
     if (existsSync(join(from, f))) copyFileSync(join(from, f), join(dir, f))
   const outcomes = readOutcomes(join(dir, 'cucumber-messages.ndjson'))
   console.log(
-    `prove: healthy: taken from ${relative(root, from) || '.'} (${outcomes.filter((o) => o.status !== 'PASSED').length} of ${outcomes.length} scenarios failed)`,
+    `prove: healthy: taken from ${relative(root, from) || '.'} ` +
+      `(${outcomes.filter((o) => o.status !== 'PASSED').length} of ${outcomes.length} scenarios failed)`,
   )
   return Promise.resolve({
     defect: null,

@@ -3,7 +3,7 @@
  * message file: a finished run, a run that was cut short, or merged shards. Every normal run
  * writes it anyway (the summary formatter in cucumber.js); this is the same code, by hand.
  *
- *   node -r ./src/tooling/ts-register.cjs scripts/summary.ts --messages FILE.ndjson --out DIR
+ *   node -r ts-node/register scripts/summary.ts --messages FILE.ndjson --out DIR
  *     [--previous SUMMARY.json|none]     the previous run's summary, for the trend (default DIR/summary.json)
  *     [--known-issues FILE|none]         default expectations/known-issues.json
  *     [--thresholds FILE]                default expectations/trend-thresholds.json

@@ -1,24 +1,20 @@
 /**
- * `npm test`: every check of the project, side by side where they do not depend on each other, so
- * that the waits of one (box starts, the real runtime's boot attempts) are the others' CPU time.
+ * `npm test`: the everyday loop, every check of the project but the defect proof (`npm run prove`, which
+ * CI runs after it: .ci/run), side by side where they do not depend on each other, so that the waits of
+ * one (box starts, the real runtime's boot attempts) are the others' CPU time.
  *
- *   typecheck, feature format      first: nothing else is worth running on code that does not compile
- *   unit tier | host tier          then; the host tier mostly waits on the real runtime
- *   suite                          once the unit tier has ended (passed or not), beside the rest of
- *                                  the host tier: the proof's healthy run is the suite's, and which
- *                                  defect sites a scenario reaches can depend on timing (a start
- *                                  killed part-way, a fill ending in ENOSPC or EIO)
- *   report check | proof           once the suite passed
+ *   typecheck | lint | format      first; format is Prettier's check and the feature files' layout
+ *   unit tier | host tier          once the code compiles; the host tier mostly waits on the real runtime
+ *   suite                          once the unit tier has ended (passed or not), beside the rest of the
+ *                                  host tier: the unit tier has timing-sensitive tests (kills, detached
+ *                                  commands) that a suite run beside them would slow past their limits
+ *   report check                   once the suite passed: both reports opened in Chromium
  *
- * The unit tier has its own timing-sensitive tests (kills, detached commands), so it does not run
- * beside the proof's four runs either: on 2 cores that overlap saved no time, as the CPUs were busy.
- *
- *   node -r ./src/tooling/ts-register.cjs scripts/test.ts [--without-proof]
+ *   node -r ts-node/register scripts/test.ts
  *
  * Each line a check prints is shown with the check's name in front; at the end a table gives each
  * check's outcome and wall time, and the exit status is 1 if any check failed or did not run (130 or
  * 143 after Ctrl-C or SIGTERM).
- * `--without-proof` (`npm run test:quick`) leaves the proof out.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
@@ -34,15 +30,14 @@ interface Check {
   readonly endedFirst?: readonly string[]
 }
 
-const FIRST = ['typecheck', 'format']
 const CHECKS: readonly Check[] = [
   { name: 'typecheck', script: 'typecheck', after: [] },
-  { name: 'format', script: 'lint:features', after: [] },
-  { name: 'unit', script: 'test:unit', after: FIRST },
-  { name: 'host', script: 'test:host', after: FIRST },
-  { name: 'suite', script: 'test:bdd', after: FIRST, endedFirst: ['unit'] },
+  { name: 'lint', script: 'lint', after: [] },
+  { name: 'format', script: 'format', after: [] },
+  { name: 'unit', script: 'test:unit', after: ['typecheck'] },
+  { name: 'host', script: 'test:host', after: ['typecheck'] },
+  { name: 'suite', script: 'test:bdd', after: ['typecheck'], endedFirst: ['unit'] },
   { name: 'report', script: 'test:report', after: ['suite'] },
-  { name: 'proof', script: 'prove', args: ['--healthy-from', 'reports'], after: ['suite'] },
 ]
 
 type Outcome =
@@ -50,14 +45,11 @@ type Outcome =
   | { readonly state: 'not run'; readonly why: string }
 
 async function main(): Promise<number> {
-  const unknown = process.argv.slice(2).filter((a) => a !== '--without-proof')
-  if (unknown.length) {
-    console.error(
-      `test: ${unknown.join(' ')} is not an option: give none, or --without-proof to leave the defect proof out`,
-    )
+  if (process.argv.length > 2) {
+    console.error(`test: ${process.argv.slice(2).join(' ')} is not an option: npm test takes none`)
     return 2
   }
-  const checks = process.argv.includes('--without-proof') ? CHECKS.filter((c) => c.name !== 'proof') : CHECKS
+  const checks = CHECKS
   const width = Math.max(...checks.map((c) => c.name.length))
   const outcomes = new Map<string, Outcome>()
   const running = new Map<string, Promise<void>>()
@@ -97,7 +89,9 @@ async function main(): Promise<number> {
         const seconds = (Date.now() - t0) / 1000
         outcomes.set(check.name, { state: code === 0 ? 'passed' : 'failed', seconds })
         console.log(
-          `test: ${check.name} ${code === 0 ? 'passed' : `failed (${signal ? `ended by ${signal}` : `exit ${code}`})`} in ${seconds.toFixed(0)} s`,
+          `test: ${check.name} ` +
+            `${code === 0 ? 'passed' : `failed (${signal ? `ended by ${signal}` : `exit ${code}`})`} in ` +
+            `${seconds.toFixed(0)} s`,
         )
         done()
       })
@@ -147,4 +141,4 @@ function formatMinutes(seconds: number): string {
   return `${Math.floor(whole / 60)} min ${whole % 60} s`
 }
 
-main().then((code) => (process.exitCode = code))
+void main().then((code) => (process.exitCode = code))

@@ -3,7 +3,7 @@
  * files by phase (box start, fills, inode loops, polling waits, restart, checks, cleanup), plus what
  * lies outside any scenario (cucumber-js start-up, report writing). A reading aid, not a test.
  *
- *   node -r ./src/tooling/ts-register.cjs scripts/time-phases.ts reports/cucumber-messages.ndjson [MORE.ndjson...]
+ *   node -r ts-node/register scripts/time-phases.ts reports/cucumber-messages.ndjson [MORE.ndjson...]
  */
 import { existsSync, readFileSync, statSync } from 'node:fs'
 
@@ -13,7 +13,17 @@ const PHASES: ReadonlyArray<[string, RegExp]> = [
   ['inode loops', /empty files until/],
   [
     'fills and big writes',
-    /fills its rootfs|has filled its rootfs|writers race|writes an? |writes \d+ files|copies a file|fill in the background/,
+    new RegExp(
+      [
+        'fills its rootfs',
+        'has filled its rootfs',
+        'writers race',
+        'writes an? ',
+        String.raw`writes \d+ files`,
+        'copies a file',
+        'fill in the background',
+      ].join('|'),
+    ),
   ],
   [
     'polling waits (host footprint, serving)',
@@ -99,7 +109,9 @@ function main(): void {
   }
   const stepSum = [...totals.values()].reduce((a, b) => a + b, 0)
   console.log(
-    `${files.length} run(s): test run ${wall.toFixed(0)} s from first to last message; scenarios ${inScenarios.toFixed(0)} s, steps and hooks ${stepSum.toFixed(0)} s (with --parallel these exceed the wall time)`,
+    `${files.length} run(s): test run ${wall.toFixed(0)} s from first to last message; scenarios ` +
+      `${inScenarios.toFixed(0)} s, steps and hooks ${stepSum.toFixed(0)} s (with --parallel these exceed the wall ` +
+      `time)`,
   )
   for (const [phase, s] of [...totals].sort((a, b) => b[1] - a[1]))
     console.log(

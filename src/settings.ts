@@ -200,7 +200,7 @@ function driverChoice(raw: string | undefined): DriverChoice {
 /** Unset means the default image; set, it must look like an image reference. */
 function imageReference(raw: string | undefined): string {
   if (raw === undefined) return 'alpine:latest'
-  if (!/^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/.test(raw)) {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/.test(raw)) {
     throw new SettingError(
       'BOXLITE_IMAGE',
       raw,
@@ -221,7 +221,9 @@ function keepBoxes(raw: string | undefined): KeepBoxes {
 
 function safetyLimit(raw: string | undefined): number {
   if (raw === undefined || raw.trim() === '') return HARD_ROOTFS_LIMIT_BYTES
-  const accepted = `write a size above 0 and at most ${formatBytes(HARD_ROOTFS_LIMIT_BYTES)}, written as a number and B, KiB, MiB or GiB (e.g. "1 GiB")`
+  const accepted =
+    `write a size above 0 and at most ${formatBytes(HARD_ROOTFS_LIMIT_BYTES)}, written as a number ` +
+    `and B, KiB, MiB or GiB (e.g. "1 GiB")`
   let bytes: number
   try {
     bytes = parseSize(raw)
@@ -244,7 +246,8 @@ function wholeNumber(raw: string, name: string, min: number, max: number, unit: 
 /** A path (absolute, or relative to the project) must be an executable file; a bare name is looked up on PATH. */
 export function resolveBinary(bin: string, env: NodeJS.ProcessEnv, cwd: string): string {
   const accepted =
-    'give the path of a boxlite-dialect binary (e.g. ./bin/refbox) or a name on PATH, or unset BOXLITE_BIN for the embedded runtime'
+    'give the path of a boxlite-dialect binary (e.g. ./bin/refbox) or a name on PATH, or unset BOXLITE_BIN for the ' +
+    'embedded runtime'
   if (bin.includes('/')) {
     const abs = isAbsolute(bin) ? bin : resolve(cwd, bin)
     if (!existsSync(abs)) throw new SettingError('BOXLITE_BIN', bin, 'does not exist', accepted)
@@ -262,7 +265,8 @@ export function resolveBinary(bin: string, env: NodeJS.ProcessEnv, cwd: string):
 
 function checkOciLayout(dir: string, raw: string): string {
   const accepted =
-    'give a directory holding an OCI image layout (oci-layout and index.json), e.g. one written by `./bin/refbox build-image --out DIR`'
+    'give a directory holding an OCI image layout (oci-layout and index.json), e.g. one written by `./bin/refbox ' +
+    'build-image --out DIR`'
   if (!existsSync(dir)) throw new SettingError('BOXLITE_ROOTFS', raw, 'does not exist', accepted)
   if (!existsSync(join(dir, 'oci-layout')) || !existsSync(join(dir, 'index.json'))) {
     throw new SettingError('BOXLITE_ROOTFS', raw, 'is not an OCI image layout', accepted)

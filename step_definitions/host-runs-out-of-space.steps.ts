@@ -42,7 +42,8 @@ Given(
 Then("the home's filesystem has less than {size} free", function (this: DiskWorld, limit: number) {
   const fs = this.tasks.hostFull.describe()
   this.log(
-    `the home is ${fs.device} (${formatBytes(fs.sizeBytes)}), backed by ${fs.backing} of ${formatBytes(fs.imageBytes)}: the writes stayed inside it`,
+    `the home is ${fs.device} (${formatBytes(fs.sizeBytes)}), backed by ${fs.backing} of ` +
+      `${formatBytes(fs.imageBytes)}: the writes stayed inside it`,
   )
   expect(fs.backing, "the home's filesystem is not backed by the scenario's image").to.match(/home-fs\.img$/)
   expect(fs.imageBytes, "the image behind the home's filesystem is not the size it was made").to.equal(fs.plannedBytes)
@@ -67,7 +68,8 @@ Then(
     this.log(`the fill ended with: ${fill.outcome.output.split('\n').slice(-3).join(' | ')}`)
     const write = await this.tasks.hostFull.trySyncedWrite('victim')
     this.log(
-      `a flushed ${SYNCED_WRITE_MIB} MiB write then: ${`${write.stdout}${write.stderr}`.trim().split('\n').join(' | ')}`,
+      `a flushed ${SYNCED_WRITE_MIB} MiB write then: ` +
+        `${`${write.stdout}${write.stderr}`.trim().split('\n').join(' | ')}`,
     )
     expect(write.timedOut, 'a flushed write on the full host hung until its timeout').to.equal(false)
     // `dd_exit=N` is the probe's own marker (the suite's words), not the runtime's.
@@ -136,7 +138,8 @@ Then(
     expect(removal.exitCode, `force-removing the victim on the full host failed:\n${removal.stderr}`).to.equal(0)
     const { role, tries, seconds, lastError } = await this.tasks.hostFull.startNewcomerWithin('newcomer', window)
     this.log(
-      `the home's filesystem has ${formatBytes(this.tasks.hostFull.homeFreeBytes())} free again (${(this.tasks.hostFull.homeFreeBytes() / MiB).toFixed(0)} MiB)`,
+      `the home's filesystem has ${formatBytes(this.tasks.hostFull.homeFreeBytes())} free again ` +
+        `(${(this.tasks.hostFull.homeFreeBytes() / MiB).toFixed(0)} MiB)`,
     )
     assert.isDefined(
       role,

@@ -25,7 +25,7 @@ When(
   },
 )
 
-Then('every fill ends with "No space left on device"', budget(0), async function (this: DiskWorld) {
+Then('every fill ends with "No space left on device"', budget(0), function (this: DiskWorld) {
   const { fills } = this.outcomes.get('crowd fills', 'crowd')
   for (const fill of fills) {
     expectSays('out-of-space', fill.error, `${named(fill.role)}'s fill did not end with "No space left on device"`)
@@ -34,9 +34,10 @@ Then('every fill ends with "No space left on device"', budget(0), async function
 })
 
 Then(
-  "each box's disk on the host grew by at most the size of its rootfs plus {size}, and the home by at most {int} times that",
+  "each box's disk on the host grew by at most the size of its rootfs plus {size}, and the home by at most {int} " +
+    'times that',
   budget(0),
-  async function (this: DiskWorld, margin: number, times: number) {
+  function (this: DiskWorld, margin: number, times: number) {
     const { fills, homeGrowth } = this.outcomes.get('crowd fills', 'crowd')
     for (const fill of fills)
       this.checks.verify(

@@ -45,9 +45,8 @@ Then(
       expect(now, `${path} changed across the restart (size and SHA-256 before: ${JSON.stringify(was)})`).to.deep.equal(
         was,
       )
-      this.log(
-        `✔ ${path}: ${(was as FileFingerprint).bytes} bytes, sha256 ${(was as FileFingerprint).sha256.slice(0, 16)}… unchanged`,
-      )
+      const { bytes, sha256 } = was as FileFingerprint
+      this.log(`✔ ${path}: ${bytes} bytes, sha256 ${sha256.slice(0, 16)}… unchanged`)
     }
   },
 )

@@ -68,12 +68,12 @@ Then(
     expect(now, `${SYNCED} (synced before the kill) is gone after the hard kill`).to.not.equal('missing')
     expect(
       now,
-      `${SYNCED} (synced before the kill) changed across the hard kill (size and SHA-256 before: ${JSON.stringify(was)})`,
+      `${SYNCED} (synced before the kill) changed across the hard kill (size and SHA-256 before: ` +
+        `${JSON.stringify(was)})`,
     ).to.deep.equal(was)
     this.log(`✔ ${SYNCED}: ${was.bytes} bytes, sha256 ${was.sha256.slice(0, 16)}… unchanged`)
-    this.log(
-      `${UNSYNCED} (never synced; may be lost): ${JSON.stringify(after.get(UNSYNCED)) === JSON.stringify(before.get(UNSYNCED)) ? 'survived' : 'lost or changed'}`,
-    )
+    const survived = JSON.stringify(after.get(UNSYNCED)) === JSON.stringify(before.get(UNSYNCED))
+    this.log(`${UNSYNCED} (never synced; may be lost): ${survived ? 'survived' : 'lost or changed'}`)
   },
 )
 
@@ -96,7 +96,8 @@ Then(
       [],
     )
     this.log(
-      `✔ no "EXT4-fs error" in ${log.stdout.split('\n').filter(Boolean).length} kernel log lines of the box's disk since it started again`,
+      `✔ no "EXT4-fs error" in ${log.stdout.split('\n').filter(Boolean).length} kernel log lines of the box's disk ` +
+        `since it started again`,
     )
     return undefined
   },
@@ -210,7 +211,7 @@ Given(
 When(
   'its disk file is cut to {percent} of its length on the host',
   budget(0),
-  async function (this: DiskWorld, fraction: number) {
+  function (this: DiskWorld, fraction: number) {
     this.tasks.tornDisk.tear('box', fraction)
   },
 )
@@ -224,7 +225,8 @@ When(
 )
 
 Then(
-  'the start ended within {duration}, either with the box serving commands again within {duration} and its disk rebuilt, or failing with an error that names the disk',
+  'the start ended within {duration}, either with the box serving commands again within {duration} and its disk ' +
+    'rebuilt, or failing with an error that names the disk',
   budget((_: number, serving: number) => servingBudget(serving) + CALL.fingerprint),
   async function (this: DiskWorld, window: number, serving: number) {
     const start = this.outcomes.get('start on the torn disk', 'box')

@@ -9,8 +9,8 @@
  *    `--dry-run`, and ALLOW_EMPTY_SELECTION=1 for tooling, keep cucumber's behaviour.
  *
  * Plain CommonJS because cucumber loads plugins with import(), which cannot load TypeScript; the
- * settings code is TypeScript, so the project's cached transpiler (src/tooling/ts-register.cjs, the
- * one the profiles' requireModule names) is registered here; cucumber's own registration is then a no-op.
+ * settings code is TypeScript, so ts-node (`ts-node/register`, the module the profiles' requireModule
+ * names) is registered here; cucumber's own require of the same module is then a no-op.
  */
 const PREFIX = 'boxlite-disk-spec:'
 
@@ -33,7 +33,7 @@ function describeSelection(argv) {
 
 /** Checks the settings; on a bad one prints its sentence and ends the process with exit code 2. */
 function checkSettings(worldParameters, environment) {
-  require('../src/tooling/ts-register.cjs')
+  require('ts-node/register')
   const { runSettings, SettingError } = require('../src/settings.ts')
   try {
     runSettings(worldParameters ?? {}, environment.env, environment.cwd) // read once: the preflight plugin asks again
@@ -63,7 +63,8 @@ module.exports = {
       empty = true
       const known = [...tags].sort().join(', ') || 'none (no feature file was found)'
       environment.stderr.write(
-        `${PREFIX} no scenario matches ${describeSelection(process.argv.slice(2))}: check the tag expression; the features use ${known}.\n`,
+        `${PREFIX} no scenario matches ${describeSelection(process.argv.slice(2))}: check the tag expression; the ` +
+          `features use ${known}.\n`,
       )
       // cucumber-js sets the exit code after plugins are done; an exit listener has the last word.
       process.on('exit', () => {

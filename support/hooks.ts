@@ -56,7 +56,9 @@ After(
     if (leftovers.length > 0) {
       const ended = this.endedLeftovers.length
       throw new Error(
-        `after removing every box, the host still has:\n${leftovers.map((l) => `  ${l.kind}: ${l.detail}`).join('\n')}\n(home kept at ${this.dirs?.home}${ended ? `; the cleanup ended ${ended} of those processes itself` : ''})`,
+        `after removing every box, the host still ` +
+          `has:\n${leftovers.map((l) => `  ${l.kind}: ${l.detail}`).join('\n')}` +
+          `\n(home kept at ${this.dirs?.home}${ended ? `; the cleanup ended ${ended} of those processes itself` : ''})`,
       )
     }
   },

@@ -81,7 +81,8 @@ async function cleanUpAndExit(reason: string, code: number, signal?: NodeJS.Sign
   const deadline = Date.now() + GIVE_UP_MS
   const workers = !isWorker() && signal ? cucumberWorkers() : []
   process.stderr.write(
-    `\n${reason}: removing the boxes of ${cleanups.size} running scenario(s)${workers.length ? ` and of ${workers.length} worker(s)` : ''} before exiting\n`,
+    `\n${reason}: removing the boxes of ${cleanups.size} running ` +
+      `scenario(s)${workers.length ? ` and of ${workers.length} worker(s)` : ''} before exiting\n`,
   )
   for (const pid of workers) {
     try {

@@ -19,7 +19,9 @@ const { join, resolve } = require('node:path')
 const ROOT = resolve(__dirname, '..')
 /** Same name as VERDICT_ENV in src/preflight/verdict.ts (a unit test keeps them equal). */
 const VERDICT_ENV = 'BOXLITE_DISK_SPEC_PREFLIGHT_VERDICT'
-/** Longer than the child's own limits (boot 90 s, command 30 s, removal 60 s, twice when the image cannot be pulled). */
+/**
+ * Longer than the child's own limits (boot 90 s, command 30 s, removal 60 s, twice when the image cannot be pulled).
+ */
 const HARD_LIMIT_SECONDS = 420
 
 /**
@@ -27,7 +29,7 @@ const HARD_LIMIT_SECONDS = 420
  * settings were read and checked by support/before-run-plugin.cjs, listed first, in this process.
  */
 function hardLimitSeconds(worldParameters, environment) {
-  require('../src/tooling/ts-register.cjs')
+  require('ts-node/register')
   const { runSettings } = require('../src/settings.ts')
   return runSettings(worldParameters ?? {}, environment.env, environment.cwd).clock.seconds(HARD_LIMIT_SECONDS)
 }
@@ -41,7 +43,7 @@ function runChild(args, env, stderr, limitSeconds) {
   return new Promise((resolvePromise) => {
     const child = spawn(
       process.execPath,
-      ['--require', join(ROOT, 'src', 'tooling', 'ts-register.cjs'), join(ROOT, 'scripts/preflight.ts'), ...args],
+      ['--require', 'ts-node/register', join(ROOT, 'scripts/preflight.ts'), ...args],
       {
         cwd: ROOT,
         env,
@@ -97,7 +99,9 @@ module.exports = {
           JSON.stringify({
             ok: false,
             code: 'unknown',
-            sentence: `the BoxLite preflight ${why}: see its output above, or use \`--profile reference\` to run the suite against the reference runtime.`,
+            sentence:
+              `the BoxLite preflight ${why}: see its output above, or use \`--profile reference\` to run the ` +
+              `suite against the reference runtime.`,
             evidence: [],
             logs: [],
             durationMs: Date.now() - started,

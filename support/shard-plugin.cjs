@@ -38,7 +38,8 @@ module.exports = {
       const from = env[DURATIONS_ENV] ? resolve(environment.cwd, env[DURATIONS_ENV]) : undefined
       if (from && !existsSync(from))
         throw new Error(
-          `${DURATIONS_ENV}: ${from} does not exist (name an earlier run's cucumber-messages.ndjson, or unset it for an even split)`,
+          `${DURATIONS_ENV}: ${from} does not exist (name an earlier run's cucumber-messages.ndjson, or unset it for ` +
+            `an even split)`,
         )
       if (from) seconds = readScenarioSeconds(from)
     } catch (err) {
@@ -49,7 +50,8 @@ module.exports = {
       if (scenarios.length < shard.total) {
         refuse(
           environment.stderr,
-          `${SHARD_ENV}=${shard.index}/${shard.total}: only ${scenarios.length} scenarios are selected, so some shards would run nothing; use at most ${scenarios.length} shards`,
+          `${SHARD_ENV}=${shard.index}/${shard.total}: only ${scenarios.length} scenarios are selected, so some ` +
+            `shards would run nothing; use at most ${scenarios.length} shards`,
         )
       }
       const shardOf = planShards(scenarios, shard.total, seconds)

@@ -64,7 +64,8 @@ export async function withinDeadline<T>(
       void world.interruptCalls?.()
       reject(
         new Error(
-          `the step did not finish within its budget of ${(ms / 1000).toFixed(0)} s (its calls' limits and stated waits: ${budgetSeconds} s, plus ${STEP_MARGIN_SECONDS} s, times TIMEOUT_FACTOR)`,
+          `the step did not finish within its budget of ${(ms / 1000).toFixed(0)} s (its calls' limits and stated ` +
+            `waits: ${budgetSeconds} s, plus ${STEP_MARGIN_SECONDS} s, times TIMEOUT_FACTOR)`,
         ),
       )
     }, ms)
@@ -84,6 +85,8 @@ export function enforceStepBudgets(): void {
     return function (this: Context, ...args: unknown[]) {
       const s = seconds(...args)
       const clock = this.clock ?? runSettings(this.parameters ?? {}).clock
+      // A step may be synchronous or throw: `async` makes either a promise.
+      // eslint-disable-next-line @typescript-eslint/require-await -- see above
       return withinDeadline(deadlineMs(s, clock), s, this, async () => fn.apply(this, args))
     }
   })

@@ -1,8 +1,8 @@
 /**
- * Per-call limits, in seconds, as upstream's stress tests use them (docs/reference/upstream-stress-tests.md "Timeouts at
- * a glance"). They are written unscaled; the clock (src/settings.ts) applies TIMEOUT_FACTOR where a call is
- * made (parts/call-ledger.ts, parts/boxes.ts) or a window is polled. A step's budget (./step-budget) is the sum of
- * its calls' limits and stated waits, so a stuck call fails with its own name, never the step's.
+ * Per-call limits, in seconds, as upstream's stress tests use them (docs/reference/upstream-stress-tests.md
+ * "Timeouts at a glance"). They are written unscaled; the clock (src/settings.ts) applies TIMEOUT_FACTOR where a
+ * call is made (parts/call-ledger.ts, parts/boxes.ts) or a window is polled. A step's budget (./step-budget) is
+ * the sum of its calls' limits and stated waits, so a stuck call fails with its own name, never the step's.
  */
 
 export const CALL = {

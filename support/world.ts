@@ -51,7 +51,10 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
   }
   private unregisterInterrupt?: () => void
   private releasing?: Promise<Leftover[]>
-  /** Processes a runtime left behind that the cleanup ended itself (their details), after the scenario's boxes were removed. */
+  /**
+   * Processes a runtime left behind that the cleanup ended itself (their details), after the scenario's boxes were
+   * removed.
+   */
   endedLeftovers: string[] = []
 
   constructor(options: IWorldOptions<WorldParameters>) {
@@ -135,9 +138,11 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
     try {
       detached = await this.tasks.hostFull.release()
     } catch (err) {
-      process.stderr.write(`boxlite-disk-spec: ${(err as Error).message}\n`) // the leftover check below names what stayed
+      // the leftover check below names what stayed
+      process.stderr.write(`boxlite-disk-spec: ${(err as Error).message}\n`)
     }
-    // A detached loop device that only other processes' copied mounts still hold is released by us; the kernel frees it.
+    // A detached loop device that only other processes' copied mounts still hold is released by us; the kernel frees
+    // it.
     const left = () =>
       findLeftovers(opened.dirs.dir).filter(
         (l) => !(detached && l.kind === 'loop device' && l.detail.startsWith(`${detached} `)),
@@ -163,23 +168,24 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
 
   /** The parts the tasks share; the home and the driver are read when used, after open(). */
   private scene(): Scene {
-    const world = this
+    const opening = () => this.opening()
+    const label = () => this.opened?.label
     const scene = {
       settings: this.settings,
       calls: this.calls,
       clock: this.clock,
       report: this.report,
       get dirs() {
-        return world.opening().scene.dirs
+        return opening().scene.dirs
       },
       get driver() {
-        return world.opening().scene.driver
+        return opening().scene.driver
       },
       get hostAccess() {
-        return world.opening().scene.hostAccess
+        return opening().scene.hostAccess
       },
       get scenario() {
-        return world.opened?.label
+        return label()
       },
     } as { -readonly [K in keyof Scene]: Scene[K] }
     scene.boxes = new Boxes(scene)

@@ -22,7 +22,9 @@ export interface Sample {
   /** Seconds for the inode loop to create files until none is left. */
   readonly inodeExhaustionSeconds: number
   readonly inodeFilesPerSecond: number
-  /** Seconds from deleting the fill until the host disk file gave back 90 % of its growth; absent without host access. */
+  /**
+   * Seconds from deleting the fill until the host disk file gave back 90 % of its growth; absent without host access.
+   */
   readonly reclaimSeconds?: number
 }
 
@@ -34,7 +36,7 @@ export const METRICS: ReadonlyArray<{ key: keyof Sample; label: string; unit: st
   { key: 'reclaimSeconds', label: 'reclaim: delete fill until host gets 90 % back', unit: 's', better: 'lower' },
 ]
 
-export interface MeasureOptions {
+interface MeasureOptions {
   readonly limitBytes: number
   /** The run's clock (src/settings.ts): TIMEOUT_FACTOR is applied there, not here. */
   readonly clock: { seconds(seconds: number): number }

@@ -22,7 +22,7 @@ import {
   type KillPoint,
 } from './types'
 
-export interface CliDriverOptions {
+interface CliDriverOptions {
   /** Binary name on PATH or a path to it. */
   readonly bin: string
   /** Absolute home directory for every call. */

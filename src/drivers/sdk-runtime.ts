@@ -74,7 +74,7 @@ export function loadSdk(): SdkModule {
     return loaded
   } catch (e) {
     // The create error and the preflight add the cause and the way forward (diagnose.ts: sdk-missing).
-    throw new Error(`could not load @boxlite-ai/boxlite: ${(e as Error).message.split('\n')[0]}`)
+    throw new Error(`could not load @boxlite-ai/boxlite: ${(e as Error).message.split('\n')[0]}`, { cause: e })
   }
 }
 

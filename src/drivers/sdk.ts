@@ -33,7 +33,7 @@ import {
   type ExecOptions,
 } from './types'
 
-export interface SdkDriverOptions {
+interface SdkDriverOptions {
   /** Absolute BoxLite home of this runtime. */
   readonly home: string
   /** `BOXLITE_REGISTRY` hosts, `host[:port]` (HTTPS), searched in order for unqualified images. */
@@ -104,7 +104,8 @@ export class SdkDriver implements BoxDriver {
     const argv = ['exec', ...(opts.detach ? ['-d'] : []), id, '--', 'sh', '-c', script]
     return this.call(argv, opts.timeoutSeconds, async (deadline) => {
       const box = await this.handle(id)
-      // timeoutSecs makes the guest end the command too, not only this wait (inferred, not yet seen: these hosts cannot boot BoxLite).
+      // timeoutSecs makes the guest end the command too, not only this wait (inferred, not yet seen: these hosts cannot
+      // boot BoxLite).
       const execution = await box.exec(
         'sh',
         ['-c', script],
@@ -202,9 +203,10 @@ export class SdkDriver implements BoxDriver {
     return boxliteImageStore(this.home)
   }
 
-  async interrupt(): Promise<void> {
+  interrupt(): Promise<void> {
     for (const execution of this.executions) void execution.kill().catch(() => undefined)
     this.calls.interrupt()
+    return Promise.resolve()
   }
 
   /**
@@ -259,7 +261,8 @@ function cliExitCode(code: number): number {
   return code < 0 ? 128 - code : code
 }
 
-/** The headline of a runtime message; a line ending in ':' takes the next one along (`…after trying 1 registry: - host: …`). */
+/** The headline of a runtime message; a line ending in ':' takes the next one along (`…after trying 1 registry: - ` +
+  `host: …`). */
 function firstLine(text: string): string {
   const [first = '', second = ''] = text.trim().split('\n')
   const line = first.endsWith(':') && second ? `${first} ${second.trim()}` : first

@@ -8,7 +8,7 @@
 import { GiB, KiB, MiB } from './units'
 import { formatBytes } from './units'
 
-export interface ChartBar {
+interface ChartBar {
   readonly label: string
   readonly bytes: number
   /** The bar's lower part, drawn darker (e.g. the box's disk within the whole home). */

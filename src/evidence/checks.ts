@@ -105,7 +105,8 @@ export function formatValue(value: number, unit: Unit): string {
 
 /** "✔ growth: 112.0 MiB ≥ 50.0 MiB" (✘ when it failed). */
 export function describeCheck(c: Check): string {
-  return `${c.passed ? '✔' : '✘'} ${c.what}: ${formatValue(c.measured, c.unit)} ${SYMBOL[c.rule]} ${formatValue(c.threshold, c.unit)}`
+  const mark = c.passed ? '✔' : '✘'
+  return `${mark} ${c.what}: ${formatValue(c.measured, c.unit)} ${SYMBOL[c.rule]} ${formatValue(c.threshold, c.unit)}`
 }
 
 /** The scenario's numbers as a plain table for the report. */

@@ -21,7 +21,8 @@ export function startAppender(path: string): GuestProbe<CommandRecord> {
   const dir = path.replace(/\/[^/]*$/, '') || '/'
   return command(
     'start appending to a log',
-    `mkdir -p ${q(dir)} && : > ${q(path)} && echo $$ > ${APPENDER_PID} && while :; do echo tick >> ${q(path)}; sleep 0.1; done`,
+    `mkdir -p ${q(dir)} && : > ${q(path)} && echo $$ > ${APPENDER_PID} && while :; do echo tick >> ${q(path)}; sleep ` +
+      `0.1; done`,
   )
 }
 
@@ -50,7 +51,9 @@ export function startPacedFill(
 /** Whether the background fill has finished, and how many chunks it wrote. */
 export const pacedFillState: GuestProbe<{ running: boolean; chunks: number }> = {
   what: 'background fill state',
-  script: `if [ -e ${PACED.done} ]; then echo state=done; else echo state=running; fi; echo chunks=$(cat ${PACED.chunks} 2>/dev/null || echo 0)`,
+  script:
+    `if [ -e ${PACED.done} ]; then echo state=done; else echo state=running; fi; echo chunks=$(cat ` +
+    `${PACED.chunks} 2>/dev/null || echo 0)`,
   parse(record) {
     const kv = keyValues(record.stdout)
     if (record.exitCode !== 0 || (kv.state !== 'done' && kv.state !== 'running')) {

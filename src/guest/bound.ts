@@ -31,7 +31,8 @@ export function boundCheck(limitKiB: number, onRefuse = ''): string {
   return (
     `t=$(df -P / | awk 'NR==2{print $2}'); ` +
     `case "$t" in ''|*[!0-9]*) ${onRefuse} echo "refused: cannot read the size of /"; exit ${REFUSED_EXIT};; esac; ` +
-    `if [ "$t" -ge ${limitKiB} ]; then ${onRefuse} echo "refused: / is $t KiB, not below ${limitKiB} KiB"; exit ${REFUSED_EXIT}; fi; ` +
+    `if [ "$t" -ge ${limitKiB} ]; then ${onRefuse} echo "refused: / is $t KiB, not below ${limitKiB} KiB"; exit ` +
+    `${REFUSED_EXIT}; fi; ` +
     `[ -s ${CANARY} ] || dd if=/dev/zero of=${CANARY} bs=4096 count=16 conv=fsync 2>/dev/null;`
   )
 }

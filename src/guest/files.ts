@@ -29,7 +29,8 @@ export function appendAndRead(path: string, line: string): Script {
 export function rewriteInPlace(path: string, opts: { flush: boolean }): Script {
   return command(
     `rewrite 4 KiB of ${path} in place`,
-    `[ -f ${q(path)} ] && dd if=/dev/urandom of=${q(path)} bs=4096 count=1 conv=${opts.flush ? 'notrunc,fsync' : 'notrunc'} 2>&1`,
+    `[ -f ${q(path)} ] && dd if=/dev/urandom of=${q(path)} bs=4096 count=1 ` +
+      `conv=${opts.flush ? 'notrunc,fsync' : 'notrunc'} 2>&1`,
   )
 }
 

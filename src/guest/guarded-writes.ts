@@ -20,7 +20,9 @@ export interface FillOutcome {
 export function fillRootfs(budget: FillBudget, path = '/fill'): GuestProbe<FillOutcome> {
   return {
     what: 'fill the rootfs',
-    script: `${boundCheck(budget.limitKiB)} dd if=/dev/zero of=${q(path)} bs=1M count=${budget.capMiB} 2>&1; echo "dd_exit=$?"`,
+    script:
+      `${boundCheck(budget.limitKiB)} dd if=/dev/zero of=${q(path)} bs=1M count=${budget.capMiB} 2>&1; echo ` +
+      `"dd_exit=$?"`,
     parse(record) {
       const all = `${record.stdout}\n${record.stderr}`
       return { enospc: says('out-of-space', all), refused: record.exitCode === REFUSED_EXIT, output: all.trim() }
@@ -90,7 +92,8 @@ export function exhaustInodes(budget: FillBudget, cap: number, dir = '/inotest')
       `${boundCheck(budget.limitKiB)} mkdir -p ${q(dir)} && cd ${q(dir)} || exit 1; : > /tmp/last.err; i=0; ` +
       // `true`, not `:`: a failed redirection on a special builtin (`:`) makes sh exit at once.
       `while [ $i -lt ${cap} ] && { true > f$i; } 2>/tmp/last.err; do i=$((i + 1)); done; ` +
-      `echo created=$i; if [ $i -ge ${cap} ]; then echo reached_cap=yes; fi; echo "last_err=$(tr '\\n' ' ' < /tmp/last.err)"`,
+      `echo created=$i; if [ $i -ge ${cap} ]; then echo reached_cap=yes; fi; echo "last_err=$(tr '\\n' ' ' < ` +
+      `/tmp/last.err)"`,
     parse(record) {
       const kv = keyValues(record.stdout)
       const created = int(kv.created)

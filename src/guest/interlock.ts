@@ -16,7 +16,7 @@ import { fileFingerprints, type Fingerprints, rootfsSpace, type RootfsSpace } fr
 /** The largest rootfs the suite will ever fill, whatever a scenario or the environment asks. */
 export const HARD_ROOTFS_LIMIT_BYTES = 2 * GiB
 /** Room for filesystem accounting on top of the proven total, so a fill still ends in ENOSPC. */
-export const FILL_MARGIN_MIB = 16
+const FILL_MARGIN_MIB = 16
 /** No inode loop runs longer than this many files. */
 export const INODE_SAFETY_CAP = 500_000
 
@@ -28,7 +28,7 @@ export class UnboundedRootfsError extends Error {
 }
 
 /** Runs `sh -c script` in the box under test. */
-export type GuestExec = (script: string, timeoutSeconds: number) => Promise<CommandRecord>
+type GuestExec = (script: string, timeoutSeconds: number) => Promise<CommandRecord>
 
 /** Pure decision: a budget for a rootfs of this size under this bound, or a refusal. */
 export function fillBudgetFor(space: Pick<RootfsSpace, 'totalKiB'>, limitBytes: number): FillBudget {
@@ -39,7 +39,8 @@ export function fillBudgetFor(space: Pick<RootfsSpace, 'totalKiB'>, limitBytes: 
   }
   if (space.totalKiB >= limitKiB) {
     throw new UnboundedRootfsError(
-      `refusing to fill: / inside the box is ${formatBytes(space.totalKiB * KiB)}, not below the ${formatBytes(limit)} bound; ` +
+      `refusing to fill: / inside the box is ${formatBytes(space.totalKiB * KiB)}, not below the ` +
+        `${formatBytes(limit)} bound; ` +
         'it may be the host filesystem or an unbounded disk, so nothing was written',
     )
   }

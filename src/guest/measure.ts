@@ -42,7 +42,8 @@ export function fileFingerprints(paths: readonly string[]): GuestProbe<Fingerpri
     script: paths
       .map(
         (p) =>
-          `if [ -f ${q(p)} ]; then echo "file=$(wc -c < ${q(p)}) $(sha256sum < ${q(p)} | cut -d' ' -f1) ${p}"; else echo "missing=${p}"; fi`,
+          `if [ -f ${q(p)} ]; then echo "file=$(wc -c < ${q(p)}) $(sha256sum < ${q(p)} | cut -d' ' -f1) ${p}"; else ` +
+          `echo "missing=${p}"; fi`,
       )
       .join('; '),
     parse(record) {

@@ -15,7 +15,8 @@ export interface GuestProbe<T> {
 export class ProbeError extends Error {
   constructor(what: string, problem: string, record: CommandRecord) {
     super(
-      `${what}: ${problem} (exit ${record.exitCode}; stdout ${JSON.stringify(clip(record.stdout))}; stderr ${JSON.stringify(clip(record.stderr))})`,
+      `${what}: ${problem} (exit ${record.exitCode}; stdout ${JSON.stringify(clip(record.stdout))}; stderr ` +
+        `${JSON.stringify(clip(record.stderr))})`,
     )
     this.name = 'ProbeError'
   }

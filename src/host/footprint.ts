@@ -27,7 +27,10 @@ export function boxDiskFootprint(diskPath: string): number {
   return allocatedBytes(diskPath) + deletedButHeldOpenBytes(dirname(diskPath))
 }
 
-/** Allocated bytes of everything under `dir` (symlinks not followed, hard links counted once), plus deleted-but-open files under it. */
+/**
+ * Allocated bytes of everything under `dir` (symlinks not followed, hard links counted once), plus deleted-but-open
+ * files under it.
+ */
 export function treeAllocatedBytes(dir: string): number {
   const seen = new Set<string>()
   let total = 0
@@ -43,7 +46,7 @@ export function treeAllocatedBytes(dir: string): number {
     seen.add(key)
     total += st.blocks * 512
     if (st.isDirectory()) {
-      let entries: string[] = []
+      let entries: string[]
       try {
         entries = readdirSync(path)
       } catch {
@@ -57,7 +60,7 @@ export function treeAllocatedBytes(dir: string): number {
 }
 
 /** Files under `dir` that are deleted but still open in some process, counted once each. */
-export function deletedButHeldOpenBytes(dir: string): number {
+function deletedButHeldOpenBytes(dir: string): number {
   const prefix = dir.endsWith('/') ? dir : `${dir}/`
   const seen = new Set<string>()
   let total = 0
@@ -77,7 +80,7 @@ export function deletedButHeldOpenBytes(dir: string): number {
 }
 
 /** Every open file descriptor of every process we may read: `/proc/<pid>/fd/<n>` and what it points to. */
-export function* openFileDescriptors(): Generator<{ pid: number; path: string; target: string }> {
+function* openFileDescriptors(): Generator<{ pid: number; path: string; target: string }> {
   for (const pid of processIds()) {
     const fdDir = `/proc/${pid}/fd`
     let fds: string[]

@@ -36,7 +36,7 @@ export function processesNaming(dir: string, needle?: string, skip?: (pid: numbe
   const found: Leftover[] = []
   for (const pid of processIds()) {
     if (pid === process.pid || skip?.(pid)) continue
-    let cmdline = ''
+    let cmdline: string
     try {
       cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()
     } catch {
@@ -111,7 +111,7 @@ export function endLeftoverProcesses(leftovers: readonly Leftover[]): string[] {
 
 /** Mounts in our mount namespace whose mount point or source is under the directory. */
 function leftoverMounts(under: (p: string) => boolean): Leftover[] {
-  let text = ''
+  let text: string
   try {
     text = readFileSync('/proc/self/mountinfo', 'utf8')
   } catch {
@@ -131,7 +131,7 @@ function leftoverMounts(under: (p: string) => boolean): Leftover[] {
 
 /** Loop devices whose backing file is under the directory. */
 function leftoverLoopDevices(under: (p: string) => boolean): Leftover[] {
-  let devices: string[] = []
+  let devices: string[]
   try {
     devices = readdirSync('/sys/block').filter((d) => d.startsWith('loop'))
   } catch {
@@ -139,7 +139,7 @@ function leftoverLoopDevices(under: (p: string) => boolean): Leftover[] {
   }
   const found: Leftover[] = []
   for (const dev of devices) {
-    let backing = ''
+    let backing: string
     try {
       backing = readFileSync(`/sys/block/${dev}/loop/backing_file`, 'utf8').trim()
     } catch {

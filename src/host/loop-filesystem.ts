@@ -21,10 +21,7 @@ import type { CommandRecord } from '../drivers/types'
 import { runHostTool } from './host-tool'
 
 /** Runs one host tool call; the caller decides its limit (in seconds, already scaled) and records it. */
-export type HostCall = (
-  what: string,
-  call: (timeoutSeconds: number) => Promise<CommandRecord>,
-) => Promise<CommandRecord>
+type HostCall = (what: string, call: (timeoutSeconds: number) => Promise<CommandRecord>) => Promise<CommandRecord>
 
 export interface LoopFilesystem {
   readonly image: string
@@ -36,9 +33,11 @@ export interface LoopFilesystem {
 }
 
 /** Free bytes left for the host's own filesystem after the image is fully allocated. */
-export const HOST_MARGIN_BYTES = 1024 ** 3
+const HOST_MARGIN_BYTES = 1024 ** 3
 
-/** Refuses unless root, the mount point is an empty directory, and the host holds the whole image with room to spare. */
+/**
+ * Refuses unless root, the mount point is an empty directory, and the host holds the whole image with room to spare.
+ */
 export function checkLoopFilesystemPlan(image: string, mountPoint: string, bytes: number): void {
   if (process.getuid?.() !== 0)
     throw new Error('a filesystem of its own for the scenario needs root (mount and loop devices)')

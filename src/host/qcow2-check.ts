@@ -9,7 +9,9 @@ import { sleep } from './poll'
 
 export interface Qcow2Check {
   readonly record: CommandRecord
-  /** `check-errors`, `corruptions` and `leaks` of the JSON report (absent counts are 0); undefined if there was none. */
+  /**
+   * `check-errors`, `corruptions` and `leaks` of the JSON report (absent counts are 0); undefined if there was none.
+   */
   readonly result?: { readonly checkErrors: number; readonly corruptions: number; readonly leaks: number }
 }
 
@@ -39,7 +41,7 @@ export async function checkQcow2(path: string, timeoutSeconds: number): Promise<
 function parseCheck(stdout: string): Qcow2Check['result'] {
   try {
     const j = JSON.parse(stdout) as Record<string, unknown>
-    const n = (k: string) => (typeof j[k] === 'number' ? (j[k] as number) : 0)
+    const n = (k: string) => (typeof j[k] === 'number' ? j[k] : 0)
     return typeof j['check-errors'] === 'number'
       ? { checkErrors: n('check-errors'), corruptions: n('corruptions'), leaks: n('leaks') }
       : undefined

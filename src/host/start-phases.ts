@@ -163,7 +163,9 @@ function isDirectory(path: string): boolean {
   }
 }
 
-/** Regular `.qcow2` files under `dir`, `depth` levels down at most (BoxLite: `disks/disk.qcow2`; older: `disk.qcow2`). */
+/**
+ * Regular `.qcow2` files under `dir`, `depth` levels down at most (BoxLite: `disks/disk.qcow2`; older: `disk.qcow2`).
+ */
 function qcow2Files(dir: string, depth: number): string[] {
   let entries: Dirent[]
   try {

@@ -24,7 +24,7 @@ export type CauseCode =
   | 'exec-failed'
   | 'unknown'
 
-export interface Diagnosis {
+interface Diagnosis {
   readonly code: CauseCode
   /** What is wrong, in words a person running the suite understands. */
   readonly cause: string
@@ -39,7 +39,8 @@ export function sentence(d: Diagnosis): string {
 
 const REFERENCE = 'or use `--profile reference` to run the suite against the reference runtime'
 const OFFLINE =
-  'set BOXLITE_REGISTRY to a reachable registry mirror, or BOXLITE_ROOTFS to an offline OCI layout (`./bin/refbox build-image --out DIR`)'
+  'set BOXLITE_REGISTRY to a reachable registry mirror, or BOXLITE_ROOTFS to an offline OCI layout (`./bin/refbox ' +
+  'build-image --out DIR`)'
 
 interface Rule {
   readonly matches: RegExp
@@ -53,19 +54,29 @@ function fixed(code: CauseCode, cause: string, wayForward: string): Rule['diagno
 /** First match wins, so the specific messages come before the general ones. */
 const RULES: readonly Rule[] = [
   {
-    matches:
-      /Cannot find native binding|Cannot find (?:module|package) '@boxlite-ai\/boxlite|Native binding package version mismatch/i,
+    matches: new RegExp(
+      [
+        'Cannot find native binding',
+        "Cannot find (?:module|package) '@boxlite-ai/boxlite",
+        'Native binding package version mismatch',
+      ].join('|'),
+      'i',
+    ),
     diagnose: fixed(
       'sdk-missing',
       'the embedded BoxLite runtime (@boxlite-ai/boxlite) is not installed for this platform',
-      `run \`npm ci\` on Linux x86_64/arm64 or macOS on Apple Silicon, set BOXLITE_DRIVER=cli with a \`boxlite\` binary, ${REFERENCE}`,
+      `run \`npm ci\` on Linux x86_64/arm64 or macOS on Apple Silicon, set BOXLITE_DRIVER=cli with a \`boxlite\` ` +
+        `binary, ${REFERENCE}`,
     ),
   },
   {
     matches: /BoxLite needs Linux with KVM or macOS on Apple Silicon/i,
     diagnose: (message) => ({
       code: 'unsupported-platform',
-      cause: `BoxLite cannot run on this host (${/this is ([^\n;.]+)/.exec(message)?.[1] ?? 'unsupported platform'}): it needs Linux with KVM or macOS on Apple Silicon`,
+      cause:
+        `BoxLite cannot run on this host ` +
+        `(${/this is ([^\n;.]+)/.exec(message)?.[1] ?? 'unsupported platform'}): it needs Linux with KVM or macOS on ` +
+        `Apple Silicon`,
       wayForward: 'run the suite on such a host, or on Linux use `--profile reference`',
     }),
   },
@@ -74,7 +85,8 @@ const RULES: readonly Rule[] = [
     diagnose: fixed(
       'no-kvm',
       'this host has no KVM (/dev/kvm is missing)',
-      `run on bare metal with virtualization enabled or on a VM with nested VMX/SVM (load kvm_intel or kvm_amd), ${REFERENCE}`,
+      `run on bare metal with virtualization enabled or on a VM with nested VMX/SVM (load kvm_intel or kvm_amd), ` +
+        `${REFERENCE}`,
     ),
   },
   {
@@ -105,7 +117,9 @@ const RULES: readonly Rule[] = [
     matches: /Another BoxliteRuntime is already using directory/i,
     diagnose: (message) => ({
       code: 'home-locked',
-      cause: `another BoxLite runtime is already using the home ${lockedHome(message)}(one runtime per home, a CLI call or an SDK runtime)`,
+      cause:
+        `another BoxLite runtime is already using the home ${lockedHome(message)}(one runtime per home, a CLI ` +
+        `call or an SDK runtime)`,
       wayForward: 'give every runtime its own BoxLite home, or wait for the other process to finish',
     }),
   },
@@ -127,12 +141,21 @@ const RULES: readonly Rule[] = [
       code: 'bad-rootfs',
       cause: `the offline image ${quotedPath(message)}is not an OCI image layout (no oci-layout file)`,
       wayForward:
-        'point BOXLITE_ROOTFS at a directory made by `./bin/refbox build-image --out DIR` or `skopeo copy docker://alpine:latest oci:DIR`',
+        'point BOXLITE_ROOTFS at a directory made by `./bin/refbox build-image --out DIR` or `skopeo copy ' +
+        'docker://alpine:latest oci:DIR`',
     }),
   },
   {
-    matches:
-      /Failed to pull image|failed to pull manifest|images error|error sending request for url|failed to pull platform manifest/i,
+    matches: new RegExp(
+      [
+        'Failed to pull image',
+        'failed to pull manifest',
+        'images error',
+        'error sending request for url',
+        'failed to pull platform manifest',
+      ].join('|'),
+      'i',
+    ),
     diagnose: (message) => ({
       code: 'registry',
       cause: `the image ${pulledImage(message)}cannot be pulled (no registry reachable from this host)`,
@@ -143,8 +166,10 @@ const RULES: readonly Rule[] = [
     matches: /Timeout waiting for guest ready|VM subprocess exited before guest became ready/i,
     diagnose: fixed(
       'sandbox-blocked',
-      "BoxLite's box sandbox did not come up (on Ubuntu 24.04 AppArmor blocks the unprivileged user namespaces it needs)",
-      'allow them (`sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0` or the bwrap-userns-restrict AppArmor profile), or use `--profile reference`',
+      "BoxLite's box sandbox did not come up (on Ubuntu 24.04 AppArmor blocks the unprivileged user namespaces it " +
+        'needs)',
+      'allow them (`sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0` or the bwrap-userns-restrict ' +
+        'AppArmor profile), or use `--profile reference`',
     ),
   },
   {
@@ -179,7 +204,9 @@ const RULES: readonly Rule[] = [
     matches: /The VM failed to start: ([^\n.]+)/i,
     diagnose: (message) => ({
       code: 'vm-crashed',
-      cause: `BoxLite's VM process crashed while booting (${/The VM failed to start: ([^\n]+?)\.?$/im.exec(message)?.[1] ?? 'unknown signal'})`,
+      cause:
+        `BoxLite's VM process crashed while booting ` +
+        `(${/The VM failed to start: ([^\n]+?)\.?$/im.exec(message)?.[1] ?? 'unknown signal'})`,
       wayForward: `read the box logs printed below and report it to BoxLite with them, ${REFERENCE}`,
     }),
   },
@@ -187,7 +214,9 @@ const RULES: readonly Rule[] = [
     matches: /^preflight command failed in the box/i,
     diagnose: (message) => ({
       code: 'exec-failed',
-      cause: `a box booted but running a command in it failed (${message.replace(/^preflight command failed in the box:?\s*/i, '').split('\n')[0]})`,
+      cause:
+        `a box booted but running a command in it failed ` +
+        `(${message.replace(/^preflight command failed in the box:?\s*/i, '').split('\n')[0]})`,
       wayForward: `read the box logs printed below, ${REFERENCE}`,
     }),
   },

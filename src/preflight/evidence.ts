@@ -52,6 +52,7 @@ export function usefulLines(files: readonly LogFile[], max = 6): string[] {
   for (const file of files) {
     for (const raw of file.text.split('\n')) {
       const text = raw
+        // eslint-disable-next-line no-control-regex -- the escape character starts the ANSI colour codes it strips
         .replace(/\x1b\[[0-9;]*m/g, '')
         .replace(TIMESTAMP, '')
         .replace(/^\[\s+/, '[')

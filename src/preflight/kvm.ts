@@ -56,14 +56,14 @@ export function checkHost(host: HostFacts = thisHost()): HostCheck {
   return { ok: true }
 }
 
-export interface VirtualizationFacts {
+interface VirtualizationFacts {
   /** `flags` of /proc/cpuinfo (empty when unreadable). */
   readonly cpuFlags: readonly string[]
   /** Kernel modules loaded (names under /sys/module). */
   readonly hasModule: (name: string) => boolean
 }
 
-export function thisHostVirtualization(): VirtualizationFacts {
+function thisHostVirtualization(): VirtualizationFacts {
   let flags: string[] = []
   try {
     flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim().split(/\s+/) ?? []

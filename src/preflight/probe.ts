@@ -120,7 +120,8 @@ async function probe(
       : undefined
   if (offline === undefined) return failed(first.message, first.logText, first.evidence, first.logs, started)
   progress(
-    `the image cannot be pulled; booting an offline busybox image to check the host itself (limit ${options.bootSeconds} s)`,
+    `the image cannot be pulled; booting an offline busybox image to check the host itself (limit ` +
+      `${options.bootSeconds} s)`,
   )
   const second = await bootOnce(options, join(scratch, 'home-offline'), { rootfs: offline })
   if (second.ok) return failed(first.message, first.logText, first.evidence, first.logs, started)
@@ -142,8 +143,8 @@ async function bootOnce(options: PreflightOptions, home: string, image: ProbeIma
   mkdirSync(home, { recursive: true })
   const driver = options.driverFor(home)
   const name = `boxlite-preflight-${process.pid}`
-  let message = ''
-  let logs: LogFile[] = []
+  let message: string
+  let logs: LogFile[]
   try {
     const spec = {
       ...image,
@@ -155,7 +156,9 @@ async function bootOnce(options: PreflightOptions, home: string, image: ProbeIma
     const run = await driver.exec(id, `echo ${PROBE_MARK}`, { timeoutSeconds: options.execSeconds })
     if (run.exitCode === 0 && run.stdout.includes(PROBE_MARK))
       return { ok: true, message: '', logText: '', evidence: [], logs: [] }
-    message = `preflight command failed in the box: ${run.timedOut ? `no answer within ${options.execSeconds} s` : `exit ${run.exitCode}${run.stderr.trim() ? `, ${firstLine(run.stderr)}` : ''}`}`
+    const stderr = run.stderr.trim() ? `, ${firstLine(run.stderr)}` : ''
+    const how = run.timedOut ? `no answer within ${options.execSeconds} s` : `exit ${run.exitCode}${stderr}`
+    message = `preflight command failed in the box: ${how}`
   } catch (e) {
     if (!(e instanceof DriverCallError)) throw e
     message = e.record.timedOut
@@ -217,7 +220,7 @@ function killLeftoverShims(home: string): void {
   }
 }
 
-export function describe(image: ProbeImage): string {
+function describe(image: ProbeImage): string {
   return 'image' in image ? image.image : `offline OCI layout ${image.rootfs}`
 }
 

@@ -11,7 +11,7 @@ export interface ProofRun {
 }
 
 /** Status of a scenario that was left out of a defect's run: it passes, as the defect's code never runs for it. */
-export const NOT_AFFECTED = 'NOT AFFECTED'
+const NOT_AFFECTED = 'NOT AFFECTED'
 
 export type CellVerdict =
   | 'passed' // passed, as expected
@@ -58,7 +58,8 @@ export function compareWithMatrix(
     const names = Object.keys(e.caughtBy)
     if (names.length === 0) problems.push(`defect "${defect}" is caught by no scenario`)
     for (const s of names) {
-      if (!known.has(s)) problems.push(`the matrix names scenario "${s}" (defect "${defect}"), which the suite does not have`)
+      if (!known.has(s))
+        problems.push(`the matrix names scenario "${s}" (defect "${defect}"), which the suite does not have`)
       caughtSomething.add(s)
     }
   }
@@ -106,7 +107,8 @@ function describe(cell: Cell): string {
   switch (cell.verdict) {
     case 'missed':
       return cell.status === NOT_AFFECTED
-        ? "was not affected (its healthy run never reached the defect's sites), but the matrix expects it to catch this defect"
+        ? "was not affected (its healthy run never reached the defect's sites), but the matrix expects it to catch " +
+            'this defect'
         : 'passed, but the matrix expects it to catch this defect'
     case 'wrong-reason':
       return `failed for another reason than the matrix expects: ${gist(cell.message)}`
@@ -121,7 +123,10 @@ function describe(cell: Cell): string {
 
 /** The message's first lines on one line: a list such as "left behind: ..." needs its first items. */
 function gist(text: string | undefined): string {
-  const lines = (text ?? '(no message)').split('\n').map((l) => l.trim()).filter(Boolean)
+  const lines = (text ?? '(no message)')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
   const joined = lines.slice(0, 3).join(' / ')
   return joined.length > 500 ? `${joined.slice(0, 500)}...` : joined
 }

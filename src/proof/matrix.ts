@@ -28,7 +28,9 @@ export function loadMatrix(path: string): CatchMatrix {
       try {
         new RegExp(pattern)
       } catch (err) {
-        throw new Error(`${path}: defect "${name}", scenario "${scenario}": bad pattern: ${String(err)}`)
+        throw new Error(`${path}: defect "${name}", scenario "${scenario}": bad pattern: ${String(err)}`, {
+          cause: err,
+        })
       }
     }
   }
@@ -38,5 +40,5 @@ export function loadMatrix(path: string): CatchMatrix {
 /** For the summary of a run with `defect` on: each scenario that must fail, and why (the regression it stands for). */
 export function expectedFailures(matrix: CatchMatrix, defect: string): Record<string, string> {
   const d = matrix.defects[defect]
-  return Object.fromEntries(Object.keys(d?.caughtBy ?? {}).map((scenario) => [scenario, `${defect}: ${d!.regression}`]))
+  return Object.fromEntries(Object.keys(d?.caughtBy ?? {}).map((scenario) => [scenario, `${defect}: ${d.regression}`]))
 }

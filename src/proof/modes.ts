@@ -15,7 +15,11 @@ const keyOf = (c: Pick<Cell, 'defect' | 'scenario'>) => `${c.defect ?? 'healthy'
 /** Every disagreement, one sentence each; none means both proofs reached the same verdict everywhere. */
 export function compareProofModes(exhaustive: ProofSummary, selected: ProofSummary): string[] {
   const problems: string[] = []
-  if (exhaustive.ok !== selected.ok) problems.push(`the exhaustive proof ${exhaustive.ok ? 'passed' : 'failed'}, the selected one ${selected.ok ? 'passed' : 'failed'}`)
+  if (exhaustive.ok !== selected.ok)
+    problems.push(
+      `the exhaustive proof ${exhaustive.ok ? 'passed' : 'failed'}, the selected one ` +
+        `${selected.ok ? 'passed' : 'failed'}`,
+    )
   const sel = new Map(selected.cells.map((c) => [keyOf(c), c]))
   for (const e of exhaustive.cells) {
     const s = sel.get(keyOf(e))

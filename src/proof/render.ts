@@ -25,7 +25,7 @@ export interface RunLink {
   readonly scenariosRun: number
 }
 
-export interface ProofReportInput {
+interface ProofReportInput {
   readonly matrix: CatchMatrix
   readonly result: ProofResult
   readonly runs: readonly RunLink[]
@@ -111,7 +111,8 @@ export function renderMarkdown(input: ProofReportInput): string {
     '',
     verdictSentence(input),
     '',
-    `\`caught\`: failed because of the defect, as it must; \`·\`: passed; \`–\`: ${NOT_AFFECTED_TEXT}, left out of that run, counts as passed.`,
+    `\`caught\`: failed because of the defect, as it must; \`·\`: passed; \`–\`: ${NOT_AFFECTED_TEXT}, left out of ` +
+      `that run, counts as passed.`,
     '',
     `| Scenario | ${cols.map(columnName).join(' | ')} |`,
     `|---|${cols.map(() => '---').join('|')}|`,
@@ -139,7 +140,8 @@ export function renderMarkdown(input: ProofReportInput): string {
     lines.push(`| Scenario | ${names.join(' | ')} |`, `|---|${names.map(() => '---').join('|')}|`)
     for (const s of input.result.scenarios)
       lines.push(
-        `| ${s} | ${names.map((n) => VARIATION_SYMBOL[variationCell(v, s, n)?.verdict ?? 'did-not-run']).join(' | ')} |`,
+        `| ${s} | ` +
+          `${names.map((n) => VARIATION_SYMBOL[variationCell(v, s, n)?.verdict ?? 'did-not-run']).join(' | ')} |`,
       )
     lines.push('')
     for (const [name, e] of Object.entries(v.file.variations)) lines.push(`- \`${name}\`: ${e.legitimate}`)
@@ -156,7 +158,7 @@ export function renderHtml(input: ProofReportInput): string {
   const head = cols
     .map((d) => {
       const run = input.runs.find((r) => r.defect === d)
-      const why = d ? input.matrix.defects[d]?.regression ?? '' : 'no defect injected: everything must pass'
+      const why = d ? (input.matrix.defects[d]?.regression ?? '') : 'no defect injected: everything must pass'
       const name = run?.reportHref ? `<a href="${esc(run.reportHref)}">${esc(columnName(d))}</a>` : esc(columnName(d))
       return `<th title="${esc(why)}">${name}</th>`
     })
@@ -278,7 +280,8 @@ function verdictSentence(input: ProofReportInput): string {
     : `${n} difference(s) from the catch matrix across ${runs} runs (${how}; ${Math.round(input.wallSeconds)} s).`
 }
 
-const NOT_AFFECTED_TEXT = "not affected (it never reaches the defect's sites, or the defect changes only host files and it reads none)"
+const NOT_AFFECTED_TEXT =
+  "not affected (it never reaches the defect's sites, or the defect changes only host files and it reads none)"
 
 function esc(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)

@@ -29,7 +29,7 @@ export interface SuiteRunRequest {
   readonly timeoutMs: number
 }
 
-export interface SuiteRunResult {
+interface SuiteRunResult {
   readonly outcomes: ScenarioOutcome[]
   readonly seconds: number
   readonly ndjson: string
@@ -39,7 +39,7 @@ export const SITE_LOG = 'sites.ndjson'
 export const SCENARIO_LOG = 'scenarios.ndjson'
 
 /** A `--name` pattern that matches exactly this scenario name. */
-export function exactName(name: string): string {
+function exactName(name: string): string {
   return `^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`
 }
 
@@ -47,7 +47,13 @@ export async function runSuite(req: SuiteRunRequest): Promise<SuiteRunResult> {
   mkdirSync(req.dir, { recursive: true })
   const log = createWriteStream(join(req.dir, 'console.log'))
   const t0 = Date.now()
-  const env: NodeJS.ProcessEnv = { ...process.env, REPORTS_DIR: req.dir, REFBOX_DEFECTS: req.defect ?? '', REFBOX_VARIANTS: req.variant ?? '', PROOF_EXPECTED_FAILURES: 'none' }
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    REPORTS_DIR: req.dir,
+    REFBOX_DEFECTS: req.defect ?? '',
+    REFBOX_VARIANTS: req.variant ?? '',
+    PROOF_EXPECTED_FAILURES: 'none',
+  }
   if (req.expectedFailures) {
     env.PROOF_EXPECTED_FAILURES = join(req.dir, 'expected-failures.json')
     writeFileSync(env.PROOF_EXPECTED_FAILURES, JSON.stringify(req.expectedFailures, null, 2))
@@ -61,18 +67,30 @@ export async function runSuite(req: SuiteRunRequest): Promise<SuiteRunResult> {
   const args = ['--profile', 'reference', '--tags', '@disk-guest']
   if (req.parallel && req.parallel > 1) args.push('--parallel', String(req.parallel))
   for (const name of req.names ?? []) args.push('--name', exactName(name))
-  const child = spawn(join(req.root, 'node_modules', '.bin', 'cucumber-js'), args, { cwd: req.root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(join(req.root, 'node_modules', '.bin', 'cucumber-js'), args, {
+    cwd: req.root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   child.stdout.pipe(log)
   child.stderr.pipe(log)
   const timer = setTimeout(() => child.kill('SIGINT'), req.timeoutMs)
   await new Promise<void>((done) => child.on('close', () => done()))
   clearTimeout(timer)
   const ndjson = join(req.dir, 'cucumber-messages.ndjson')
-  return { outcomes: existsSync(ndjson) ? readOutcomes(ndjson) : [], seconds: Math.round((Date.now() - t0) / 1000), ndjson }
+  return {
+    outcomes: existsSync(ndjson) ? readOutcomes(ndjson) : [],
+    seconds: Math.round((Date.now() - t0) / 1000),
+    ndjson,
+  }
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time, in the given order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length)
   let next = 0
   const worker = async () => {

@@ -25,12 +25,12 @@ export interface ScenarioHome {
 }
 
 /** The sites a scenario reached during its steps, and those reached only afterwards (its cleanup). */
-export interface ScenarioCoverage {
+interface ScenarioCoverage {
   readonly during: ReadonlySet<string>
   readonly after: ReadonlySet<string>
 }
 
-export interface DefectSelection {
+interface DefectSelection {
   readonly run: readonly string[]
   readonly notAffected: readonly string[]
 }
@@ -43,7 +43,7 @@ export interface DefectSelection {
  * `rm-defers-disk-delete` moves it elsewhere in the home, and a discard dropped at the final
  * unmount only changes that file's allocation. Every other site always counts.
  */
-export const BLIND_AFTER_STEPS: Readonly<Record<string, readonly string[]>> = {
+const BLIND_AFTER_STEPS: Readonly<Record<string, readonly string[]>> = {
   'leaky-rm': ['remove-box'],
   'rm-defers-disk-delete': ['remove-box'],
   'rm-keeps-unstarted-disks': ['remove-unstarted-box'],

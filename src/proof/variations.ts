@@ -65,7 +65,9 @@ export function loadVariations(path: string): VariationsFile {
       try {
         new RegExp(pattern)
       } catch (err) {
-        throw new Error(`${path}: variation "${name}", scenario "${scenario}": bad pattern: ${String(err)}`)
+        throw new Error(`${path}: variation "${name}", scenario "${scenario}": bad pattern: ${String(err)}`, {
+          cause: err,
+        })
       }
     }
   }
@@ -88,9 +90,7 @@ export function judgeVariations(
       problems.push(`proof/variations.json names variation "${v}", which refbox does not know`)
     for (const s of Object.keys(e.notPossible ?? {}))
       if (!known.has(s))
-        problems.push(
-          `proof/variations.json names scenario "${s}" (variation "${v}"), which the suite does not have`,
-        )
+        problems.push(`proof/variations.json names scenario "${s}" (variation "${v}"), which the suite does not have`)
   }
   const cells: VariationCell[] = []
   for (const run of runs) {
@@ -134,7 +134,10 @@ function judgeOne(
 
 function describe(cell: VariationCell): string {
   if (cell.verdict === 'did-not-run') return 'did not run'
-  const lines = (cell.message ?? '(no message)').split('\n').map((l) => l.trim()).filter(Boolean)
+  const lines = (cell.message ?? '(no message)')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
   const gist = lines.slice(0, 3).join(' / ')
   return `ended ${cell.status} where it must stay green: ${gist.length > 500 ? `${gist.slice(0, 500)}...` : gist}`
 }

@@ -1,7 +1,7 @@
 /** A small clap-like option parser: flags first, then positionals; `--` ends the options. */
 import { UsageError } from './errors'
 
-export interface FlagSpec {
+interface FlagSpec {
   /** Long name without dashes, e.g. `disk-size`. */
   readonly name: string
   readonly short?: string

@@ -27,13 +27,13 @@ const MiB = 1024 * 1024
 const MIN_BASE = 256 * MiB
 const JOURNAL_ROOM = 64 * MiB
 
-export interface BaseDisk {
+interface BaseDisk {
   readonly path: string
   readonly size: number
 }
 
 /** BoxLite's sizing rule for the base ext4. */
-export function baseDiskSize(contentBytes: number): number {
+function baseDiskSize(contentBytes: number): number {
   const wanted = Math.ceil(contentBytes * 1.1) + JOURNAL_ROOM
   return Math.max(MIN_BASE, Math.ceil(wanted / MiB) * MiB)
 }

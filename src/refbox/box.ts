@@ -34,7 +34,8 @@ import { BOX_TOOLS, requireRootAndFuse, requireTools } from './tools'
 const GiB = 1024 ** 3
 /** Size of the disk `unbounded-rootfs` gives a box: far beyond any image, like a host disk. */
 const UNBOUNDED_SIZE = 8 * GiB
-const SHIM = join(__dirname, 'box-shim.sh')
+// From the sources and from their build in dist/refbox alike (tsc does not copy the shell script).
+const SHIM = join(__dirname, '..', '..', 'src', 'refbox', 'box-shim.sh')
 
 export interface Ctx {
   readonly paths: HomePaths
@@ -42,7 +43,7 @@ export interface Ctx {
   readonly variants: Variants
 }
 
-export interface BoxRequest {
+interface BoxRequest {
   readonly image: string
   readonly rootfs: string
   readonly name?: string

@@ -51,7 +51,7 @@ export function cmdInspect(ctx: Ctx, args: string[]): number {
     for (const item of items) {
       let v: unknown = item
       for (const key of template[1].slice(1).split('.')) v = (v as Record<string, unknown> | undefined)?.[key]
-      out(`${typeof v === 'object' ? JSON.stringify(v) : String(v ?? '')}\n`)
+      out(`${typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v)}\n`)
     }
   } else if (format === 'json') {
     out(json(items, varied))

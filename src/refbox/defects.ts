@@ -35,7 +35,8 @@ export const DEFECTS = {
   'torn-disk-unremovable':
     'a torn disk is neither rebuilt at start nor removable: start fails on it and rm -f refuses it',
   'shim-recorded-when-up':
-    "a start records the box's shim only once the box is up, and rm -f stops only recorded processes: a start killed while its box boots leaves the shim, storage daemon and box running",
+    "a start records the box's shim only once the box is up, and rm -f stops only recorded " +
+    'processes: a start killed while its box boots leaves the shim, storage daemon and box running',
 } as const
 
 export type DefectName = keyof typeof DEFECTS
@@ -51,7 +52,8 @@ export class Defects {
     const unknown = names.filter((n) => !(n in DEFECTS))
     if (unknown.length > 0) {
       throw new RefboxError(
-        `unknown defect${unknown.length > 1 ? 's' : ''} in REFBOX_DEFECTS: ${unknown.join(', ')}; known: ${Object.keys(DEFECTS).join(', ')}`,
+        `unknown defect${unknown.length > 1 ? 's' : ''} in REFBOX_DEFECTS: ${unknown.join(', ')}; known: ` +
+          `${Object.keys(DEFECTS).join(', ')}`,
       )
     }
     return new Defects(new Set(names as DefectName[]))

@@ -27,7 +27,7 @@ const NSENTER_BOX = [
 ]
 
 /** Exit code as BoxLite reports it: the command's, or 128+N for death by signal N. */
-export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
   if (code !== null) return code
   return 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0)
 }
@@ -68,7 +68,8 @@ function launchInBox(
     cmd = [
       'sh',
       '-c',
-      'p=$1; shift; [ -n "$p" ] && kill -STOP $p 2>/dev/null; "$@"; rc=$?; [ -n "$p" ] && kill -CONT $p 2>/dev/null; exit $rc',
+      'p=$1; shift; [ -n "$p" ] && kill -STOP $p 2>/dev/null; "$@"; rc=$?; [ -n "$p" ] && kill -CONT $p 2>/dev/null; ' +
+        'exit $rc',
       'refbox-freeze',
       peers,
       ...cmd,
@@ -123,7 +124,7 @@ export async function execInBox(
 const REFUSED_DESTINATIONS = ['/tmp', '/dev', '/proc', '/sys', '/run']
 
 /** Validates a `cp` destination inside the box; returns it normalised. */
-export function checkCopyDestination(dest: string): string {
+function checkCopyDestination(dest: string): string {
   if (!dest.startsWith('/')) throw new RefboxError(`cp: destination path in the box must be absolute: ${dest}`)
   if (dest.split('/').includes('..')) throw new RefboxError(`cp: destination must not contain '..': ${dest}`)
   const norm = posix.normalize(dest)

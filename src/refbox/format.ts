@@ -2,7 +2,7 @@
 import { isRunning, statusWord, type BoxState } from './state'
 
 /** `2026-01-22 15:04:05 UTC`, BoxLite's CreatedAt. */
-export function boxliteTime(iso: string): string {
+function boxliteTime(iso: string): string {
   return `${iso.slice(0, 19).replace('T', ' ')} UTC`
 }
 
@@ -28,7 +28,8 @@ export function listTable(states: readonly BoxState[], varied = false): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
   const line = (l: string, m: string, r: string) => l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r
   const row = (cells: string[]) => '│' + cells.map((c, i) => ` ${c.padEnd(widths[i])} `).join('│') + '│'
-  return [line('┌', '┬', '┐'), row(head), line('├', '┼', '┤'), ...rows.map(row), line('└', '┴', '┘')].join('\n') + '\n'
+  const [top, middle, bottom] = [line('┌', '┬', '┐'), line('├', '┼', '┤'), line('└', '┴', '┘')]
+  return [top, row(head), middle, ...rows.map(row), bottom].join('\n') + '\n'
 }
 
 /** `State.Pid` is the box's host-side main process, as BoxLite reports its shim (VMM): refbox's shim. */

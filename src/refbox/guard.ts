@@ -12,7 +12,7 @@ import { RefboxError } from './errors'
 import { isAlive, type ProcRef } from './proc'
 
 /** What refbox recorded when the box came up. */
-export interface BoxIdentity {
+interface BoxIdentity {
   readonly id: string
   readonly main?: ProcRef
   /** `MAJ:MIN` of the box's mounted disk. */

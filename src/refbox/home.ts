@@ -13,7 +13,7 @@ export const BOX_ID = /^(?:[0-9A-Za-z]{12}|[0-9A-HJKMNP-TV-Z]{26})$/
 /** Box names: conservative, so a name can never be mistaken for a path. */
 export const BOX_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 
-export function assertBoxId(id: string): string {
+function assertBoxId(id: string): string {
   if (!BOX_ID.test(id)) throw new RefboxError(`invalid box id: ${JSON.stringify(id)}`)
   return id
 }

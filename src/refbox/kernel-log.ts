@@ -13,7 +13,7 @@ import { reachSite } from './sites'
 import { runTool } from './tools'
 
 /** Kernel messages about the box's disk device since its current boot began. */
-export function boxKernelLog(ctx: Ctx, state: BoxState): string[] {
+function boxKernelLog(ctx: Ctx, state: BoxState): string[] {
   const box = ctx.paths.box(state.id)
   const devFile = box.runFile('loopdev')
   const sinceFile = box.runFile('boot-uptime')

@@ -13,7 +13,10 @@ export function createOverlay(base: string, qcow2: string, virtualSize: number):
   )
 }
 
-/** Why `qemu-img check` finds the disk torn (corrupt: exit 2, unreadable: exit 1), or undefined when it is sound (leaks allowed) or absent. */
+/**
+ * Why `qemu-img check` finds the disk torn (corrupt: exit 2, unreadable: exit 1), or undefined when it is sound (leaks
+ * allowed) or absent.
+ */
 export function tornDisk(qcow2: string): string | undefined {
   if (!existsSync(qcow2)) return undefined
   const r = spawnSync('qemu-img', ['check', '-U', '-q', qcow2], { stdio: ['ignore', 'ignore', 'pipe'] })

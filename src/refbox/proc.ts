@@ -11,7 +11,7 @@ export interface ProcRef {
 }
 
 /** Start time of a live process, or undefined when it is gone (or a zombie). */
-export function startTimeOf(pid: number): number | undefined {
+function startTimeOf(pid: number): number | undefined {
   if (!Number.isInteger(pid) || pid <= 0) return undefined
   let stat: string
   try {
@@ -57,27 +57,6 @@ export function signalRef(ref: ProcRef | undefined, signal: NodeJS.Signals): boo
   }
 }
 
-/** Children of a process (all its threads). */
-export function childrenOf(pid: number): number[] {
-  const out: number[] = []
-  let tasks: string[]
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`)
-  } catch {
-    return out
-  }
-  for (const tid of tasks) {
-    try {
-      for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/)) {
-        if (c) out.push(Number(c))
-      }
-    } catch {
-      // thread ended
-    }
-  }
-  return out
-}
-
 export function allPids(): number[] {
   return readdirSync('/proc')
     .filter((n) => /^\d+$/.test(n))
@@ -120,7 +99,7 @@ export function hasEnv(pid: number, name: string, value: string): boolean {
   }
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 /** Polls until `done()` or the deadline; returns whether it became true. */
 export async function waitFor(done: () => boolean, timeoutMs: number, stepMs = 50): Promise<boolean> {

@@ -31,13 +31,13 @@ async function removeNow(ctx: Ctx, state: BoxState, force: boolean): Promise<voi
   if (state.startedAt === undefined) reachSite(ctx.paths.home, 'remove-unstarted-box')
   // Judged before the stop: whether the stop's small state write still finds a free block is luck.
   const homeFull = homeAvailableBytes(ctx.paths.home) < FULL_HOME_BYTES
-  let stopError: unknown
+  let stopError: Error | undefined
   try {
     await stopBox(ctx, state)
   } catch (e) {
     // A full home cannot take the state update; the box is down, so its removal goes on and frees the space.
     if ((e as NodeJS.ErrnoException).code !== 'ENOSPC' || isAlive(state.shim)) throw e
-    stopError = e
+    stopError = e as NodeJS.ErrnoException
   }
   if (homeFull || stopError !== undefined) {
     reachSite(ctx.paths.home, 'remove-on-full-home')
@@ -50,7 +50,8 @@ async function removeNow(ctx: Ctx, state: BoxState, force: boolean): Promise<voi
       )
     }
   }
-  // After the stop, which reports the discards of the box's last run (./sites); in a healthy run every removal gets here.
+  // After the stop, which reports the discards of the box's last run (./sites); in a healthy run every removal gets
+  // here.
   reachSite(ctx.paths.home, 'remove-box')
   if (ctx.defects.has('leaky-rm') || (ctx.defects.has('rm-keeps-unstarted-disks') && state.startedAt === undefined)) {
     // The regression: cleanup removes the box's record and logs but forgets its disks/ directory.
@@ -64,7 +65,10 @@ async function removeNow(ctx: Ctx, state: BoxState, force: boolean): Promise<voi
   rmSync(box.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
 }
 
-/** Under this much free space the home counts as full: what the host-full scenario establishes before it removes its filler. */
+/**
+ * Under this much free space the home counts as full: what the host-full scenario establishes before it removes its
+ * filler.
+ */
 const FULL_HOME_BYTES = 1024 * 1024
 
 function homeAvailableBytes(home: string): number {

@@ -17,12 +17,14 @@ export const SITES = {
   'create-requested': 'a box is asked for, before its image is read',
   'create-image-ready': "a box's image was read and its base disk is there",
   'create-unfinished':
-    'a box was asked for and its create never got as far as its image (it failed, or was killed): derived, see derivedSites',
+    'a box was asked for and its create never got as far as its image (it failed, or was killed): derived, see ' +
+    'derivedSites',
   'box-create': 'a box disk is created (its virtual size is decided here)',
   'box-start': 'a box boots (its mount options and /tmp are decided here)',
   'box-up': "a box's start saw its main process run on its disk and recorded it",
   'start-unfinished':
-    'a box began to boot and its start never saw it up (it failed, or was killed while the box booted): derived, see derivedSites',
+    'a box began to boot and its start never saw it up (it failed, ' +
+    'or was killed while the box booted): derived, see derivedSites',
   'start-needing-resize':
     "a box boots whose disk is larger than its image's filesystem (--disk-size), so the filesystem must grow",
   'torn-disk': "a box's disk fails `qemu-img check` when it boots or is removed",
@@ -49,14 +51,14 @@ export const SITES = {
   'list-or-inspect': 'boxes are listed or inspected (list, inspect)',
 } as const
 
-export type SiteName = keyof typeof SITES
+type SiteName = keyof typeof SITES
 
 /**
  * Where a defect acts. `hostFilesOnly`: it changes nothing but files in the home (what is in them,
  * or how much host space they take). Every answer of the runtime and everything in the box stay
  * the same, so only a scenario that reads those files can see it.
  */
-export interface DefectSites {
+interface DefectSites {
   readonly sites: readonly SiteName[]
   readonly why: string
   readonly hostFilesOnly?: true
@@ -74,7 +76,9 @@ export const DEFECT_SITES: Readonly<Record<DefectName, DefectSites>> = {
   'leaky-rm': { sites: ['remove-box'], why: 'it acts only in rm' },
   'exec-dies-when-full': {
     sites: ['rootfs-nearly-full', 'rootfs-read-only'],
-    why: 'its 1 MiB staging file only fails with under 1 MiB or no inode free, or on a read-only rootfs; it is removed before the command runs',
+    why:
+      'its 1 MiB staging file only fails with under 1 MiB or no inode free, or on a read-only rootfs; it is ' +
+      'removed before the command runs',
   },
   'readonly-when-full': { sites: ['rootfs-full'], why: 'its watchdog remounts only on the same check' },
   'lost-writes-on-stop': { sites: ['restart'], why: 'it re-creates the overlay only on a second boot' },
@@ -131,7 +135,10 @@ export const DEFECT_SITES: Readonly<Record<DefectName, DefectSites>> = {
   },
   'shim-recorded-when-up': {
     sites: ['start-unfinished'],
-    why: 'a start that gets its box up records the shim as a healthy one does (only later), and rm -f then finds it in the record; only a start that ends between launching the shim and seeing the box up leaves a shim no record names',
+    why:
+      'a start that gets its box up records the shim as a healthy one does (only later), and rm -f then finds it ' +
+      'in the record; only a start that ends between launching the shim and seeing the box up leaves a shim ' +
+      'no record names',
   },
 }
 

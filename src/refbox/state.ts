@@ -9,7 +9,7 @@ import { isAlive, type ProcRef } from './proc'
 
 export type RecordedStatus = 'configured' | 'running' | 'stopped' | 'failed'
 /** BoxLite's status words (Rust Debug names). */
-export type StatusWord = 'Configured' | 'Running' | 'Stopped' | 'Failed'
+type StatusWord = 'Configured' | 'Running' | 'Stopped' | 'Failed'
 
 export interface BoxState {
   readonly id: string
@@ -71,7 +71,7 @@ export function generatedName(): string {
   return `${ADJECTIVES[a % ADJECTIVES.length]}-${NOUNS[n % NOUNS.length]}-${k % 100}`
 }
 
-export function readState(paths: HomePaths, id: string): BoxState | undefined {
+function readState(paths: HomePaths, id: string): BoxState | undefined {
   const file = paths.box(id).state
   if (!existsSync(file)) return undefined
   return JSON.parse(readFileSync(file, 'utf8')) as BoxState

@@ -60,7 +60,8 @@ function toolPath(name: string): string {
 function missingTools(missing: readonly string[]): RefboxError {
   const packages = [...new Set(missing.map((n) => PACKAGE_OF[n] ?? n))]
   return new RefboxError(
-    `missing tool${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}; install the Debian package${packages.length > 1 ? 's' : ''} ` +
+    `missing tool${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}; install the Debian ` +
+      `package${packages.length > 1 ? 's' : ''} ` +
       `${packages.join(' ')} (apt-get install ${packages.join(' ')}, or run scripts/setup.sh)`,
   )
 }

@@ -8,7 +8,9 @@
  * Rule's own text nor `whyThreshold` names.
  */
 
-/** What a broken guarantee hurts: the host and the other boxes on it, the box's own data, or the host's space (cost). */
+/**
+ * What a broken guarantee hurts: the host and the other boxes on it, the box's own data, or the host's space (cost).
+ */
 export type Severity = 'host-and-neighbours' | 'data' | 'cost'
 
 export interface Guarantee {
@@ -93,7 +95,9 @@ const ENTRIES: readonly Entry[] = [
       "BoxLite's fix for torn disks (issue #866) rebuilds a box from this base disk, so it has to stay intact.",
   },
   {
-    rule: "Copying in a file bigger than the box's free space fails, and costs the host at most the file's size plus 8 MiB",
+    rule:
+      "Copying in a file bigger than the box's free space fails, " +
+      "and costs the host at most the file's size plus 8 MiB",
     feature: 'host-gets-its-space-back.feature',
     severity: 'host-and-neighbours',
     forUsers:

@@ -12,14 +12,14 @@ import type { HostClass, PreflightFacts, RuntimeFacts } from './runtime-facts'
 /** Node's architecture names as `uname -m` says them. */
 const ARCH: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64' }
 
-export interface RuntimeIdentity {
+interface RuntimeIdentity {
   readonly runtime: string
   readonly version: string
   readonly description: string
 }
 
 /** Runs `bin args` and returns its stdout; throws when it cannot run or exits non-zero. */
-export type RunCommand = (bin: string, args: readonly string[]) => string
+type RunCommand = (bin: string, args: readonly string[]) => string
 
 const runCommand: RunCommand = (bin, args) =>
   execFileSync(bin, [...args], { encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -70,7 +70,7 @@ function sdkPackageJson(): string {
 }
 
 /** "alpine:latest (registries: mirror.example)" or "OCI layout .refbox-image, sha256:e14a077825f9". */
-export function describeImage(
+function describeImage(
   image: string | undefined,
   rootfs: string | undefined,
   registries: readonly string[] = [],
@@ -98,7 +98,7 @@ export function hostClass(verdict: { ok: boolean; hostClass?: string } | undefin
 }
 
 /** Short commit of the suite, "+ local changes" when tracked files differ from it. */
-export function suiteRevision(root: string, env: NodeJS.ProcessEnv = process.env): string {
+function suiteRevision(root: string, env: NodeJS.ProcessEnv = process.env): string {
   try {
     const git = (...args: string[]) =>
       execFileSync('git', ['-C', root, ...args], {
@@ -113,7 +113,7 @@ export function suiteRevision(root: string, env: NodeJS.ProcessEnv = process.env
   }
 }
 
-export interface RunSettings {
+interface RunSettings {
   readonly driver: 'cli' | 'sdk'
   readonly bin: string
   readonly image?: string
@@ -121,7 +121,7 @@ export interface RunSettings {
   readonly registries: readonly string[]
 }
 
-export interface GatherOptions {
+interface GatherOptions {
   readonly suiteRoot: string
   readonly startedAt: string
   /** The preflight's verdict file contents (src/preflight/verdict.ts), when a preflight ran. */

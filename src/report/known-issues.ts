@@ -26,7 +26,7 @@ export function loadKnownIssues(path: string): KnownIssue[] {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8')) as { issues?: unknown }
   } catch (err) {
-    throw new Error(`known issues file ${path}: ${(err as Error).message.split('\n')[0]}`)
+    throw new Error(`known issues file ${path}: ${(err as Error).message.split('\n')[0]}`, { cause: err })
   }
   if (!Array.isArray(raw.issues)) throw new Error(`known issues file ${path}: needs an "issues" list`)
   return raw.issues.map((entry: Partial<KnownIssue>, i: number) => {
@@ -41,7 +41,9 @@ export function loadKnownIssues(path: string): KnownIssue[] {
     try {
       new RegExp(entry.failureMatches ?? '')
     } catch (err) {
-      throw new Error(`${where}: "failureMatches" is not a regular expression: ${(err as Error).message}`)
+      throw new Error(`${where}: "failureMatches" is not a regular expression: ${(err as Error).message}`, {
+        cause: err,
+      })
     }
     return { failureMatches: '', ...entry } as KnownIssue
   })

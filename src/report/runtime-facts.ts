@@ -49,11 +49,11 @@ export function kvmWords(kvm: HostClass): string {
   return KVM_WORDS[kvm] ?? kvm
 }
 
-export function hostWords(f: RuntimeFacts): string {
+function hostWords(f: RuntimeFacts): string {
   return `Linux ${f.host.kernel} ${f.host.arch}, KVM: ${kvmWords(f.host.kvm)}`
 }
 
-export function preflightWords(f: RuntimeFacts): string {
+function preflightWords(f: RuntimeFacts): string {
   const p = f.preflight
   if (!p) return 'none (this profile needs no VM)'
   return p.ok
@@ -88,7 +88,7 @@ export function runtimeLine(f: RuntimeFacts): string {
 }
 
 /** "refbox 0.1.0 via cli": short enough for a page title and a JUnit suite name. */
-export function runtimeShortName(f: RuntimeFacts | undefined): string {
+function runtimeShortName(f: RuntimeFacts | undefined): string {
   return f ? `${f.runtime} ${f.version} via ${f.driver}` : 'runtime unknown'
 }
 

@@ -30,7 +30,8 @@ export function renderSummaryMarkdown(data: SummaryData): string {
     lines.push(`- Known issue of this runtime version: ${k.reason} ([upstream](${k.link}))`)
   if (data.previous)
     lines.push(
-      `- Compared with the previous run (${data.previous.runtime ?? 'runtime unknown'}): ${data.previous.flagged} number(s) moved past their thresholds.`,
+      `- Compared with the previous run (${data.previous.runtime ?? 'runtime unknown'}): ${data.previous.flagged} ` +
+        `number(s) moved past their thresholds.`,
     )
   if (data.verdict.problems.length) {
     lines.push('', '### Problems that fail this run', '')
@@ -61,7 +62,8 @@ function rowMarkdown(row: SummaryRow): string {
   const trend = [row.trend?.status, ...(row.trend?.changes ?? []).map((c) => `${c.flagged ? '⚠️ ' : ''}${c.text}`)]
     .filter(Boolean)
     .join('; ')
-  return `| ${cell(scenario)} | ${cell(status)} | ${cell(row.headline?.said ?? '')} | ${cell(row.headline?.needs ?? '')} | ${cell(trend)} |`
+  const cells = [scenario, status, row.headline?.said ?? '', row.headline?.needs ?? '', trend].map(cell)
+  return `| ${cells.join(' | ')} |`
 }
 
 function cell(text: string): string {

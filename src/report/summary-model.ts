@@ -267,7 +267,7 @@ function rawHeadline(r: ScenarioRecord): Headline | undefined {
 }
 
 /** The numbers the trend follows: every headline check's value and further figures. */
-export function figuresOf(checks: readonly Check[]): Figure[] {
+function figuresOf(checks: readonly Check[]): Figure[] {
   const figures = checks
     .filter((c) => c.headline)
     .flatMap((c) => [{ name: c.headline!.name, value: c.measured, unit: c.unit }, ...(c.headline!.figures ?? [])])

@@ -64,7 +64,7 @@ export function loadThresholds(path: string): TrendThresholds {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8')) as typeof raw
   } catch (err) {
-    throw new Error(`trend thresholds file ${path}: ${(err as Error).message.split('\n')[0]}`)
+    throw new Error(`trend thresholds file ${path}: ${(err as Error).message.split('\n')[0]}`, { cause: err })
   }
   const read = (entries: Record<string, unknown> | undefined, where: string, unitOf: (key: string) => string) =>
     Object.fromEntries(
@@ -83,7 +83,8 @@ function threshold(raw: unknown, where: string, unit: string): MoveThreshold {
   else if (t.atLeast !== undefined) atLeast = Number(t.atLeast)
   if (atLeast !== undefined && !(atLeast >= 0))
     throw new Error(
-      `${where}: "atLeast" must be a number of at least 0 (or a size such as "8 MiB"), got ${JSON.stringify(t.atLeast)}`,
+      `${where}: "atLeast" must be a number of at least 0 (or a size such as "8 MiB"), got ` +
+        `${JSON.stringify(t.atLeast)}`,
     )
   return { factor, atLeast }
 }

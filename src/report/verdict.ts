@@ -20,7 +20,7 @@ export interface JudgedScenario {
   readonly problem?: string
 }
 
-export interface JudgeOptions {
+interface JudgeOptions {
   /** Every entry of the known-issues file; those of the announced runtime and version apply. */
   readonly knownIssues?: readonly KnownIssue[]
   /** Where they came from, for messages. */
@@ -61,7 +61,9 @@ export function judgeScenarios(run: RunRecord, options: JudgeOptions = {}, sourc
   }
 }
 
-/** The failure's first line as a reader wants it: without chai's "AssertionError:" and "expected false to equal true". */
+/**
+ * The failure's first line as a reader wants it: without chai's "AssertionError:" and "expected false to equal true".
+ */
 function firstLine(message: string | undefined): string {
   return (message ?? '(no message)')
     .split('\n')[0]
@@ -80,7 +82,9 @@ function judgeOne(
   switch (s.status) {
     case 'PASSED':
       if (issue) {
-        const problem = `passed, but ${file} expects it to fail on ${on} (${issue.reason}): fixed upstream? remove the expectation`
+        const problem =
+          `passed, but ${file} expects it to fail on ${on} (${issue.reason}): fixed upstream? remove ` +
+          `the expectation`
         return {
           record: s,
           status: 'passed',

@@ -24,7 +24,7 @@ import { judgeScenarios } from './verdict'
 
 const EXPECTATIONS = resolve(__dirname, '..', '..', 'expectations')
 
-export interface SummarySettings {
+interface SummarySettings {
   readonly knownIssues?: string
   readonly thresholds?: string
   readonly expectedFailures?: string
@@ -75,7 +75,7 @@ export function readPrevious(path: string): SummaryInput['previous'] {
   }
 }
 
-export interface SummaryFiles {
+interface SummaryFiles {
   readonly data: SummaryData
   readonly html: string
   readonly markdown: string
@@ -111,7 +111,9 @@ export function buildSummaryFiles(ndjson: string, s: SummarySettings): SummaryFi
   }
 }
 
-/** Writes the three files into outDir (summary.html unless `html` is false: a formatter writes it to its own stream). */
+/**
+ * Writes the three files into outDir (summary.html unless `html` is false: a formatter writes it to its own stream).
+ */
 export function writeSummaryFiles(outDir: string, files: SummaryFiles, html = true): void {
   mkdirSync(outDir, { recursive: true })
   if (html) writeFileSync(join(outDir, 'summary.html'), files.html)

@@ -24,7 +24,8 @@ export function checkShardPlans(plans: readonly ShardPlan[], outcomes: readonly 
   const reference = JSON.stringify(plans[0]?.plan)
   if (plans.some((p) => JSON.stringify(p.plan) !== reference)) {
     problems.push(
-      'the shards made different plans (different scenarios selected, or different duration files): they may overlap or miss scenarios',
+      'the shards made different plans (different scenarios selected, or different duration files): they may overlap ' +
+        'or miss scenarios',
     )
   }
   const ran = new Map<string, number>()

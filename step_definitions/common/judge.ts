@@ -49,14 +49,16 @@ export async function expectServing(world: DiskWorld, role: string, windowSecond
   const { answered, tries, last } = await world.tasks.serving.answerWithin(role, windowSeconds)
   expect(
     answered,
-    `${named(role)} did not answer within ${windowSeconds} s (${tries} tries); last: exit ${last.exitCode} ${last.stderr}`,
+    `${named(role)} did not answer within ${windowSeconds} s (${tries} tries); last: exit ${last.exitCode} ` +
+      `${last.stderr}`,
   ).to.equal(true)
   world.log(`✔ ${named(role)} answered after ${tries} ${tries === 1 ? 'try' : 'tries'}`)
   const write = await world.tasks.serving.tryWrite(role)
   if (write.inPlace) {
     expect(
       write.record.exitCode,
-      `the full rootfs no longer takes writes to existing data (read-only?):\n${write.record.stdout}${write.record.stderr}`,
+      `the full rootfs no longer takes writes to existing data ` +
+        `(read-only?):\n${write.record.stdout}${write.record.stderr}`,
     ).to.equal(0)
   } else {
     expectReadBack(write.record, '/serving-probe', 'serving')

@@ -3,7 +3,7 @@
  * runtime under test in the title and above the report, deep links to scenarios). Buffered: the
  * runtime is known only once a scenario has announced it. CommonJS: see ./summary.cjs.
  */
-require('../../src/tooling/ts-register.cjs') // registers .ts once per process
+require('ts-node/register') // registers .ts once per process
 const builtin = require('@cucumber/cucumber/lib/formatter/builtin/html').default
 const { decorateCucumberHtml } = require('../../src/report/cucumber-html.ts')
 const { FACTS_ATTACHMENT } = require('../../src/report/runtime-facts.ts')

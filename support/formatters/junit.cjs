@@ -4,7 +4,7 @@
  * (src/report/junit.ts). CommonJS: see ./summary.cjs.
  */
 const { dirname } = require('node:path')
-require('../../src/tooling/ts-register.cjs') // registers .ts once per process
+require('ts-node/register') // registers .ts once per process
 const junit = require(
   require.resolve('@cucumber/junit-xml-formatter', {
     paths: [dirname(require.resolve('@cucumber/cucumber/package.json'))],

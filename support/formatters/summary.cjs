@@ -7,7 +7,7 @@
  * (requireModule) before it loads them.
  */
 const { join, resolve } = require('node:path')
-require('../../src/tooling/ts-register.cjs') // registers .ts once per process
+require('ts-node/register') // registers .ts once per process
 const { buildSummaryFiles, summarySettings, writeSummaryFiles } = require('../../src/report/write-summary.ts')
 const { pdfWanted, printPdf } = require('../../src/report/print-pdf.ts')
 

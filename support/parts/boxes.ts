@@ -36,7 +36,10 @@ export class Boxes {
 
   constructor(private readonly scene: Basics) {}
 
-  /** Starts a box (the run's settings, unless `overrides` say otherwise); it is registered for removal before the runtime is asked to create it. */
+  /**
+   * Starts a box (the run's settings, unless `overrides` say otherwise); it is registered for removal before the
+   * runtime is asked to create it.
+   */
   async start(role: string, overrides: { diskSizeGb?: number } = {}): Promise<RunningBox> {
     if (this.byRole.has(role)) throw new Error(`the scenario already has a box called ${role}`)
     refuseIfInterrupted(named(role))
@@ -64,7 +67,7 @@ export class Boxes {
         record && !record.timedOut ? withAdvice((err as Error).message, record.stderr) : (err as Error).message
       const message = `could not start ${named(role)}: ${failure}${record ? `\n${formatRecord(record)}` : ''}`
       // The record goes along, so a step can read the runtime's own words rather than this sentence.
-      throw Object.assign(new Error(message), { record })
+      throw Object.assign(new Error(message, { cause: err }), { record })
     }
     return box as RunningBox
   }

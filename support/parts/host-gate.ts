@@ -13,7 +13,8 @@ const HOST_SIDE_OF_DIRS: ReadonlySet<PropertyKey> = new Set(['home', 'dir'])
 
 function refusal(what: string): Error {
   return new Error(
-    `this scenario reads the runtime's ${what} on the host but is not tagged ${HOST_ACCESS_TAG}: tag it (the proof runs host-side defects only on tagged scenarios)`,
+    `this scenario reads the runtime's ${what} on the host but is not tagged ${HOST_ACCESS_TAG}: tag it (the proof ` +
+      `runs host-side defects only on tagged scenarios)`,
   )
 }
 
@@ -35,7 +36,7 @@ export function gateDirs(dirs: ScenarioDirs, hostAccess: boolean): ScenarioDirs 
   return new Proxy(dirs, {
     get(target, key) {
       if (HOST_SIDE_OF_DIRS.has(key)) throw refusal(`home (dirs.${String(key)})`)
-      return Reflect.get(target, key, target)
+      return Reflect.get(target, key, target) as unknown
     },
   })
 }

@@ -58,7 +58,8 @@ export class Neighbours {
     const fillMs = Math.min(60_000, Math.max(4000, 12 * callMs))
     const pause = fillMs / Math.ceil(availMiB / chunkMiB) / 1000
     report.log(
-      `pacing the victim's fill to about ${(fillMs / 1000).toFixed(1)} s: chunks of ${chunkMiB} MiB, ${pause.toFixed(2)} s apart`,
+      `pacing the victim's fill to about ${(fillMs / 1000).toFixed(1)} s: chunks of ${chunkMiB} MiB, ` +
+        `${pause.toFixed(2)} s apart`,
     )
     await boxes.exec(victim, startPacedFill(proof.budget, chunkMiB, chunks, pause), CALL.quickProbe, 'must-succeed', {
       detach: true,
@@ -78,7 +79,8 @@ export class Neighbours {
     }
     if (!insideFill)
       throw new Error(
-        `the victim's fill ended in under ${(0.6 * fillMs) / 1000} s, before the bystander could be watched: the pacing did not hold`,
+        `the victim's fill ended in under ${(0.6 * fillMs) / 1000} s, before the bystander could be watched: the ` +
+          `pacing did not hold`,
       )
     await boxes.exec(bystander, stopAppender, CALL.quickProbe, 'judged-here')
     const fillError = state.error

@@ -62,8 +62,10 @@ export class HostFull {
     )
     const d = describeLoopFilesystem(fs)
     report.log(
-      `the home ${fs.mountPoint} is ${d.device}, an ext4 of ${formatBytes(d.sizeBytes)} (${formatBytes(d.freeBytes)} free) backed by ${d.backing} ` +
-        `(${formatBytes(d.imageBytes)} long, and a loop device never grows it): everything the runtime writes under the home lands in it, ` +
+      `the home ${fs.mountPoint} is ${d.device}, an ext4 of ${formatBytes(d.sizeBytes)} (${formatBytes(d.freeBytes)} ` +
+        `free) backed by ${d.backing} ` +
+        `(${formatBytes(d.imageBytes)} long, and a loop device never grows it): everything the runtime writes under ` +
+        `the home lands in it, ` +
         `so the host's own filesystem can lose at most ${formatBytes(bytes)}`,
     )
   }
@@ -171,14 +173,15 @@ export class HostFull {
     // Outside any step (After, or Ctrl-C): not through the ledger, whose records and attachments belong to steps.
     await releaseLoopFilesystem(fs, (_what, call) => call(this.scene.clock.limit(HOST_TOOL_SECONDS).timeoutSeconds))
     const poll = await pollUntil(
-      async () => heldElsewhere(fs),
+      () => Promise.resolve(heldElsewhere(fs)),
       (held) => held === undefined,
       { intervalMs: 100, timeoutMs: KERNEL_LETS_GO_MS },
     )
     const held = poll.value
     if (!held) return undefined
     process.stderr.write(
-      `boxlite-disk-spec: ${held.device} (the scenario's filesystem) is unmounted and detached; copies of its mount in the mount namespaces of pids ${held.pids.join(', ')} ` +
+      `boxlite-disk-spec: ${held.device} (the scenario's filesystem) is unmounted and detached; copies of its mount ` +
+        `in the mount namespaces of pids ${held.pids.join(', ')} ` +
         '(processes started while it was mounted) hold it, and the kernel frees it when they end\n',
     )
     return held.device

@@ -28,7 +28,8 @@ test(
     const { hostClass } = await readHost(testImage(), work)
     if (hostClass === 'boots') {
       t.skip(
-        'this host boots BoxLite: the default profile would run the whole suite on real BoxLite here (`npx cucumber-js --tags @disk-guest`), not a preflight stop',
+        'this host boots BoxLite: the default profile would run the whole suite on real BoxLite here (`npx ' +
+          'cucumber-js --tags @disk-guest`), not a preflight stop',
       )
       return
     }

@@ -48,7 +48,8 @@ export function readHost(image: string, work: string): Promise<HostReading> {
       execSeconds: EXEC_SECONDS,
     })
     const hostClass: HostClass = !checkHost().ok ? 'no-kvm' : verdict.ok ? 'boots' : 'kvm-cannot-boot'
-    const found = `${verdict.ok ? 'the probe box booted' : verdict.sentence} (${(verdict.durationMs / 1000).toFixed(1)} s)`
+    const found =
+      `${verdict.ok ? 'the probe box booted' : verdict.sentence} ` + `(${(verdict.durationMs / 1000).toFixed(1)} s)`
     process.stdout.write(`host class: ${hostClass}, ${DESCRIBED[hostClass]}; preflight: ${found}\n`)
     return { hostClass, verdict, scratchParent }
   })()

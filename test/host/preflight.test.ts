@@ -55,7 +55,9 @@ test('/dev/kvm that cannot boot: the nested-hypervisor sentence, with the shim l
   assert.equal(verdict.code, 'nested-hypervisor', verdict.evidence.join('\n'))
   assert.equal(
     verdict.sentence,
-    "this host exposes /dev/kvm but cannot boot BoxLite's guest kernel (nested or paravirtualised hypervisor: the VM stopped with KVM_EXIT_INTERNAL_ERROR): run on bare metal or a VM with nested VMX/SVM, or use `--profile reference` to run the suite against the reference runtime.",
+    "this host exposes /dev/kvm but cannot boot BoxLite's guest kernel (nested or paravirtualised hypervisor: the VM " +
+      'stopped with KVM_EXIT_INTERNAL_ERROR): run on bare metal or a VM with nested VMX/SVM, or use `--profile ' +
+      'reference` to run the suite against the reference runtime.',
   )
   assert.equal(verdict.evidence[0], 'engine reported an error: The VM failed to start.')
   assert.ok(
@@ -97,7 +99,7 @@ test(
   async () => {
     const { hostClass } = await host()
     const tmp = mkdtempSync(join(work, 'program-tmp-'))
-    const r = spawnSync(process.execPath, ['--require', './src/tooling/ts-register.cjs', 'scripts/preflight.ts'], {
+    const r = spawnSync(process.execPath, ['--require', 'ts-node/register', 'scripts/preflight.ts'], {
       cwd: ROOT,
       encoding: 'utf8',
       timeout: 200_000,

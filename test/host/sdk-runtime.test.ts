@@ -141,7 +141,9 @@ test('an offline image that is not there is named', WITH_KVM, async () => {
   const missing = join(root, 'no-image')
   try {
     const error = await createError(driver.create({ rootfs: missing, name: 'r', command: ['sleep', '1'] }, T))
-    const expected = `the box did not start (${RUNTIME_SAYS.rootfsMissing(missing)}): the offline image ${missing} does not exist: point BOXLITE_ROOTFS at`
+    const expected =
+      `the box did not start (${RUNTIME_SAYS.rootfsMissing(missing)}): the offline image ${missing} ` +
+      `does not exist: point BOXLITE_ROOTFS at`
     assert.ok(asRead(error).startsWith(expected), asRead(error))
   } finally {
     await driver.close()
@@ -156,7 +158,7 @@ test('close() removes a box the caller left behind', WITH_KVM, async () => {
     const d = new SdkDriver({ home: ${JSON.stringify(home)}, registries: ['${DEAD_REGISTRY}'] })
     d.create({ image: 'alpine:latest', name: 'left', command: ['sleep', '1'] }, { timeoutSeconds: 30 })
       .catch(() => d.close()).then(() => process.exit(0))`
-  const child = spawnSync(process.execPath, ['--require', './src/tooling/ts-register.cjs', '-e', script], {
+  const child = spawnSync(process.execPath, ['--require', 'ts-node/register', '-e', script], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 60_000,

@@ -55,13 +55,16 @@ const CASES: ReadonlyArray<[message: string, logs: string, code: CauseCode, ment
     /nested VMX\/SVM enabled/,
   ],
   [
-    "storage error: Failed to pull image 'alpine:latest' after trying 1 registry:\n  - docker.io/library/alpine:latest: storage error: failed to pull manifest: error sending request for url (https://index.docker.io/v2/library/alpine/manifests/latest)",
+    "storage error: Failed to pull image 'alpine:latest' after trying 1 registry:\n  - " +
+      'docker.io/library/alpine:latest: storage error: failed to pull manifest: error sending request for url ' +
+      '(https://index.docker.io/v2/library/alpine/manifests/latest)',
     '',
     'registry',
     /alpine:latest cannot be pulled.*BOXLITE_REGISTRY.*BOXLITE_ROOTFS/,
   ],
   [
-    'internal error: Failed to acquire runtime lock at /h: internal error: Another BoxliteRuntime is already using directory: /h\nOnly one runtime instance can use a BOXLITE_HOME directory at a time.',
+    'internal error: Failed to acquire runtime lock at /h: internal error: Another BoxliteRuntime is already using ' +
+      'directory: /h\nOnly one runtime instance can use a BOXLITE_HOME directory at a time.',
     '',
     'home-locked',
     /home \/h .*its own BoxLite home/,

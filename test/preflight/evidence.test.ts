@@ -29,9 +29,11 @@ function failedBootHome(): string {
   writeFileSync(
     join(home, 'logs', 'boxlite.log.2026-11-29'),
     [
-      '2026-11-29T22:55:16.628126Z  WARN boxlite::litebox::init::tasks::guest_connect: VM subprocess exited unexpectedly during startup pid=7187 exit_code=1',
+      '2026-11-29T22:55:16.628126Z  WARN boxlite::litebox::init::tasks::guest_connect: VM subprocess exited ' +
+        'unexpectedly during startup pid=7187 exit_code=1',
       '[2026-11-29T22:55:16.145339Z ERROR krun_vmm::linux::vstate] Received KVM_EXIT_INTERNAL_ERROR signal',
-      '2026-11-29T22:55:16.628263Z ERROR boxlite::litebox::init::tasks: Task failed: engine reported an error: The VM failed to start. box_id=A9x0FGVF2Ql5 task=guest_connect',
+      '2026-11-29T22:55:16.628263Z ERROR boxlite::litebox::init::tasks: Task failed: engine reported an error: The ' +
+        'VM failed to start. box_id=A9x0FGVF2Ql5 task=guest_connect',
       '  /tmp/exp/home3/boxes/A9x0FGVF2Ql5',
       '2026-11-29T22:55:16.628301Z ERROR boxlite::litebox::init::types: Box failed. Diagnostic files preserved at:',
     ].join('\n'),
@@ -60,7 +62,8 @@ test('usefulLines puts the KVM exit first, drops timestamps, repeats and pointer
     const lines = usefulLines(readBoxLogs(home))
     assert.deepEqual(lines, [
       'boxes/A9x0FGVF2Ql5/shim.stderr: [ERROR krun_vmm::linux::vstate] Received KVM_EXIT_INTERNAL_ERROR signal',
-      'logs/boxlite.log.2026-11-29: WARN boxlite::litebox::init::tasks::guest_connect: VM subprocess exited unexpectedly during startup pid=7187 exit_code=1',
+      'logs/boxlite.log.2026-11-29: WARN boxlite::litebox::init::tasks::guest_connect: VM subprocess exited ' +
+        'unexpectedly during startup pid=7187 exit_code=1',
     ])
   } finally {
     rmSync(home, { recursive: true, force: true })

@@ -114,7 +114,8 @@ const pullFailure = () =>
     record({
       exitCode: 1,
       stderr:
-        "Error: storage error: Failed to pull image 'alpine:latest' after trying 1 registry:\n  - docker.io/library/alpine:latest: failed to pull manifest\n",
+        "Error: storage error: Failed to pull image 'alpine:latest' after trying 1 registry:\n  - " +
+        'docker.io/library/alpine:latest: failed to pull manifest\n',
     }),
   )
 
@@ -131,28 +132,33 @@ test('a box that boots and answers: ok, and the probe box is removed and the dri
   done()
 })
 
-test('a boot that dies with KVM_EXIT_INTERNAL_ERROR: the nested-hypervisor sentence, the log line and the host hints', async () => {
-  const { options, drivers, done } = setup((home) => failBootLikePvm(home), { image: { rootfs: '/img' } })
-  const v = await runPreflight(options)
-  assert.equal(v.ok, false)
-  assert.equal(v.code, 'nested-hypervisor')
-  assert.match(
-    v.sentence ?? '',
-    /^this host exposes \/dev\/kvm but cannot boot BoxLite's guest kernel \(nested or paravirtualised hypervisor/,
-  )
-  assert.match(v.sentence ?? '', /--profile reference/)
-  assert.deepEqual(v.evidence, [
-    'engine reported an error: The VM failed to start.',
-    'boxes/BOX1/shim.stderr: [ERROR krun_vmm::linux::vstate] Received KVM_EXIT_INTERNAL_ERROR signal',
-    'host: a hint',
-  ])
-  assert.deepEqual(
-    v.logs.map((l) => l.path),
-    ['boxes/BOX1/shim.stderr'],
-  )
-  assert.ok(drivers[0].calls.includes(`remove boxlite-preflight-${process.pid}`) && drivers[0].calls.includes('close'))
-  done()
-})
+test(
+  'a boot that dies with KVM_EXIT_INTERNAL_ERROR: the ' + 'nested-hypervisor sentence, the log line and the host hints',
+  async () => {
+    const { options, drivers, done } = setup((home) => failBootLikePvm(home), { image: { rootfs: '/img' } })
+    const v = await runPreflight(options)
+    assert.equal(v.ok, false)
+    assert.equal(v.code, 'nested-hypervisor')
+    assert.match(
+      v.sentence ?? '',
+      /^this host exposes \/dev\/kvm but cannot boot BoxLite's guest kernel \(nested or paravirtualised hypervisor/,
+    )
+    assert.match(v.sentence ?? '', /--profile reference/)
+    assert.deepEqual(v.evidence, [
+      'engine reported an error: The VM failed to start.',
+      'boxes/BOX1/shim.stderr: [ERROR krun_vmm::linux::vstate] Received KVM_EXIT_INTERNAL_ERROR signal',
+      'host: a hint',
+    ])
+    assert.deepEqual(
+      v.logs.map((l) => l.path),
+      ['boxes/BOX1/shim.stderr'],
+    )
+    assert.ok(
+      drivers[0].calls.includes(`remove boxlite-preflight-${process.pid}`) && drivers[0].calls.includes('close'),
+    )
+    done()
+  },
+)
 
 test('an image that cannot be pulled: an offline image decides whether the host itself can boot', async (t) => {
   await t.test('the offline image boots: the registry is the cause', async () => {
@@ -238,14 +244,17 @@ test('a shim left running by a box that could not be removed is ended by its rec
   done()
 })
 
-test('without a host gate (the cli driver) a host with no KVM device still boots the probe, and only names its class', async () => {
-  const { options, drivers, done } = setup(() => ({ id: 'BOX1' }), { hostCheck: undefined, kvmPresent: () => false })
-  const v = await runPreflight(options)
-  assert.equal(v.ok, true)
-  assert.equal(v.hostClass, 'no-kvm')
-  assert.equal(drivers.length, 1, 'the probe box was booted through the binary')
-  done()
-})
+test(
+  'without a host gate (the cli driver) a host with no KVM ' + 'device still boots the probe, and only names its class',
+  async () => {
+    const { options, drivers, done } = setup(() => ({ id: 'BOX1' }), { hostCheck: undefined, kvmPresent: () => false })
+    const v = await runPreflight(options)
+    assert.equal(v.ok, true)
+    assert.equal(v.hostClass, 'no-kvm')
+    assert.equal(drivers.length, 1, 'the probe box was booted through the binary')
+    done()
+  },
+)
 
 test("a failed boot without a host gate adds the host's facts to the runtime's words", async () => {
   const { options, done } = setup(

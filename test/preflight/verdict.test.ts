@@ -47,7 +47,8 @@ test('the verdict round-trips and exactly one claimant of the run reports the fa
 test('the failure reads as the sentence, then indented evidence lines', () => {
   assert.equal(
     describeFailure(failed),
-    'BoxLite preflight: this host cannot boot: run elsewhere.\n  engine reported an error: The VM failed to start.\n  boxes/X/shim.stderr: Received KVM_EXIT_INTERNAL_ERROR signal',
+    'BoxLite preflight: this host cannot boot: run elsewhere.\n  engine reported an error: The VM failed to start.\n ' +
+      ' boxes/X/shim.stderr: Received KVM_EXIT_INTERNAL_ERROR signal',
   )
 })
 

@@ -18,7 +18,10 @@ const allPass = scenarios.map((s) => outcome(s))
 test('a run that matches the matrix has no problems', () => {
   const r = compareWithMatrix(matrix, ['no-tmpfs', 'leaky-rm'], scenarios, [
     { defect: null, outcomes: allPass },
-    { defect: 'no-tmpfs', outcomes: [outcome('fill keeps tmp writable', 'FAILED', '/tmp not writable'), ...allPass.slice(1)] },
+    {
+      defect: 'no-tmpfs',
+      outcomes: [outcome('fill keeps tmp writable', 'FAILED', '/tmp not writable'), ...allPass.slice(1)],
+    },
     { defect: 'leaky-rm', outcomes: [allPass[0], outcome('rm frees the host', 'FAILED', 'x'), allPass[2]] },
   ])
   assert.deepEqual(r.problems, [])
@@ -28,7 +31,10 @@ test('a run that matches the matrix has no problems', () => {
 test('a defect nobody catches, an unexpected failure and a wrong reason are each reported', () => {
   const r = compareWithMatrix(matrix, ['no-tmpfs', 'leaky-rm'], scenarios, [
     { defect: null, outcomes: [outcome('fill keeps tmp writable', 'FAILED', 'boom'), ...allPass.slice(1)] },
-    { defect: 'no-tmpfs', outcomes: [outcome('fill keeps tmp writable', 'FAILED', 'disk is ext4'), ...allPass.slice(1)] },
+    {
+      defect: 'no-tmpfs',
+      outcomes: [outcome('fill keeps tmp writable', 'FAILED', 'disk is ext4'), ...allPass.slice(1)],
+    },
     { defect: 'leaky-rm', outcomes: allPass },
   ])
   assert.equal(r.problems.length, 3, r.problems.join('\n'))

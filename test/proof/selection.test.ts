@@ -48,41 +48,72 @@ test('sites are split into during and after the steps, by home; other homes are 
   assert.deepEqual([...coverage.get('removes')!.during], ['box-start', 'box-up', 'remove-box'])
 })
 
-test("a defect runs only the scenarios that reached one of its sites; the rest are not affected", () => {
-  assert.deepEqual(selectScenarios('readonly-when-full', ['rootfs-full'], names, coverage), { run: ['fills'], notAffected: ['removes', 'idle'] })
+test('a defect runs only the scenarios that reached one of its sites; the rest are not affected', () => {
+  assert.deepEqual(selectScenarios('readonly-when-full', ['rootfs-full'], names, coverage), {
+    run: ['fills'],
+    notAffected: ['removes', 'idle'],
+  })
   assert.deepEqual(selectScenarios('no-tmpfs', ['box-start'], names, coverage), { run: names, notAffected: [] })
 })
 
-test('a defect that changes only host files runs only where the scenario may read them, whatever else it reached', () => {
-  assert.deepEqual(selectScenarios('base-per-box', ['box-start'], names, coverage, new Set(['removes'])), { run: ['removes'], notAffected: ['fills', 'idle'] })
-  // a scenario that may read host files still needs to reach a site
-  assert.deepEqual(selectScenarios('leaky-rm', ['remove-box'], names, coverage, new Set(['fills', 'removes'])), { run: ['removes'], notAffected: ['fills', 'idle'] })
-})
+test(
+  'a defect that changes only host files runs only where ' + 'the scenario may read them, whatever else it reached',
+  () => {
+    assert.deepEqual(selectScenarios('base-per-box', ['box-start'], names, coverage, new Set(['removes'])), {
+      run: ['removes'],
+      notAffected: ['fills', 'idle'],
+    })
+    // a scenario that may read host files still needs to reach a site
+    assert.deepEqual(selectScenarios('leaky-rm', ['remove-box'], names, coverage, new Set(['fills', 'removes'])), {
+      run: ['removes'],
+      notAffected: ['fills', 'idle'],
+    })
+  },
+)
 
-test('leaky-rm and a discard at the final unmount count only during the steps; other sites count in cleanup too', () => {
-  assert.deepEqual(selectScenarios('leaky-rm', ['remove-box'], names, coverage).run, ['removes'])
-  assert.deepEqual(selectScenarios('no-discard', ['discard-while-running', 'discard-at-unmount'], names, coverage).run, [])
-  // A defect not known to be blind after the steps: the cleanup's rm counts.
-  assert.deepEqual(selectScenarios('rm-leaves-a-daemon', ['remove-box'], names, coverage).run, names)
-})
+test(
+  'leaky-rm and a discard at the final unmount count only ' + 'during the steps; other sites count in cleanup too',
+  () => {
+    assert.deepEqual(selectScenarios('leaky-rm', ['remove-box'], names, coverage).run, ['removes'])
+    assert.deepEqual(
+      selectScenarios('no-discard', ['discard-while-running', 'discard-at-unmount'], names, coverage).run,
+      [],
+    )
+    // A defect not known to be blind after the steps: the cleanup's rm counts.
+    assert.deepEqual(selectScenarios('rm-leaves-a-daemon', ['remove-box'], names, coverage).run, names)
+  },
+)
 
-test('a create asked for more often than its image was ready reaches create-unfinished, counted during the steps', () => {
-  const creates = [
-    { scenario: 'bad-image', home: '/h/bad' },
-    { scenario: 'good-image', home: '/h/good' },
-  ]
-  const log = [
-    at('/h/bad', 'create-requested', 1),
-    at('/h/bad', 'create-requested', 2),
-    at('/h/bad', 'create-image-ready', 2),
-    at('/h/good', 'create-requested', 1),
-    at('/h/good', 'create-image-ready', 1),
-  ]
-  const c = coverageByScenario(creates, log, new Map([['bad-image', 0], ['good-image', 0]]))
-  assert.ok(c.get('bad-image')!.during.has('create-unfinished'))
-  assert.ok(!c.get('good-image')!.during.has('create-unfinished'))
-  assert.deepEqual(selectScenarios('failed-create-leaves-dir', ['create-unfinished'], ['bad-image', 'good-image'], c).run, ['bad-image'])
-})
+test(
+  'a create asked for more often than its image was ready ' + 'reaches create-unfinished, counted during the steps',
+  () => {
+    const creates = [
+      { scenario: 'bad-image', home: '/h/bad' },
+      { scenario: 'good-image', home: '/h/good' },
+    ]
+    const log = [
+      at('/h/bad', 'create-requested', 1),
+      at('/h/bad', 'create-requested', 2),
+      at('/h/bad', 'create-image-ready', 2),
+      at('/h/good', 'create-requested', 1),
+      at('/h/good', 'create-image-ready', 1),
+    ]
+    const c = coverageByScenario(
+      creates,
+      log,
+      new Map([
+        ['bad-image', 0],
+        ['good-image', 0],
+      ]),
+    )
+    assert.ok(c.get('bad-image')!.during.has('create-unfinished'))
+    assert.ok(!c.get('good-image')!.during.has('create-unfinished'))
+    assert.deepEqual(
+      selectScenarios('failed-create-leaves-dir', ['create-unfinished'], ['bad-image', 'good-image'], c).run,
+      ['bad-image'],
+    )
+  },
+)
 
 test('a boot begun more often than a box came up reaches start-unfinished, counted during the steps', () => {
   const starts = [
@@ -96,10 +127,20 @@ test('a boot begun more often than a box came up reaches start-unfinished, count
     at('/h/whole', 'box-start', 1),
     at('/h/whole', 'box-up', 1),
   ]
-  const c = coverageByScenario(starts, log, new Map([['killed-starts', 0], ['whole-starts', 0]]))
+  const c = coverageByScenario(
+    starts,
+    log,
+    new Map([
+      ['killed-starts', 0],
+      ['whole-starts', 0],
+    ]),
+  )
   assert.ok(c.get('killed-starts')!.during.has('start-unfinished'))
   assert.ok(!c.get('whole-starts')!.during.has('start-unfinished'))
-  assert.deepEqual(selectScenarios('shim-recorded-when-up', ['start-unfinished'], ['killed-starts', 'whole-starts'], c).run, ['killed-starts'])
+  assert.deepEqual(
+    selectScenarios('shim-recorded-when-up', ['start-unfinished'], ['killed-starts', 'whole-starts'], c).run,
+    ['killed-starts'],
+  )
 })
 
 test('a scenario without coverage, or whose steps never ended, is always run', () => {
@@ -111,7 +152,13 @@ test("a scenario's steps end at its last step, not at its hooks, and a retry sta
   const ts = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 })
   const lines = [
     { pickle: { id: 'p', name: 'fills', steps: [{ id: 'ps' }] } },
-    { testCase: { id: 'c', pickleId: 'p', testSteps: [{ id: 'hook' }, { id: 'step', pickleStepId: 'ps' }, { id: 'after' }] } },
+    {
+      testCase: {
+        id: 'c',
+        pickleId: 'p',
+        testSteps: [{ id: 'hook' }, { id: 'step', pickleStepId: 'ps' }, { id: 'after' }],
+      },
+    },
     { testCaseStarted: { id: 's1', testCaseId: 'c' } },
     { testStepFinished: { testCaseStartedId: 's1', testStepId: 'step', timestamp: ts(9000) } },
     { testCaseStarted: { id: 's2', testCaseId: 'c' } },
@@ -123,13 +170,25 @@ test("a scenario's steps end at its last step, not at its hooks, and a retry sta
 })
 
 test('a scenario left out passes, unless the matrix expects it to catch the defect', () => {
-  const matrix: CatchMatrix = { defects: { 'leaky-rm': { regression: 'x', caughtBy: { removes: '' } } }, guardsNothingModelled: { fills: 'y', idle: 'z' } }
+  const matrix: CatchMatrix = {
+    defects: { 'leaky-rm': { regression: 'x', caughtBy: { removes: '' } } },
+    guardsNothingModelled: { fills: 'y', idle: 'z' },
+  }
   const ok = compareWithMatrix(matrix, ['leaky-rm'], names, [
-    { defect: 'leaky-rm', outcomes: [{ name: 'removes', uri: 'f', status: 'FAILED', message: 'm' }], notAffected: ['fills', 'idle'] },
+    {
+      defect: 'leaky-rm',
+      outcomes: [{ name: 'removes', uri: 'f', status: 'FAILED', message: 'm' }],
+      notAffected: ['fills', 'idle'],
+    },
   ])
   assert.deepEqual(ok.problems, [])
-  assert.deepEqual(ok.cells.map((c) => c.verdict), ['not-affected', 'caught', 'not-affected'])
-  const wrong = compareWithMatrix(matrix, ['leaky-rm'], names, [{ defect: 'leaky-rm', outcomes: [], notAffected: names }])
+  assert.deepEqual(
+    ok.cells.map((c) => c.verdict),
+    ['not-affected', 'caught', 'not-affected'],
+  )
+  const wrong = compareWithMatrix(matrix, ['leaky-rm'], names, [
+    { defect: 'leaky-rm', outcomes: [], notAffected: names },
+  ])
   assert.equal(wrong.problems.length, 1)
   assert.match(wrong.problems[0], /"removes" was not affected .* but the matrix expects it to catch/)
 })
@@ -148,11 +207,28 @@ test('every defect has sites, and refbox records every site somewhere', () => {
 })
 
 test('the two proof modes agree when "not affected" stands where the exhaustive run passed', () => {
-  const cell = (defect: string | null, scenario: string, verdict: Cell['verdict']): Cell => ({ defect, scenario, verdict, status: '' })
-  const exhaustive = { ok: true, cells: [cell(null, 'a', 'passed'), cell('d', 'a', 'passed'), cell('d', 'b', 'caught')] }
-  assert.deepEqual(compareProofModes(exhaustive, { ok: true, cells: [cell(null, 'a', 'passed'), cell('d', 'a', 'not-affected'), cell('d', 'b', 'caught')] }), [])
-  assert.deepEqual(compareProofModes(exhaustive, { ok: false, cells: [cell(null, 'a', 'passed'), cell('d', 'a', 'not-affected'), cell('d', 'b', 'missed')] }), [
-    'the exhaustive proof passed, the selected one failed',
-    'd x "b": exhaustive caught, selected missed',
-  ])
+  const cell = (defect: string | null, scenario: string, verdict: Cell['verdict']): Cell => ({
+    defect,
+    scenario,
+    verdict,
+    status: '',
+  })
+  const exhaustive = {
+    ok: true,
+    cells: [cell(null, 'a', 'passed'), cell('d', 'a', 'passed'), cell('d', 'b', 'caught')],
+  }
+  assert.deepEqual(
+    compareProofModes(exhaustive, {
+      ok: true,
+      cells: [cell(null, 'a', 'passed'), cell('d', 'a', 'not-affected'), cell('d', 'b', 'caught')],
+    }),
+    [],
+  )
+  assert.deepEqual(
+    compareProofModes(exhaustive, {
+      ok: false,
+      cells: [cell(null, 'a', 'passed'), cell('d', 'a', 'not-affected'), cell('d', 'b', 'missed')],
+    }),
+    ['the exhaustive proof passed, the selected one failed', 'd x "b": exhaustive caught, selected missed'],
+  )
 })

@@ -19,7 +19,12 @@ describe('with refbox defect unbounded-rootfs, every fill refuses and the stand-
   before(async () => {
     process.env.REFBOX_DEFECTS = 'unbounded-rootfs'
     const quiet = (() => undefined) as never
-    world = new DiskWorld({ attach: quiet, log: quiet, link: quiet, parameters: { driver: 'cli', bin: REFBOX, rootfs: testImage() } })
+    world = new DiskWorld({
+      attach: quiet,
+      log: quiet,
+      link: quiet,
+      parameters: { driver: 'cli', bin: REFBOX, rootfs: testImage() },
+    })
     world.open('unbounded-rootfs interlock', undefined, true) // it measures the box's disk on the host
     await world.boxes.start('box')
     disk = world.host.diskPath('box')

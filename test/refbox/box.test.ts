@@ -12,6 +12,19 @@ import { allocatedBytes, treeAllocatedBytes } from '../../src/host/footprint'
 import { pollUntil } from '../../src/host/poll'
 import { destroyHome, freshHome, leftovers, refbox, refboxOk, runBox, sh, testImage } from './helpers'
 
+/** What `refbox list --format json` and `refbox inspect` print, as far as these tests read it. */
+interface ListRow {
+  readonly ID: string
+  readonly Status: string
+  readonly CreatedAt: string
+}
+interface Inspected {
+  readonly Status: string
+  readonly State: { readonly Running: boolean; readonly Pid: number }
+}
+const listed = async (home: string, ...flags: string[]): Promise<ListRow[]> =>
+  JSON.parse(await refboxOk(home, ['list', ...flags, '--format', 'json'])) as ListRow[]
+
 const MiB = 1024 * 1024
 
 /** `df -P /` in the box: total and available KiB. */
@@ -52,11 +65,11 @@ describe('refbox boxes', () => {
       const probe = `refbox-probe-${randomBytes(6).toString('hex')}`
       expect((await sh(home, id, `echo in-box > /${probe} && cat /${probe}`)).stdout).to.equal('in-box\n')
       expect(existsSync(`/${probe}`), 'a box write must not reach the host /').to.equal(false)
-      const row = JSON.parse(await refboxOk(home, ['list', '--format', 'json']))
+      const row = await listed(home)
       expect(row).to.have.length(1)
       expect(row[0]).to.include({ ID: id, Status: 'Running' })
       expect(row[0].CreatedAt).to.match(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/)
-      const [info] = JSON.parse(await refboxOk(home, ['inspect', id]))
+      const [info] = JSON.parse(await refboxOk(home, ['inspect', id])) as Inspected[]
       expect(info.Status).to.equal('running')
       expect(info.State.Running).to.equal(true)
       expect(info.State.Pid).to.be.a('number').greaterThan(1)
@@ -108,7 +121,7 @@ describe('refbox boxes', () => {
       expect((await sh(home, id, 'sha256sum /etc/os-release')).stdout).to.equal(before)
       expect((await sh(home, id, 'echo t > /tmp/t && cat /tmp/t')).stdout).to.equal('t\n')
       expect((await sh(home, id, 'rm /fill && sync && echo x > /after && cat /after')).stdout).to.equal('x\n')
-      expect(JSON.parse(await refboxOk(home, ['list', '--format', 'json']))[0].Status).to.equal('Running')
+      expect((await listed(home))[0].Status).to.equal('Running')
     } finally {
       await refboxOk(home, ['rm', '-f', id])
     }
@@ -134,7 +147,7 @@ describe('refbox boxes', () => {
     try {
       const sum = (await sh(home, id, 'head -c 3000000 /dev/urandom > /root/data && sha256sum /root/data')).stdout
       expect(await refboxOk(home, ['stop', id])).to.equal(`${id}\n`)
-      expect(JSON.parse(await refboxOk(home, ['list', '-a', '--format', 'json']))[0].Status).to.equal('Stopped')
+      expect((await listed(home, '-a'))[0].Status).to.equal('Stopped')
       expect((await refbox(home, ['list', '-q'])).stdout).to.equal('') // only running boxes
       expect(leftovers(home)).to.deep.equal([])
       await refboxOk(home, ['stop', id])
@@ -234,9 +247,7 @@ describe('refbox boxes', () => {
     expect(r.code).to.equal(1)
     expect(r.stdout).to.equal('')
     expect(r.stderr).to.include("the image's /tmp is a symlink")
-    const failed = JSON.parse(await refboxOk(home, ['list', '-a', '--format', 'json'])).filter(
-      (b: { Status: string }) => b.Status === 'Failed',
-    )
+    const failed = (await listed(home, '-a')).filter((b) => b.Status === 'Failed')
     expect(failed).to.have.length(1)
     expect(leftovers(home)).to.deep.equal([])
     await refboxOk(home, ['rm', '-f', failed[0].ID])
@@ -244,7 +255,7 @@ describe('refbox boxes', () => {
 
   it('prune releases what a killed run left behind', async () => {
     const id = await runBox(home)
-    const state = JSON.parse(readFileSync(join(home, 'boxes', id, 'state.json'), 'utf8'))
+    const state = JSON.parse(readFileSync(join(home, 'boxes', id, 'state.json'), 'utf8')) as { shim: { pid: number } }
     process.kill(state.shim.pid, 'SIGKILL') // a crash of the box's shim
     // an orphan that still names the box directory, as a crashed helper would
     const { spawn } = await import('node:child_process')

@@ -90,7 +90,8 @@ describe('refbox CLI', () => {
       while (r.code === 0 && Date.now() < deadline) r = await refbox(home, ['list']) // until flock has it
       expect(r.code).to.equal(1)
       expect(r.stderr).to.equal(
-        `Error: Another BoxliteRuntime is already using directory: ${home}\nOnly one runtime instance can use a BOXLITE_HOME directory at a time.\n`,
+        `Error: Another BoxliteRuntime is already using directory: ${home}\nOnly one runtime instance can use a ` +
+          `BOXLITE_HOME directory at a time.\n`,
       )
     } finally {
       holder.kill('SIGKILL')

@@ -23,7 +23,7 @@ describe('exec escape guard', () => {
     home = freshHome('guard')
     id = await runBox(home)
     stateFile = join(home, 'boxes', id, 'state.json')
-    state = JSON.parse(readFileSync(stateFile, 'utf8'))
+    state = JSON.parse(readFileSync(stateFile, 'utf8')) as typeof state
     hostProcess = spawn('sleep', ['600'], { stdio: 'ignore' })
     await new Promise((r) => hostProcess.once('spawn', r))
   })
@@ -79,7 +79,7 @@ describe('exec escape guard', () => {
   it('makes exec and cp refuse, running nothing, when the recorded pid is a host process', async () => {
     const original = readFileSync(stateFile, 'utf8')
     const marker = join(home, 'escaped-marker')
-    const tampered = { ...JSON.parse(original), main: refOf(hostProcess.pid!) }
+    const tampered = { ...(JSON.parse(original) as typeof state), main: refOf(hostProcess.pid!) }
     writeFileSync(stateFile, JSON.stringify(tampered))
     try {
       // Inside the box this path does not exist; on the host it would be created if the guard failed.

@@ -1,6 +1,7 @@
 /**
  * refbox's lifecycle corners the crash scenarios rely on: a box directory a killed create left
- * without a record is listed and removable, and so is a running box its record lost; `inspect` reports the shim as the box's host process;
+ * without a record is listed and removable, and so is a running box its record lost; `inspect` reports the shim as the
+ * box's host process;
  * `logs` shows the kernel's messages about the box's disk; a torn disk is rebuilt at start.
  */
 import { expect } from 'chai'
@@ -30,15 +31,19 @@ describe('refbox lifecycle corners', () => {
     expect(JSON.parse(await refboxOk(home, ['list', '-a', '--format', 'json']))).to.deep.equal([])
   })
 
-  it('rm -f stops a running box whose record never got its processes (a run killed just after it launched the shim)', async () => {
-    const id = await runBox(home)
-    const stateFile = join(home, 'boxes', id, 'state.json')
-    const state = JSON.parse(readFileSync(stateFile, 'utf8')) as Record<string, unknown>
-    for (const key of ['shim', 'main', 'qsd', 'unshare', 'startedAt', 'rootDev']) delete state[key]
-    writeFileSync(stateFile, JSON.stringify(state))
-    await refboxOk(home, ['rm', '-f', id])
-    expect(leftovers(home)).to.deep.equal([])
-  })
+  it(
+    'rm -f stops a running box whose record never got its processes (a run killed just after it launched the ' +
+      'shim)',
+    async () => {
+      const id = await runBox(home)
+      const stateFile = join(home, 'boxes', id, 'state.json')
+      const state = JSON.parse(readFileSync(stateFile, 'utf8')) as Record<string, unknown>
+      for (const key of ['shim', 'main', 'qsd', 'unshare', 'startedAt', 'rootDev']) delete state[key]
+      writeFileSync(stateFile, JSON.stringify(state))
+      await refboxOk(home, ['rm', '-f', id])
+      expect(leftovers(home)).to.deep.equal([])
+    },
+  )
 
   it("reports the shim as State.Pid and the box disk's kernel messages as its logs", async () => {
     const id = await runBox(home)
@@ -55,7 +60,8 @@ describe('refbox lifecycle corners', () => {
       )
       expect(poll.value).to.match(mounted)
     } finally {
-      await refboxOk(home, ['rm', '-f', id]) // a failed check above must not leave the box to the next test's leftover check
+      // A failed check above must not leave the box to the next test's leftover check.
+      await refboxOk(home, ['rm', '-f', id])
     }
   })
 

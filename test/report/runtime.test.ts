@@ -1,4 +1,6 @@
-/** The runtime under test, as every report names it: refbox, another boxlite-dialect binary, the embedded SDK (no boot). */
+/**
+ * The runtime under test, as every report names it: refbox, another boxlite-dialect binary, the embedded SDK (no boot).
+ */
 import { strict as assert } from 'node:assert'
 import { execFileSync } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -36,7 +38,8 @@ describe('runtime line', () => {
     assert.match(
       line,
       new RegExp(
-        `^Runtime under test: refbox ${version.replace(/\./g, '\\.')}: reference runtime on BoxLite's disk stack, not BoxLite \\| driver: cli \\(${refbox}\\)`,
+        `^Runtime under test: refbox ${version.replace(/\./g, '\\.')}: reference runtime on BoxLite's disk stack, ` +
+          `not BoxLite \\| driver: cli \\(${refbox}\\)`,
       ),
     )
     assert.match(line, /image: OCI layout layout \(.*\), sha256:abababababab/)
@@ -62,7 +65,8 @@ describe('runtime line', () => {
     assert.match(
       line,
       new RegExp(
-        `^Runtime under test: boxlite 0\\.10\\.3 \\| driver: cli \\(${bin}\\) \\| image: alpine:3\\.20 \\(registries: mirror\\.example:5000\\)`,
+        `^Runtime under test: boxlite 0\\.10\\.3 \\| driver: cli \\(${bin}\\) \\| image: alpine:3\\.20 ` +
+          `\\(registries: mirror\\.example:5000\\)`,
       ),
     )
     assert.doesNotMatch(line, /refbox/)
@@ -139,13 +143,13 @@ describe('runtime in the cucumber HTML and JUnit', () => {
       '<?xml version="1.0"?>\n<testsuite name="Cucumber" tests="1">\n  <testcase name="a"/>\n</testsuite>',
       facts,
     )
-    assert.match(xml, new RegExp(`<testsuite name="${junitSuiteName(facts)}" tests="1">\n  <properties>`))
+    assert.match(xml, new RegExp(`<testsuite name="${junitSuiteName(facts)}" tests="1">\n {2}<properties>`))
     assert.equal(junitSuiteName(facts), 'boxlite-disk-spec on boxlite 0.10.0 via sdk')
     assert.match(xml, /<property name="runtime" value="boxlite 0\.10\.0"\/>/)
     assert.match(xml, /<property name="preflight" value="passed in 12\.5 s \(a probe box booted\)"\/>/)
     assert.match(
       decorateJunit('<testsuite name="Cucumber"/>', facts),
-      /<testsuite name="[^"]+">\n  <properties>[\s\S]*<\/properties>\n<\/testsuite>$/,
+      /<testsuite name="[^"]+">\n {2}<properties>[\s\S]*<\/properties>\n<\/testsuite>$/,
     )
   })
 })

@@ -186,7 +186,7 @@ describe('summary', () => {
       process.execPath,
       [
         '-r',
-        './src/tooling/ts-register.cjs',
+        'ts-node/register',
         join(root, 'scripts', 'summary.ts'),
         '--messages',
         messages,

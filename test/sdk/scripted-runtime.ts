@@ -23,9 +23,12 @@ export const RUNTIME_SAYS = {
   noKvm: 'unsupported: KVM is not available on this host.',
   boxNotFound: (idOrName: string) => `box not found: ${idOrName}`,
   homeInUse: (home: string) =>
-    `Another BoxliteRuntime is already using directory: ${home}\nOnly one runtime instance can use a BOXLITE_HOME directory at a time.`,
+    `Another BoxliteRuntime is already using directory: ${home}\nOnly one runtime instance can use a BOXLITE_HOME ` +
+    `directory at a time.`,
   pullFailed: (image: string, registry: string) =>
-    `storage error: Failed to pull image '${image}' after trying 1 registry:\n  - ${registry}/library/${image}: storage error: failed to pull manifest: error sending request for url (https://${registry}/v2/library/${image.replace(':', '/manifests/')})`,
+    `storage error: Failed to pull image '${image}' after trying 1 registry:\n  - ${registry}/library/${image}: ` +
+    `storage error: failed to pull manifest: error sending request for url ` +
+    `(https://${registry}/v2/library/${image.replace(':', '/manifests/')})`,
   rootfsMissing: (path: string) => `storage error: Rootfs path does not exist: ${path}`,
 }
 

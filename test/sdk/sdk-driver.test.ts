@@ -28,7 +28,7 @@ test('the real package loads from CommonJS (require(esm)) and has every method t
   assert.equal(typeof embeddedRuntime, 'function')
   const native = sdk.getNativeModule() as Record<string, { prototype: object } | undefined>
   const classes = {
-    runtime: sdk.JsBoxlite.prototype,
+    runtime: sdk.JsBoxlite.prototype as object,
     box: native.JsBox?.prototype,
     execution: native.JsExecution?.prototype,
   }
@@ -37,7 +37,7 @@ test('the real package loads from CommonJS (require(esm)) and has every method t
     assert.ok(proto, `the package has a ${what} class`)
     for (const method of methods) assert.ok(method in proto, `${what}.${method} exists in @boxlite-ai/boxlite`)
   }
-  assert.ok('next' in ((native.JsExecStdout?.prototype ?? {}) as object), 'output streams have next()')
+  assert.ok('next' in (native.JsExecStdout?.prototype ?? {}), 'output streams have next()')
 })
 
 test('a relative home is refused before any runtime is made', () => {
@@ -127,44 +127,48 @@ test('a host without KVM: the runtime refuses and create says why, with the way 
   await driver.close()
 })
 
-test('create passes the options BoxLite needs for a detached box, and an unreachable registry is explained', async () => {
-  const { driver, runtimes } = driverWith(
-    {
-      start: async (box) => Promise.reject(new Error(RUNTIME_SAYS.pullFailed(box.options.image ?? '', '127.0.0.1:9'))),
-    },
-    ['127.0.0.1:9'],
-  )
-  const error = await createError(
-    driver.create(
-      { image: 'alpine:latest', name: 'pull-fails', memoryMib: 256, diskSizeGb: 2, command: ['sleep', '600'] },
-      T,
-    ),
-  )
-  const [box] = runtimes[0].boxes.values()
-  assert.deepEqual(box.options, {
-    image: 'alpine:latest',
-    memoryMib: 256,
-    diskSizeGb: 2,
-    cmd: ['sleep', '600'],
-    detach: true,
-    autoRemove: false,
-  })
-  assert.equal(box.name, 'pull-fails')
-  assert.match(
-    error.message,
-    /^the box did not start \(storage error: Failed to pull image 'alpine:latest' after trying 1 registry: - 127\.0\.0\.1:9\/library\/alpine:latest/,
-  )
-  assert.match(asRead(error), /: the image alpine:latest cannot be pulled .*BOXLITE_REGISTRY.*BOXLITE_ROOTFS/)
-  assert.equal(
-    error.record.command,
-    `boxlite-sdk --home ${driver.home} run -d --name pull-fails alpine:latest sleep 600`,
-  )
-  assert.equal(error.record.stdout, `${box.id}\n`, 'the id of the configured box is kept as evidence')
-  // The configured box stays, by name, for the caller's cleanup.
-  assert.equal((await driver.status('pull-fails', T)).status, 'configured')
-  assert.equal((await driver.remove('pull-fails', T)).exitCode, 0)
-  assert.equal((await driver.status('pull-fails', T)).status, 'unknown')
-})
+test(
+  'create passes the options BoxLite needs for a detached ' + 'box, and an unreachable registry is explained',
+  async () => {
+    const { driver, runtimes } = driverWith(
+      {
+        start: async (box) =>
+          Promise.reject(new Error(RUNTIME_SAYS.pullFailed(box.options.image ?? '', '127.0.0.1:9'))),
+      },
+      ['127.0.0.1:9'],
+    )
+    const error = await createError(
+      driver.create(
+        { image: 'alpine:latest', name: 'pull-fails', memoryMib: 256, diskSizeGb: 2, command: ['sleep', '600'] },
+        T,
+      ),
+    )
+    const [box] = runtimes[0].boxes.values()
+    assert.deepEqual(box.options, {
+      image: 'alpine:latest',
+      memoryMib: 256,
+      diskSizeGb: 2,
+      cmd: ['sleep', '600'],
+      detach: true,
+      autoRemove: false,
+    })
+    assert.equal(box.name, 'pull-fails')
+    assert.match(
+      error.message,
+      /^the box did not start \(storage error: Failed to pull image 'alpine:latest' after trying 1 registry: - 127\.0\.0\.1:9\/library\/alpine:latest/,
+    )
+    assert.match(asRead(error), /: the image alpine:latest cannot be pulled .*BOXLITE_REGISTRY.*BOXLITE_ROOTFS/)
+    assert.equal(
+      error.record.command,
+      `boxlite-sdk --home ${driver.home} run -d --name pull-fails alpine:latest sleep 600`,
+    )
+    assert.equal(error.record.stdout, `${box.id}\n`, 'the id of the configured box is kept as evidence')
+    // The configured box stays, by name, for the caller's cleanup.
+    assert.equal((await driver.status('pull-fails', T)).status, 'configured')
+    assert.equal((await driver.remove('pull-fails', T)).exitCode, 0)
+    assert.equal((await driver.status('pull-fails', T)).status, 'unknown')
+  },
+)
 
 test('a box from an offline image boots with its rootfs path; a missing image is named', async () => {
   const ok = driverWith()
@@ -184,7 +188,9 @@ test('a box from an offline image boots with its rootfs path; a missing image is
   const error = await createError(driver.create({ rootfs: '/nowhere/no-image', name: 'r', command: ['sleep', '1'] }, T))
   assert.equal(
     asRead(error),
-    'the box did not start (storage error: Rootfs path does not exist: /nowhere/no-image): the offline image /nowhere/no-image does not exist: point BOXLITE_ROOTFS at a directory made by `./bin/refbox build-image --out DIR`.',
+    'the box did not start (storage error: Rootfs path does not exist: /nowhere/no-image): the offline image ' +
+      '/nowhere/no-image does not exist: point BOXLITE_ROOTFS at a directory made by `./bin/refbox build-image --out ' +
+      'DIR`.',
   )
   await assert.rejects(driver.create({ command: ['true'] }, T), {
     message: 'a box needs exactly one of image or rootfs',

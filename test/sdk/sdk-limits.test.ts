@@ -32,25 +32,28 @@ async function boot(driver: SdkDriver, name: string, timeoutSeconds: number): Pr
 
 const after = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-test('a boot past its time limit resolves as timed out at once; close() waits for the boot, then removes the box', async () => {
-  const slow = pendingBoot()
-  const { driver, runtime } = driverWith({ start: slow.start })
-  const started = Date.now()
-  const error = await boot(driver, 'slow', 0.05)
-  assert.ok(Date.now() - started < 1_000, `took ${Date.now() - started} ms`)
-  assert.equal(error.message, 'the box did not start (timed out)')
-  assert.equal(error.record.timedOut, true)
-  assert.equal(error.record.stderr, '[timed out after 0.05 s]')
-  assert.match(error.record.stdout, /^[A-Za-z0-9]{12}\n$/, 'the id of the configured box is kept as evidence')
+test(
+  'a boot past its time limit resolves as timed out at ' + 'once; close() waits for the boot, then removes the box',
+  async () => {
+    const slow = pendingBoot()
+    const { driver, runtime } = driverWith({ start: slow.start })
+    const started = Date.now()
+    const error = await boot(driver, 'slow', 0.05)
+    assert.ok(Date.now() - started < 1_000, `took ${Date.now() - started} ms`)
+    assert.equal(error.message, 'the box did not start (timed out)')
+    assert.equal(error.record.timedOut, true)
+    assert.equal(error.record.stderr, '[timed out after 0.05 s]')
+    assert.match(error.record.stdout, /^[A-Za-z0-9]{12}\n$/, 'the id of the configured box is kept as evidence')
 
-  const closing = driver.close()
-  await after(30)
-  assert.deepEqual(runtime().events, ['start slow'], 'nothing is removed while the boot is still going')
-  slow.finish()
-  await closing
-  assert.deepEqual(runtime().events, ['start slow', 'start settled slow', 'remove slow'])
-  assert.equal(runtime().boxes.size, 0)
-})
+    const closing = driver.close()
+    await after(30)
+    assert.deepEqual(runtime().events, ['start slow'], 'nothing is removed while the boot is still going')
+    slow.finish()
+    await closing
+    assert.deepEqual(runtime().events, ['start slow', 'start settled slow', 'remove slow'])
+    assert.equal(runtime().boxes.size, 0)
+  },
+)
 
 test('remove() of a box whose boot timed out waits for the boot, also when the boot fails', async () => {
   const slow = pendingBoot()
@@ -108,26 +111,29 @@ test('interrupt() kills a command in flight and it resolves as interrupted', asy
   assert.equal(killed(runtime()), 1)
 })
 
-test('a command reports its output, exit code (a signal as 128+N) and the runtime error, as the CLI would', async () => {
-  const results = [
-    { stdout: ['hel', 'lo\n'], stderr: ['warn'], exitCode: 3, errorMessage: 'command failed' },
-    { exitCode: -9 },
-  ]
-  const { driver, runtime } = driverWith({ exec: () => results.shift() ?? {} })
-  const { id } = await driver.create({ rootfs: '/images/busybox', command: ['sleep', '600'] }, T)
-  const first = await driver.exec(id, 'echo hello', T)
-  assert.deepEqual(
-    [first.exitCode, first.stdout, first.stderr, first.timedOut],
-    [3, 'hello\n', 'warn\ncommand failed', false],
-  )
-  assert.equal((await driver.exec(id, 'kill -9 $$', T)).exitCode, 137)
-  const detached = await driver.exec(id, 'sleep 600', { timeoutSeconds: 5, detach: true })
-  assert.deepEqual(
-    [detached.exitCode, detached.command],
-    [0, `boxlite-sdk --home ${driver.home} exec -d ${id} -- sh -c 'sleep 600'`],
-  )
-  assert.equal(runtime().execs[2].timeoutSecs, null, 'a detached command has no limit in the guest')
-})
+test(
+  'a command reports its output, exit code (a signal ' + 'as 128+N) and the runtime error, as the CLI would',
+  async () => {
+    const results = [
+      { stdout: ['hel', 'lo\n'], stderr: ['warn'], exitCode: 3, errorMessage: 'command failed' },
+      { exitCode: -9 },
+    ]
+    const { driver, runtime } = driverWith({ exec: () => results.shift() ?? {} })
+    const { id } = await driver.create({ rootfs: '/images/busybox', command: ['sleep', '600'] }, T)
+    const first = await driver.exec(id, 'echo hello', T)
+    assert.deepEqual(
+      [first.exitCode, first.stdout, first.stderr, first.timedOut],
+      [3, 'hello\n', 'warn\ncommand failed', false],
+    )
+    assert.equal((await driver.exec(id, 'kill -9 $$', T)).exitCode, 137)
+    const detached = await driver.exec(id, 'sleep 600', { timeoutSeconds: 5, detach: true })
+    assert.deepEqual(
+      [detached.exitCode, detached.command],
+      [0, `boxlite-sdk --home ${driver.home} exec -d ${id} -- sh -c 'sleep 600'`],
+    )
+    assert.equal(runtime().execs[2].timeoutSecs, null, 'a detached command has no limit in the guest')
+  },
+)
 
 function killed(runtime: { executions: ReadonlyArray<{ killed: boolean }> }): number {
   return runtime.executions.filter((e) => e.killed).length

@@ -29,7 +29,8 @@ test('without durations the split is even; an unknown scenario weighs the mean o
   const even = planShards(scenarios, 2)
   assert.deepEqual([even.filter((s) => s === 1).length, even.filter((s) => s === 2).length], [4, 3])
   const partial = new Map([[scenarioKey(scenarios[0].uri, 'a'), 100]])
-  assert.deepEqual(planShards(scenarios.slice(0, 3), 2, partial), [1, 2, 1]) // b and c weigh 100 too (at 1 s, c would join b)
+  // b and c weigh 100 too (at 1 s, c would join b)
+  assert.deepEqual(planShards(scenarios.slice(0, 3), 2, partial), [1, 2, 1])
 })
 
 test('a shard setting is INDEX/TOTAL, said in one sentence', () => {

@@ -1,7 +1,17 @@
 /** Host-side measurements: allocated (not apparent) bytes, deleted-but-open files, leftovers. */
 import { strict as assert } from 'node:assert'
 import { spawn } from 'node:child_process'
-import { closeSync, mkdtempSync, openSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
@@ -26,7 +36,7 @@ describe('footprint', () => {
   })
   it('still counts a deleted disk that a process holds open', () => {
     const disks = join(dir, 'box', 'disks')
-    require('node:fs').mkdirSync(disks, { recursive: true })
+    mkdirSync(disks, { recursive: true })
     const disk = join(disks, 'disk.qcow2')
     writeFileSync(disk, Buffer.alloc(3 * MiB, 1))
     const fd = openSync(disk, 'r')
@@ -40,9 +50,9 @@ describe('footprint', () => {
   })
   it('walks a tree once per inode', () => {
     const tree = join(dir, 'tree')
-    require('node:fs').mkdirSync(tree)
+    mkdirSync(tree)
     writeFileSync(join(tree, 'a'), Buffer.alloc(MiB, 1))
-    require('node:fs').linkSync(join(tree, 'a'), join(tree, 'b'))
+    linkSync(join(tree, 'a'), join(tree, 'b'))
     const total = treeAllocatedBytes(tree)
     assert.ok(total >= MiB && total < 1.5 * MiB)
   })
@@ -66,25 +76,28 @@ describe('leftovers', () => {
     assert.deepEqual(findLeftovers(home), [])
   })
 
-  it('the cleanup ends a leftover process by pid and start time, and never a pid whose start time differs', async () => {
-    const home = mkdtempSync(join(dir, 'home-'))
-    const child = spawn('sleep', ['30'], { cwd: home, stdio: 'ignore' })
-    const exited = new Promise((r) => child.once('exit', r))
-    try {
-      await sleep(100)
-      const found = findLeftovers(home).filter((l) => l.pid === child.pid)
-      assert.equal(found.length, 1, JSON.stringify(found))
-      // The same pid with another start time is another process (a reused pid): left alone.
-      assert.deepEqual(endLeftoverProcesses([{ ...found[0], startTime: found[0].startTime! + 1 }]), [])
-      assert.equal(child.exitCode, null)
-      assert.deepEqual(endLeftoverProcesses(found), [found[0].detail])
-      await exited
-      assert.equal(child.signalCode, 'SIGKILL')
-    } finally {
-      child.kill('SIGKILL') // a no-op once it is gone
-    }
-    assert.deepEqual(findLeftovers(home), [])
-  })
+  it(
+    'the cleanup ends a leftover process by pid and ' + 'start time, and never a pid whose start time differs',
+    async () => {
+      const home = mkdtempSync(join(dir, 'home-'))
+      const child = spawn('sleep', ['30'], { cwd: home, stdio: 'ignore' })
+      const exited = new Promise((r) => child.once('exit', r))
+      try {
+        await sleep(100)
+        const found = findLeftovers(home).filter((l) => l.pid === child.pid)
+        assert.equal(found.length, 1, JSON.stringify(found))
+        // The same pid with another start time is another process (a reused pid): left alone.
+        assert.deepEqual(endLeftoverProcesses([{ ...found[0], startTime: found[0].startTime! + 1 }]), [])
+        assert.equal(child.exitCode, null)
+        assert.deepEqual(endLeftoverProcesses(found), [found[0].detail])
+        await exited
+        assert.equal(child.signalCode, 'SIGKILL')
+      } finally {
+        child.kill('SIGKILL') // a no-op once it is gone
+      }
+      assert.deepEqual(findLeftovers(home), [])
+    },
+  )
 })
 
 describe('polling', () => {

@@ -18,13 +18,14 @@ function runChild(signal: NodeJS.Signals, times = 1): Promise<{ code: number | n
     // A run that ends by itself once interrupted, as cucumber-js does when its scenarios are skipped.
     const run = setInterval(() => isInterrupted() && clearInterval(run), 50)
     process.stdout.write('ready\\n')`
-  const child = spawn(process.execPath, ['--require', './src/tooling/ts-register.cjs', '-e', program], {
+  const child = spawn(process.execPath, ['--require', 'ts-node/register', '-e', program], {
     cwd: join(__dirname, '..', '..'),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   return new Promise((resolve) => {
     child.stdout.once('data', () => {
-      for (let i = 0; i < times; i++) setTimeout(() => child.kill(signal), i * 50) // the child this test started, by its pid
+      // the child this test started, by its pid
+      for (let i = 0; i < times; i++) setTimeout(() => child.kill(signal), i * 50)
     })
     child.on('exit', (code) => resolve({ code, marker: existsSync(marker) ? readFileSync(marker, 'utf8') : '' }))
   })

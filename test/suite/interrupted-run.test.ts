@@ -116,7 +116,9 @@ async function interruptRun(
 
 describe('an interrupted run leaves nothing behind', { concurrency: 1 }, () => {
   for (const c of CASES) {
-    const how = `${c.signal}${c.times === 2 ? ' twice' : ''} to the group of a ${c.parallel ? '--parallel 2' : 'serial'} run during ${c.moment}`
+    const how =
+      `${c.signal}${c.times === 2 ? ' twice' : ''} to the group of a ` +
+      `${c.parallel ? '--parallel 2' : 'serial'} run during ${c.moment}`
     it(how, { timeout: 240_000 }, async () => {
       const { code, signalled, output, tmp } = await interruptRun(c)
       try {

@@ -21,8 +21,6 @@ const RANKS: ReadonlyArray<readonly [rank: number, modules: readonly string[]]> 
   [3, ['src/evidence']],
   [2, ['src/drivers']],
   [1, ['src/shell']],
-  // The cached TypeScript loader that cucumber's plugins and formatters register before any .ts.
-  [0, ['src/tooling']],
 ]
 /** Apart from the suite: importable only by these, and importing nothing outside itself. */
 const APART = { module: 'src/refbox', importedBy: ['scripts', 'src/proof'] } as const

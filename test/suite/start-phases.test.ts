@@ -19,7 +19,6 @@ import {
   sightOf,
   signShows,
   signsIn,
-  type Sign,
   START_PHASES,
 } from '../../src/host/start-phases'
 
@@ -112,34 +111,40 @@ describe('start phases', () => {
     await release(h)
   })
 
-  it('a runtime that keeps its boxes elsewhere shows only its host process: the other signs are not observable', async () => {
-    const h = home('other')
-    const before = baselineOf(h)
-    await new CliDriver({ bin: fakeRuntime('other'), home: h }).create(spec, { timeoutSeconds: 30 })
-    assert.deepEqual(signsIn(sightOf(h, before)), ['host process'])
-    await release(h)
-  })
+  it(
+    'a runtime that keeps its boxes elsewhere shows only ' + 'its host process: the other signs are not observable',
+    async () => {
+      const h = home('other')
+      const before = baselineOf(h)
+      await new CliDriver({ bin: fakeRuntime('other'), home: h }).create(spec, { timeoutSeconds: 30 })
+      assert.deepEqual(signsIn(sightOf(h, before)), ['host process'])
+      await release(h)
+    },
+  )
 
   for (const [sign, phase, notBeforeMs] of [
     ['box directory', 'configured', 250],
     ['disk file', 'disk made', 500],
     ['host process', 'host process running', 750],
   ] as const) {
-    it(`a kill aimed at the ${sign} lands after it, in "${phase}" (the start's own helper is not its host process)`, async () => {
-      const h = home(`aim-${sign.replace(/ /g, '-')}`)
-      const before = baselineOf(h)
-      const driver = new CliDriver({ bin: fakeRuntime('boxlite'), home: h })
-      const killed = await driver.createKilled(spec, (_pid, ended) => signShows(h, before, sign as Sign, ended), {
-        timeoutSeconds: 30,
-      })
-      assert.notEqual(killed.killedAfterMs, undefined, 'the start was killed')
-      assert.ok(killed.killedAfterMs! >= notBeforeMs, `killed after ${killed.killedAfterMs} ms`)
-      assert.notEqual(killed.record.exitCode, 0)
-      // The helper the kill orphaned may still be sleeping: it is gone within its 250 ms.
-      await new Promise((r) => setTimeout(r, 400))
-      assert.equal(phaseOf(signsIn(sightOf(h, before)), false), phase)
-      await release(h)
-    })
+    it(
+      `a kill aimed at the ${sign} lands after it, in "${phase}" ` + `(the start's own helper is not its host process)`,
+      async () => {
+        const h = home(`aim-${sign.replace(/ /g, '-')}`)
+        const before = baselineOf(h)
+        const driver = new CliDriver({ bin: fakeRuntime('boxlite'), home: h })
+        const killed = await driver.createKilled(spec, (_pid, ended) => signShows(h, before, sign, ended), {
+          timeoutSeconds: 30,
+        })
+        assert.notEqual(killed.killedAfterMs, undefined, 'the start was killed')
+        assert.ok(killed.killedAfterMs! >= notBeforeMs, `killed after ${killed.killedAfterMs} ms`)
+        assert.notEqual(killed.record.exitCode, 0)
+        // The helper the kill orphaned may still be sleeping: it is gone within its 250 ms.
+        await new Promise((r) => setTimeout(r, 400))
+        assert.equal(phaseOf(signsIn(sightOf(h, before)), false), phase)
+        await release(h)
+      },
+    )
   }
 
   it('a timed kill early finds nothing yet; one after the start returned is reported as never sent', async () => {

@@ -1,4 +1,7 @@
-/** A step states its budget once; past it (plus the margin, times TIMEOUT_FACTOR) the calls in flight end and the step fails naming it. */
+/**
+ * A step states its budget once; past it (plus the margin, times TIMEOUT_FACTOR) the calls in flight end and the step
+ * fails naming it.
+ */
 import { strict as assert } from 'node:assert'
 import { describe, it } from 'node:test'
 import { Clock } from '../../src/settings'

@@ -37,7 +37,9 @@ export class Rootfs {
     return start.availKiB * KiB
   }
 
-  /** Refuses (nothing written) unless `/` is a disk below the safety bound; returns the budget every write stays within. */
+  /**
+   * Refuses (nothing written) unless `/` is a disk below the safety bound; returns the budget every write stays within.
+   */
   async proveBounded(role: string): Promise<BoundProof> {
     const box = this.scene.boxes.get(role)
     const proof = await proveBoundedRootfs(
@@ -54,7 +56,9 @@ export class Rootfs {
       },
     )
     this.scene.report.log(
-      `bound proof (${role}): / is ${proof.space.fsType || 'unknown type'}, ${(proof.space.totalKiB / 1024).toFixed(1)} MiB, below ${(proof.budget.limitKiB / 1024).toFixed(0)} MiB; writes capped at ${proof.budget.capMiB} MiB`,
+      `bound proof (${role}): / is ${proof.space.fsType || 'unknown type'}, ` +
+        `${(proof.space.totalKiB / 1024).toFixed(1)} MiB, below ${(proof.budget.limitKiB / 1024).toFixed(0)} MiB; ` +
+        `writes capped at ${proof.budget.capMiB} MiB`,
     )
     box.proof ??= proof
     box.startSpace ??= proof.space

@@ -42,7 +42,8 @@ export class Copying {
     const source = join(dirs.hostFiles, 'oversized.bin')
     writeIncompressibleFile(source, sourceBytes)
     report.log(
-      `host file of ${formatBytes(sourceBytes)} (twice the free ${formatBytes(freeBytes)}) at ${source}, outside the home`,
+      `host file of ${formatBytes(sourceBytes)} (twice the free ${formatBytes(freeBytes)}) at ${source}, outside the ` +
+        `home`,
     )
     const homeBefore = treeAllocatedBytes(dirs.home)
     const { result: record, peak } = await peakDuring(

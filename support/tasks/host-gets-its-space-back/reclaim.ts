@@ -1,8 +1,9 @@
 /**
  * The host side of a box's disk (@host-access): whether it falls back when files are deleted in
- * the box, and what a force-removal gives back (its growth: ../common/host-disk.ts). Growth and give-back are measured over the whole home (../parts/host-meter.ts), so a
- * disk kept anywhere in it counts. Every wait is a poll with the stated window (scaled), and every
- * reading is a sample in the report's chart. Measures only; the Then steps judge.
+ * the box, and what a force-removal gives back (its growth: ../common/host-disk.ts). Growth and
+ * give-back are measured over the whole home (../../parts/host-meter.ts), so a disk kept anywhere
+ * in it counts. Every wait is a poll with the stated window (scaled by the clock), and every reading
+ * is a sample in the report's chart. Measures only; the Then steps judge.
  */
 import { formatBytes } from '../../../src/evidence/units'
 import { deleteSmallFilesInterleaved } from '../../../src/guest/files'
@@ -50,7 +51,10 @@ export class Reclaim {
     )
   }
 
-  /** Polls until what the runtime keeps is back within `within` of its start, or the window passed; returns how far above it is. */
+  /**
+   * Polls until what the runtime keeps is back within `within` of its start, or the window passed; returns how far
+   * above it is.
+   */
   async fallBack(
     role: string,
     within: number,
@@ -111,10 +115,13 @@ export class Reclaim {
     ])
     const seconds = poll.elapsedMs / 1000
     report.log(
-      `released ${formatBytes(peak.total - poll.value.total)} of the box's ${formatBytes(growth)} growth after ${seconds.toFixed(1)} s`,
+      `released ${formatBytes(peak.total - poll.value.total)} of the box's ${formatBytes(growth)} growth after ` +
+        `${seconds.toFixed(1)} s`,
     )
     report.log(
-      `the image store (${this.scene.driver.imageStoreDirs().join(', ')}) grew by ${formatBytes(peak.store - before.store)} for this box: a cache the image's boxes share, kept after rm -f and not counted as the box's growth`,
+      `the image store (${this.scene.driver.imageStoreDirs().join(', ')}) grew by ` +
+        `${formatBytes(peak.store - before.store)} for this box: a cache the image's boxes share, kept after rm -f ` +
+        `and not counted as the box's growth`,
     )
     return { released: peak.total - poll.value.total, growth, seconds }
   }
@@ -130,7 +137,9 @@ export class Reclaim {
     return poll.value
   }
 
-  /** Processes, mounts and loop devices of the removed box still on the host (polled briefly: teardown is asynchronous). */
+  /**
+   * Processes, mounts and loop devices of the removed box still on the host (polled briefly: teardown is asynchronous).
+   */
   async leftovers(removal: Removal): Promise<Leftover[]> {
     const { boxDir, id } = removal.disk
     const poll = await this.scene.clock.pollUntil(
