@@ -31,7 +31,7 @@ import { readRunMessages } from '../src/report/run-messages'
 import { judgeVariations, loadVariations, type VariationRun } from '../src/proof/variations'
 import { compareWithMatrix, type ProofRun } from '../src/proof/compare'
 import { HOST_ACCESS_TAG } from '../src/proof/host-access'
-import { expectedFailures, loadMatrix } from '../src/proof/matrix'
+import { expectedFailures, loadMatrix, type CatchMatrix } from '../src/proof/matrix'
 import { readOutcomes, readScenarios } from '../src/proof/outcomes'
 import { renderHtml, renderJson, renderMarkdown, type RunLink } from '../src/proof/render'
 import { mapLimit, runSuite, SCENARIO_LOG, SITE_LOG, type SuiteRunRequest } from '../src/proof/runner'
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
       ? [await healthyRun()]
       : exhaustive
         ? await runExhaustive(concurrency, run, reused)
-        : await runSelected(concurrency, proofDir, healthyRun, run)
+        : await runSelected(concurrency, proofDir, healthyRun, run, matrix)
   const variationsStarted = Date.now()
   const variationRuns =
     half === 'defects' ? [] : await runVariations(concurrency, proofDir, exhaustive, (v, names) => runVariant(v, names))
@@ -201,6 +201,7 @@ async function runSelected(
   proofDir: string,
   healthyRun: () => Promise<Finished>,
   run: RunOne,
+  matrix: CatchMatrix,
 ): Promise<Finished[]> {
   console.log(`prove: selected: healthy run first, recording which defect sites each scenario reaches`)
   const healthy = await healthyRun()
@@ -217,7 +218,11 @@ async function runSelected(
   )
   const plans = KNOWN_DEFECTS.map((defect) => {
     const { sites, hostFilesOnly } = DEFECT_SITES[defect]
-    return { defect, ...selectScenarios(defect, sites, names, coverage, hostFilesOnly ? hostAccess : undefined) }
+    // The matrix's own claims always run: a site the healthy run happened to miss (a disk that went
+    // read-only a moment later than usual) must not turn a claimed catch into "not affected".
+    const claimed = new Set(Object.keys(matrix.defects[defect]?.caughtBy ?? {}))
+    const canSee = hostFilesOnly ? hostAccess : undefined
+    return { defect, ...selectScenarios(defect, sites, names, coverage, canSee, claimed) }
   })
   writeFileSync(
     join(proofDir, 'coverage.json'),

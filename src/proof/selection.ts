@@ -87,7 +87,9 @@ export function coverageByScenario(
 }
 
 /**
- * The scenarios a defect's run must include; a scenario without coverage is always included.
+ * The scenarios a defect's run must include; a scenario without coverage is always included, and so
+ * is every scenario in `claimed` (those the catch matrix says catch the defect: the proof checks each
+ * claim by running it, so selection only ever leaves out scenarios expected to pass).
  * `canSee`, when given, holds the only scenarios that can see the defect at all (for a defect that
  * changes only host files: those allowed to read them, see ./host-access.ts); the rest are not
  * affected whatever sites they reach.
@@ -98,6 +100,7 @@ export function selectScenarios(
   scenarios: readonly string[],
   coverage: ReadonlyMap<string, ScenarioCoverage>,
   canSee?: ReadonlySet<string>,
+  claimed: ReadonlySet<string> = new Set(),
 ): DefectSelection {
   const run: string[] = []
   const notAffected: string[] = []
@@ -105,7 +108,8 @@ export function selectScenarios(
     const c = coverage.get(scenario)
     const blind = BLIND_AFTER_STEPS[defect] ?? []
     const reached = c && [...c.during, ...[...c.after].filter((s) => !blind.includes(s))]
-    if (canSee && !canSee.has(scenario)) notAffected.push(scenario)
+    if (claimed.has(scenario)) run.push(scenario)
+    else if (canSee && !canSee.has(scenario)) notAffected.push(scenario)
     else if (!reached || sites.some((s) => reached.includes(s))) run.push(scenario)
     else notAffected.push(scenario)
   }
