@@ -16,8 +16,8 @@ import { dirname, resolve } from 'node:path'
 import { measureOnce, median, METRICS, type Sample } from '../src/bench/measure'
 import { createDriver } from '../src/drivers/select'
 import { findLeftovers } from '../src/host/leftovers'
-import { loadSuiteConfig, type WorldParameters } from '../support/config'
-import { newScenarioDirs, removeSuiteDirectory, sweepOrphanedRuns, sweepRunDirectory } from '../support/homes'
+import { loadSettings, type WorldParameters } from '../src/settings'
+import { newScenarioDirs, removeSuiteDirectory, sweepOrphanedRuns, sweepRunDirectory } from '../src/homes'
 
 const root = resolve(__dirname, '..')
 const RUNTIMES = ['refbox', 'cli'] as const
@@ -80,19 +80,19 @@ async function benchRuntime(runtime: Runtime, repeat: number): Promise<RuntimeRe
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
   const profiles = require(resolve(root, 'cucumber.js')) as { reference: { worldParameters: WorldParameters } }
   const params: WorldParameters = runtime === 'refbox' ? profiles.reference.worldParameters : { driver: 'cli' }
-  const config = loadSuiteConfig(params, process.env, root)
-  const { image, rootfs, memoryMib, diskSizeGb } = config.box
+  const settings = loadSettings(params, process.env, root)
+  const { image, rootfs, memoryMib, diskSizeGb } = settings.box
   const samples: Sample[] = []
   for (let i = 1; i <= repeat; i++) {
-    const dirs = newScenarioDirs(`bench-${runtime}-${i}`, config.driver)
-    const driver = createDriver(config.driver, dirs.home)
+    const dirs = newScenarioDirs(`bench-${runtime}-${i}`, settings.driver)
+    const driver = createDriver(settings.driver, dirs.home)
     const boxes: string[] = []
     try {
       const spec = { image, rootfs, memoryMib, diskSizeGb, name: `bench-${i}`, command: ['sleep', '600'] }
       const sample = await measureOnce(
         driver,
         spec,
-        { limitBytes: config.rootfsSafetyLimitBytes, timeoutFactor: config.timeoutFactor },
+        { limitBytes: settings.rootfsSafetyLimitBytes, clock: settings.clock },
         (id) => boxes.push(id),
       )
       samples.push(sample)
@@ -100,8 +100,7 @@ async function benchRuntime(runtime: Runtime, repeat: number): Promise<RuntimeRe
         `bench: ${runtime} box ${i}/${repeat}: ${METRICS.map((m) => `${m.key}=${fmt(sample[m.key])}`).join(' ')}\n`,
       )
     } finally {
-      for (const id of boxes.length ? boxes : [`bench-${i}`])
-        await driver.remove(id, { timeoutSeconds: 60 * config.timeoutFactor })
+      for (const id of boxes.length ? boxes : [`bench-${i}`]) await driver.remove(id, settings.clock.limit(60))
       await driver.close()
       if (findLeftovers(dirs.dir).length === 0) removeSuiteDirectory(dirs.dir)
     }
@@ -111,7 +110,7 @@ async function benchRuntime(runtime: Runtime, repeat: number): Promise<RuntimeRe
     const values = samples.map((s) => s[m.key]).filter((v): v is number => v !== undefined)
     if (values.length === samples.length) med[m.key] = median(values)
   }
-  return { bin: config.driver.bin, samples, median: med }
+  return { bin: settings.driver.bin, samples, median: med }
 }
 
 const fmt = (v: number | undefined) =>

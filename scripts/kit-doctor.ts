@@ -11,8 +11,8 @@ import { formatBytes, GiB } from '../src/evidence/units'
 import { virtualizationHints } from '../src/preflight/kvm'
 import type { PreflightVerdict } from '../src/preflight/probe'
 import { findTool } from '../src/refbox/tools'
-import { loadSuiteConfig, SettingError } from '../support/config'
-import { orphanedRunDirectories, SUITE_ROOT } from '../support/homes'
+import { loadSettings, SettingError } from '../src/settings'
+import { orphanedRunDirectories, SUITE_ROOT } from '../src/homes'
 import { TS_LOADER } from '../support/package-home.cjs'
 
 const ROOT = resolve(__dirname, '..')
@@ -190,7 +190,7 @@ async function preflight(
 ): Promise<{ runtime: string; usable: boolean; verdict?: PreflightVerdict; error?: string }> {
   let runtime: string
   try {
-    const config = loadSuiteConfig({}, env, process.cwd())
+    const config = loadSettings({}, env, process.cwd())
     runtime =
       config.driver.kind === 'sdk'
         ? 'the embedded BoxLite (@boxlite-ai/boxlite)'

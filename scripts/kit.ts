@@ -10,7 +10,7 @@
  * directory as cucumber's cwd); the run guard plugin (support/run-guard-plugin.cjs) judges the run from
  * its messages and sets the exit status, as for plain `npx cucumber-js`. Reports go to the caller's
  * ./reports or --reports DIR. One process: a run killed outright leaves what its
- * markers name (support/homes.ts) for the next run's sweep or `clean`, and nothing else running.
+ * markers name (src/homes.ts) for the next run's sweep or `clean`, and nothing else running.
  * The repository's own `npm run test:bdd` is this command.
  */
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
@@ -22,7 +22,7 @@ import { SCENARIO_LOG, SITE_LOG } from '../src/proof/runner'
 import { SCENARIO_LOG_ENV } from '../src/proof/selection'
 import { SITE_LOG_ENV } from '../src/refbox/sites'
 import { DURATIONS_ENV, SHARD_ENV } from '../src/shards/plan.cjs'
-import { sweepOrphanedRuns, SUITE_ROOT } from '../support/homes'
+import { sweepOrphanedRuns, SUITE_ROOT } from '../src/homes'
 
 const ROOT = resolve(__dirname, '..')
 

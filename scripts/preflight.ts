@@ -1,5 +1,5 @@
 /**
- * The preflight as a program, with the run's own settings (support/config.ts: BOXLITE_DRIVER,
+ * The preflight as a program, with the run's own settings (src/settings.ts: BOXLITE_DRIVER,
  * BOXLITE_BIN, BOXLITE_IMAGE, BOXLITE_ROOTFS, BOXLITE_REGISTRY, TIMEOUT_FACTOR). By hand:
  *   node -r ts-node/register scripts/preflight.ts
  * prints the verdict and exits 1 when this host cannot run the suite on real BoxLite. The cucumber
@@ -11,8 +11,8 @@ import { checkHost } from '../src/preflight/kvm'
 import { runPreflight } from '../src/preflight/probe'
 import { describeFailure, saveLogs, writeVerdict } from '../src/preflight/verdict'
 import { buildImage } from '../src/refbox/build-image'
-import { loadSuiteConfig, type WorldParameters } from '../support/config'
-import { SUITE_ROOT } from '../support/homes'
+import { loadSettings, type WorldParameters } from '../src/settings'
+import { SUITE_ROOT } from '../src/homes'
 
 /** Boot and command limits of the probe (seconds, times TIMEOUT_FACTOR); a healthy host needs a few. */
 const BOOT_SECONDS = 90
@@ -27,14 +27,16 @@ async function main(): Promise<number> {
   const verdictFile = arg('--verdict')
   const logsDir = arg('--logs')
   const say = (line: string) => process.stderr.write(`BoxLite preflight: ${line}\n`)
-  const config = loadSuiteConfig(JSON.parse(arg('--params') ?? '{}') as WorldParameters, process.env)
+  const settings = loadSettings(JSON.parse(arg('--params') ?? '{}') as WorldParameters, process.env)
   const verdict = await runPreflight({
-    driverFor: (home) => createDriver(config.driver, home),
+    driverFor: (home) => createDriver(settings.driver, home),
     image:
-      config.box.rootfs !== undefined ? { rootfs: config.box.rootfs } : { image: config.box.image ?? 'alpine:latest' },
-    memoryMib: config.box.memoryMib,
+      settings.box.rootfs !== undefined
+        ? { rootfs: settings.box.rootfs }
+        : { image: settings.box.image ?? 'alpine:latest' },
+    memoryMib: settings.box.memoryMib,
     // The embedded runtime needs this host's KVM; a binary may be remote or need none, so only its boot decides.
-    hostCheck: config.driver.kind === 'sdk' ? () => checkHost() : undefined,
+    hostCheck: settings.driver.kind === 'sdk' ? () => checkHost() : undefined,
     offlineImage: (dir) => {
       try {
         buildImage(dir)
@@ -44,15 +46,15 @@ async function main(): Promise<number> {
       }
     },
     scratchParent: SUITE_ROOT,
-    bootSeconds: Math.ceil(BOOT_SECONDS * config.timeoutFactor),
-    execSeconds: Math.ceil(EXEC_SECONDS * config.timeoutFactor),
+    bootSeconds: Math.ceil(settings.clock.seconds(BOOT_SECONDS)),
+    execSeconds: Math.ceil(settings.clock.seconds(EXEC_SECONDS)),
     progress: say,
   })
   const savedTo = logsDir ? saveLogs(verdict, logsDir) : undefined
   if (verdictFile) writeVerdict(verdictFile, verdict)
   const seconds = (verdict.durationMs / 1000).toFixed(1)
   if (verdict.ok) {
-    say(`ok: a ${config.driver.kind} box booted and ran a command (${seconds} s)`)
+    say(`ok: a ${settings.driver.kind} box booted and ran a command (${seconds} s)`)
     return 0
   }
   if (!verdictFile) {

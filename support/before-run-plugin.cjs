@@ -1,7 +1,7 @@
 /**
  * Cucumber plugin for every profile, in the coordinator (once per run, also with --parallel):
  *
- * 1. Settings first. The run's settings (support/config.ts) are checked before any report file is
+ * 1. Settings first. The run's settings (src/settings.ts) are checked before any report file is
  *    opened, any support code is loaded or any box is made: a bad one ends the run at once with one
  *    sentence (the setting, the bad value, the accepted form), no stack trace, exit code 2.
  * 2. An empty selection fails. cucumber-js exits 0 when a tag expression (say a typo, `@disk-gust`)
@@ -34,9 +34,9 @@ function describeSelection(argv) {
 /** Checks the settings; on a bad one prints its sentence and ends the process with exit code 2. */
 function checkSettings(worldParameters, environment) {
   require('ts-node/register')
-  const { loadSuiteConfig, SettingError } = require('./config.ts')
+  const { runSettings, SettingError } = require('../src/settings.ts')
   try {
-    loadSuiteConfig(worldParameters ?? {}, environment.env, environment.cwd)
+    runSettings(worldParameters ?? {}, environment.env, environment.cwd) // read once: the preflight plugin asks again
   } catch (e) {
     if (!(e instanceof SettingError)) throw e
     environment.stderr.write(`${PREFIX} ${e.message}\n`)

@@ -8,15 +8,16 @@
 import { After, AfterAll, Before, BeforeAll, BeforeStep, Status } from '@cucumber/cucumber'
 import { isInterrupted, onInterruptDone } from './interrupt'
 import { hasHostAccess } from './parts/host-gate'
-import { recordScenarioHome, sweepOrphanedRuns, sweepRunDirectory } from './homes'
+import { recordScenarioHome, sweepOrphanedRuns, sweepRunDirectory } from '../src/homes'
 import { attachRuntimeFacts, logRuntimeLine, runtimeFacts } from './runtime-under-test'
-import { CALL, hookTimeout, WAIT } from './timeouts'
+import { budget } from './step-budget'
+import { CALL, WAIT } from './timeouts'
 import type { DiskWorld } from './world'
 
 const kept = new Set<string>()
 
 /** Boxes of a run that was killed outright are removed first (by the first worker only). */
-BeforeAll({ timeout: hookTimeout(120) }, async function () {
+BeforeAll(budget(120), async function () {
   if ((process.env.CUCUMBER_WORKER_ID ?? '0') !== '0') return
   const sweep = await sweepOrphanedRuns()
   for (const line of sweep.removed) process.stderr.write(`sweep: removed ${line} (left by a run that was killed)\n`)
@@ -25,14 +26,14 @@ BeforeAll({ timeout: hookTimeout(120) }, async function () {
 
 // Defined first in the first support file with hooks: cucumber runs Before hooks in definition order.
 Before({ name: 'runtime under test' }, function (this: DiskWorld) {
-  attachRuntimeFacts(this, runtimeFacts(this.config))
+  attachRuntimeFacts(this, runtimeFacts(this.settings))
 })
 
 const toldRuntime = new WeakSet<DiskWorld>()
 BeforeStep(function (this: DiskWorld) {
   if (toldRuntime.has(this)) return
   toldRuntime.add(this)
-  logRuntimeLine(this, runtimeFacts(this.config))
+  logRuntimeLine(this, runtimeFacts(this.settings))
 })
 
 Before({ name: 'fresh home for the scenario' }, function (this: DiskWorld, { pickle }) {
@@ -48,11 +49,11 @@ Before({ name: 'fresh home for the scenario' }, function (this: DiskWorld, { pic
 After(
   {
     name: 'remove boxes, check nothing is left, delete the home',
-    timeout: hookTimeout(CALL.cleanupRemove * 2, WAIT.leftovers),
+    ...budget(CALL.cleanupRemove * 2 + WAIT.leftovers),
   },
   async function (this: DiskWorld, { result }) {
     const failed = result?.status !== Status.PASSED
-    const keep = this.config.keepBoxes === 'always' || (this.config.keepBoxes === 'on-failure' && failed)
+    const keep = this.settings.keepBoxes === 'always' || (this.settings.keepBoxes === 'on-failure' && failed)
     if (keep && this.dirs) kept.add(this.dirs.dir)
     const leftovers = await this.close(keep)
     if (leftovers.length > 0) {

@@ -22,14 +22,24 @@ const VERDICT_ENV = 'BOXLITE_DISK_SPEC_PREFLIGHT_VERDICT'
 /**
  * Longer than the child's own limits (boot 90 s, command 30 s, removal 60 s, twice when the image cannot be pulled).
  */
-const HARD_LIMIT_SECONDS = 420 * (Number(process.env.TIMEOUT_FACTOR) > 0 ? Number(process.env.TIMEOUT_FACTOR) : 1)
+const HARD_LIMIT_SECONDS = 420
+
+/**
+ * The hard limit on the run's clock (src/settings.ts: TIMEOUT_FACTOR is applied there). The
+ * settings were read and checked by support/before-run-plugin.cjs, listed first, in this process.
+ */
+function hardLimitSeconds(worldParameters, environment) {
+  require('ts-node/register')
+  const { runSettings } = require('../src/settings.ts')
+  return runSettings(worldParameters ?? {}, environment.env, environment.cwd).clock.seconds(HARD_LIMIT_SECONDS)
+}
 
 function isDryRun(argv) {
   return argv.includes('--dry-run') || argv.includes('-d')
 }
 
 /** Runs the preflight child; resolves to its exit code, or null when it had to be killed. */
-function runChild(args, env, stderr) {
+function runChild(args, env, stderr, limitSeconds) {
   return new Promise((resolvePromise) => {
     const child = spawn(
       process.execPath,
@@ -45,7 +55,7 @@ function runChild(args, env, stderr) {
     const timer = setTimeout(() => {
       killed = true
       child.kill('SIGKILL')
-    }, HARD_LIMIT_SECONDS * 1000)
+    }, limitSeconds * 1000)
     child.on('error', () => resolvePromise(null))
     child.on('close', (code) => {
       clearTimeout(timer)
@@ -67,6 +77,7 @@ module.exports = {
       const dir = scratch
       process.once('exit', () => rmSync(dir, { recursive: true, force: true })) // also when the run crashes
       const verdictFile = join(scratch, 'verdict.json')
+      const limitSeconds = hardLimitSeconds(options.worldParameters, environment)
       const started = Date.now()
       const code = await runChild(
         [
@@ -79,9 +90,10 @@ module.exports = {
         ],
         environment.env,
         environment.stderr,
+        limitSeconds,
       )
       if (!existsSync(verdictFile)) {
-        const why = code === null ? `did not finish within ${HARD_LIMIT_SECONDS} s` : `stopped with exit code ${code}`
+        const why = code === null ? `did not finish within ${limitSeconds} s` : `stopped with exit code ${code}`
         writeFileSync(
           verdictFile,
           JSON.stringify({

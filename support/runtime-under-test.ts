@@ -10,7 +10,7 @@ import { resolve } from 'node:path'
 import { gatherRuntimeFacts } from '../src/report/identify-runtime'
 import { FACTS_ATTACHMENT, runtimeLine, type RuntimeFacts } from '../src/report/runtime-facts'
 import { readVerdict } from '../src/preflight/verdict'
-import type { SuiteConfig } from './config'
+import type { Settings } from '../src/settings'
 
 /** Same name as in cucumber.js (test/report/runtime.test.ts keeps them equal). */
 export const RUN_STARTED_ENV = 'BOXLITE_DISK_SPEC_RUN_STARTED'
@@ -18,8 +18,8 @@ export const RUN_STARTED_ENV = 'BOXLITE_DISK_SPEC_RUN_STARTED'
 const processStarted = new Date().toISOString()
 let cached: { key: string; facts: RuntimeFacts } | undefined
 
-export function runtimeFacts(config: SuiteConfig, env: NodeJS.ProcessEnv = process.env): RuntimeFacts {
-  const { driver, box } = config
+export function runtimeFacts(settings: Settings, env: NodeJS.ProcessEnv = process.env): RuntimeFacts {
+  const { driver, box } = settings
   const key = JSON.stringify([driver, box.image, box.rootfs])
   if (cached?.key !== key) {
     const facts = gatherRuntimeFacts(

@@ -1,16 +1,22 @@
 /**
  * A step states its time budget once, next to its sentence: the per-call limits it uses and the
  * waits the sentence states, e.g. `budget((times) => times * CYCLE)` or
- * `budget((fraction, window) => window)`. The budget, plus a margin and times TIMEOUT_FACTOR, is
- * the step's deadline. Cucumber's own timeout cannot see the sentence's arguments, so for these
- * steps it is off and the World enforces the deadline: past it, the calls in flight are ended and
- * the step fails naming its budget. Nothing shortens a window the sentence states.
+ * `budget((fraction, window) => window)`; a hook states its own the same way. The budget plus a
+ * margin, scaled by the clock (TIMEOUT_FACTOR, src/settings.ts), is the deadline. Cucumber's own
+ * timeout cannot see the sentence's arguments or the run's settings, so it is off and the deadline
+ * is enforced here for every step and hook (one that states none gets DEFAULT_BUDGET_SECONDS):
+ * past it, the calls in flight are ended and the step fails naming its budget. Nothing shortens a
+ * window the sentence states.
  */
-import { setDefinitionFunctionWrapper } from '@cucumber/cucumber'
-import { timeoutFactor } from './config'
+import { setDefaultTimeout, setDefinitionFunctionWrapper } from '@cucumber/cucumber'
+import { type Clock, runSettings, type WorldParameters } from '../src/settings'
+import { CALL } from './timeouts'
 
 /** Added to every budget: the step's own work between calls. */
 export const STEP_MARGIN_SECONDS = 30
+
+/** The budget of a step or hook that states none: quick judgements and bookkeeping. */
+export const DEFAULT_BUDGET_SECONDS = 2 * CALL.probe
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Seconds = (...args: any[]) => number
@@ -20,20 +26,26 @@ export interface BudgetOptions {
   readonly wrapperOptions: { readonly budgetSeconds: Seconds }
 }
 
-/** Step options: the budget in seconds (unscaled), fixed or from the sentence's arguments. */
+/** Step or hook options: the budget in seconds (unscaled), fixed or from the sentence's arguments. */
 export function budget(seconds: number | Seconds): BudgetOptions {
   return { timeout: -1, wrapperOptions: { budgetSeconds: typeof seconds === 'number' ? () => seconds : seconds } }
 }
 
 /** The deadline of a step with this budget, in ms. */
-export function deadlineMs(budgetSeconds: number, factor = timeoutFactor()): number {
-  return Math.round((budgetSeconds + STEP_MARGIN_SECONDS) * factor * 1000)
+export function deadlineMs(budgetSeconds: number, clock: Clock): number {
+  return clock.ms(budgetSeconds + STEP_MARGIN_SECONDS)
 }
 
-/** What a World must offer for its steps' deadlines to be enforced. */
+/** What a step's or hook's `this` may offer: the World's calls to end when its deadline passes. */
 export interface Interruptible {
   /** Ends the scenario's runtime calls in flight (the driver stays usable for cleanup). */
-  interruptCalls(): Promise<void>
+  interruptCalls?(): Promise<void>
+}
+
+/** A step's or hook's `this`: the World (its clock), or a BeforeAll/AfterAll context (the world parameters). */
+interface Context extends Interruptible {
+  readonly clock?: Clock
+  readonly parameters?: WorldParameters
 }
 
 /**
@@ -49,7 +61,7 @@ export async function withinDeadline<T>(
   let timer: NodeJS.Timeout | undefined
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      void world.interruptCalls()
+      void world.interruptCalls?.()
       reject(
         new Error(
           `the step did not finish within its budget of ${(ms / 1000).toFixed(0)} s (its calls' limits and stated ` +
@@ -65,16 +77,17 @@ export async function withinDeadline<T>(
   }
 }
 
-/** Makes cucumber run every step that states a budget within its deadline (support/register-world.ts). */
+/** Makes cucumber run every step and hook within its deadline (support/register-world.ts). */
 export function enforceStepBudgets(): void {
+  setDefaultTimeout(-1) // every definition is wrapped below
   setDefinitionFunctionWrapper(function (fn: (...args: unknown[]) => unknown, options?: { budgetSeconds?: Seconds }) {
-    const seconds = options?.budgetSeconds
-    if (!seconds) return fn
-    return function (this: Interruptible, ...args: unknown[]) {
+    const seconds = options?.budgetSeconds ?? (() => DEFAULT_BUDGET_SECONDS)
+    return function (this: Context, ...args: unknown[]) {
       const s = seconds(...args)
+      const clock = this.clock ?? runSettings(this.parameters ?? {}).clock
       // A step may be synchronous or throw: `async` makes either a promise.
       // eslint-disable-next-line @typescript-eslint/require-await -- see above
-      return withinDeadline(deadlineMs(s), s, this, async () => fn.apply(this, args))
+      return withinDeadline(deadlineMs(s, clock), s, this, async () => fn.apply(this, args))
     }
   })
 }

@@ -1,10 +1,9 @@
 /**
- * Per-call limits, in seconds, as upstream's stress tests use them (docs/reference/upstream-stress-tests.md "Timeouts
- * at
- * a glance"). Every one is multiplied by TIMEOUT_FACTOR. A step's budget (./step-budget) is the sum of
- * its calls' limits and stated waits, so a stuck call fails with its own name, never the step's.
+ * Per-call limits, in seconds, as upstream's stress tests use them (docs/reference/upstream-stress-tests.md
+ * "Timeouts at a glance"). They are written unscaled; the clock (src/settings.ts) applies TIMEOUT_FACTOR where a
+ * call is made (parts/call-ledger.ts, parts/boxes.ts) or a window is polled. A step's budget (./step-budget) is
+ * the sum of its calls' limits and stated waits, so a stuck call fails with its own name, never the step's.
  */
-import { deadlineMs } from './step-budget'
 
 export const CALL = {
   createBox: 300,
@@ -38,10 +37,7 @@ export const WAIT = {
   backgroundFill: 300,
 } as const
 
-/**
- * Cucumber timeout (ms) of a hook that makes the given calls or waits (seconds, unscaled); steps state theirs with
- * budget().
- */
-export function hookTimeout(...seconds: number[]): number {
-  return deadlineMs(seconds.reduce((a, b) => a + b, 0))
+/** What showing that a box still serves may take: its status, `echo alive` retried over the window, then a write. */
+export function servingBudget(windowSeconds: number): number {
+  return CALL.quickProbe + windowSeconds + CALL.aliveTry + CALL.quickProbe
 }

@@ -5,12 +5,12 @@
  *
  *   calls    every runtime call, recorded and judged (parts/call-ledger.ts)
  *   checks   numbers against thresholds (parts/checks.ts)
- *   clock    TIMEOUT_FACTOR and the running step's budget (parts/clock.ts)
+ *   settings the run's settings, read once per process (src/settings.ts)
+ *   clock    TIMEOUT_FACTOR at work: every limit, poll and window is scaled by it (src/settings.ts)
  *   boxes    the scenario's boxes by role (parts/boxes.ts)
  *   host     the boxes' disks as the host sees them (parts/host-meter.ts)
- *   rootfs, filling, inodes, restart, neighbours, serving, reclaim, copying, baseDisks, hostFull,
- *   hardKill, crowd, interruptedStarts, tornDisk: tasks (tasks/), made once per scenario and
- *   sharing one Scene (parts/scene.ts)
+ *   tasks    what a step calls: every task of tasks/index.ts, made once per scenario on one Scene
+ *   outcomes what the tasks returned, by kind and box, for the Then steps (parts/outcomes.ts)
  */
 import { World, type IWorldOptions } from '@cucumber/cucumber'
 import { writeFileSync } from 'node:fs'
@@ -18,56 +18,30 @@ import { join } from 'node:path'
 import { createDriver } from '../src/drivers/select'
 import type { BoxDriver } from '../src/drivers/types'
 import { endLeftoverProcesses, findLeftovers, type Leftover } from '../src/host/leftovers'
-import { pollUntil } from '../src/host/poll'
-import { loadSuiteConfig, type SuiteConfig, type WorldParameters } from './config'
-import { newScenarioDirs, removeSuiteDirectory, type ScenarioDirs } from './homes'
+import { type Clock, runSettings, type Settings, type WorldParameters } from '../src/settings'
+import { newScenarioDirs, removeSuiteDirectory, type ScenarioDirs } from '../src/homes'
 import { onInterrupt } from './interrupt'
 import type { Interruptible } from './step-budget'
 import { Boxes } from './parts/boxes'
 import { CallLedger } from './parts/call-ledger'
 import { Checks } from './parts/checks'
-import { Clock } from './parts/clock'
 import { HostMeter } from './parts/host-meter'
 import { gateDirs, gateDriver } from './parts/host-gate'
 import type { Report } from './parts/report'
+import { Outcomes } from './parts/outcomes'
 import type { Scene } from './parts/scene'
-import { BaseDisks } from './tasks/base-disks'
-import { Copying } from './tasks/copying'
-import { Crowd } from './tasks/crowd'
-import { Filling } from './tasks/filling'
-import { HostFull } from './tasks/host-full'
-import { HardKill } from './tasks/hard-kill'
-import { Inodes } from './tasks/inodes'
-import { InterruptedStarts } from './tasks/interrupted-starts'
-import { Neighbours } from './tasks/neighbours'
-import { Reclaim } from './tasks/reclaim'
-import { Restart } from './tasks/restart'
-import { Rootfs } from './tasks/rootfs'
-import { Serving } from './tasks/serving'
-import { TornDisk } from './tasks/torn-disk'
+import { createTasks, type OutcomeKinds, PRODUCERS, type Tasks } from './tasks'
 import { WAIT } from './timeouts'
 
 export class DiskWorld extends World<WorldParameters> implements Interruptible {
-  readonly config: SuiteConfig
+  readonly settings: Settings
   readonly clock: Clock
   readonly calls: CallLedger
   readonly checks: Checks
   readonly boxes: Boxes
   readonly host: HostMeter
-  readonly rootfs: Rootfs
-  readonly filling: Filling
-  readonly inodes: Inodes
-  readonly restart: Restart
-  readonly neighbours: Neighbours
-  readonly serving: Serving
-  readonly reclaim: Reclaim
-  readonly copying: Copying
-  readonly baseDisks: BaseDisks
-  readonly hostFull: HostFull
-  readonly hardKill: HardKill
-  readonly crowd: Crowd
-  readonly interruptedStarts: InterruptedStarts
-  readonly tornDisk: TornDisk
+  readonly tasks: Tasks
+  readonly outcomes: Outcomes<OutcomeKinds>
   /** The scenario's home and driver, from open() on; `scene` is what the tasks get (parts/host-gate.ts). */
   private opened?: {
     readonly label: string
@@ -85,27 +59,15 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
 
   constructor(options: IWorldOptions<WorldParameters>) {
     super(options)
-    this.config = loadSuiteConfig(options.parameters ?? {}, process.env)
-    this.clock = new Clock(this.config.timeoutFactor)
-    this.calls = new CallLedger(this.report)
+    this.settings = runSettings(options.parameters ?? {})
+    this.clock = this.settings.clock
+    this.calls = new CallLedger(this.report, this.clock)
     this.checks = new Checks(this.report)
     const scene = this.scene()
     this.boxes = scene.boxes
     this.host = scene.host
-    this.rootfs = new Rootfs(scene)
-    this.filling = new Filling(scene, this.rootfs)
-    this.inodes = new Inodes(scene, this.rootfs)
-    this.restart = new Restart(scene, this.rootfs)
-    this.neighbours = new Neighbours(scene, this.rootfs)
-    this.serving = new Serving(scene)
-    this.reclaim = new Reclaim(scene, this.rootfs)
-    this.copying = new Copying(scene, this.rootfs)
-    this.baseDisks = new BaseDisks(scene)
-    this.hostFull = new HostFull(scene)
-    this.hardKill = new HardKill(scene, this.rootfs)
-    this.crowd = new Crowd(scene, this.rootfs)
-    this.interruptedStarts = new InterruptedStarts(scene)
-    this.tornDisk = new TornDisk(scene, this.rootfs)
+    this.tasks = createTasks(scene)
+    this.outcomes = new Outcomes(PRODUCERS, this.calls)
   }
 
   /**
@@ -113,8 +75,8 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
    * `hostAccess` (the @host-access tag) the tasks cannot read the runtime's files on the host.
    */
   open(label: string, driver?: BoxDriver, hostAccess = false): void {
-    const dirs = newScenarioDirs(label, this.config.driver)
-    const opened = driver ?? createDriver(this.config.driver, dirs.home)
+    const dirs = newScenarioDirs(label, this.settings.driver)
+    const opened = driver ?? createDriver(this.settings.driver, dirs.home)
     this.opened = {
       label,
       dirs,
@@ -145,7 +107,7 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
       if (!opened) return []
       if (keep) {
         writeFileSync(join(opened.dirs.dir, 'KEPT'), 'kept on purpose (KEEP_BOXES)\n')
-        this.log(`KEEP_BOXES=${this.config.keepBoxes}: kept ${this.boxes.summary()} in home ${opened.dirs.home}`)
+        this.log(`KEEP_BOXES=${this.settings.keepBoxes}: kept ${this.boxes.summary()} in home ${opened.dirs.home}`)
         return []
       }
       return await this.release()
@@ -174,7 +136,7 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
     await this.boxes.removeAll()
     let detached: string | undefined
     try {
-      detached = await this.hostFull.release()
+      detached = await this.tasks.hostFull.release()
     } catch (err) {
       // the leftover check below names what stayed
       process.stderr.write(`boxlite-disk-spec: ${(err as Error).message}\n`)
@@ -185,9 +147,9 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
       findLeftovers(opened.dirs.dir).filter(
         (l) => !(detached && l.kind === 'loop device' && l.detail.startsWith(`${detached} `)),
       )
-    const poll = await pollUntil(left, (l) => l.length === 0, {
+    const poll = await this.clock.pollUntil(left, (l) => l.length === 0, {
       intervalMs: 250,
-      timeoutMs: this.clock.ms(WAIT.leftovers),
+      windowSeconds: WAIT.leftovers,
     })
     if (poll.ok) {
       removeSuiteDirectory(opened.dirs.dir)
@@ -197,7 +159,10 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
     // them, and they are ended here, by pid, so that they do not go on running on the host.
     this.endedLeftovers = endLeftoverProcesses(poll.value)
     if (this.endedLeftovers.length > 0)
-      await pollUntil(left, (l) => !l.some((x) => x.kind === 'process'), { intervalMs: 250, timeoutMs: 5000 })
+      await this.clock.pollUntil(left, (l) => !l.some((x) => x.kind === 'process'), {
+        intervalMs: 250,
+        windowSeconds: 5,
+      })
     return poll.value
   }
 
@@ -206,7 +171,7 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
     const opening = () => this.opening()
     const label = () => this.opened?.label
     const scene = {
-      config: this.config,
+      settings: this.settings,
       calls: this.calls,
       clock: this.clock,
       report: this.report,

@@ -38,7 +38,8 @@ export const METRICS: ReadonlyArray<{ key: keyof Sample; label: string; unit: st
 
 interface MeasureOptions {
   readonly limitBytes: number
-  readonly timeoutFactor: number
+  /** The run's clock (src/settings.ts): TIMEOUT_FACTOR is applied there, not here. */
+  readonly clock: { seconds(seconds: number): number }
 }
 
 /** One sample on a new box, which the caller removes (its id is reported as soon as it exists). */
@@ -48,7 +49,7 @@ export async function measureOnce(
   opts: MeasureOptions,
   onBox: (id: string) => void,
 ): Promise<Sample> {
-  const t = (s: number) => s * opts.timeoutFactor
+  const t = (s: number) => opts.clock.seconds(s)
   const must = (what: string, r: CommandRecord) => {
     if (r.exitCode !== 0 || r.timedOut)
       throw new Error(`${what} failed (exit ${r.exitCode}${r.timedOut ? ', timed out' : ''}): ${r.stderr || r.stdout}`)

@@ -2,7 +2,7 @@
  * Chooses how boxes are driven: `cli` runs a boxlite-dialect binary, `sdk` embeds
  * @boxlite-ai/boxlite. Only this module knows the concrete drivers; the World asks it for a
  * BoxDriver and never looks further. Which one a run uses is settled by the suite's settings
- * (support/config.ts, where `auto` is resolved with resolveAuto) before it gets here.
+ * (src/settings.ts, where `auto` is resolved with resolveAuto) before it gets here.
  */
 import { CliDriver } from './cli'
 import { isOnPath } from './executable'

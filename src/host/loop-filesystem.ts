@@ -20,7 +20,8 @@ import { basename, dirname } from 'node:path'
 import type { CommandRecord } from '../drivers/types'
 import { runHostTool } from './host-tool'
 
-type HostCall = (what: string, call: () => Promise<CommandRecord>) => Promise<CommandRecord>
+/** Runs one host tool call; the caller decides its limit (in seconds, already scaled) and records it. */
+type HostCall = (what: string, call: (timeoutSeconds: number) => Promise<CommandRecord>) => Promise<CommandRecord>
 
 export interface LoopFilesystem {
   readonly image: string
@@ -49,7 +50,7 @@ export function checkLoopFilesystemPlan(image: string, mountPoint: string, bytes
 }
 
 /** Makes the image (sparse, `bytes` long), formats it, attaches a loop device, mounts it. */
-export async function mountLoopFilesystem(fs: LoopFilesystem, call: HostCall, timeoutSeconds: number): Promise<void> {
+export async function mountLoopFilesystem(fs: LoopFilesystem, call: HostCall): Promise<void> {
   const fd = openSync(fs.image, 'wx')
   try {
     ftruncateSync(fd, fs.bytes)
@@ -62,7 +63,6 @@ export async function mountLoopFilesystem(fs: LoopFilesystem, call: HostCall, ti
     `format ${basename(fs.image)}`,
     'mkfs.ext4',
     ['-q', '-F', '-m', '0', '-E', 'nodiscard', fs.image],
-    timeoutSeconds,
     'e2fsprogs',
   )
   const attach = await must(
@@ -70,27 +70,19 @@ export async function mountLoopFilesystem(fs: LoopFilesystem, call: HostCall, ti
     `attach ${basename(fs.image)} to a loop device`,
     'losetup',
     ['--find', '--show', fs.image],
-    timeoutSeconds,
     'mount',
   )
   fs.device = attach.stdout.trim()
   if (!/^\/dev\/loop\d+$/.test(fs.device))
     throw new Error(`losetup gave no loop device: ${JSON.stringify(attach.stdout)}`)
-  await must(
-    call,
-    `mount ${fs.device} on the home`,
-    'mount',
-    ['-t', 'ext4', fs.device, fs.mountPoint],
-    timeoutSeconds,
-    'mount',
-  )
+  await must(call, `mount ${fs.device} on the home`, 'mount', ['-t', 'ext4', fs.device, fs.mountPoint], 'mount')
   fs.mounted = true
 }
 
 /** Unmounts, detaches (only our device: its backing file must be our image) and deletes the image. Idempotent. */
-export async function releaseLoopFilesystem(fs: LoopFilesystem, call: HostCall, timeoutSeconds: number): Promise<void> {
+export async function releaseLoopFilesystem(fs: LoopFilesystem, call: HostCall): Promise<void> {
   if (fs.mounted && fs.device && mountedAt(fs.mountPoint) === fs.device) {
-    const r = await call(`unmount ${fs.mountPoint}`, () =>
+    const r = await call(`unmount ${fs.mountPoint}`, (timeoutSeconds) =>
       runHostTool('umount', [fs.mountPoint], timeoutSeconds, 'mount'),
     )
     if (r.exitCode !== 0)
@@ -98,7 +90,7 @@ export async function releaseLoopFilesystem(fs: LoopFilesystem, call: HostCall, 
   }
   fs.mounted = false
   if (fs.device && backingFile(fs.device) === fs.image) {
-    const r = await call(`detach ${fs.device}`, () =>
+    const r = await call(`detach ${fs.device}`, (timeoutSeconds) =>
       runHostTool('losetup', ['-d', fs.device!], timeoutSeconds, 'mount'),
     )
     if (r.exitCode !== 0) throw new Error(`cannot detach ${fs.device}: ${r.stderr.trim()}`)
@@ -145,15 +137,8 @@ export function describeLoopFilesystem(fs: LoopFilesystem): {
   }
 }
 
-async function must(
-  call: HostCall,
-  what: string,
-  bin: string,
-  args: string[],
-  timeoutSeconds: number,
-  pkg: string,
-): Promise<CommandRecord> {
-  const r = await call(what, () => runHostTool(bin, args, timeoutSeconds, pkg))
+async function must(call: HostCall, what: string, bin: string, args: string[], pkg: string): Promise<CommandRecord> {
+  const r = await call(what, (timeoutSeconds) => runHostTool(bin, args, timeoutSeconds, pkg))
   if (r.exitCode !== 0) throw new Error(`${what} failed (exit ${r.exitCode}): ${r.stderr.trim()}`)
   return r
 }

@@ -1,6 +1,6 @@
 /** Waiting for a condition with a deadline, keeping every sample for the evidence. */
 
-interface PollResult<T> {
+export interface PollResult<T> {
   readonly ok: boolean
   /** The last value measured. */
   readonly value: T

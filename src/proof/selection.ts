@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs'
 import { derivedSites } from '../refbox/sites'
 
-/** Names the file in which the suite records each scenario's home (support/homes.ts). */
+/** Names the file in which the suite records each scenario's home (src/homes.ts). */
 export const SCENARIO_LOG_ENV = 'DISK_SPEC_SCENARIO_LOG'
 
 /** One line of refbox's site log. */

@@ -1,13 +1,13 @@
 /** What every part of a scenario works with. The home and the driver exist once the Before hook opened the scenario. */
 import type { BoxDriver } from '../../src/drivers/types'
-import type { SuiteConfig } from '../config'
-import type { ScenarioDirs } from '../homes'
+import type { Settings } from '../../src/settings'
+import type { ScenarioDirs } from '../../src/homes'
 import type { CallLedger } from './call-ledger'
-import type { Clock } from './clock'
+import type { Clock } from '../../src/settings'
 import type { Report } from './report'
 
 export interface Basics {
-  readonly config: SuiteConfig
+  readonly settings: Settings
   readonly dirs: ScenarioDirs
   readonly driver: BoxDriver
   /** Whether the scenario may read the runtime's files on the host (@host-access, see ./host-gate.ts). */

@@ -50,13 +50,11 @@ export class Boxes {
       rootfsFull: false,
     }
     this.byRole.set(role, box)
-    const { image, rootfs, memoryMib, lifetimeSeconds } = this.scene.config.box
-    const diskSizeGb = overrides.diskSizeGb ?? this.scene.config.box.diskSizeGb
+    const { image, rootfs, memoryMib, lifetimeSeconds } = this.scene.settings.box
+    const diskSizeGb = overrides.diskSizeGb ?? this.scene.settings.box.diskSizeGb
     const spec = { image, rootfs, memoryMib, diskSizeGb, name: box.name, command: ['sleep', String(lifetimeSeconds)] }
     try {
-      const { id, record } = await this.scene.driver.create(spec, {
-        timeoutSeconds: this.scene.clock.seconds(CALL.createBox),
-      })
+      const { id, record } = await this.scene.driver.create(spec, this.scene.clock.limit(CALL.createBox))
       box.id = id
       this.scene.calls.note(record)
       this.scene.report.log(`started ${named(role)}: ${id}`)
@@ -118,11 +116,8 @@ export class Boxes {
     const record = await this.scene.calls.run(
       `${probe.what} (${role})`,
       judgement,
-      () =>
-        this.scene.driver.exec(id, probe.script, {
-          timeoutSeconds: this.scene.clock.seconds(callSeconds),
-          detach: opts.detach,
-        }),
+      callSeconds,
+      (limit) => this.scene.driver.exec(id, probe.script, { ...limit, detach: opts.detach }),
       opts,
     )
     return { value: probe.parse(record), record }
@@ -130,9 +125,7 @@ export class Boxes {
 
   /** This box's own state (not "some box in the home is running"). */
   async status(role: string): Promise<{ status: BoxStatus; record: CommandRecord }> {
-    const r = await this.scene.driver.status(this.get(role).id, {
-      timeoutSeconds: this.scene.clock.seconds(CALL.quickProbe),
-    })
+    const r = await this.scene.driver.status(this.get(role).id, this.scene.clock.limit(CALL.quickProbe))
     this.scene.calls.note(r.record)
     return r
   }
@@ -142,8 +135,7 @@ export class Boxes {
     for (const box of [...this.byRole.values()].reverse()) {
       if (box.removed) continue
       box.removed = true
-      const remove = () =>
-        this.scene.driver.remove(box.id ?? box.name, { timeoutSeconds: this.scene.clock.seconds(CALL.cleanupRemove) })
+      const remove = () => this.scene.driver.remove(box.id ?? box.name, this.scene.clock.limit(CALL.cleanupRemove))
       let record = await remove()
       // Cut short (a signal, its time limit): once more, since a box left running is what cleanup must never leave.
       if (record.timedOut) record = await remove()

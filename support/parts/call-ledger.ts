@@ -4,7 +4,8 @@
  * Outcomes left for a Then step are remembered until one looks at them; the After guard fails a
  * scenario that never did (support/hooks.ts).
  */
-import type { CommandRecord } from '../../src/drivers/types'
+import type { CallOptions, CommandRecord } from '../../src/drivers/types'
+import type { Clock } from '../../src/settings'
 import { formatRecord } from '../../src/evidence/commands'
 import { refuseIfInterrupted } from '../interrupt'
 import type { Report } from './report'
@@ -21,16 +22,24 @@ export class CallLedger {
   readonly records: CommandRecord[] = []
   private readonly unexamined = new Map<CommandRecord, string>()
 
-  constructor(private readonly report: Report) {}
+  constructor(
+    private readonly report: Report,
+    private readonly clock: Clock,
+  ) {}
 
+  /**
+   * Makes the call with its limit: `limitSeconds` as the suite states it (support/timeouts.ts),
+   * scaled by the clock here, so no caller scales it.
+   */
   async run(
     what: string,
     judgement: Judgement,
-    call: () => Promise<CommandRecord>,
+    limitSeconds: number,
+    call: (limit: CallOptions) => Promise<CommandRecord>,
     opts: { quiet?: boolean } = {},
   ): Promise<CommandRecord> {
     refuseIfInterrupted(what) // the boxes are being removed: the step ends here instead of racing them
-    const record = await call()
+    const record = await call(this.clock.limit(limitSeconds))
     this.records.push(record)
     // The checks (logged) are what people read first; each call is one collapsed attachment.
     if (!opts.quiet) this.report.attach(formatRecord(record), { mediaType: 'text/plain', fileName: what })
@@ -45,11 +54,26 @@ export class CallLedger {
     this.records.push(record)
   }
 
-  /** A Then step looked at this outcome. */
-  examine(record: CommandRecord | undefined): CommandRecord {
-    if (!record) throw new Error('no such outcome: the step that should have produced it did not run')
+  /** A step looked at this call's outcome. */
+  examine(record: CommandRecord): CommandRecord {
     this.unexamined.delete(record)
     return record
+  }
+
+  /**
+   * A Then step looked at an outcome (./outcomes.ts): every call in it, the outcome itself or one of
+   * its fields or their items, counts as examined.
+   */
+  examineWithin(outcome: unknown): void {
+    const look = (value: unknown): void => {
+      if (value !== null && typeof value === 'object') this.unexamined.delete(value as CommandRecord)
+    }
+    look(outcome)
+    if (outcome === null || typeof outcome !== 'object') return
+    for (const field of Object.values(outcome)) {
+      look(field)
+      if (Array.isArray(field)) field.forEach(look)
+    }
   }
 
   /** Outcomes no step looked at. */

@@ -6,7 +6,7 @@
  */
 import type { BoxDriver } from '../../src/drivers/types'
 import { HOST_ACCESS_TAG } from '../../src/proof/host-access'
-import type { ScenarioDirs } from '../homes'
+import type { ScenarioDirs } from '../../src/homes'
 
 const HOST_SIDE_OF_DRIVER: ReadonlySet<PropertyKey> = new Set(['home', 'diskPath', 'imageStoreDirs'])
 const HOST_SIDE_OF_DIRS: ReadonlySet<PropertyKey> = new Set(['home', 'dir'])

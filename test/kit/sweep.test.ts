@@ -1,5 +1,5 @@
 /**
- * How `clean` and the start-of-run sweep tell a killed run (support/homes.ts): its owner.pid is gone,
+ * How `clean` and the start-of-run sweep tell a killed run (src/homes.ts): its owner.pid is gone,
  * or now belongs to another process (owner.start differs); a live run and an older run directory
  * without owner.start are left alone; scenario directories kept on purpose stay unless asked.
  * The suite's root is one of this test's own.
@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { orphanedRunDirectories, sweepOrphanedRuns } from '../../support/homes'
+import { orphanedRunDirectories, sweepOrphanedRuns } from '../../src/homes'
 
 const tmp = mkdtempSync(join(tmpdir(), 'sweep-test-'))
 const root = join(tmp, 'boxlite-disk-spec')

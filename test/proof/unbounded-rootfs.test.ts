@@ -40,13 +40,13 @@ describe('with refbox defect unbounded-rootfs, every fill refuses and the stand-
   const growth = () => boxDiskFootprint(disk) - before0
 
   it('a fill refuses', async () => {
-    await assert.rejects(world.filling.fill('box'), /refusing to fill: \/ inside the box is [\d.]+ GiB/)
+    await assert.rejects(world.tasks.filling.fill('box'), /refusing to fill: \/ inside the box is [\d.]+ GiB/)
   })
   it('six racing writers refuse', async () => {
-    await assert.rejects(world.filling.raceWriters('box', 6), /refusing to fill/)
+    await assert.rejects(world.tasks.racingWriters.race('box', 6), /refusing to fill/)
   })
   it('an inode exhaustion refuses', async () => {
-    await assert.rejects(world.inodes.exhaust('box', 500_000), /refusing to fill/)
+    await assert.rejects(world.tasks.inodes.exhaust('box', 500_000), /refusing to fill/)
   })
   it('the stand-in host disk did not grow (less than 1 MiB of metadata noise)', () => {
     assert.ok(growth() < 1 * MiB, `the box's disk grew by ${growth()} bytes`)

@@ -6,7 +6,7 @@ import { test } from 'node:test'
 import { CliDriver } from '../../src/drivers/cli'
 import { SdkDriver } from '../../src/drivers/sdk'
 import { createDriver, resolveAuto, type DriverSettings } from '../../src/drivers/select'
-import { loadSuiteConfig } from '../../support/config'
+import { loadSettings } from '../../src/settings'
 
 function pathWith(files: Record<string, number>): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'select-test-'))
@@ -45,28 +45,28 @@ test("the suite's config settles auto once, and only cli needs a binary", () => 
   const empty = pathWith({})
   const onPath = pathWith({ boxlite: 0o755 })
   try {
-    assert.equal(loadSuiteConfig({}, { PATH: empty.dir }).driver.kind, 'sdk')
-    assert.equal(loadSuiteConfig({}, { PATH: onPath.dir }).driver.kind, 'cli')
-    assert.equal(loadSuiteConfig({}, { PATH: empty.dir, BOXLITE_DRIVER: 'sdk' }).driver.kind, 'sdk')
+    assert.equal(loadSettings({}, { PATH: empty.dir }).driver.kind, 'sdk')
+    assert.equal(loadSettings({}, { PATH: onPath.dir }).driver.kind, 'cli')
+    assert.equal(loadSettings({}, { PATH: empty.dir, BOXLITE_DRIVER: 'sdk' }).driver.kind, 'sdk')
     assert.equal(
-      loadSuiteConfig({}, { PATH: onPath.dir, BOXLITE_DRIVER: ' ' }).driver.kind,
+      loadSettings({}, { PATH: onPath.dir, BOXLITE_DRIVER: ' ' }).driver.kind,
       'cli',
       'an empty BOXLITE_DRIVER is auto',
     )
     assert.equal(
-      loadSuiteConfig({}, { PATH: empty.dir, BOXLITE_BIN: ' ' }).driver.kind,
+      loadSettings({}, { PATH: empty.dir, BOXLITE_BIN: ' ' }).driver.kind,
       'sdk',
       'an empty BOXLITE_BIN is unset',
     )
-    const named = loadSuiteConfig({}, { PATH: empty.dir, BOXLITE_BIN: './bin/refbox' }, process.cwd())
+    const named = loadSettings({}, { PATH: empty.dir, BOXLITE_BIN: './bin/refbox' }, process.cwd())
     assert.equal(named.driver.kind, 'cli')
     assert.equal(named.driver.bin, join(process.cwd(), 'bin/refbox'))
     assert.throws(
-      () => loadSuiteConfig({}, { PATH: empty.dir, BOXLITE_DRIVER: 'cli' }),
+      () => loadSettings({}, { PATH: empty.dir, BOXLITE_DRIVER: 'cli' }),
       /BOXLITE_BIN="boxlite" is not on PATH/,
     )
     assert.throws(
-      () => loadSuiteConfig({}, { PATH: empty.dir, BOXLITE_BIN: './no/such/boxlite' }),
+      () => loadSettings({}, { PATH: empty.dir, BOXLITE_BIN: './no/such/boxlite' }),
       /BOXLITE_BIN="\.\/no\/such\/boxlite" does not exist/,
     )
   } finally {

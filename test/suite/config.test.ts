@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { createDriver } from '../../src/drivers/select'
 import { parseSize } from '../../src/evidence/units'
-import { loadSuiteConfig, SettingError, timeoutFactor } from '../../support/config'
+import { loadSettings, runSettings, SettingError } from '../../src/settings'
 
 const dir = mkdtempSync(join(tmpdir(), 'config-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
@@ -21,7 +21,7 @@ const env = { PATH: dir }
 
 describe('suite configuration', () => {
   it('with boxlite on PATH: the boxlite CLI, alpine, 256 MiB and a 2 GiB safety bound', () => {
-    const c = loadSuiteConfig({}, env)
+    const c = loadSettings({}, env)
     assert.equal(c.driver.kind, 'cli')
     assert.equal(c.driver.bin, 'boxlite')
     assert.equal(c.box.image, 'alpine:latest')
@@ -30,13 +30,13 @@ describe('suite configuration', () => {
     assert.equal(c.keepBoxes, 'never')
   })
   it('profile parameters win over the environment; a rootfs replaces the image', () => {
-    const c = loadSuiteConfig({ bin, rootfs: layout }, { ...env, BOXLITE_BIN: '/elsewhere', BOXLITE_IMAGE: 'debian' })
+    const c = loadSettings({ bin, rootfs: layout }, { ...env, BOXLITE_BIN: '/elsewhere', BOXLITE_IMAGE: 'debian' })
     assert.equal(c.driver.bin, bin)
     assert.equal(c.box.rootfs, layout)
     assert.equal(c.box.image, undefined)
   })
   it('registries become --registry flags', () => {
-    const c = loadSuiteConfig({}, { ...env, BOXLITE_REGISTRY: 'docker.m.daocloud.io, mirror.local:5000' })
+    const c = loadSettings({}, { ...env, BOXLITE_REGISTRY: 'docker.m.daocloud.io, mirror.local:5000' })
     assert.deepEqual(c.driver.globalArgs, ['--registry', 'docker.m.daocloud.io', '--registry', 'mirror.local:5000'])
   })
   // Each message is one sentence: the setting, the bad value, what is wrong, the accepted form.
@@ -113,7 +113,7 @@ describe('suite configuration', () => {
   for (const [what, extra, message] of bad) {
     it(`rejects a ${what} in one sentence`, () =>
       assert.throws(
-        () => loadSuiteConfig({}, { ...env, ...extra }),
+        () => loadSettings({}, { ...env, ...extra }),
         (e: Error) =>
           e instanceof SettingError &&
           e.message.startsWith(`${Object.keys(extra)[0]}="`) &&
@@ -121,7 +121,19 @@ describe('suite configuration', () => {
           /^[^\n]+\.$/.test(e.message),
       ))
   }
-  it('TIMEOUT_FACTOR scales', () => assert.equal(timeoutFactor({ TIMEOUT_FACTOR: '2.5' }), 2.5))
+  it('TIMEOUT_FACTOR scales every limit, poll and window, in the clock alone', () => {
+    const { clock, timeoutFactor, box } = loadSettings({}, { ...env, TIMEOUT_FACTOR: '2.5' })
+    assert.equal(timeoutFactor, 2.5)
+    assert.equal(clock.seconds(10), 25)
+    assert.equal(clock.ms(2), 5000)
+    assert.deepEqual(clock.limit(4), { timeoutSeconds: 10 })
+    assert.equal(box.lifetimeSeconds, 1500)
+  })
+  it('are read once per process: a second asking with the same world parameters reads nothing', () => {
+    const first = runSettings({ bin: '/bin/true' }, { ...env, TIMEOUT_FACTOR: '3' })
+    assert.equal(runSettings({ bin: '/bin/true' }, { ...env, TIMEOUT_FACTOR: 'not read' }), first)
+    assert.equal(first.timeoutFactor, 3)
+  })
   it('sizes read as people write them', () => {
     assert.equal(parseSize('50 MiB'), 50 * 1024 ** 2)
     assert.equal(parseSize('2GiB'), 2 * 1024 ** 3)

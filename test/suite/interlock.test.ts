@@ -13,7 +13,7 @@ import { fillBudgetFor, proveBoundedRootfs, UnboundedRootfsError } from '../../s
 import { REFUSED_EXIT } from '../../src/guest/bound'
 import { exhaustInodes, fillRootfs } from '../../src/guest/guarded-writes'
 import { GiB, KiB } from '../../src/evidence/units'
-import { sweepRunDirectory } from '../../support/homes'
+import { sweepRunDirectory } from '../../src/homes'
 import { DiskWorld } from '../../support/world'
 import { FakeDriver, rootfsReport } from './fake-driver'
 
@@ -101,27 +101,27 @@ describe('the World refuses to fill an unbounded rootfs', () => {
 
   it('a fill is refused and nothing is written', async () => {
     const { world, driver } = await worldOnA(HOST_DISK_KIB)
-    await assert.rejects(world.filling.fill('box'), /refusing to fill/)
+    await assert.rejects(world.tasks.filling.fill('box'), /refusing to fill/)
     assert.deepEqual(writes(driver), [])
   })
   it('six racing writers are refused and nothing is written', async () => {
     const { world, driver } = await worldOnA(HOST_DISK_KIB)
-    await assert.rejects(world.filling.raceWriters('box', 6), /refusing to fill/)
+    await assert.rejects(world.tasks.racingWriters.race('box', 6), /refusing to fill/)
     assert.deepEqual(writes(driver), [])
   })
   it('an inode exhaustion is refused and no file is created', async () => {
     const { world, driver } = await worldOnA(HOST_DISK_KIB)
-    await assert.rejects(world.inodes.exhaust('box', 500_000), /refusing to fill/)
+    await assert.rejects(world.tasks.inodes.exhaust('box', 500_000), /refusing to fill/)
     assert.deepEqual(writes(driver), [])
   })
   it('an inode loop above the 500 000 cap is refused before anything runs', async () => {
     const { world, driver } = await worldOnA(BOX_DISK_KIB)
-    await assert.rejects(world.inodes.exhaust('box', 500_001), /between 1 and 500000/)
+    await assert.rejects(world.tasks.inodes.exhaust('box', 500_001), /between 1 and 500000/)
     assert.deepEqual(driver.scripts, [])
   })
   it('a bounded rootfs is filled, capped at the proven size plus margin', async () => {
     const { world, driver } = await worldOnA(BOX_DISK_KIB)
-    await world.filling.fill('box')
+    await world.tasks.filling.fill('box')
     const fills = writes(driver)
     assert.equal(fills.length, 1)
     assert.match(fills[0], new RegExp(`bs=1M count=${Math.ceil(BOX_DISK_KIB / 1024) + 16}\\b`))

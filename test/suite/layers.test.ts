@@ -15,7 +15,8 @@ const ROOT = resolve(__dirname, '../..')
 const RANKS: ReadonlyArray<readonly [rank: number, modules: readonly string[]]> = [
   [6, ['step_definitions', 'scripts', 'cucumber.js']],
   [5, ['support']],
-  [4.5, ['src/bench', 'src/shards']],
+  // The run's settings (read and validated once) and the scenario homes: used by support and scripts alike.
+  [4.5, ['src/bench', 'src/shards', 'src/settings.ts', 'src/homes.ts']],
   [4, ['src/guest', 'src/host', 'src/preflight', 'src/proof', 'src/report']],
   [3, ['src/evidence']],
   [2, ['src/drivers']],
@@ -26,7 +27,7 @@ const APART = { module: 'src/refbox', importedBy: ['scripts', 'src/proof'] } as 
 
 export type Graph = ReadonlyMap<string, readonly string[]>
 
-/** The module (a top folder, or a folder under src/) a repository file belongs to. */
+/** The module (a top folder, a folder under src/, or a file directly in src/) a repository file belongs to. */
 export function moduleOf(file: string): string {
   const parts = file.split('/')
   return parts[0] === 'src' ? `src/${parts[1]}` : parts.length === 1 ? file : parts[0]

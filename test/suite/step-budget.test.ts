@@ -4,6 +4,7 @@
  */
 import { strict as assert } from 'node:assert'
 import { describe, it } from 'node:test'
+import { Clock } from '../../src/settings'
 import { budget, deadlineMs, STEP_MARGIN_SECONDS, withinDeadline } from '../../support/step-budget'
 
 describe('step budgets', () => {
@@ -15,9 +16,9 @@ describe('step budgets', () => {
     assert.equal(budget((_: number, window: number) => window).wrapperOptions.budgetSeconds(0.9, 600), 600)
     assert.equal(budget(42).wrapperOptions.budgetSeconds(), 42)
   })
-  it('the deadline is the budget plus the margin, times TIMEOUT_FACTOR', () => {
-    assert.equal(deadlineMs(100, 1), (100 + STEP_MARGIN_SECONDS) * 1000)
-    assert.equal(deadlineMs(100, 2.5), (100 + STEP_MARGIN_SECONDS) * 2500)
+  it("the deadline is the budget plus the margin, scaled by the run's clock (TIMEOUT_FACTOR)", () => {
+    assert.equal(deadlineMs(100, new Clock(1)), (100 + STEP_MARGIN_SECONDS) * 1000)
+    assert.equal(deadlineMs(100, new Clock(2.5)), (100 + STEP_MARGIN_SECONDS) * 2500)
   })
   it('a body within its deadline returns its value and ends nothing', async () => {
     let interrupted = 0

@@ -1,0 +1,108 @@
+/**
+ * Every task a step can call, made once per scenario on the scenario's Scene, and every kind of
+ * outcome a step can record (support/parts/outcomes.ts). A task acts and measures, never judges;
+ * each method returns what happened. Tasks are named by the guarantee they serve: `<feature>.ts`,
+ * or a folder of that name when a guarantee needs several; `common/` holds the ones many share.
+ *
+ * Adding a task: its file, one line in `createTasks`, and any outcome it returns in `OutcomeKinds`
+ * with the step that produces it in `PRODUCERS`.
+ */
+import type { CommandRecord } from '../../src/drivers/types'
+import type { Fingerprints } from '../../src/guest/measure'
+import type { Producers } from '../parts/outcomes'
+import type { Scene } from '../parts/scene'
+import { BaseDisks, type BaseDiskHashes } from './box-disks-on-the-host'
+import { type BystanderRun, Neighbours } from './boxes-are-isolated'
+import { type Fill, Filling } from './common/filling'
+import { HostDisk } from './common/host-disk'
+import { Lifecycle, type Removal, type Restart } from './common/lifecycle'
+import { Rootfs } from './common/rootfs'
+import { Serving } from './common/serving'
+import { type Copy, Copying } from './host-gets-its-space-back/copying'
+import { Reclaim, type SmallFiles } from './host-gets-its-space-back/reclaim'
+import { HostFull } from './host-runs-out-of-space'
+import { Crowd, type CrowdFills, type CrowdStart } from './many-boxes-filling-at-once'
+import { type FillCycles, Recovery } from './recovering-a-full-box'
+import { RacingWriters, type WriterRace } from './rootfs-is-its-own-disk'
+import { type Exhaustion, Inodes } from './running-out-of-inodes'
+import { HardKill } from './surviving-a-crash/hard-kill'
+import { InterruptedStarts, type KilledStartOutcome, type TimedStart } from './surviving-a-crash/interrupted-starts'
+import { TornDisk } from './surviving-a-crash/torn-disk'
+
+export function createTasks(scene: Scene) {
+  const rootfs = new Rootfs(scene)
+  const filling = new Filling(scene, rootfs)
+  return {
+    // common/: used by many guarantees
+    rootfs,
+    filling,
+    serving: new Serving(scene),
+    lifecycle: new Lifecycle(scene),
+    hostDisk: new HostDisk(scene),
+    // one guarantee each, named by its feature file
+    baseDisks: new BaseDisks(scene),
+    neighbours: new Neighbours(scene, rootfs),
+    reclaim: new Reclaim(scene, rootfs),
+    copying: new Copying(scene, rootfs),
+    hostFull: new HostFull(scene),
+    crowd: new Crowd(scene, rootfs),
+    recovery: new Recovery(scene, rootfs, filling),
+    racingWriters: new RacingWriters(scene, rootfs),
+    inodes: new Inodes(scene, rootfs),
+    hardKill: new HardKill(scene, rootfs),
+    interruptedStarts: new InterruptedStarts(scene),
+    tornDisk: new TornDisk(scene, rootfs),
+  }
+}
+
+export type Tasks = ReturnType<typeof createTasks>
+
+/** What happened to a box (or a group: the crowd, the home), by kind, as the steps record it. */
+export interface OutcomeKinds {
+  fill: Fill
+  delete: CommandRecord
+  restart: Restart
+  'force-removal': Removal
+  'racing writers': WriterRace
+  'inode exhaustion': Exhaustion
+  'fingerprints before the stop': Fingerprints
+  'fill-and-delete cycles': FillCycles
+  'background fill': BystanderRun
+  copy: Copy
+  'small files': SmallFiles
+  'base disk hashes': BaseDiskHashes
+  'witness file': Fingerprints
+  crowd: CrowdStart
+  'crowd fills': CrowdFills
+  'files before the kill': Fingerprints
+  'timed start': TimedStart
+  'killed starts': KilledStartOutcome[]
+  'bad-image starts': CommandRecord[]
+  'file before the tear': Fingerprints
+  'start on the torn disk': CommandRecord
+}
+
+/** Completes "a step that ... must run first" for each kind. */
+export const PRODUCERS: Producers<OutcomeKinds> = {
+  fill: 'fills its rootfs',
+  delete: 'deletes files in it',
+  restart: 'stops and starts it',
+  'force-removal': 'force-removes it',
+  'racing writers': 'races writers to fill its rootfs',
+  'inode exhaustion': 'creates files until no inode is left',
+  'fingerprints before the stop': 'fills its rootfs and fingerprints what it holds',
+  'fill-and-delete cycles': 'fills its rootfs and deletes the fill',
+  'background fill': 'fills the victim in the background while the bystander appends',
+  copy: 'copies a file into it',
+  'small files': 'writes small files to it',
+  'base disk hashes': 'records the SHA-256 of its base disks',
+  'witness file': 'writes and records a small file in it',
+  crowd: 'starts the boxes of the crowd',
+  'crowd fills': 'fills every box of the crowd',
+  'files before the kill': 'writes the synced and unsynced files',
+  'timed start': 'times one start in this home',
+  'killed starts': 'kills starts part-way',
+  'bad-image starts': 'starts boxes from bad image layouts',
+  'file before the tear': 'writes a file and stops the box',
+  'start on the torn disk': 'starts the box again on its torn disk',
+}
