@@ -111,8 +111,8 @@ export function renderMarkdown(input: ProofReportInput): string {
     '',
     verdictSentence(input),
     '',
-    `\`caught\`: failed because of the defect, as it must; \`·\`: passed; \`–\`: ${NOT_AFFECTED_TEXT}, left out of ` +
-      `that run, counts as passed.`,
+    `\`caught\`: failed because of the defect, as it must; \`·\`: passed; ` +
+      `\`–\`: ${NOT_AFFECTED_TEXT}, left out of that run, counts as passed.`,
     '',
     `| Scenario | ${cols.map(columnName).join(' | ')} |`,
     `|---|${cols.map(() => '---').join('|')}|`,
@@ -206,8 +206,9 @@ td.np{background:#f4ecc0}
 known regression injected. <b>caught</b> means the scenario failed because of that regression, as it must;
 <b>·</b> means it passed; <b>–</b> means ${NOT_AFFECTED_TEXT}: its healthy run never reached the code
 the regression changes, or the regression changes only files on the host and the scenario is not tagged
-@host-access (the suite stops such a scenario from reading them), so it was left out of that run and counts as passed. Column headers link to that
-run's full report; hover a header for the regression and a cell for the failure message.</p>
+@host-access (the suite stops such a scenario from reading them), so it was left out of that run and counts
+as passed. Column headers link to that run's full report; hover a header for the regression and a cell for
+the failure message.</p>
 <table><thead><tr><th>Scenario</th>${head}</tr></thead><tbody>
 ${body}
 </tbody></table>

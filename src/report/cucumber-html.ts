@@ -115,7 +115,9 @@ const DEEP_LINK_SCRIPT = `
   var m = /[#&]scenario=([^&]*)/.exec(location.hash);
   if (!m) return;
   var name = decodeURIComponent(m[1]);
-  var pickle = (window.CUCUMBER_MESSAGES || []).map(function (e) { return e.pickle; }).filter(function (p) { return p && p.name === name; })[0];
+  var pickle = (window.CUCUMBER_MESSAGES || [])
+    .map(function (e) { return e.pickle; })
+    .filter(function (p) { return p && p.name === name; })[0];
   var norm = function (t) { return (t || '').replace(/\\s+/g, ' ').trim(); };
   var tries = 0;
   function attempt() {
@@ -123,7 +125,8 @@ const DEEP_LINK_SCRIPT = `
       if (b.getAttribute('data-feature-uri') === pickle.uri || norm(b.textContent) === pickle.uri) b.click();
     });
     var heading = Array.prototype.filter.call(document.querySelectorAll('#content *'), function (el) {
-      return norm(el.textContent) === 'Scenario: ' + name && !Array.prototype.some.call(el.children, function (c) { return norm(c.textContent) === 'Scenario: ' + name; });
+      var titled = function (e) { return norm(e.textContent) === 'Scenario: ' + name; };
+      return titled(el) && !Array.prototype.some.call(el.children, titled);
     })[0];
     if (heading) {
       heading.setAttribute('data-linked-scenario', name);

@@ -50,7 +50,10 @@ test(
       )
       assert.match(
         asRead(error),
-        /^the box did not start \(unsupported: KVM is not available on this host\.\): this host has no KVM \(\/dev\/kvm is missing\): .*--profile reference/,
+        new RegExp(
+          '^the box did not start \\(unsupported: KVM is not available on this host\\.\\): ' +
+            'this host has no KVM \\(/dev/kvm is missing\\): .*--profile reference',
+        ),
       )
     } finally {
       await driver.close()
@@ -124,7 +127,10 @@ test(
       // Reaching the pull proves the options passed validation (detach without autoRemove:false is refused earlier).
       assert.match(
         error.message,
-        /^the box did not start \(storage error: Failed to pull image 'alpine:latest' after trying 1 registry: - 127\.0\.0\.1:9\/library\/alpine:latest/,
+        new RegExp(
+          "^the box did not start \\(storage error: Failed to pull image 'alpine:latest' after trying 1 registry: " +
+            '- 127\\.0\\.0\\.1:9/library/alpine:latest',
+        ),
       )
       assert.match(asRead(error), /: the image alpine:latest cannot be pulled .*BOXLITE_REGISTRY.*BOXLITE_ROOTFS/)
       assert.equal((await driver.status('pull-fails', T)).status, 'configured')

@@ -79,7 +79,11 @@ describe('known issues of BoxLite 0.10.0', () => {
     assert.equal(v.problems.length, 1)
     assert.match(
       v.problems[0],
-      /"Filling, deleting and filling again .*" passed, but .*known-issues\.json expects it to fail on boxlite 0\.10\.0 \(BoxLite 0\.10\.0 has no discard inside the box.*\): fixed upstream\? remove the expectation$/,
+      new RegExp(
+        '"Filling, deleting and filling again .*" passed, but .*known-issues\\.json expects it to fail on ' +
+          'boxlite 0\\.10\\.0 \\(BoxLite 0\\.10\\.0 has no discard inside the box.*\\): ' +
+          'fixed upstream\\? remove the expectation$',
+      ),
     )
     assert.equal(suiteExitCode(0, v), 1)
   })
@@ -94,7 +98,10 @@ describe('known issues of BoxLite 0.10.0', () => {
     assert.equal(v.problems.length, 3)
     assert.match(
       v.problems[0],
-      /failed, but not the known way \(.* expects \/disk above its start, \.\* after the delete\/ on boxlite 0\.10\.0\): Error: could not start the box/,
+      new RegExp(
+        'failed, but not the known way \\(.* expects /disk above its start, \\.\\* after the delete/ ' +
+          'on boxlite 0\\.10\\.0\\): Error: could not start the box',
+      ),
     )
   })
 

@@ -105,7 +105,10 @@ describe('runtime line', () => {
     const line = runtimeLine(facts)
     assert.match(
       line,
-      /^Runtime under test: BoxLite 0\.11\.2 \(embedded runtime of @boxlite-ai\/boxlite\) \| driver: sdk \(embedded runtime, no binary\)/,
+      new RegExp(
+        '^Runtime under test: BoxLite 0\\.11\\.2 \\(embedded runtime of @boxlite-ai/boxlite\\) \\| ' +
+          'driver: sdk \\(embedded runtime, no binary\\)',
+      ),
     )
     assert.match(line, /KVM: boots BoxLite guests \| preflight: passed in 14\.2 s/)
   })

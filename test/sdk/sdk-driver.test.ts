@@ -116,7 +116,10 @@ test('a host without KVM: the runtime refuses and create says why, with the way 
   const error = await createError(driver.create({ image: 'alpine:latest', command: ['sleep', '1'] }, T))
   assert.match(
     asRead(error),
-    /^the box did not start \(unsupported: KVM is not available on this host\.\): this host has no KVM .*--profile reference/,
+    new RegExp(
+      '^the box did not start \\(unsupported: KVM is not available on this host\\.\\): ' +
+        'this host has no KVM .*--profile reference',
+    ),
   )
   assert.equal(
     error.message,
@@ -155,7 +158,10 @@ test(
     assert.equal(box.name, 'pull-fails')
     assert.match(
       error.message,
-      /^the box did not start \(storage error: Failed to pull image 'alpine:latest' after trying 1 registry: - 127\.0\.0\.1:9\/library\/alpine:latest/,
+      new RegExp(
+        "^the box did not start \\(storage error: Failed to pull image 'alpine:latest' after trying 1 registry: " +
+          '- 127\\.0\\.0\\.1:9/library/alpine:latest',
+      ),
     )
     assert.match(asRead(error), /: the image alpine:latest cannot be pulled .*BOXLITE_REGISTRY.*BOXLITE_ROOTFS/)
     assert.equal(

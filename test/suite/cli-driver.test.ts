@@ -25,7 +25,9 @@ home=$2; shift 2
 exec 9>"$home/.lock"
 flock -n 9 || { echo "Error: Another BoxliteRuntime is already using directory: $home" >&2; exit 1; }
 case "$1" in
-  run) case "$*" in *fail-to-start*) echo "Error: engine reported an error: The VM failed to start." >&2; exit 1;; esac; echo ABCDEFGHIJKL ;;
+  run)
+    case "$*" in *fail-to-start*) echo "Error: engine reported an error: The VM failed to start." >&2; exit 1;; esac
+    echo ABCDEFGHIJKL ;;
   exec) while [ "$1" != -- ]; do shift; done; shift; shift; shift; exec sh -c "$1" ;;
   inspect) echo '[{"Id":"ABCDEFGHIJKL","Status":"running","State":{"Status":"running","Running":true}}]' ;;
   rm) echo "$3" ;;

@@ -12,9 +12,13 @@ after(() => rmSync(dir, { recursive: true, force: true }))
 function runChild(signal: NodeJS.Signals, times = 1): Promise<{ code: number | null; marker: string }> {
   const marker = join(dir, `cleaned-${signal}-${times}`)
   const program = `
-    const { isInterrupted, onInterrupt } = require(${JSON.stringify(join(__dirname, '..', '..', 'support', 'interrupt.ts'))})
+    const { isInterrupted, onInterrupt } =
+      require(${JSON.stringify(join(__dirname, '..', '..', 'support', 'interrupt.ts'))})
     const { writeFileSync } = require('node:fs')
-    onInterrupt(async () => { await new Promise((r) => setTimeout(r, 300)); writeFileSync(${JSON.stringify(marker)}, 'boxes removed') })
+    onInterrupt(async () => {
+      await new Promise((r) => setTimeout(r, 300))
+      writeFileSync(${JSON.stringify(marker)}, 'boxes removed')
+    })
     // A run that ends by itself once interrupted, as cucumber-js does when its scenarios are skipped.
     const run = setInterval(() => isInterrupted() && clearInterval(run), 50)
     process.stdout.write('ready\\n')`
