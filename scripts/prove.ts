@@ -205,17 +205,7 @@ async function runSelected(
 ): Promise<Finished[]> {
   console.log(`prove: selected: healthy run first, recording which defect sites each scenario reaches`)
   const healthy = await healthyRun()
-  const healthyDir = join(proofDir, 'healthy')
-  const ndjsonPath = join(healthyDir, 'cucumber-messages.ndjson')
-  const ndjson = existsSync(ndjsonPath) ? readFileSync(ndjsonPath, 'utf8') : ''
-  const scenarios = readScenarios(ndjsonPath)
-  const names = scenarios.map((s) => s.name)
-  const hostAccess = new Set(scenarios.filter((s) => s.tags.includes(HOST_ACCESS_TAG)).map((s) => s.name))
-  const coverage = coverageByScenario(
-    jsonLines<ScenarioHome>(join(healthyDir, SCENARIO_LOG)),
-    jsonLines<SiteRecord>(join(healthyDir, SITE_LOG)),
-    stepsEndedAt(ndjson),
-  )
+  const { ndjson, names, hostAccess, coverage } = healthyRunCoverage(proofDir)
   const plans = KNOWN_DEFECTS.map((defect) => {
     const { sites, hostFilesOnly } = DEFECT_SITES[defect]
     // The matrix's own claims always run: a site the healthy run happened to miss (a disk that went
@@ -274,21 +264,8 @@ async function runVariations(
   exhaustive: boolean,
   runOne: (variant: VariantName, names?: readonly string[]) => Promise<VariationRun & RunLink>,
 ): Promise<Array<VariationRun & RunLink>> {
-  const healthyDir = join(proofDir, 'healthy')
-  const ndjsonPath = join(healthyDir, 'cucumber-messages.ndjson')
-  const ndjson = existsSync(ndjsonPath) ? readFileSync(ndjsonPath, 'utf8') : ''
-  const scenarios = readScenarios(ndjsonPath)
-  const names = scenarios.map((s) => s.name)
-  const hostAccess = new Set(scenarios.filter((s) => s.tags.includes(HOST_ACCESS_TAG)).map((s) => s.name))
-  const sitesLog = join(healthyDir, SITE_LOG)
-  const recorded = !exhaustive && existsSync(sitesLog)
-  const coverage = recorded
-    ? coverageByScenario(
-        jsonLines<ScenarioHome>(join(healthyDir, SCENARIO_LOG)),
-        jsonLines<SiteRecord>(sitesLog),
-        stepsEndedAt(ndjson),
-      )
-    : new Map()
+  const { ndjson, names, hostAccess, coverage, sitesRecorded } = healthyRunCoverage(proofDir)
+  const recorded = !exhaustive && sitesRecorded
   const plans = KNOWN_VARIANTS.map((variant) => {
     const { sites, hostFilesOnly } = VARIANT_SITES[variant]
     const plan = recorded
@@ -351,6 +328,26 @@ function reuseHealthyRun(from: string, dir: string, reports: string): Promise<Fi
     seconds: 0,
     scenariosRun: outcomes.length,
   })
+}
+
+/** What the healthy run leaves for selection: its scenarios, which may read host files, and the sites each reached. */
+function healthyRunCoverage(proofDir: string) {
+  const healthyDir = join(proofDir, 'healthy')
+  const ndjsonPath = join(healthyDir, 'cucumber-messages.ndjson')
+  const ndjson = existsSync(ndjsonPath) ? readFileSync(ndjsonPath, 'utf8') : ''
+  const scenarios = readScenarios(ndjsonPath)
+  const sitesLog = join(healthyDir, SITE_LOG)
+  return {
+    ndjson,
+    names: scenarios.map((s) => s.name),
+    hostAccess: new Set(scenarios.filter((s) => s.tags.includes(HOST_ACCESS_TAG)).map((s) => s.name)),
+    sitesRecorded: existsSync(sitesLog),
+    coverage: coverageByScenario(
+      jsonLines<ScenarioHome>(join(healthyDir, SCENARIO_LOG)),
+      jsonLines<SiteRecord>(sitesLog),
+      stepsEndedAt(ndjson),
+    ),
+  }
 }
 
 function jsonLines<T>(path: string): T[] {
