@@ -3,7 +3,7 @@
  * Paths for a box are only ever built from an id that passed `assertBoxId`.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, openSync } from 'node:fs'
+import { mkdirSync, openSync, statfsSync } from 'node:fs'
 import { isAbsolute, join, normalize } from 'node:path'
 import { RefboxError } from './errors'
 import { requireTools } from './tools'
@@ -122,4 +122,10 @@ export function lockHome(paths: HomePaths): void {
     throw new RefboxError(`cannot lock ${paths.lockFile}: ${r.error?.message ?? r.stderr.toString().trim()}`)
   }
   // fd stays open (and locked) for the rest of this process.
+}
+
+/** Bytes an unprivileged write could still use on the home's filesystem (what `df` shows as available). */
+export function homeAvailableBytes(home: string): number {
+  const fs = statfsSync(home)
+  return fs.bavail * fs.bsize
 }

@@ -1,8 +1,9 @@
 /** Removing a box (rm -f stops it first), and the host processes a box still has (for prune and freeze). */
-import { readdirSync, rmSync, statfsSync } from 'node:fs'
+import { readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { stopBox, type Ctx } from './box'
 import { RefboxError } from './errors'
+import { homeAvailableBytes } from './home'
 import { deferDiskDeleteIfDefective } from './host-disk-defects'
 import { tornDisk } from './overlay'
 import { isAlive, type ProcRef } from './proc'
@@ -70,11 +71,6 @@ async function removeNow(ctx: Ctx, state: BoxState, force: boolean): Promise<voi
  * filler.
  */
 const FULL_HOME_BYTES = 1024 * 1024
-
-function homeAvailableBytes(home: string): number {
-  const fs = statfsSync(home)
-  return fs.bavail * fs.bsize
-}
 
 /** Host pids of the box's processes still worth knowing about (for prune and freeze). */
 export function recordedRefs(state: BoxState): ProcRef[] {

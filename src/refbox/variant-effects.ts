@@ -4,11 +4,11 @@
  * leave out the scenarios a variation cannot reach.
  */
 import { spawn } from 'node:child_process'
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, renameSync, statfsSync, writeSync } from 'node:fs'
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { RefboxError } from './errors'
-import type { BoxPaths, HomePaths } from './home'
-import { reachSite } from './sites'
+import { homeAvailableBytes, type BoxPaths, type HomePaths } from './home'
+import { reachSite, recordingSites } from './sites'
 import type { Variants } from './variants'
 
 /** What of an invocation's context the variations need (box.ts's Ctx has it). */
@@ -23,8 +23,9 @@ export const PRECHECK_NEEDS_BYTES = 64 * MiB
 
 /** `space-precheck`: refuse a create at once, in the runtime's own words, when the home is nearly full. */
 export function spacePrecheck(ctx: Ctx): void {
-  const fs = statfsSync(ctx.paths.home)
-  const available = fs.bavail * fs.bsize
+  // Nothing to decide unless the variation is on or the proof records where it could act.
+  if (!ctx.variants.has('space-precheck') && !recordingSites()) return
+  const available = homeAvailableBytes(ctx.paths.home)
   if (available >= PRECHECK_NEEDS_BYTES) return
   reachSite(ctx.paths.home, 'create-on-low-space')
   if (!ctx.variants.has('space-precheck')) return
