@@ -66,6 +66,7 @@ async function main(): Promise<number> {
     for (const child of children) child.kill('SIGTERM')
   })
 
+  const failures = new FailureLines()
   const started = Date.now()
   const start = (check: Check): Promise<void> =>
     new Promise((done) => {
@@ -86,7 +87,10 @@ async function main(): Promise<number> {
         [child.stdout, process.stdout],
         [child.stderr, process.stderr],
       ] as const) {
-        createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => out.write(label + line + '\n'))
+        createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+          out.write(label + line + '\n')
+          failures.note(check.name, line)
+        })
       }
       child.on('close', (code, signal) => {
         children.delete(child)
@@ -133,11 +137,40 @@ async function main(): Promise<number> {
     console.log(`      ${check.name.padEnd(12)} ${o.state.padEnd(9)} ${detail}`)
   }
   const bad = checks.filter((c) => outcomes.get(c.name)!.state !== 'passed').map((c) => c.name)
+  // A CI log is often cut in the middle: what failed is repeated here, next to the verdict.
+  for (const name of bad) {
+    const lines = failures.of(name)
+    if (lines.length) console.log(`\ntest: what failed in ${name}:\n${lines.map((l) => `      ${l}`).join('\n')}`)
+  }
   console.log(
     `test: ${bad.length ? `${bad.join(', ')} did not pass` : 'every check passed'}; wall time ${formatMinutes(wall)}`,
   )
   if (interruptedBy) return interruptedBy === 'SIGINT' ? 130 : 143
   return bad.length ? 1 : 0
+}
+
+/**
+ * The lines of a check's output that say what failed: node:test's `not ok` lines with the `location:` and
+ * `error:` lines of their report, and cucumber's numbered failures (`1) Scenario: ...`) with the step that failed.
+ */
+class FailureLines {
+  private readonly lines = new Map<string, string[]>()
+  private open = new Map<string, boolean>()
+  private static readonly MAX = 60
+
+  note(check: string, line: string): void {
+    const kept = this.lines.get(check) ?? []
+    const starts = /^\s*not ok \d+ - /.test(line) || /^\d+\) Scenario: /.test(line)
+    const detail = this.open.get(check) && /^\s+(location|error|✖ failed|Error|AssertionError)\b/.test(line)
+    if (starts) this.open.set(check, true)
+    else if (/^\s*(ok \d+ - |\d+\) Scenario: )/.test(line)) this.open.set(check, false)
+    if ((starts || detail) && kept.length < FailureLines.MAX) kept.push(line.trim())
+    this.lines.set(check, kept)
+  }
+
+  of(check: string): readonly string[] {
+    return this.lines.get(check) ?? []
+  }
 }
 
 function formatMinutes(seconds: number): string {

@@ -267,7 +267,10 @@ describe('refbox defects (REFBOX_DEFECTS)', () => {
   })
 
   it('shim-recorded-when-up: a start killed mid-boot leaves its shim after rm -f; healthy, nothing', async () => {
-    const killedWhileBooting = async (env: NodeJS.ProcessEnv) => {
+    // `freeze`: the shim is stopped (SIGSTOP) before the kill. Otherwise a shim that rm -f did not end may
+    // still exit on its own before it is looked for (its boot fails once rm -f deletes its box directory),
+    // and the test would pass or fail with that race rather than with the defect.
+    const killedWhileBooting = async (env: NodeJS.ProcessEnv, freeze: boolean) => {
       const before = new Set(existsSync(join(home, 'boxes')) ? readdirSync(join(home, 'boxes')) : [])
       const run = spawn(REFBOX, ['--home', home, 'run', '-d', '--rootfs', testImage(), 'sleep', '3600'], {
         env: { ...process.env, REFBOX_DEFECTS: '', ...env },
@@ -283,12 +286,26 @@ describe('refbox defects (REFBOX_DEFECTS)', () => {
         (ids) => ids.length > 0,
         { intervalMs: 5, timeoutMs: 60_000 },
       )
+      const shims = booting.ok && freeze ? boxShims(booting.value[0]) : []
+      for (const shim of shims) process.kill(shim, 'SIGSTOP')
       run.kill('SIGKILL')
       await exited
       expect(booting.ok, 'the box never began to boot').to.equal(true)
-      return booting.value[0]
+      if (freeze) expect(shims, 'the booting box has no shim to freeze').to.have.length.greaterThan(0)
+      return { id: booting.value[0], shims }
     }
-    const id = await killedWhileBooting(defect('shim-recorded-when-up').env)
+    const resume = (pid: number) => {
+      try {
+        process.kill(pid, 'SIGCONT')
+      } catch {
+        // Already gone: nothing to resume.
+      }
+    }
+    const boxShims = (id: string): number[] =>
+      findLeftovers(join(home, 'boxes', id))
+        .filter((l) => l.kind === 'process' && l.pid !== undefined && /box-shim\.sh/.test(l.detail))
+        .map((l) => l.pid as number)
+    const { id, shims } = await killedWhileBooting(defect('shim-recorded-when-up').env, true)
     try {
       const state = JSON.parse(readFileSync(join(home, 'boxes', id, 'state.json'), 'utf8')) as { shim?: unknown }
       expect(state.shim, 'the shim was recorded before the box was up').to.equal(undefined)
@@ -300,6 +317,7 @@ describe('refbox defects (REFBOX_DEFECTS)', () => {
       // depends on how far the boot got, so only the shim is required.
       expect(left.map((l) => l.detail).join('\n')).to.match(/box-shim\.sh/)
     } finally {
+      for (const shim of shims) resume(shim)
       // What the defect left is ended the way the suite's cleanup ends it: by pid and start time.
       endLeftoverProcesses(findLeftovers(home))
       await refbox(home, ['rm', '-f', id]) // whatever an rm -f cut short left of the box
@@ -311,8 +329,8 @@ describe('refbox defects (REFBOX_DEFECTS)', () => {
     }
     expect(leftovers(home)).to.deep.equal([])
 
-    const healthy = await killedWhileBooting({})
-    await refboxOk(home, ['rm', '-f', healthy])
+    const healthy = await killedWhileBooting({}, false)
+    await refboxOk(home, ['rm', '-f', healthy.id])
     expect(leftovers(home)).to.deep.equal([])
 
     // A start the kill does not cut short is recorded whole, and rm -f finds all of it.
