@@ -9,17 +9,20 @@ import { isAbsolute, join } from 'node:path'
 import { execa, type ResultPromise } from 'execa'
 import { renderCommand } from '../shell/command'
 import { boxliteImageStore } from './home-layout'
-import { parseInspectPid, parseListJson } from './cli-output'
+import { parseInspectPid, parseListJson, parseSnapshotList } from './cli-output'
 import {
   type BoxDriver,
   type BoxSpec,
   type BoxStatus,
   type CallOptions,
+  type Capability,
   type CommandRecord,
   DriverCallError,
   type ExecOptions,
   type KilledStart,
   type KillPoint,
+  type SnapshotInfo,
+  type VolumeSpec,
 } from './types'
 
 interface CliDriverOptions {
@@ -95,6 +98,72 @@ export class CliDriver implements BoxDriver {
   async listAll(opts: CallOptions): Promise<{ boxes: Array<{ id: string; name: string }>; record: CommandRecord }> {
     const record = await this.call(['list', '-a', '--format', 'json'], opts.timeoutSeconds)
     return { boxes: record.exitCode === 0 ? parseListJson(record.stdout) : [], record }
+  }
+
+  capabilities(opts: CallOptions): Promise<ReadonlySet<Capability>> {
+    // Issue 23's driver work replaces this with the probe of the binary's help.
+    void opts
+    return Promise.resolve(new Set<Capability>())
+  }
+
+  snapshotCreate(id: string, name: string, opts: CallOptions): Promise<CommandRecord> {
+    return this.call(['snapshot', 'create', id, name], opts.timeoutSeconds)
+  }
+
+  async snapshotList(id: string, opts: CallOptions): Promise<{ snapshots: SnapshotInfo[]; record: CommandRecord }> {
+    const record = await this.call(['snapshot', 'list', id, '--format', 'json'], opts.timeoutSeconds)
+    return { snapshots: record.exitCode === 0 ? parseSnapshotList(record.stdout) : [], record }
+  }
+
+  snapshotRemove(id: string, name: string, opts: CallOptions): Promise<CommandRecord> {
+    return this.call(['snapshot', 'rm', id, name], opts.timeoutSeconds)
+  }
+
+  snapshotRestore(id: string, name: string, opts: CallOptions): Promise<CommandRecord> {
+    return this.call(['snapshot', 'restore', id, name], opts.timeoutSeconds)
+  }
+
+  async snapshotCreateKilled(id: string, name: string, kill: KillPoint, opts: CallOptions): Promise<KilledStart> {
+    const killed: { afterMs?: number } = {}
+    const record = await this.call(['snapshot', 'create', id, name], opts.timeoutSeconds, { at: kill, killed })
+    return { record, killedAfterMs: killed.afterMs }
+  }
+
+  async clone(
+    id: string,
+    name: string | undefined,
+    opts: CallOptions,
+  ): Promise<{ id?: string; record: CommandRecord }> {
+    const record = await this.call(['clone', ...(name !== undefined ? ['--name', name] : []), id], opts.timeoutSeconds)
+    return { id: newId(record), record }
+  }
+
+  removeUnforced(idOrName: string, opts: CallOptions): Promise<CommandRecord> {
+    return this.call(['rm', idOrName], opts.timeoutSeconds)
+  }
+
+  async exportBox(
+    id: string,
+    destDir: string,
+    opts: CallOptions,
+  ): Promise<{ archive?: string; record: CommandRecord }> {
+    const record = await this.call(['export', id, destDir], opts.timeoutSeconds)
+    const archive = record.exitCode === 0 ? nonEmptyLines(record.stdout).at(-1) : undefined
+    return { archive, record }
+  }
+
+  async importBox(
+    archive: string,
+    name: string | undefined,
+    opts: CallOptions,
+  ): Promise<{ id?: string; record: CommandRecord }> {
+    const args = ['import', ...(name !== undefined ? ['--name', name] : []), archive]
+    const record = await this.call(args, opts.timeoutSeconds)
+    return { id: newId(record), record }
+  }
+
+  gc(dryRun: boolean, opts: CallOptions): Promise<CommandRecord> {
+    return this.call(['gc', ...(dryRun ? ['--dry-run'] : [])], opts.timeoutSeconds)
   }
 
   exec(id: string, script: string, opts: ExecOptions): Promise<CommandRecord> {
@@ -252,8 +321,27 @@ function runArgs(spec: BoxSpec): string[] {
   if (spec.memoryMib !== undefined) args.push('--memory', String(spec.memoryMib))
   if (spec.cpus !== undefined) args.push('--cpus', String(spec.cpus))
   if (spec.diskSizeGb !== undefined) args.push('--disk-size', String(spec.diskSizeGb))
+  for (const v of spec.volumes ?? []) args.push('-v', volumeArg(v))
   args.push(...(spec.rootfs !== undefined ? ['--rootfs', spec.rootfs] : [spec.image as string]), ...spec.command)
   return args
+}
+
+/**
+ * BoxLite's `-v` grammar: `HOST:BOX[:ro]` for a host directory, `BOX[:ro]` for an anonymous volume, and
+ * (unreleased, PR #636) `BOX:size=N[,ro]` for an anonymous volume with its own disk of N bytes.
+ */
+export function volumeArg(v: VolumeSpec): string {
+  if (v.sizeBytes !== undefined) {
+    if (v.hostPath !== undefined) throw new Error('a sized volume is anonymous: it takes no host path')
+    return `${v.guestPath}:size=${v.sizeBytes}${v.readOnly ? ',ro' : ''}`
+  }
+  return [...(v.hostPath !== undefined ? [v.hostPath] : []), v.guestPath, ...(v.readOnly ? ['ro'] : [])].join(':')
+}
+
+/** The id a box-making call printed (its last stdout line), if the call succeeded and it looks like one. */
+function newId(record: CommandRecord): string | undefined {
+  const last = nonEmptyLines(record.stdout).at(-1)
+  return record.exitCode === 0 && last !== undefined && BOX_ID.test(last) ? last : undefined
 }
 
 /**

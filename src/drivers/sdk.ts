@@ -28,6 +28,7 @@ import {
   type BoxSpec,
   type BoxStatus,
   type CallOptions,
+  type Capability,
   type CommandRecord,
   DriverCallError,
   type ExecOptions,
@@ -192,6 +193,11 @@ export class SdkDriver implements BoxDriver {
       await (await this.handle(id)).copyIn(hostPath, boxPath, null)
       return { exitCode: 0, stdout: '', stderr: '' }
     })
+  }
+
+  capabilities(): Promise<ReadonlySet<Capability>> {
+    // Issue 23's driver work states the package's capabilities here.
+    return Promise.resolve(new Set<Capability>())
   }
 
   diskPath(id: string): string {

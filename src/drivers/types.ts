@@ -26,6 +26,45 @@ export interface BoxSpec {
   readonly name?: string
   /** The box's main process; its lifetime is the box's lifetime. */
   readonly command: readonly string[]
+  /** Extra disks and shared directories (capability `volumes`; `sizeBytes` needs `sized-volumes`). */
+  readonly volumes?: readonly VolumeSpec[]
+}
+
+/**
+ * One volume of a box, as BoxLite's `-v` and the SDK's `volumes` say it:
+ * - `hostPath` set: a host directory shared into the box (`-v HOST:BOX[:ro]`, SDK `{hostPath, guestPath}`);
+ * - `hostPath` absent: an anonymous volume the runtime makes in its home (`-v /BOX[:ro]`, CLI only);
+ * - `sizeBytes` set (anonymous only): a volume with its own disk of that size (`-v /BOX:size=N`, unreleased).
+ */
+export interface VolumeSpec {
+  readonly guestPath: string
+  readonly hostPath?: string
+  readonly readOnly?: boolean
+  readonly sizeBytes?: number
+}
+
+/**
+ * What a driver can do beyond the rootfs (issue 23). A scenario tagged `@needs-<capability>` is skipped,
+ * with a sentence naming the capability and the driver that has it, when the runtime under test lacks it.
+ * - `snapshots`: snapshot create/list/remove/restore;
+ * - `clone`: clone a box;
+ * - `export`: export a box to an archive and import it;
+ * - `volumes`: host-path volumes (and, on the CLI, anonymous ones);
+ * - `sized-volumes`: anonymous volumes with their own bounded disk (`-v /BOX:size=N`);
+ * - `gc`: `gc [--dry-run]`, the sweep of what no box uses.
+ */
+export const CAPABILITIES = ['snapshots', 'clone', 'export', 'volumes', 'sized-volumes', 'gc'] as const
+export type Capability = (typeof CAPABILITIES)[number]
+
+/** A snapshot as the runtime lists it (SDK `JsSnapshotInfo`; refbox `snapshot list --format json`). */
+export interface SnapshotInfo {
+  readonly name: string
+  /** Unix seconds. */
+  readonly createdAt?: number
+  /** The box disk's virtual size when the snapshot was taken. */
+  readonly containerDiskBytes?: number
+  /** The snapshot layer's own file size when it was taken. */
+  readonly sizeBytes?: number
 }
 
 /** Lowercase, as BoxLite's `inspect` and SDK `info().state.status` report it. */
@@ -79,6 +118,34 @@ export interface BoxDriver {
   createKilled?(spec: BoxSpec, kill: KillPoint, opts: CallOptions): Promise<KilledStart>
   /** Every box the runtime lists, running or not (`list -a`). */
   listAll?(opts: CallOptions): Promise<{ boxes: Array<{ id: string; name: string }>; record: CommandRecord }>
+  /**
+   * What this runtime can do beyond the rootfs. The cli driver asks the binary (its help), the sdk driver
+   * knows its package; `BOXLITE_CAPABILITIES` overrides both.
+   */
+  capabilities(opts: CallOptions): Promise<ReadonlySet<Capability>>
+  /** Snapshot `name` of the box (running or stopped). Never rejects: a refusal is a failed record. */
+  snapshotCreate?(id: string, name: string, opts: CallOptions): Promise<CommandRecord>
+  /** The box's snapshots, newest first as the runtime lists them. */
+  snapshotList?(id: string, opts: CallOptions): Promise<{ snapshots: SnapshotInfo[]; record: CommandRecord }>
+  snapshotRemove?(id: string, name: string, opts: CallOptions): Promise<CommandRecord>
+  /** Puts the box's disk back to snapshot `name` (the box must be stopped). */
+  snapshotRestore?(id: string, name: string, opts: CallOptions): Promise<CommandRecord>
+  /** `snapshot create` whose runtime process is SIGKILLed at `kill` (cli driver only: a crash mid-snapshot). */
+  snapshotCreateKilled?(id: string, name: string, kill: KillPoint, opts: CallOptions): Promise<KilledStart>
+  /** A new box with the source's disk and options; `id` absent when none came back. */
+  clone?(id: string, name: string | undefined, opts: CallOptions): Promise<{ id?: string; record: CommandRecord }>
+  /** Removes a box without force (a box others depend on may be refused). */
+  removeUnforced?(idOrName: string, opts: CallOptions): Promise<CommandRecord>
+  /** Writes the box to an archive in `destDir`; `archive` is the path the runtime reports. */
+  exportBox?(id: string, destDir: string, opts: CallOptions): Promise<{ archive?: string; record: CommandRecord }>
+  /** A new box from an archive; `id` absent when none came back. */
+  importBox?(
+    archive: string,
+    name: string | undefined,
+    opts: CallOptions,
+  ): Promise<{ id?: string; record: CommandRecord }>
+  /** `gc [--dry-run]`: sweeps what no box uses; stdout says what it reclaimed. */
+  gc?(dryRun: boolean, opts: CallOptions): Promise<CommandRecord>
   /** Host path of the box's rootfs overlay: `<home>/boxes/<id>/disks/disk.qcow2`. */
   diskPath(id: string): string
   /**

@@ -14,6 +14,11 @@ import { copyIntoBox, execInBox } from './exec'
 import { cmdInspect, cmdList } from './cli-show'
 import { HomePaths, lockHome, resolveHome } from './home'
 import { cmdLogs } from './kernel-log'
+import { cmdExport, cmdImport } from './archive'
+import { cmdClone } from './clone'
+import { cmdGc } from './gc'
+import { recoverHome } from './recover'
+import { cmdSnapshot } from './snapshot'
 import { prune } from './prune'
 import { versionLine } from './version'
 import { Variants } from './variants'
@@ -98,6 +103,11 @@ async function dispatch(argv: readonly string[]): Promise<number> {
     cp: cmdCp,
     prune: cmdPrune,
     logs: cmdLogs,
+    snapshot: cmdSnapshot,
+    clone: cmdClone,
+    export: cmdExport,
+    import: cmdImport,
+    gc: cmdGc,
   }
   const handler = homeCommands[command]
   if (!handler) throw new UsageError(`unrecognized subcommand '${command}'`)
@@ -106,6 +116,7 @@ async function dispatch(argv: readonly string[]): Promise<number> {
   setVoice(variants, paths.home)
   warnFirst()
   const ctx: Ctx = { paths, defects, variants }
+  recoverHome(ctx)
   reachSite(paths.home, 'home-call')
   runtimeFilesIfVaried(ctx, command)
   return handler(ctx, rest)

@@ -10,7 +10,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { runPreflight, type PreflightOptions } from '../../src/preflight/probe'
-import { type BoxDriver, type BoxSpec, type CommandRecord, DriverCallError } from '../../src/drivers/types'
+import {
+  type BoxDriver,
+  type BoxSpec,
+  type Capability,
+  type CommandRecord,
+  DriverCallError,
+} from '../../src/drivers/types'
 
 const record = (over: Partial<CommandRecord> = {}): CommandRecord => ({
   command: 'fake',
@@ -59,6 +65,10 @@ class ScriptedDriver implements BoxDriver {
   async copyIn() {
     return record()
   }
+  capabilities(): Promise<ReadonlySet<Capability>> {
+    return Promise.resolve(new Set<Capability>())
+  }
+
   diskPath(id: string) {
     return join(this.home, 'boxes', id, 'disks', 'disk.qcow2')
   }

@@ -1,5 +1,13 @@
 /** A BoxDriver that runs nothing: it answers each in-box script from a table and remembers every script it was sent. */
-import type { BoxDriver, BoxSpec, BoxStatus, CallOptions, CommandRecord, ExecOptions } from '../../src/drivers/types'
+import type {
+  BoxDriver,
+  BoxSpec,
+  BoxStatus,
+  CallOptions,
+  Capability,
+  CommandRecord,
+  ExecOptions,
+} from '../../src/drivers/types'
 
 export type Responder = (script: string) => Partial<CommandRecord>
 
@@ -35,6 +43,10 @@ export class FakeDriver implements BoxDriver {
   async copyIn(): Promise<CommandRecord> {
     return record('cp', {})
   }
+  capabilities(): Promise<ReadonlySet<Capability>> {
+    return Promise.resolve(new Set<Capability>())
+  }
+
   diskPath(id: string): string {
     return `${this.home}/boxes/${id}/disks/disk.qcow2`
   }
