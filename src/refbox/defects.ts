@@ -37,6 +37,14 @@ export const DEFECTS = {
   'shim-recorded-when-up':
     "a start records the box's shim only once the box is up, and rm -f stops only recorded " +
     'processes: a start killed while its box boots leaves the shim, storage daemon and box running',
+  // gc (issue 23): the sweep of PR #647 gone wrong.
+  'gc-ignores-age': 'gc deletes unreferenced files however young, so the image a create just built can go',
+  'gc-deletes-referenced':
+    "gc pins only what each box's live disk names directly (the first backing level), so a box whose disk backs " +
+    'onto a snapshot or a clone base loses the image below it',
+  'gc-dry-run-deletes': 'gc --dry-run deletes what it reports, like the real run',
+  'gc-sweeps-foreign':
+    'gc deletes every unreferenced aged file in bases/ and disk-images/, not only the qcow2 and ext4 disks',
 } as const
 
 export type DefectName = keyof typeof DEFECTS

@@ -49,6 +49,8 @@ export const SITES = {
   'create-on-low-space': 'a run or create finds less free space in the home than space-precheck asks for',
   'kernel-log-read': "a box's kernel log is asked for (logs BOX)",
   'list-or-inspect': 'boxes are listed or inspected (list, inspect)',
+  gc: 'gc runs and may delete (gc without --dry-run)',
+  'gc-dry-run': 'gc runs as a dry run (gc --dry-run)',
 } as const
 
 type SiteName = keyof typeof SITES
@@ -140,6 +142,10 @@ export const DEFECT_SITES: Readonly<Record<DefectName, DefectSites>> = {
       'in the record; only a start that ends between launching the shim and seeing the box up leaves a shim ' +
       'no record names',
   },
+  'gc-ignores-age': { sites: ['gc'], why: 'it acts only in what a gc deletes' },
+  'gc-deletes-referenced': { sites: ['gc'], why: 'it acts only in what a gc deletes' },
+  'gc-dry-run-deletes': { sites: ['gc-dry-run'], why: 'it acts only in a dry run' },
+  'gc-sweeps-foreign': { sites: ['gc'], why: 'it acts only in what a gc deletes' },
 }
 
 /**
