@@ -22,6 +22,9 @@ export const CALL = {
   probe: 20,
   quickProbe: 15,
   aliveTry: 15,
+  /** gc reads every box's disk chain; PR #647 gives no budget, a home of a few boxes takes seconds. */
+  gc: 120,
+  snapshot: 120,
 } as const
 
 export const WAIT = {

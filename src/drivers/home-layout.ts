@@ -7,3 +7,16 @@ import { join } from 'node:path'
 export function boxliteImageStore(home: string): string[] {
   return [join(home, 'images'), join(home, 'bases')]
 }
+
+/** Where BoxLite keeps each image's base disk (`<home>/images/disk-images/<digest>.ext4`), which gc sweeps. */
+export function boxliteBaseDiskDir(home: string): string {
+  return join(home, 'images', 'disk-images')
+}
+
+/** The file name BoxLite gives an image's base disk: what gc may delete in boxliteBaseDiskDir. */
+export const BOXLITE_BASE_DISK_SUFFIX = '.ext4'
+
+/** Where BoxLite keeps clone and snapshot bases (`<home>/bases/<id>.qcow2`), which gc sweeps too. */
+export function boxliteBasesDir(home: string): string {
+  return join(home, 'bases')
+}

@@ -183,6 +183,26 @@ const ENTRIES: readonly Entry[] = [
       'and 1 GiB inside the box; 700 MiB of fill shows most of it is usable; the home may grow by at most 1 GiB ' +
       "plus 16 MiB for the disk file's own bookkeeping.",
   },
+  // gc (issue 23): what a sweep of unused disks must never take.
+  {
+    rule: 'gc keeps what boxes use, what is younger than 10 minutes, and files that are not disks',
+    feature: 'garbage-collection.feature',
+    severity: 'data',
+    forUsers: 'Cleaning up unused disks never breaks a box, a box being made, or files an operator keeps in the home.',
+    whyThreshold:
+      "10 minutes is BoxLite PR #647's grace for box directories, bases and image disks: a create builds its base " +
+      'disk and the overlay on it within seconds, so anything younger may be about to be used. 10 seconds is ' +
+      "upstream's assert_alive window for the boxes to serve again.",
+  },
+  {
+    rule: 'A dry run of gc reports what it would delete and deletes nothing',
+    feature: 'garbage-collection.feature',
+    severity: 'data',
+    forUsers: 'An operator can ask what gc would delete without losing anything.',
+    whyThreshold:
+      "PR #647's CLI test: after the last box of an image is removed and its base disk backdated, the dry run " +
+      'reports more than 0 bytes and at least 1 orphan image disk and deletes nothing.',
+  },
   // Cost: a failure here wastes host space or leaves things behind; nothing is lost.
   {
     rule: 'Removing a box gives back the space its disk used',
@@ -227,6 +247,15 @@ const ENTRIES: readonly Entry[] = [
       "right after the delete is this suite's addition: upstream's second fill alone passes with discard broken " +
       '(docs/reference/disk-stack-notes.md). The 4000 small files must first grow the disk by at least 40 MiB, ' +
       'and a fill by at least 50 MiB, so there is something to give back.',
+  },
+  {
+    rule: 'gc deletes the base disk of an image no box uses, and a second run finds nothing more',
+    feature: 'garbage-collection.feature',
+    severity: 'cost',
+    forUsers: 'gc gives back the space of images no box uses any more, which a home otherwise keeps for ever.',
+    whyThreshold:
+      "PR #647's CLI test: the real run reclaims more than 0 bytes and leaves no orphan base disk; its at-scale " +
+      'test: a second pass reclaims 0. Each base disk deleted must be counted.',
   },
 ]
 

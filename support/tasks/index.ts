@@ -18,6 +18,7 @@ import { HostDisk } from './common/host-disk'
 import { Lifecycle, type Removal, type Restart } from './common/lifecycle'
 import { Rootfs } from './common/rootfs'
 import { Serving } from './common/serving'
+import { GarbageCollection, type FileSizes, type GcRun, type Strays } from './garbage-collection'
 import { type Copy, Copying } from './host-gets-its-space-back/copying'
 import { Reclaim, type SmallFiles } from './host-gets-its-space-back/reclaim'
 import { HostFull } from './host-runs-out-of-space'
@@ -52,6 +53,7 @@ export function createTasks(scene: Scene) {
     hardKill: new HardKill(scene, rootfs),
     interruptedStarts: new InterruptedStarts(scene),
     tornDisk: new TornDisk(scene, rootfs),
+    garbageCollection: new GarbageCollection(scene),
   }
 }
 
@@ -80,6 +82,11 @@ export interface OutcomeKinds {
   'bad-image starts': CommandRecord[]
   'file before the tear': Fingerprints
   'start on the torn disk': CommandRecord
+  'gc run': GcRun
+  'unused base disks': FileSizes
+  strays: Strays
+  keepsake: Fingerprints
+  'start after gc': CommandRecord
 }
 
 /** Completes "a step that ... must run first" for each kind. */
@@ -105,4 +112,9 @@ export const PRODUCERS: Producers<OutcomeKinds> = {
   'bad-image starts': 'starts boxes from bad image layouts',
   'file before the tear': 'writes a file and stops the box',
   'start on the torn disk': 'starts the box again on its torn disk',
+  'gc run': 'runs gc',
+  'unused base disks': 'removes the last box of an image and ages the home',
+  strays: 'ages the home and plants a fresh base disk and foreign files',
+  keepsake: 'writes a file of its own in it',
+  'start after gc': 'starts it after gc',
 }

@@ -53,8 +53,8 @@ describe('refbox defects (REFBOX_DEFECTS)', () => {
     expect(await destroyHome(home)).to.deep.equal([])
   })
 
-  it('has exactly the twenty-five documented defects', () => {
-    expect(KNOWN_DEFECTS).to.have.length(25)
+  it('has exactly the twenty-five documented defects, besides the gc ones test/refbox/gc.test.ts covers', () => {
+    expect(KNOWN_DEFECTS.filter((d) => !d.startsWith('gc-'))).to.have.length(25)
   })
 
   it("shared-disk: a second box writes into the first box's filesystem", async () => {
