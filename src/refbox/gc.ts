@@ -15,7 +15,7 @@
  * is rebuilt from it), every base the clone records name, and the chains of every base kept.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs'
+import { lstatSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import type { Ctx } from './box'
 import { UsageError } from './errors'
@@ -185,23 +185,18 @@ function boxDisks(boxDir: string, liveOnly: boolean): string[] {
 }
 
 /**
- * Bases the clone records name, even where no chain reaches them any more. refbox keeps them in
- * `bases/refs.json` as `{ "<base file name>": ["<box id>", ...] }` (./clone.ts); a base named there is kept.
+ * Bases the clone records name (BoxLite: a `base_disk` row), even where no chain reaches them any more. refbox keeps
+ * each base's record beside it, as `bases/<name>.refs.json` (./bases.ts); like PR #647, a base with a record is kept
+ * whatever the record says, and an unreadable record counts as one.
  */
 function cloneRecordedBases(paths: HomePaths): string[] {
   const basesDir = join(paths.home, 'bases')
-  const file = join(basesDir, 'refs.json')
-  if (!existsSync(file)) return []
-  try {
-    const refs = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
-    return Object.entries(refs)
-      .filter(([, users]) => !Array.isArray(users) || users.length > 0)
-      .map(([name]) => resolve(basesDir, name))
-  } catch {
-    // An unreadable record proves nothing is unreferenced: keep every base.
-    return entries(basesDir).map((n) => join(basesDir, n))
-  }
+  return entries(basesDir)
+    .filter((name) => name.endsWith(REFS_SUFFIX) && name.length > REFS_SUFFIX.length)
+    .map((name) => join(basesDir, `${name.slice(0, -REFS_SUFFIX.length)}.qcow2`))
 }
+
+const REFS_SUFFIX = '.refs.json'
 
 /** Reads backing chains once per file. */
 class ChainReader {

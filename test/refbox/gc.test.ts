@@ -155,7 +155,7 @@ describe('refbox gc (PR #647 sweep)', () => {
 
   it('keeps a base the clone records name, and the image below it', () => {
     rmSync(f.cloneBox, { recursive: true })
-    home.file('bases/refs.json', JSON.stringify({ 'clone.qcow2': ['CloneBox0001'] }))
+    home.file('bases/clone.refs.json', JSON.stringify({ source: 'CloneBox0001', boxes: [], bases: [] }))
     home.ageAll()
     collectGarbage(ctxOf(home), false)
     expect(kept('base', 'cloned')).to.deep.equal([])
