@@ -177,6 +177,7 @@ export const JARGON: readonly { readonly term: string; readonly pattern: RegExp 
   { term: 'discard', pattern: /\bdiscard\b/i },
   { term: 'ext4', pattern: /\bext4\b/i },
   { term: 'force-remove', pattern: /\bforce-remov/i },
+  { term: 'gc', pattern: /\bgc\b/i },
   { term: 'home', pattern: /\bhome\b/i },
   { term: 'image', pattern: /\bimage(?!-| store)\b/i },
   { term: 'image store', pattern: /\bimage store\b/i },
