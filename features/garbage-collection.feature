@@ -41,7 +41,7 @@ Feature: gc gives back the space no box uses, and nothing else
       Given a running box and a stopped box, each holding a file of its own
       And the home was left alone for a day, then a fresh unused base disk and two foreign files appeared
       When gc runs
-      Then gc deleted no file that was in the image store
+      Then gc deleted none of the files the boxes are built on, the fresh base disk or the foreign files
       When the stopped box is started
       Then both boxes serve commands within 10 seconds and still hold their files, byte for byte
 
@@ -50,6 +50,6 @@ Feature: gc gives back the space no box uses, and nothing else
       Given a stopped box holding a file of its own, with a snapshot taken after the file was written
       And the home was left alone for a day
       When gc runs
-      Then gc deleted no file that was in the image store
+      Then gc deleted none of the files the box is built on
       When the stopped box is started
       Then the stopped box serves commands within 10 seconds and still holds its file, byte for byte

@@ -7,6 +7,8 @@
 import { randomBytes } from 'node:crypto'
 import {
   closeSync,
+  existsSync,
+  realpathSync,
   lstatSync,
   lutimesSync,
   mkdirSync,
@@ -19,6 +21,7 @@ import { join } from 'node:path'
 import { BOXLITE_BASE_DISK_SUFFIX, boxliteBaseDiskDir, boxliteBasesDir } from '../../src/drivers/home-layout'
 import type { CommandRecord } from '../../src/drivers/types'
 import { type GcReport, parseGcReport } from '../../src/evidence/gc-report'
+import { parseBackingChain, qemuImgInfo } from '../../src/host/disk-image'
 import { MiB } from '../../src/evidence/units'
 import { writeRandomFile } from '../../src/guest/files'
 import { command } from '../../src/guest/probe'
@@ -43,6 +46,8 @@ export interface GcRun {
   /** The files of the image store (images and bases) just before and just after. */
   readonly before: FileSizes
   readonly after: FileSizes
+  /** The files of `before` the scenario's boxes' disks are built on (their backing chains), read just before. */
+  readonly inUse: ReadonlySet<string>
 }
 
 /** What the scenario put beside the runtime's disks: one unused base disk made just now, and foreign files. */
@@ -140,11 +145,31 @@ export class GarbageCollection {
     const { calls, driver } = this.scene
     if (!driver.gc) throw new Error(`the ${driver.kind} driver has no gc`)
     const before = imageStoreFiles(driver.imageStoreDirs())
+    const chains = await this.chainsOfBoxes()
+    const inUse = new Set([...before.keys()].filter((path) => chains.has(canonical(path))))
     const record = await calls.run(dryRun ? 'gc --dry-run' : 'gc', 'judged-later', CALL.gc, (limit) =>
       driver.gc!(dryRun, limit),
     )
     const after = imageStoreFiles(driver.imageStoreDirs())
-    return { record, report: parseGcReport(record.stdout), dryRun, before, after }
+    return { record, report: parseGcReport(record.stdout), dryRun, before, after, inUse }
+  }
+
+  /**
+   * Every file below the disks of the scenario's boxes that are still there (`qemu-img info --backing-chain`): what
+   * the boxes are built on, whatever the runtime's layout, so a gc that deletes one can be told from one that
+   * deletes a disk no box uses.
+   */
+  private async chainsOfBoxes(): Promise<Set<string>> {
+    const { boxes, calls, clock, driver } = this.scene
+    const files = new Set<string>()
+    for (const id of boxes.ids()) {
+      const disk = driver.diskPath(id)
+      if (!existsSync(disk)) continue // removed
+      const record = await qemuImgInfo(disk, clock.limit(CALL.quickProbe).timeoutSeconds)
+      calls.note(record)
+      for (const image of parseBackingChain(record).slice(1)) files.add(canonical(image.path))
+    }
+    return files
   }
 
   async start(role: string): Promise<CommandRecord> {
@@ -187,6 +212,14 @@ function filesUnder(dir: string): Map<string, number> {
   }
   walk(dir)
   return found
+}
+
+function canonical(path: string): string {
+  try {
+    return realpathSync(path)
+  } catch {
+    return path
+  }
 }
 
 function listing(dir: string): string[] {
