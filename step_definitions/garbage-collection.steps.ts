@@ -8,6 +8,7 @@ import { basename } from 'node:path'
 import { formatBytes } from '../src/evidence/units'
 import { budget } from '../support/step-budget'
 import type { GcRun } from '../support/tasks/garbage-collection'
+import { named } from '../support/parts/boxes'
 import { CALL, servingBudget } from '../support/timeouts'
 import type { DiskWorld } from '../support/world'
 import { expectServing } from './common/judge'
@@ -175,7 +176,7 @@ async function expectStartedAndHolding(world: DiskWorld, window: number, roles: 
     const now = await world.tasks.garbageCollection.keepsakeNow(role)
     for (const [path, was] of before) {
       expect(was, `${path} was not written`).to.not.equal('missing')
-      expect(now.get(path), `${path} in the ${role} box changed across gc`).to.deep.equal(was)
+      expect(now.get(path), `${path} in ${named(role)} is not what it held before gc`).to.deep.equal(was)
     }
   }
 }
