@@ -49,6 +49,8 @@ export const SITES = {
   'create-on-low-space': 'a run or create finds less free space in the home than space-precheck asks for',
   'kernel-log-read': "a box's kernel log is asked for (logs BOX)",
   'list-or-inspect': 'boxes are listed or inspected (list, inspect)',
+  'box-export': 'a box is exported to an archive',
+  'box-import': 'an archive is imported (its box is made here, and its checks decide whether it may be)',
 } as const
 
 type SiteName = keyof typeof SITES
@@ -140,6 +142,14 @@ export const DEFECT_SITES: Readonly<Record<DefectName, DefectSites>> = {
       'in the record; only a start that ends between launching the shim and seeing the box up leaves a shim ' +
       'no record names',
   },
+  // Export and import (issue 23): each acts only inside the command it names.
+  'export-keeps-backing': { sites: ['box-export'], why: 'it acts only in export' },
+  'export-drops-symlinks': { sites: ['box-export'], why: 'it acts only in export' },
+  'export-loses-modes': { sites: ['box-export'], why: 'it acts only in export' },
+  'import-skips-checksum': { sites: ['box-import'], why: 'it acts only in import' },
+  'import-trusts-backing': { sites: ['box-import'], why: 'it acts only in import' },
+  'import-half-made-box': { sites: ['box-import'], why: 'it acts only in import' },
+  'import-shares-disk': { sites: ['box-import'], why: 'it acts only in import' },
 }
 
 /**
@@ -168,8 +178,8 @@ export const VARIANT_SITES: Readonly<Record<VariantName, DefectSites>> = {
   },
   'list-format': { sites: ['list-or-inspect'], why: 'it changes only what list and inspect print' },
   'ids-and-names': {
-    sites: ['create-requested'],
-    why: 'it changes the id (and a missing name) a create gives; every later call names that box by it',
+    sites: ['create-requested', 'box-import'],
+    why: 'it changes the id (and a missing name) a create or an import gives; every later call names that box by it',
   },
   'no-kernel-log': { sites: ['kernel-log-read'], why: 'it changes only what logs BOX answers' },
   'deferred-delete': {
