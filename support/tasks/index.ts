@@ -8,6 +8,7 @@
  * with the step that produces it in `PRODUCERS`.
  */
 import type { CommandRecord } from '../../src/drivers/types'
+import type { FileKinds } from '../../src/guest/file-kinds'
 import type { Fingerprints } from '../../src/guest/measure'
 import type { Producers } from '../parts/outcomes'
 import type { Scene } from '../parts/scene'
@@ -22,6 +23,7 @@ import { type Copy, Copying } from './host-gets-its-space-back/copying'
 import { Reclaim, type SmallFiles } from './host-gets-its-space-back/reclaim'
 import { HostFull } from './host-runs-out-of-space'
 import { Crowd, type CrowdFills, type CrowdStart } from './many-boxes-filling-at-once'
+import { Archives, type DamagedImports, type Export, type Import } from './export-and-import'
 import { type FillCycles, Recovery } from './recovering-a-full-box'
 import { RacingWriters, type WriterRace } from './rootfs-is-its-own-disk'
 import { type Exhaustion, Inodes } from './running-out-of-inodes'
@@ -52,6 +54,7 @@ export function createTasks(scene: Scene) {
     hardKill: new HardKill(scene, rootfs),
     interruptedStarts: new InterruptedStarts(scene),
     tornDisk: new TornDisk(scene, rootfs),
+    archives: new Archives(scene, rootfs),
   }
 }
 
@@ -80,6 +83,11 @@ export interface OutcomeKinds {
   'bad-image starts': CommandRecord[]
   'file before the tear': Fingerprints
   'start on the torn disk': CommandRecord
+  'files before the export': FileKinds
+  export: Export
+  import: Import
+  'start after the import': CommandRecord
+  'damaged imports': DamagedImports
 }
 
 /** Completes "a step that ... must run first" for each kind. */
@@ -105,4 +113,9 @@ export const PRODUCERS: Producers<OutcomeKinds> = {
   'bad-image starts': 'starts boxes from bad image layouts',
   'file before the tear': 'writes a file and stops the box',
   'start on the torn disk': 'starts the box again on its torn disk',
+  'files before the export': 'writes a text file, a binary file, files with modes and a symbolic link',
+  export: 'exports it',
+  import: 'imports an archive as it',
+  'start after the import': 'starts it after its import',
+  'damaged imports': 'imports damaged copies of an archive',
 }
