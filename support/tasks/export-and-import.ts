@@ -165,7 +165,7 @@ export class Archives {
     const boxDirs = { before: entries(boxesDir), after: [] as string[] }
     const attempts: DamagedImport[] = []
     for (const [i, { damage, path }] of archives.entries()) {
-      attempts.push({ damage, ...(await this.import(path, `damaged import ${i + 1}`)) })
+      attempts.push({ damage, ...(await this.import(path, `damaged-${i + 1}`)) })
     }
     listed.after = await this.listed()
     boxDirs.after = entries(boxesDir)
