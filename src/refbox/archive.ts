@@ -4,6 +4,7 @@
  * chain flattened into one standalone qcow2. Import checks everything in `<home>/tmp/` before a box exists, so a
  * refused archive leaves no box behind.
  */
+import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import {
   closeSync,
@@ -119,6 +120,7 @@ function flattenConsistently(ctx: Ctx, state: BoxState, disk: string, flat: stri
     runTool('nsenter', ['-t', String(state.shim?.pid), '-m', '--', 'fsfreeze', how, root], 'freezing the box disk')
   if (running) {
     requireTools('nsenter', 'fsfreeze')
+    thawWhenGone(state.shim?.pid ?? 0, root)
     freeze('-f')
   }
   try {
@@ -128,6 +130,26 @@ function flattenConsistently(ctx: Ctx, state: BoxState, disk: string, flat: stri
   }
   if (ctx.defects.has('export-drops-symlinks') || ctx.defects.has('export-loses-modes'))
     copyFilesBackIn(ctx, state, flat)
+}
+
+/**
+ * An export killed while the box's filesystem is frozen would leave the box hanging on its next write, and its
+ * removal on the unmount: a watcher thaws it once this process is gone (a thaw of a thawed filesystem just fails).
+ */
+function thawWhenGone(shimPid: number, root: string): void {
+  const watcher = spawn(
+    'sh',
+    [
+      '-c',
+      'while kill -0 "$1" 2>/dev/null; do sleep 0.2; done; nsenter -t "$2" -m -- fsfreeze -u "$3" 2>/dev/null; true',
+      'refbox-thaw',
+      String(process.pid),
+      String(shimPid),
+      root,
+    ],
+    { detached: true, stdio: 'ignore', cwd: '/' },
+  )
+  watcher.unref()
 }
 
 function flatten(ctx: Ctx, disk: string, flat: string): void {
