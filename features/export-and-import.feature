@@ -22,7 +22,8 @@ Feature: A box can be exported to an archive and imported again
     Scenario: Two imports of one archive both start, and neither sees what the other writes
       Given a running box holding a text file, a 1 MiB binary file, files of mode 750 and 600 and a symbolic link
       When the box is stopped and exported, and the archive is imported twice
-      Then both imported boxes start and hold the same files, modes and symbolic link
+      And both imported boxes are started
+      Then both imported boxes hold the same files, modes and symbolic link
       When each imported box writes a file of its own
       Then neither imported box sees the file the other wrote
 

@@ -90,16 +90,21 @@ Then(
   },
 )
 
+When('both imported boxes are started', budget(2 * CALL.start), async function (this: DiskWorld) {
+  for (const role of TWO_IMPORTS) {
+    // An import that made no box leaves nothing to start: the Then step reports the import.
+    if (this.outcomes.find('import', role)?.id === undefined) continue
+    this.outcomes.record('start after the import', role, await this.tasks.archives.start(role))
+  }
+})
+
 Then(
-  'both imported boxes start and hold the same files, modes and symbolic link',
-  budget(2 * (CALL.start + CALL.quickProbe)),
+  'both imported boxes hold the same files, modes and symbolic link',
+  budget(2 * CALL.quickProbe),
   async function (this: DiskWorld) {
     const ids = TWO_IMPORTS.map((role) => expectImported(this, role))
     expect(ids[0], 'both imports of the archive gave the same box').to.not.equal(ids[1])
-    for (const role of TWO_IMPORTS) {
-      this.outcomes.record('start after the import', role, await this.tasks.archives.start(role))
-      await expectSameFileKinds(this, role)
-    }
+    for (const role of TWO_IMPORTS) await expectSameFileKinds(this, role)
   },
 )
 
