@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { BOX_ID, HomePaths } from './home'
 import { isAlive, type ProcRef } from './proc'
+import type { VolumeState } from './volumes'
 
 export type RecordedStatus = 'configured' | 'running' | 'stopped' | 'failed'
 /** BoxLite's status words (Rust Debug names). */
@@ -39,6 +40,8 @@ export interface BoxState {
   rootDev?: string
   startedAt?: string
   failure?: string
+  /** `-v` volumes, in the order given (absent: none). */
+  readonly volumes?: readonly VolumeState[]
 }
 
 const ID_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
