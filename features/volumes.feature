@@ -12,8 +12,8 @@ Feature: Volumes
   Rule: A box filling a host directory volume leaves its rootfs and its neighbours alone, and the data outlives the box
   A host directory volume holds the user's data on the host, not in the box's disk. Filling it must
   not take the box's own free space: the rootfs may lose at most 4 MiB, the slack upstream leaves for
-  the box's own logs. The directory sits on a 64 MiB filesystem, so the fill must end in "No space left
-  on device" after at least 32 MiB, half of it, which shows it reached that filesystem. A neighbour
+  the box's own logs. The directory sits on a 64 MiB filesystem. The fill must end in "No space left on
+  device" after at least 32 MiB, half of it, which shows it reached that filesystem. A neighbour
   must keep serving within 10 seconds. After the box is removed, the host directory must hold the fill,
   byte for byte.
 
