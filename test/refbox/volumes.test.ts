@@ -141,6 +141,31 @@ describe('refbox volumes on real boxes', () => {
     await refboxOk(home, ['rm', '-f', id])
   })
 
+  it('records its defect sites: a box with volumes is created, started and removed', async () => {
+    const log = join(scratch, 'sites.ndjson')
+    const env = { env: { REFBOX_SITE_LOG: log } }
+    const id = await runBox(home, ['-v', '/anon'], env)
+    await refboxOk(home, ['rm', '-f', id], env)
+    const sites = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { site: string }).site)
+    expect(sites).to.include.members(['create-with-volumes', 'start-with-volumes', 'remove-box-with-volumes'])
+    const plain = await runBox(home, [], { env: { REFBOX_SITE_LOG: join(scratch, 'plain.ndjson') } })
+    await refboxOk(home, ['rm', '-f', plain])
+    expect(readFileSync(join(scratch, 'plain.ndjson'), 'utf8')).to.not.match(/volumes/)
+  })
+
+  it('defects: a read-only volume mounted read-write, and a volume that is only a directory in the rootfs', async () => {
+    const ro = await runBox(home, ['-v', `${hostDir}:/ro:ro`], { env: { REFBOX_DEFECTS: 'volume-ro-ignored' } })
+    expect((await sh(home, ro, 'echo w > /ro/written-through && echo ok')).stdout).to.equal('ok\n')
+    expect(existsSync(join(hostDir, 'written-through'))).to.equal(true)
+    const inRootfs = await runBox(home, ['-v', `${hostDir}:/data`], { env: { REFBOX_DEFECTS: 'volume-in-rootfs' } })
+    expect((await sh(home, inRootfs, 'echo r > /data/in-rootfs && ls /data')).stdout).to.equal('in-rootfs\n')
+    expect(existsSync(join(hostDir, 'in-rootfs'))).to.equal(false)
+    await refboxOk(home, ['rm', '-f', ro, inRootfs])
+  })
+
   it('defects: rm deletes the anonymous volume, and rm keeps the sized image', async () => {
     const env = { env: { REFBOX_DEFECTS: 'rm-deletes-anonymous-volume,sized-image-kept' } }
     const before = existsSync(join(home, 'volumes', 'anonymous')) ? readdirSync(join(home, 'volumes', 'anonymous')) : []
