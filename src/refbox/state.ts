@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { BOX_ID, HomePaths } from './home'
 import { isAlive, type ProcRef } from './proc'
-import type { VolumeState } from './volumes'
 
 export type RecordedStatus = 'configured' | 'running' | 'stopped' | 'failed'
 /** BoxLite's status words (Rust Debug names). */
@@ -42,6 +41,19 @@ export interface BoxState {
   failure?: string
   /** `-v` volumes, in the order given (absent: none). */
   readonly volumes?: readonly VolumeState[]
+}
+
+/** A volume as the box's record keeps it (BoxState.volumes; made in ./volumes). */
+export interface VolumeState {
+  readonly guestPath: string
+  /** The host directory the box shares: the user's, or the anonymous one refbox made. */
+  readonly hostPath?: string
+  /** refbox made `hostPath` under `<home>/volumes/anonymous/` (it outlives the box). */
+  readonly anonymous?: true
+  readonly readOnly: boolean
+  readonly sizeBytes?: number
+  /** The sized volume's ext4 image, `<home>/boxes/<id>/volumes/uservol<i>.img` (deleted with the box). */
+  readonly image?: string
 }
 
 const ID_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'

@@ -10,7 +10,7 @@ import { isAbsolute, join, posix, resolve } from 'node:path'
 import type { Defects } from './defects'
 import { RefboxError } from './errors'
 import { homeAvailableBytes, type BoxPaths, type HomePaths } from './home'
-import { newBoxId } from './state'
+import { newBoxId, type VolumeState } from './state'
 
 /** A volume as the user asked for it on the command line. */
 export interface VolumeRequest {
@@ -19,19 +19,6 @@ export interface VolumeRequest {
   readonly hostPath?: string
   readonly readOnly: boolean
   readonly sizeBytes?: number
-}
-
-/** A volume as the box's record keeps it (BoxState.volumes). */
-export interface VolumeState {
-  readonly guestPath: string
-  /** The host directory the box shares: the user's, or the anonymous one refbox made. */
-  readonly hostPath?: string
-  /** refbox made `hostPath` under `<home>/volumes/anonymous/` (it outlives the box). */
-  readonly anonymous?: true
-  readonly readOnly: boolean
-  readonly sizeBytes?: number
-  /** The sized volume's ext4 image, `<home>/boxes/<id>/volumes/uservol<i>.img` (deleted with the box). */
-  readonly image?: string
 }
 
 const MiB = 1024 ** 2
