@@ -136,7 +136,8 @@ Then(
     const now = await this.tasks.recovery.fingerprintsNow('imported', before)
     for (const [path, was] of before) {
       expect(now.get(path), `${path} is not in the imported box as the box held it`).to.deep.equal(was)
-      this.log(`✔ ${path}: ${was === 'missing' ? 'missing' : `${was.bytes} bytes, sha256 ${was.sha256.slice(0, 16)}…`}`)
+      const held = was === 'missing' ? 'missing' : `${was.bytes} bytes, sha256 ${was.sha256.slice(0, 16)}…`
+      this.log(`✔ ${path}: ${held}`)
     }
   },
 )
@@ -216,6 +217,6 @@ async function expectSameFileKinds(world: DiskWorld, role: string): Promise<void
   const binary =
     was.binary === 'missing' ? 'missing' : `${was.binary.bytes} bytes, sha256 ${was.binary.sha256.slice(0, 16)}…`
   world.log(
-    `✔ ${named(role)}: text, binary (${binary}), modes ${JSON.stringify(was.modes)}, link -> ${was.link}, all the same`,
+    `✔ ${named(role)}: text, binary (${binary}), modes ${JSON.stringify(was.modes)}, link -> ${was.link}: the same`,
   )
 }

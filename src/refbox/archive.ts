@@ -189,7 +189,7 @@ function copyFilesBackIn(ctx: Ctx, state: BoxState, flat: string): void {
   }
 }
 
-/** In a private mount namespace: $1 the disk, $2 its mount point, $3 the base disk, $4 its mount point, $5 what is lost. */
+/** In a private mount namespace: $1 the disk, $2 its mount point, $3 the base disk, $4 its mount point, $5 the loss. */
 const FILE_COPY = `set -e
 mount -o loop,noatime "$1" "$2"
 mount -o loop,ro,noload "$3" "$4"

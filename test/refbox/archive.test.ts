@@ -48,6 +48,7 @@ describe('refbox export and import', () => {
   let files: string
   let source: string
   let archive: string
+  const goodDisk = () => join(files, 'good', 'disk.qcow2')
   const boxDirs = () => (existsSync(join(home, 'boxes')) ? readdirSync(join(home, 'boxes')).sort() : [])
   const tmpEntries = () => (existsSync(join(home, 'tmp')) ? readdirSync(join(home, 'tmp')) : [])
   /** A copy of the good archive's members, changed by `change`, packed again with zstd. */
@@ -96,7 +97,7 @@ describe('refbox export and import', () => {
     expect(tmpEntries()).to.deep.equal([])
   })
 
-  it('imports twice: two new stopped boxes with their own disks and the files, modes and link; DEST verbatim', async () => {
+  it('imports twice: two new stopped boxes with disks of their own and the same files; DEST verbatim', async () => {
     const a = (await refboxOk(home, ['import', '--name', 'a', archive])).trim()
     const b = (await refboxOk(home, ['import', archive])).trim()
     expect(new Set([source, a, b]).size).to.equal(3)
@@ -140,8 +141,8 @@ describe('refbox export and import', () => {
       ],
       [damaged('flipped', flipByte), 'Error: storage error: Container disk checksum mismatch: expected '],
       [
-        damaged('backing', (d) => withBacking(d, join(files, 'good', 'disk.qcow2'))),
-        `Error: invalid state: Imported disk 'disk.qcow2' has backing file reference '${join(files, 'good', 'disk.qcow2')}'. ` +
+        damaged('backing', (d) => withBacking(d, goodDisk())),
+        `Error: invalid state: Imported disk 'disk.qcow2' has backing file reference '${goodDisk()}'. ` +
           'This is not allowed for security reasons.',
       ],
     ]
