@@ -8,6 +8,7 @@
  * with the step that produces it in `PRODUCERS`.
  */
 import type { CommandRecord } from '../../src/drivers/types'
+import type { FileKinds } from '../../src/guest/file-kinds'
 import type { Fingerprints } from '../../src/guest/measure'
 import type { Producers } from '../parts/outcomes'
 import type { Scene } from '../parts/scene'
@@ -23,12 +24,14 @@ import { type Copy, Copying } from './host-gets-its-space-back/copying'
 import { Reclaim, type SmallFiles } from './host-gets-its-space-back/reclaim'
 import { HostFull } from './host-runs-out-of-space'
 import { Crowd, type CrowdFills, type CrowdStart } from './many-boxes-filling-at-once'
+import { Archives, type DamagedImports, type Export, type Import } from './export-and-import'
 import { type FillCycles, Recovery } from './recovering-a-full-box'
 import { RacingWriters, type WriterRace } from './rootfs-is-its-own-disk'
 import { type Exhaustion, Inodes } from './running-out-of-inodes'
 import { HardKill } from './surviving-a-crash/hard-kill'
 import { InterruptedStarts, type KilledStartOutcome, type TimedStart } from './surviving-a-crash/interrupted-starts'
 import { TornDisk } from './surviving-a-crash/torn-disk'
+import { type VolumeFillRun, Volumes, type Witness, type WriteTries } from './volumes'
 
 export function createTasks(scene: Scene) {
   const rootfs = new Rootfs(scene)
@@ -54,6 +57,8 @@ export function createTasks(scene: Scene) {
     interruptedStarts: new InterruptedStarts(scene),
     tornDisk: new TornDisk(scene, rootfs),
     garbageCollection: new GarbageCollection(scene),
+    volumes: new Volumes(scene, rootfs),
+    archives: new Archives(scene, rootfs),
   }
 }
 
@@ -87,6 +92,15 @@ export interface OutcomeKinds {
   strays: Strays
   keepsake: Fingerprints
   'start after gc': CommandRecord
+  'volume size': number
+  'volume fill': VolumeFillRun
+  'volume witness': Witness
+  'volume writes': WriteTries
+  'files before the export': FileKinds
+  export: Export
+  import: Import
+  'start after the import': CommandRecord
+  'damaged imports': DamagedImports
 }
 
 /** Completes "a step that ... must run first" for each kind. */
@@ -117,4 +131,13 @@ export const PRODUCERS: Producers<OutcomeKinds> = {
   strays: 'ages the home and plants a fresh base disk and foreign files',
   keepsake: 'writes a file of its own in it',
   'start after gc': 'starts it after gc',
+  'volume size': 'starts it with a volume of a known size',
+  'volume fill': 'fills its volume',
+  'volume witness': 'writes a small file whose SHA-256 is recorded (in the box or the host directory)',
+  'volume writes': 'tries to write to its read-only volume',
+  'files before the export': 'writes a text file, a binary file, files with modes and a symbolic link',
+  export: 'exports it',
+  import: 'imports an archive as it',
+  'start after the import': 'starts it after its import',
+  'damaged imports': 'imports damaged copies of an archive',
 }
