@@ -53,3 +53,12 @@ Feature: gc gives back the space no box uses, and nothing else
       Then gc deleted none of the files the box is built on
       When the stopped box is started
       Then the stopped box serves commands within 10 seconds and still holds its file, byte for byte
+
+    @needs-clone
+    Scenario: gc keeps the disk a stopped box shares with its clone, and both start after it
+      Given a stopped box holding a file of its own, and a clone of it
+      And the home was left alone for a day
+      When gc runs
+      Then gc deleted none of the files the boxes are built on
+      When the stopped box and its clone are started
+      Then the stopped box and its clone serve commands within 10 seconds and still hold the file, byte for byte

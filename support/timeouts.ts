@@ -24,7 +24,6 @@ export const CALL = {
   aliveTry: 15,
   /** gc reads every box's disk chain; PR #647 gives no budget, a home of a few boxes takes seconds. */
   gc: 120,
-  snapshot: 120,
 } as const
 
 export const WAIT = {

@@ -86,14 +86,32 @@ export class GarbageCollection {
     return keepsake
   }
 
-  /** `snapshot create` of the box (the scenario needs snapshots). */
+  /** `snapshot create` of the box (the scenario needs snapshots); setup, so it must succeed. */
   async snapshot(role: string, name: string): Promise<void> {
     const { boxes, calls, driver } = this.scene
-    if (!driver.snapshotCreate) throw new Error(`the ${driver.kind} driver cannot take snapshots`)
+    const snapshotCreate = driver.snapshotCreate?.bind(driver)
+    if (!snapshotCreate) throw new Error(`the ${driver.kind} driver cannot take snapshots`)
     const id = boxes.get(role).id
-    await calls.run(`snapshot ${named(role)}`, 'must-succeed', CALL.snapshot, (limit) =>
-      driver.snapshotCreate!(id, name, limit),
+    await calls.run(`snapshot ${named(role)}`, 'must-succeed', CALL.createBox, (limit) =>
+      snapshotCreate(id, name, limit),
     )
+  }
+
+  /** A clone of the box as `role` (the scenario needs clones); setup, so it must succeed. */
+  async cloneOf(source: string, role: string): Promise<void> {
+    const { boxes, calls, driver } = this.scene
+    const clone = driver.clone?.bind(driver)
+    if (!clone) throw new Error(`the ${driver.kind} driver cannot clone a box`)
+    const from = boxes.get(source).id
+    const name = boxes.reserve(role)
+    let id: string | undefined
+    await calls.run(`clone ${named(source)} as ${named(role)}`, 'must-succeed', CALL.createBox, async (limit) => {
+      const made = await clone(from, name, limit)
+      id = made.id
+      return made.record
+    })
+    if (id === undefined) throw new Error(`cloning ${named(source)} gave no id for ${named(role)}`)
+    boxes.settle(role, id)
   }
 
   /**
