@@ -191,6 +191,14 @@ Then(
   },
 )
 
+Then(/^gc deleted none of the files the box(?:es)? (?:is|are) built on$/, function (this: DiskWorld) {
+  const { before, after, inUse, record } = this.outcomes.get('gc run', 'home')
+  this.calls.examine(record)
+  const used = missing(before, after).filter((path) => inUse.has(path))
+  expect(used, `gc deleted files the boxes' disks are built on (it said: ${record.stdout.trim()})`).to.deep.equal([])
+  this.log(`✔ gc kept the ${inUse.size} file(s) the boxes are built on`)
+})
+
 async function expectStartedAndHolding(world: DiskWorld, window: number, roles: readonly string[]): Promise<void> {
   for (const role of roles) {
     const start = world.outcomes.find('start after gc', role)
