@@ -93,7 +93,8 @@ export function helpCommands(help: string): Set<string> {
   const commands = new Set<string>()
   let inSection = false
   for (const line of help.split('\n')) {
-    if (/^\S.*\bcommands\b.*:\s*$/i.test(line) || /^commands:/i.test(line.trim())) {
+    // The section's heading: `Commands:` (clap), `Commands (BoxLite CLI dialect):` (refbox).
+    if (/^\S/.test(line) && /\bcommands\b[^:]*:\s*$/i.test(line)) {
       inSection = true
       continue
     }
@@ -152,7 +153,9 @@ async function runProbe(bin: string, opts: CallOptions): Promise<{ found: Readon
       reject: false,
       stdin: 'ignore',
       timeout: Math.max(1, Math.round(opts.timeoutSeconds * 1000)),
-      env: { NO_COLOR: '1' },
+      // No home: asking for help must never touch one (refbox takes `run --help` as a run without a home).
+      env: { ...withoutHome(process.env), NO_COLOR: '1' },
+      extendEnv: false,
     })
     const text = `${String(r.stdout ?? '')}\n${String(r.stderr ?? '')}`
     if (r.exitCode === 0) return { text }
@@ -164,6 +167,12 @@ async function runProbe(bin: string, opts: CallOptions): Promise<{ found: Readon
   const run = await help(['run', '--help'])
   // A binary without `run --help` may still say everything in its top help.
   return { found: capabilitiesFromHelp(top.text, run.problem ? '' : run.text) }
+}
+
+function withoutHome(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env }
+  delete copy.BOXLITE_HOME
+  return copy
 }
 
 /** What a driver of `kind` can do here, with the override applied. */

@@ -327,24 +327,22 @@ export class ScriptedRuntime implements SdkRuntime {
  */
 function handle(box: ScriptedBox): ScriptedBox {
   const born = box.stops
-  const dead = () => box.stops !== born
-  return new Proxy(box, {
-    get(target, key) {
-      const value: unknown = Reflect.get(target, key, target)
-      if (key === 'snapshot')
-        return new Proxy(value as SdkSnapshots, {
-          get(snapshots, method) {
-            const fn = Reflect.get(snapshots, method, snapshots) as unknown
-            if (typeof fn !== 'function') return fn
-            return (...args: unknown[]) =>
-              dead() ? Promise.reject(new Error(RUNTIME_SAYS.deadHandle)) : fn.apply(snapshots, args)
-          },
-        })
-      if (typeof value !== 'function') return value
-      return (...args: unknown[]) =>
-        dead() ? Promise.reject(new Error(RUNTIME_SAYS.deadHandle)) : value.apply(target, args)
-    },
-  })
+  type Method = (...args: unknown[]) => Promise<unknown>
+  /** Every method of `target` checks the handle first; other members pass through. */
+  const guarded = <T extends object>(object: T, nested?: (key: PropertyKey, value: unknown) => unknown): T =>
+    new Proxy(object, {
+      get(target, key): unknown {
+        const value: unknown = Reflect.get(target, key, target)
+        const inner = nested?.(key, value)
+        if (inner !== undefined) return inner
+        if (typeof value !== 'function') return value
+        return (...args: unknown[]) =>
+          box.stops !== born
+            ? Promise.reject(new Error(RUNTIME_SAYS.deadHandle))
+            : (value as Method).apply(target, args)
+      },
+    })
+  return guarded(box, (key, value) => (key === 'snapshot' ? guarded(value as SdkSnapshots) : undefined))
 }
 
 /** A factory for the driver, and every runtime it made (one per driver that made a call). */
