@@ -3,7 +3,8 @@
  * - the `cli` driver asks its binary: `BIN --help` lists the subcommands (`snapshot`, `clone`, `export` and
  *   `import`, `gc`), `BIN run --help` shows `-v`/`--volume` (volumes) and `size=` (sized volumes). BoxLite's CLI
  *   (clap) prints `Commands:` then one `  name   About` line each; refbox prints its usage, some lines naming
- *   several commands. A binary whose help cannot be read has no capability, and the reason is kept for the skip.
+ *   several commands. A CLI's `-v` takes anonymous volumes too (`-v /BOX`), so volumes there mean both.
+ *   A binary whose help cannot be read has no capability, and the reason is kept for the skip.
  * - the `sdk` driver knows its package: @boxlite-ai/boxlite 0.10.0 has snapshots, clone and export/import, and
  *   host-path volumes; no sized volumes, no gc, no anonymous volumes (those are the CLI's).
  * `BOXLITE_CAPABILITIES` (read in src/settings.ts) replaces or adjusts what was found.
@@ -126,7 +127,11 @@ export function capabilitiesFromHelp(topHelp: string, runHelp: string): Set<Capa
   if (commands.has('gc')) found.add('gc')
   const run = `${runHelp}\n${topHelp}`
   // `-v, --volume <VOLUME>` (clap) or `-v HOST:BOX[:ro]` (refbox); not a `-v, --verbose`.
-  if (/--volume\b/.test(run) || /(^|[\s[(|,])-v[ =]\S*:/m.test(run)) found.add('volumes')
+  if (/--volume\b/.test(run) || /(^|[\s[(|,])-v[ =]\S*:/m.test(run)) {
+    found.add('volumes')
+    // BoxLite's CLI grammar: `-v /BOX` is an anonymous volume in the home (the SDK has no such thing).
+    found.add('anonymous-volumes')
+  }
   if (found.has('volumes') && /\bsize=/.test(run)) found.add('sized-volumes')
   return found
 }

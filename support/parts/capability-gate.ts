@@ -1,6 +1,6 @@
 /**
- * Scenarios that need what not every runtime has (issue 23: snapshots, clones, export/import, volumes, sized
- * volumes, gc) carry `@needs-<capability>`. On a runtime that lacks one, the scenario is skipped before any
+ * Scenarios that need what not every runtime has (issue 23: snapshots, clones, export/import, volumes,
+ * anonymous and sized volumes, gc) carry `@needs-<capability>`. On a runtime that lacks one, the scenario is skipped before any
  * home or box is made, with one sentence naming what is missing and the driver that has it. The run guard
  * accepts such a skip (it states its reason) and never counts it as passed; the summary shows it as not run,
  * with the sentence as its reason.
@@ -17,12 +17,14 @@ const WORDS: Record<Capability, { readonly noun: string; readonly plural: boolea
   clone: { noun: 'clones', plural: true },
   export: { noun: 'export/import', plural: false },
   volumes: { noun: 'volumes', plural: true },
+  'anonymous-volumes': { noun: 'anonymous volumes', plural: true },
   'sized-volumes': { noun: 'sized volumes', plural: true },
   gc: { noun: 'gc', plural: false },
 }
 
 /** Where a capability the sdk driver lacks can be had instead. */
 const ELSEWHERE: Partial<Record<Capability, string>> = {
+  'anonymous-volumes': "BoxLite's CLI has them (-v /BOX: BOXLITE_DRIVER=cli with a boxlite binary)",
   'sized-volumes': 'no BoxLite release has sized volumes yet (upstream PR #636); refbox has them (--profile reference)',
   gc: 'no BoxLite release has gc yet (upstream PR #647); refbox has it (--profile reference)',
 }

@@ -108,9 +108,10 @@ describe('reading a help text', () => {
   })
 
   it("BoxLite's CLI 0.10 advertises volumes only; refbox with every command advertises everything", () => {
-    assert.deepEqual(sorted(capabilitiesFromHelp(CLAP_TOP, CLAP_RUN)), ['volumes'])
+    assert.deepEqual(sorted(capabilitiesFromHelp(CLAP_TOP, CLAP_RUN)), ['anonymous-volumes', 'volumes'])
     assert.deepEqual(sorted(capabilitiesFromHelp(CLAP_TOP, '')), [], 'no run help, no -v: no volumes')
     assert.deepEqual(sorted(capabilitiesFromHelp(REFBOX_USAGE, '')), [
+      'anonymous-volumes',
       'clone',
       'export',
       'gc',
@@ -159,13 +160,13 @@ describe('the probe of a binary', () => {
     const fake = fakeCli('boxlite', CLAP_TOP, CLAP_RUN)
     const drivers = [1, 2, 3].map((n) => new CliDriver({ bin: fake.bin, home: join(work, `home-${n}`) }))
     const answers = await Promise.all(drivers.map((d) => d.capabilities(T)))
-    for (const a of answers) assert.deepEqual(sorted(a), ['volumes'])
+    for (const a of answers) assert.deepEqual(sorted(a), ['anonymous-volumes', 'volumes'])
     assert.deepEqual(fake.calls(), ['--help', 'run --help'], 'top help and run help, once')
   })
 
   it('a binary without `run --help` is read from its top help; one whose help fails has no capability, and says why', async () => {
     const noRunHelp = fakeCli('refboxish', REFBOX_USAGE, undefined)
-    assert.equal((await probeCli(noRunHelp.bin, T)).found.size, 6)
+    assert.equal((await probeCli(noRunHelp.bin, T)).found.size, 7)
     const broken = join(work, 'broken')
     writeFileSync(broken, '#!/bin/sh\necho "Error: cannot start" >&2\nexit 1\n')
     chmodSync(broken, 0o755)
@@ -196,7 +197,7 @@ describe('the probe of a binary', () => {
     const settings = { kind: 'cli' as const, bin: fake.bin, globalArgs: [], registries: [], capabilities }
     const fromDriver = await createDriver(settings, join(work, 'h')).capabilities(T)
     const fromHook = (await driverCapabilities(settings, T)).effective
-    assert.deepEqual(sorted(fromDriver), ['snapshots', 'volumes'])
+    assert.deepEqual(sorted(fromDriver), ['anonymous-volumes', 'snapshots', 'volumes'])
     assert.deepEqual(sorted(fromHook), sorted(fromDriver))
     const sdk = { ...settings, kind: 'sdk' as const, capabilities: undefined }
     assert.deepEqual(sorted((await driverCapabilities(sdk, T)).effective), sorted(SDK_CAPABILITIES))
@@ -219,7 +220,8 @@ describe('BOXLITE_CAPABILITIES', () => {
 
   it('a bad value is refused in one sentence naming the setting, the value and the accepted form', () => {
     const form =
-      'write a comma-separated list of snapshots, clone, export, volumes, sized-volumes, gc (replacing what the ' +
+      'write a comma-separated list of snapshots, clone, export, volumes, anonymous-volumes, sized-volumes, gc ' +
+      '(replacing what the ' +
       'driver reports), none, or +NAME/-NAME entries that adjust it (e.g. +gc,-clone).'
     for (const [value, problem] of [
       ['snapshot', 'names no capability "snapshot"'],
@@ -279,6 +281,14 @@ describe('the skip of a scenario that needs what the runtime lacks', () => {
     assert.match(
       capabilitySkip(['volumes', 'sized-volumes'], report(['volumes']), sdk) ?? '',
       /has no sized volumes \(@needs-sized-volumes\); no BoxLite release has sized volumes yet \(upstream PR #636\)/,
+    )
+  })
+
+  it("on the sdk driver: anonymous volumes are BoxLite's CLI's", () => {
+    assert.equal(
+      capabilitySkip(['volumes', 'anonymous-volumes'], report([...SDK_CAPABILITIES]), sdk),
+      'Skipped: the embedded runtime (@boxlite-ai/boxlite 0.10.0) has no anonymous volumes ' +
+        "(@needs-anonymous-volumes); BoxLite's CLI has them (-v /BOX: BOXLITE_DRIVER=cli with a boxlite binary)",
     )
   })
 
