@@ -105,12 +105,15 @@ export function helpCommands(help: string): Set<string> {
       if (commands.size > 0) inSection = false
       continue
     }
+    // Commands are indented a little (clap: 2 spaces); a description carried onto the next line, far more.
+    if (/^\s{5,}/.test(line)) continue
     const parts = line.trim().split(/\s{2,}/)
     parts.forEach((part, i) => {
       const [word, ...rest] = part.split(/\s+/)
       if (!/^[a-z][a-z0-9-]*(\|[a-z][a-z0-9-]*)*$/.test(word)) return
-      // A later part is a command only when arguments follow it (`stop BOX...`, `gc [--dry-run]`) or it stands alone.
-      if (i > 0 && rest.length > 0 && !rest.some((w) => /[A-Z[\]<>.|-]/.test(w))) return
+      // A later part is a command only when an argument follows it (`stop BOX...`, `gc [--dry-run]`) or it stands
+      // alone; a description (`write the box to ...`) does not.
+      if (i > 0 && rest.length > 0 && !/^([A-Z][A-Z0-9_.:/-]*|[[<(-].*)$/.test(rest[0])) return
       for (const name of word.split('|')) commands.add(name)
     })
   }
@@ -121,7 +124,7 @@ export function helpCommands(help: string): Set<string> {
 export function capabilitiesFromHelp(topHelp: string, runHelp: string): Set<Capability> {
   const commands = helpCommands(topHelp)
   const found = new Set<Capability>()
-  if (commands.has('snapshot') || commands.has('snapshots')) found.add('snapshots')
+  if (commands.has('snapshot')) found.add('snapshots')
   if (commands.has('clone')) found.add('clone')
   if (commands.has('export') && commands.has('import')) found.add('export')
   if (commands.has('gc')) found.add('gc')
