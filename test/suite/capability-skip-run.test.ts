@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, test } from 'node:test'
 import { judgeRun } from '../../src/report/run-guard'
+import { readRunMessages } from '../../src/report/run-messages'
 
 const ROOT = resolve(__dirname, '../..')
 const work = mkdtempSync(join(tmpdir(), 'capability-skip-run-'))
@@ -64,8 +65,10 @@ test(
     const r = run('none')
     assert.equal(r.status, 0, r.output)
     assert.match(r.output, /run guard: 2 scenarios ran, 1 passed, 1 skipped with a stated reason \(not passes\)/)
+    // refbox's version as the run announced it (the runtime-under-test facts every scenario attaches).
+    const version = readRunMessages(r.messages).runtime?.version
     const sentence =
-      'Skipped: refbox 0.1.0 (cli driver) has no snapshots (@needs-snapshots; BOXLITE_CAPABILITIES=none); the sdk ' +
+      `Skipped: refbox ${version} (cli driver) has no snapshots (@needs-snapshots; BOXLITE_CAPABILITIES=none); the sdk ` +
       'driver (BOXLITE_DRIVER=sdk) has them'
     assert.ok(r.messages.includes(JSON.stringify(sentence).slice(1, -1)), 'the sentence is logged')
     const verdict = judgeRun(r.messages)
