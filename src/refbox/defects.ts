@@ -37,6 +37,13 @@ export const DEFECTS = {
   'shim-recorded-when-up':
     "a start records the box's shim only once the box is up, and rm -f stops only recorded " +
     'processes: a start killed while its box boots leaves the shim, storage daemon and box running',
+  'volume-ro-ignored': 'a read-only volume (-v HOST:BOX:ro) is mounted read-write',
+  'volume-in-rootfs':
+    "a host-path or anonymous volume's box path is a directory in the rootfs: its writes fill the rootfs, " +
+    'never reach the host directory, and are lost with the box',
+  'rm-deletes-anonymous-volume': "rm deletes the box's anonymous volumes under <home>/volumes/anonymous/",
+  'sized-volume-unbounded': 'size= is ignored: a sized volume is an anonymous directory on the host, without a cap',
+  'sized-image-kept': 'rm deletes the box but leaves its sized volume images (boxes/<id>/volumes/) behind',
 } as const
 
 export type DefectName = keyof typeof DEFECTS

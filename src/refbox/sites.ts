@@ -49,6 +49,9 @@ export const SITES = {
   'create-on-low-space': 'a run or create finds less free space in the home than space-precheck asks for',
   'kernel-log-read': "a box's kernel log is asked for (logs BOX)",
   'list-or-inspect': 'boxes are listed or inspected (list, inspect)',
+  'create-with-volumes': 'a box with volumes is created (anonymous directories and sized images are made here)',
+  'start-with-volumes': 'a box with volumes boots (its volumes are checked and mounted here)',
+  'remove-box-with-volumes': 'a box with volumes is removed',
 } as const
 
 type SiteName = keyof typeof SITES
@@ -139,6 +142,21 @@ export const DEFECT_SITES: Readonly<Record<DefectName, DefectSites>> = {
       'a start that gets its box up records the shim as a healthy one does (only later), and rm -f then finds it ' +
       'in the record; only a start that ends between launching the shim and seeing the box up leaves a shim ' +
       'no record names',
+  },
+  'volume-ro-ignored': { sites: ['start-with-volumes'], why: 'it changes only how a boot mounts volumes' },
+  'volume-in-rootfs': { sites: ['start-with-volumes'], why: 'it changes only how a boot mounts volumes' },
+  'rm-deletes-anonymous-volume': {
+    sites: ['remove-box-with-volumes'],
+    why: 'it acts only in rm, on a box with volumes',
+  },
+  'sized-volume-unbounded': {
+    sites: ['create-with-volumes'],
+    why: 'it changes only what a create makes for a volume',
+  },
+  'sized-image-kept': {
+    sites: ['remove-box-with-volumes'],
+    why: 'it acts only in rm, on a box with volumes, and keeps only files in the home',
+    hostFilesOnly: true,
   },
 }
 

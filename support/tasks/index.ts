@@ -28,6 +28,7 @@ import { type Exhaustion, Inodes } from './running-out-of-inodes'
 import { HardKill } from './surviving-a-crash/hard-kill'
 import { InterruptedStarts, type KilledStartOutcome, type TimedStart } from './surviving-a-crash/interrupted-starts'
 import { TornDisk } from './surviving-a-crash/torn-disk'
+import { type VolumeFillRun, Volumes, type Witness, type WriteTries } from './volumes'
 
 export function createTasks(scene: Scene) {
   const rootfs = new Rootfs(scene)
@@ -52,6 +53,7 @@ export function createTasks(scene: Scene) {
     hardKill: new HardKill(scene, rootfs),
     interruptedStarts: new InterruptedStarts(scene),
     tornDisk: new TornDisk(scene, rootfs),
+    volumes: new Volumes(scene, rootfs),
   }
 }
 
@@ -80,6 +82,10 @@ export interface OutcomeKinds {
   'bad-image starts': CommandRecord[]
   'file before the tear': Fingerprints
   'start on the torn disk': CommandRecord
+  'volume size': number
+  'volume fill': VolumeFillRun
+  'volume witness': Witness
+  'volume writes': WriteTries
 }
 
 /** Completes "a step that ... must run first" for each kind. */
@@ -105,4 +111,8 @@ export const PRODUCERS: Producers<OutcomeKinds> = {
   'bad-image starts': 'starts boxes from bad image layouts',
   'file before the tear': 'writes a file and stops the box',
   'start on the torn disk': 'starts the box again on its torn disk',
+  'volume size': 'starts it with a volume of a known size',
+  'volume fill': 'fills its volume',
+  'volume witness': 'writes a small file whose SHA-256 is recorded (in the box or the host directory)',
+  'volume writes': 'tries to write to its read-only volume',
 }
