@@ -22,11 +22,12 @@ const WORDS: Record<Capability, { readonly noun: string; readonly plural: boolea
   gc: { noun: 'gc', plural: false },
 }
 
-/** Where a capability the sdk driver lacks can be had instead. */
-const ELSEWHERE: Partial<Record<Capability, string>> = {
-  'anonymous-volumes': "BoxLite's CLI has them (-v /BOX: BOXLITE_DRIVER=cli with a boxlite binary)",
-  'sized-volumes': 'no BoxLite release has sized volumes yet (upstream PR #636); refbox has them (--profile reference)',
-  gc: 'no BoxLite release has gc yet (upstream PR #647); refbox has it (--profile reference)',
+/** Where a capability the sdk driver lacks can be had instead (`them`: the pronoun, or the noun in a list). */
+const ELSEWHERE: Partial<Record<Capability, (them: string) => string>> = {
+  'anonymous-volumes': (them) => `BoxLite's CLI has ${them} (-v /BOX: BOXLITE_DRIVER=cli with a boxlite binary)`,
+  'sized-volumes': (them) =>
+    `no BoxLite release has sized volumes yet (upstream PR #636); refbox has ${them} (--profile reference)`,
+  gc: (them) => `no BoxLite release has gc yet (upstream PR #647); refbox has ${them} (--profile reference)`,
 }
 
 /**
@@ -73,26 +74,31 @@ export function capabilitySkip(
   return `Skipped: ${runtimeWords(facts)} has no ${words(missing)} (${notes.join('; ')}); ${whoHas(missing, facts.driver)}`
 }
 
-function words(capabilities: readonly Capability[]): string {
+function words(capabilities: readonly Capability[], join = 'or'): string {
   const nouns = capabilities.map((c) => WORDS[c].noun)
-  return nouns.length > 1 ? `${nouns.slice(0, -1).join(', ')} or ${nouns.at(-1)}` : nouns[0]
+  return nouns.length > 1 ? `${nouns.slice(0, -1).join(', ')} ${join} ${nouns.at(-1)}` : nouns[0]
 }
 
 function pronoun(capabilities: readonly Capability[]): string {
   return capabilities.length > 1 || WORDS[capabilities[0]].plural ? 'them' : 'it'
 }
 
-/** The driver (or runtime) that has what is missing here. */
+/**
+ * The driver (or runtime) that has what is missing here. When what is missing is had in several places,
+ * each place names what it has ("the sdk driver has volumes; BoxLite's CLI has anonymous volumes").
+ */
 function whoHas(missing: readonly Capability[], driver: 'cli' | 'sdk'): string {
   const inSdk = missing.filter((c) => SDK_CAPABILITIES.has(c))
+  const rest = missing.filter((c) => !SDK_CAPABILITIES.has(c))
+  const several = (inSdk.length > 0 ? 1 : 0) + rest.length > 1
+  const them = (cs: readonly Capability[]) => (several ? words(cs, 'and') : pronoun(cs))
   const parts: string[] = []
   if (inSdk.length)
     parts.push(
       driver === 'sdk'
-        ? `the sdk driver has ${pronoun(inSdk)}: unset BOXLITE_CAPABILITIES to use ${pronoun(inSdk)}`
-        : `the sdk driver (BOXLITE_DRIVER=sdk) has ${pronoun(inSdk)}`,
+        ? `the sdk driver has ${them(inSdk)}: unset BOXLITE_CAPABILITIES to use ${pronoun(inSdk)}`
+        : `the sdk driver (BOXLITE_DRIVER=sdk) has ${them(inSdk)}`,
     )
-  for (const c of missing.filter((m) => !SDK_CAPABILITIES.has(m)))
-    parts.push(ELSEWHERE[c] ?? `refbox has ${pronoun([c])} (--profile reference)`)
+  for (const c of rest) parts.push(ELSEWHERE[c]?.(them([c])) ?? `refbox has ${them([c])} (--profile reference)`)
   return parts.join('; ')
 }

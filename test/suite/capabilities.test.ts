@@ -290,6 +290,15 @@ describe('the skip of a scenario that needs what the runtime lacks', () => {
     )
   })
 
+  it('names what each place has when what is missing is had in several', () => {
+    assert.equal(
+      capabilitySkip(['volumes', 'anonymous-volumes'], report([]), refbox),
+      'Skipped: refbox 0.1.0 (cli driver) has no volumes or anonymous volumes (@needs-volumes, ' +
+        "@needs-anonymous-volumes); the sdk driver (BOXLITE_DRIVER=sdk) has volumes; BoxLite's CLI has anonymous " +
+        'volumes (-v /BOX: BOXLITE_DRIVER=cli with a boxlite binary)',
+    )
+  })
+
   it("on the sdk driver: anonymous volumes are BoxLite's CLI's", () => {
     assert.equal(
       capabilitySkip(['volumes', 'anonymous-volumes'], report([...SDK_CAPABILITIES]), sdk),
