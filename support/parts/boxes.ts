@@ -100,6 +100,14 @@ export class Boxes {
     return box.name
   }
 
+  /** A reserved box the runtime made from something else (an import): its id, once the runtime gave one. */
+  settle(role: string, id: string): RunningBox {
+    const box = this.byRole.get(role)
+    if (!box) throw new Error(`the scenario reserved no box called ${role}`)
+    box.id = id
+    return box as RunningBox
+  }
+
   /** A box the scenario removed itself, found by the unique name it was given: cleanup skips it. */
   removedByName(name: string): void {
     for (const box of this.byRole.values()) if (box.name === name) box.removed = true
