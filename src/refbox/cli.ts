@@ -40,6 +40,8 @@ Commands (BoxLite CLI dialect):
   cp HOST_FILE BOX:/path            stream a host file into the box
   logs BOX                          the kernel's messages about the box's disk since it booted
   prune                             release what crashed runs left in the home
+  snapshot create BOX NAME | snapshot list BOX [--format table|json] | snapshot rm BOX NAME |
+  snapshot restore BOX NAME         snapshots of a box's disk (restore: the box must be stopped)
   build-image --out DIR [--busybox PATH]   offline busybox OCI layout for --rootfs
 
 Home: --home ABS_PATH or BOXLITE_HOME. Defects: REFBOX_DEFECTS=name[,name...] (see src/refbox/defects.ts).

@@ -37,6 +37,19 @@ export const DEFECTS = {
   'shim-recorded-when-up':
     "a start records the box's shim only once the box is up, and rm -f stops only recorded " +
     'processes: a start killed while its box boots leaves the shim, storage daemon and box running',
+  // Snapshots (issue 23)
+  'snapshot-renames-live-disk':
+    "a running box's snapshot renames its live disk (BoxLite 0.10.0): the storage daemon keeps the renamed file " +
+    'open, so writes made after the snapshot land in it',
+  'snapshot-drops-child-disk':
+    "snapshot create and restore delete the box's new disk right after making it (BoxLite #323): the box cannot start",
+  'snapshot-restore-while-running':
+    'restore does not check the state: on a running box it replaces the disk under the storage daemon',
+  'snapshot-rm-ignores-chain': 'snapshot rm deletes a layer the live disk or another snapshot still reads',
+  'snapshot-ignores-pending-marker':
+    'a runtime start never looks for snapshots a crash cut short: a box whose disk was moved into one cannot start',
+  'snapshot-layers-outlive-box':
+    "snapshot layers are kept in a store of their own under the home, which the box's removal forgets",
 } as const
 
 export type DefectName = keyof typeof DEFECTS

@@ -8,6 +8,7 @@ import { deferDiskDeleteIfDefective } from './host-disk-defects'
 import { tornDisk } from './overlay'
 import { isAlive, type ProcRef } from './proc'
 import { reachSite, recordingSites } from './sites'
+import { releaseSnapshotsOnRemove } from './snapshot'
 import { deferDelete, slowly } from './variant-effects'
 import { isRunning, type BoxState } from './state'
 
@@ -54,6 +55,7 @@ async function removeNow(ctx: Ctx, state: BoxState, force: boolean): Promise<voi
   // After the stop, which reports the discards of the box's last run (./sites); in a healthy run every removal gets
   // here.
   reachSite(ctx.paths.home, 'remove-box')
+  releaseSnapshotsOnRemove(ctx, box)
   if (ctx.defects.has('leaky-rm') || (ctx.defects.has('rm-keeps-unstarted-disks') && state.startedAt === undefined)) {
     // The regression: cleanup removes the box's record and logs but forgets its disks/ directory.
     for (const entry of readdirSync(box.dir))

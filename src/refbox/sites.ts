@@ -48,7 +48,18 @@ export const SITES = {
   'runtime-message': 'refbox tells the user something on stderr (an error, a notice)',
   'create-on-low-space': 'a run or create finds less free space in the home than space-precheck asks for',
   'kernel-log-read': "a box's kernel log is asked for (logs BOX)",
-  'list-or-inspect': 'boxes are listed or inspected (list, inspect)',
+  'list-or-inspect': 'boxes or snapshots are listed or inspected (list, inspect, snapshot list)',
+  // Snapshots (issue 23)
+  'snapshot-create': 'a snapshot is taken (its pending marker is written)',
+  'snapshot-of-running-box': "a running box's snapshot is taken",
+  'snapshot-of-stopped-box': "a stopped box's snapshot is taken (its disk is forked)",
+  'snapshot-box-frozen': "a running box's filesystem is frozen for its snapshot",
+  'snapshot-restore': "a box's disk is put back to a snapshot",
+  'snapshot-restore-on-running-box': 'a restore is asked of a running box',
+  'snapshot-remove': 'a snapshot is removed',
+  'snapshot-remove-refused': 'a snapshot removal finds a disk that still reads its layer',
+  'snapshot-pending-found': 'a call on the home finds the pending marker of a snapshot a crash cut short',
+  'remove-box-with-snapshots': 'a box that has snapshots is removed',
 } as const
 
 type SiteName = keyof typeof SITES
@@ -140,6 +151,31 @@ export const DEFECT_SITES: Readonly<Record<DefectName, DefectSites>> = {
       'in the record; only a start that ends between launching the shim and seeing the box up leaves a shim ' +
       'no record names',
   },
+  'snapshot-renames-live-disk': {
+    sites: ['snapshot-of-running-box'],
+    why: "it renames instead of copying only in a running box's snapshot",
+  },
+  'snapshot-drops-child-disk': {
+    sites: ['snapshot-of-stopped-box', 'snapshot-restore'],
+    why: "it deletes the disk a stopped box's fork or a restore makes, and only there",
+  },
+  'snapshot-restore-while-running': {
+    sites: ['snapshot-restore-on-running-box'],
+    why: 'it skips only the refusal of a restore asked of a running box',
+  },
+  'snapshot-rm-ignores-chain': {
+    sites: ['snapshot-remove-refused'],
+    why: 'it skips only the refusal of a removal whose layer another disk reads',
+  },
+  'snapshot-ignores-pending-marker': {
+    sites: ['snapshot-pending-found'],
+    why: 'it skips only the recovery of a pending marker, which a call records when it finds one',
+  },
+  'snapshot-layers-outlive-box': {
+    sites: ['remove-box-with-snapshots'],
+    why: 'it moves only the snapshots of a box being removed',
+    hostFilesOnly: true,
+  },
 }
 
 /**
@@ -158,15 +194,25 @@ export const VARIANT_SITES: Readonly<Record<VariantName, DefectSites>> = {
     why: 'it refuses only a create that finds the home under the same threshold, which is where the site is recorded',
   },
   'slow-lifecycle': {
-    sites: ['box-start', 'box-stop', 'remove-box'],
-    why: 'it waits only around a start, a stop and a removal',
+    sites: [
+      'box-start',
+      'box-stop',
+      'remove-box',
+      'snapshot-create',
+      'snapshot-restore',
+      'snapshot-restore-on-running-box',
+    ],
+    why: 'it waits only around a start, a stop, a removal, a snapshot and a restore',
   },
   'runtime-files': {
     sites: ['home-call'],
     why: 'it writes its files on every call on a home; they change nothing but files in the home',
     hostFilesOnly: true,
   },
-  'list-format': { sites: ['list-or-inspect'], why: 'it changes only what list and inspect print' },
+  'list-format': {
+    sites: ['list-or-inspect'],
+    why: 'it changes only what list, inspect and snapshot list print',
+  },
   'ids-and-names': {
     sites: ['create-requested'],
     why: 'it changes the id (and a missing name) a create gives; every later call names that box by it',

@@ -17,6 +17,7 @@ const PACKAGE_OF: Readonly<Record<string, string>> = {
   fallocate: 'util-linux',
   unshare: 'util-linux',
   nsenter: 'util-linux',
+  fsfreeze: 'util-linux',
   setpriv: 'util-linux',
   flock: 'util-linux',
   findmnt: 'util-linux',
