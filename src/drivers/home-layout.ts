@@ -7,3 +7,15 @@ import { join } from 'node:path'
 export function boxliteImageStore(home: string): string[] {
   return [join(home, 'images'), join(home, 'bases')]
 }
+
+/**
+ * BoxLite's snapshot files (boxlite-disks-beyond-rootfs.md §2.3): the pending marker a snapshot leaves while it
+ * is taken, and the layer of snapshot `name`. Both drivers' runtimes keep them there.
+ */
+export function boxliteSnapshotPending(home: string, id: string): string {
+  return join(home, 'boxes', id, '.snapshot_pending')
+}
+
+export function boxliteSnapshotLayer(home: string, id: string, name: string): string {
+  return join(home, 'boxes', id, 'snapshots', name, 'disk.qcow2')
+}

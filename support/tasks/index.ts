@@ -28,6 +28,7 @@ import { type Exhaustion, Inodes } from './running-out-of-inodes'
 import { HardKill } from './surviving-a-crash/hard-kill'
 import { InterruptedStarts, type KilledStartOutcome, type TimedStart } from './surviving-a-crash/interrupted-starts'
 import { TornDisk } from './surviving-a-crash/torn-disk'
+import { type KilledSnapshot, type RemovalStep, Snapshots, type StartAndRead, type TakenSnapshot } from './snapshots'
 
 export function createTasks(scene: Scene) {
   const rootfs = new Rootfs(scene)
@@ -52,6 +53,7 @@ export function createTasks(scene: Scene) {
     hardKill: new HardKill(scene, rootfs),
     interruptedStarts: new InterruptedStarts(scene),
     tornDisk: new TornDisk(scene, rootfs),
+    snapshots: new Snapshots(scene, rootfs),
   }
 }
 
@@ -80,6 +82,13 @@ export interface OutcomeKinds {
   'bad-image starts': CommandRecord[]
   'file before the tear': Fingerprints
   'start on the torn disk': CommandRecord
+  'word written': string
+  'snapshot taken': TakenSnapshot
+  'restore of the running box': CommandRecord
+  'snapshot removals': RemovalStep[]
+  'snapshot restores': Map<string, StartAndRead>
+  'home with snapshots': number
+  'killed snapshot': KilledSnapshot
 }
 
 /** Completes "a step that ... must run first" for each kind. */
@@ -105,4 +114,11 @@ export const PRODUCERS: Producers<OutcomeKinds> = {
   'bad-image starts': 'starts boxes from bad image layouts',
   'file before the tear': 'writes a file and stops the box',
   'start on the torn disk': 'starts the box again on its torn disk',
+  'word written': "writes a word to the box's file",
+  'snapshot taken': 'takes a snapshot of the box',
+  'restore of the running box': 'asks the running box to restore a snapshot',
+  'snapshot removals': 'removes the snapshots in turn',
+  'snapshot restores': 'restores each snapshot in turn',
+  'home with snapshots': 'measures the home with the snapshots',
+  'killed snapshot': 'kills the runtime half-way through a snapshot',
 }

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'n
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { after, before, describe, it } from 'node:test'
-import { destroyHome, freshHome, refbox, refboxOk, runBox, sh } from './helpers'
+import { destroyHome, freshHome, refbox, refboxOk, runBox, sh, testImage } from './helpers'
 
 interface Listed {
   id: string
@@ -75,7 +75,7 @@ describe('refbox snapshots', () => {
   })
 
   it('refuses bad names, duplicates, unknown snapshots and a box never started, in BoxLite words', async () => {
-    const fresh = (await refboxOk(home, ['create', '--rootfs', (await import('./helpers')).testImage()])).trim()
+    const fresh = (await refboxOk(home, ['create', '--rootfs', testImage()])).trim()
     const never = await refbox(home, ['snapshot', 'create', fresh, 's'])
     expect(never.stderr).to.match(/^Error: storage error: Container disk not found at .*disk\.qcow2$/m)
     const id = await runBox(home)
