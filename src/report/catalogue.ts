@@ -107,6 +107,36 @@ const ENTRIES: readonly Entry[] = [
       "may grow by at most the file's size plus 8 MiB for the archive's headers and the disk's journal. The suite " +
       'measures the peak during the copy, so a file staged on the host first shows.',
   },
+  // Volumes (issue 23): what a box writes to a volume stays out of its rootfs and within the volume's size.
+  {
+    rule:
+      'A box filling a host directory volume leaves its rootfs and its neighbours alone, and the data outlives ' +
+      'the box',
+    feature: 'volumes.feature',
+    severity: 'host-and-neighbours',
+    forUsers:
+      "Data a box writes to a shared host directory lands there, not in the box's own disk, does not slow the " +
+      'boxes next to it, and is still on the host after the box is removed.',
+    whyThreshold:
+      'BoxLite shares host directories with virtio-fs: data lives on the host filesystem, not in the box disk ' +
+      '(docs: boxlite-disks-beyond-rootfs.md section 1.1, guarantee 13). 4 MiB is the slack upstream test 2 leaves ' +
+      "for the box's own logs (BoxLite PR #623). The 64 MiB filesystem is the scenario's own, so the fill cannot " +
+      'reach the host; at least 32 MiB, half of it, shows the fill reached that filesystem. 10 seconds is ' +
+      "upstream's assert_alive window.",
+  },
+  {
+    rule: 'A sized volume holds at most its size, and its disk goes with the box',
+    feature: 'volumes.feature',
+    severity: 'host-and-neighbours',
+    forUsers:
+      'A box given a sized volume cannot write more than that size to it, and removing the box gives the space ' +
+      'back.',
+    whyThreshold:
+      'Unreleased BoxLite PR #636 (sized_volume.rs: sized_volume_caps_writes_and_rm_cleans_up_image): a 64 MiB ' +
+      'volume fills to ENOSPC, the box keeps serving, and rm -f deletes its image. Here 32 MiB, the same rule at ' +
+      "half the cost. 4 MiB is upstream test 2's slack for the box's own logs (BoxLite PR #623), also allowed " +
+      "for the runtime's own records after rm; 30 seconds is the reclaim rule's window for a deferred deletion.",
+  },
   // Data: a failure here loses or damages what a box wrote, or the box itself.
   {
     rule: 'Data a box synced to disk survives a hard kill of its host process, and the disk stays undamaged',
@@ -251,6 +281,60 @@ const ENTRIES: readonly Entry[] = [
       "BoxLite's recover_pending_snapshot and its tests (test_recover_pending_snapshot_restores_disk): the runtime " +
       "is killed once the snapshot's marker and layer are on the host; serving within 10 seconds is upstream's " +
       'liveness check.',
+  },
+  {
+    rule: "A read-only volume refuses every write from the box, and the host's files stay as they were",
+    feature: 'volumes.feature',
+    severity: 'data',
+    forUsers: 'A box given a read-only view of a host directory can read it but never change or add a file there.',
+    whyThreshold:
+      'BoxLite mounts readOnly volumes read-only in the kernel (mount_security.rs readonly_mount_enforced), so a ' +
+      'write fails with EROFS, "Read-only file system". 10 seconds is upstream\'s assert_alive window.',
+  },
+  {
+    rule: 'An anonymous volume keeps its data across a restart, and removing the box does not delete it',
+    feature: 'volumes.feature',
+    severity: 'data',
+    forUsers: 'Files a box keeps in an anonymous volume survive a restart, and removing the box does not destroy them.',
+    whyThreshold:
+      "BoxLite's CLI makes <home>/volumes/anonymous/<ULID>/ for -v /BOX and never deletes it: not rm, not --rm " +
+      "(cli.rs VolumeFlags::apply_to; PR #1513). Docker keeps a removed container's anonymous volumes unless asked " +
+      'with -v. A file of 16 KiB must keep its SHA-256.',
+  },
+  // Export and import (issue 23)
+  {
+    rule: 'An exported box comes back whole, in a new box with a disk of its own',
+    feature: 'export-and-import.feature',
+    severity: 'data',
+    forUsers:
+      'A box saved to an archive comes back with every file, mode and link it had, as a box of its own that ' +
+      'needs nothing left on the host it came from.',
+    whyThreshold:
+      "BoxLite's export tests (test_export_import_preserves_file_contents, …_preserves_symlinks, " +
+      'test_double_import_from_same_archive): the 1 MiB binary file is random, so its SHA-256 changes with any ' +
+      'byte; modes 750 and 600 are the ones a plain file copy would lose; the imported disk must have no backing ' +
+      'file at all (test_import_validates_no_backing_references).',
+  },
+  {
+    rule: 'A box with a full rootfs is exported and imported whole',
+    feature: 'export-and-import.feature',
+    severity: 'data',
+    forUsers: 'A box whose disk is full can still be saved to an archive and brought back with all of its data.',
+    whyThreshold:
+      'The full disk is the one the rootfs guarantees make (upstream PR #623 fills); its files are compared by ' +
+      'size and SHA-256, so a single lost or changed byte fails.',
+  },
+  {
+    rule: 'A damaged archive is refused, and no box is made from it',
+    feature: 'export-and-import.feature',
+    severity: 'data',
+    forUsers:
+      'An archive that was damaged, cut short, made by a newer runtime or pointing at host files is refused, and ' +
+      'leaves no half-made box behind.',
+    whyThreshold:
+      "BoxLite's import checks (runtime/import.rs): the disk's SHA-256 against the manifest, manifest versions up " +
+      'to 5 (so 6 is refused), and no backing file in the disk (test_import_validates_no_backing_references); ' +
+      'no tolerance: the box list and the home must be exactly as before.',
   },
   // Cost: a failure here wastes host space or leaves things behind; nothing is lost.
   {

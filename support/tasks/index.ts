@@ -8,6 +8,7 @@
  * with the step that produces it in `PRODUCERS`.
  */
 import type { CommandRecord } from '../../src/drivers/types'
+import type { FileKinds } from '../../src/guest/file-kinds'
 import type { Fingerprints } from '../../src/guest/measure'
 import type { Producers } from '../parts/outcomes'
 import type { Scene } from '../parts/scene'
@@ -22,6 +23,7 @@ import { type Copy, Copying } from './host-gets-its-space-back/copying'
 import { Reclaim, type SmallFiles } from './host-gets-its-space-back/reclaim'
 import { HostFull } from './host-runs-out-of-space'
 import { Crowd, type CrowdFills, type CrowdStart } from './many-boxes-filling-at-once'
+import { Archives, type DamagedImports, type Export, type Import } from './export-and-import'
 import { type FillCycles, Recovery } from './recovering-a-full-box'
 import { RacingWriters, type WriterRace } from './rootfs-is-its-own-disk'
 import { type Exhaustion, Inodes } from './running-out-of-inodes'
@@ -29,6 +31,7 @@ import { HardKill } from './surviving-a-crash/hard-kill'
 import { InterruptedStarts, type KilledStartOutcome, type TimedStart } from './surviving-a-crash/interrupted-starts'
 import { TornDisk } from './surviving-a-crash/torn-disk'
 import { type KilledSnapshot, type RemovalStep, Snapshots, type StartAndRead, type TakenSnapshot } from './snapshots'
+import { type VolumeFillRun, Volumes, type Witness, type WriteTries } from './volumes'
 
 export function createTasks(scene: Scene) {
   const rootfs = new Rootfs(scene)
@@ -54,6 +57,8 @@ export function createTasks(scene: Scene) {
     interruptedStarts: new InterruptedStarts(scene),
     tornDisk: new TornDisk(scene, rootfs),
     snapshots: new Snapshots(scene, rootfs),
+    volumes: new Volumes(scene, rootfs),
+    archives: new Archives(scene, rootfs),
   }
 }
 
@@ -89,6 +94,15 @@ export interface OutcomeKinds {
   'snapshot restores': Map<string, StartAndRead>
   'home with snapshots': number
   'killed snapshot': KilledSnapshot
+  'volume size': number
+  'volume fill': VolumeFillRun
+  'volume witness': Witness
+  'volume writes': WriteTries
+  'files before the export': FileKinds
+  export: Export
+  import: Import
+  'start after the import': CommandRecord
+  'damaged imports': DamagedImports
 }
 
 /** Completes "a step that ... must run first" for each kind. */
@@ -121,4 +135,13 @@ export const PRODUCERS: Producers<OutcomeKinds> = {
   'snapshot restores': 'restores each snapshot in turn',
   'home with snapshots': 'measures the home with the snapshots',
   'killed snapshot': 'kills the runtime half-way through a snapshot',
+  'volume size': 'starts it with a volume of a known size',
+  'volume fill': 'fills its volume',
+  'volume witness': 'writes a small file whose SHA-256 is recorded (in the box or the host directory)',
+  'volume writes': 'tries to write to its read-only volume',
+  'files before the export': 'writes a text file, a binary file, files with modes and a symbolic link',
+  export: 'exports it',
+  import: 'imports an archive as it',
+  'start after the import': 'starts it after its import',
+  'damaged imports': 'imports damaged copies of an archive',
 }
