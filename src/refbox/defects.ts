@@ -37,6 +37,18 @@ export const DEFECTS = {
   'shim-recorded-when-up':
     "a start records the box's shim only once the box is up, and rm -f stops only recorded " +
     'processes: a start killed while its box boots leaves the shim, storage daemon and box running',
+  // Clones (issue 23): ./clone.ts, ./bases.ts and the clone rules of ./remove.ts.
+  'clone-shares-live-disk':
+    "a clone's disk backs straight onto its stopped source's live disk, so the source's later writes reach the clone",
+  'live-clone-renames':
+    "cloning a running box renames its open disk into the clone base, so the box's later writes land in the base " +
+    'the clone reads (BoxLite 0.10.0)',
+  'rm-ignores-clones': 'rm without force removes a box that clones depend on',
+  'force-rm-deletes-base': 'force-removing a cloned box deletes the clone base with it, so its clones cannot start',
+  'clone-rm-deletes-base': 'removing one clone deletes the clone base that the source and the other clones still use',
+  'base-outlives-last-clone': 'a clone base is never deleted, even once no box uses it',
+  'base-backs-onto-snapshots':
+    "a clone base keeps backing onto its source's snapshots, so force-removing the source breaks the clone",
 } as const
 
 export type DefectName = keyof typeof DEFECTS

@@ -49,6 +49,10 @@ export const SITES = {
   'create-on-low-space': 'a run or create finds less free space in the home than space-precheck asks for',
   'kernel-log-read': "a box's kernel log is asked for (logs BOX)",
   'list-or-inspect': 'boxes are listed or inspected (list, inspect)',
+  'clone-box': 'a stopped box is cloned',
+  'clone-running-box': 'a running box is cloned',
+  'remove-clone-source': 'a box is removed (with force or without) whose clones still exist',
+  'remove-base-holder': 'a box is removed whose disk backs onto a clone base',
 } as const
 
 type SiteName = keyof typeof SITES
@@ -139,6 +143,29 @@ export const DEFECT_SITES: Readonly<Record<DefectName, DefectSites>> = {
       'a start that gets its box up records the shim as a healthy one does (only later), and rm -f then finds it ' +
       'in the record; only a start that ends between launching the shim and seeing the box up leaves a shim ' +
       'no record names',
+  },
+  'clone-shares-live-disk': { sites: ['clone-box'], why: 'it changes only what a clone of a stopped box backs onto' },
+  'live-clone-renames': { sites: ['clone-running-box'], why: 'it acts only when a running box is cloned' },
+  'rm-ignores-clones': {
+    sites: ['remove-clone-source'],
+    why: 'it skips only the refusal, which is made only for a box with clones',
+  },
+  'force-rm-deletes-base': {
+    sites: ['remove-base-holder'],
+    why: 'it deletes a base only where a removal releases one',
+  },
+  'clone-rm-deletes-base': {
+    sites: ['remove-base-holder'],
+    why: 'it deletes a base only where a removal releases one',
+  },
+  'base-outlives-last-clone': {
+    sites: ['remove-base-holder'],
+    why: 'it keeps a base only where a removal releases one; the base is a file in the home nothing else reads',
+    hostFilesOnly: true,
+  },
+  'base-backs-onto-snapshots': {
+    sites: ['clone-box', 'clone-running-box'],
+    why: "it changes only what a new clone base backs onto, and only when the source's disk backs onto its snapshots",
   },
 }
 

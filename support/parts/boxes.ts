@@ -89,6 +89,14 @@ export class Boxes {
     return box.name
   }
 
+  /** The id the runtime gave a box reserved by name (a clone made under that name). */
+  arrived(role: string, id: string): RunningBox {
+    const box = this.byRole.get(role)
+    if (!box) throw new Error(`the scenario reserved no ${named(role)}`)
+    box.id = id
+    return box as RunningBox
+  }
+
   /** A box the scenario removed itself, found by the unique name it was given: cleanup skips it. */
   removedByName(name: string): void {
     for (const box of this.byRole.values()) if (box.name === name) box.removed = true

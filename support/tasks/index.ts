@@ -21,6 +21,7 @@ import { Serving } from './common/serving'
 import { type Copy, Copying } from './host-gets-its-space-back/copying'
 import { Reclaim, type SmallFiles } from './host-gets-its-space-back/reclaim'
 import { HostFull } from './host-runs-out-of-space'
+import { type CloneMade, Clones, type HomeBytes, type UnforcedRemoval } from './clones'
 import { Crowd, type CrowdFills, type CrowdStart } from './many-boxes-filling-at-once'
 import { type FillCycles, Recovery } from './recovering-a-full-box'
 import { RacingWriters, type WriterRace } from './rootfs-is-its-own-disk'
@@ -52,6 +53,7 @@ export function createTasks(scene: Scene) {
     hardKill: new HardKill(scene, rootfs),
     interruptedStarts: new InterruptedStarts(scene),
     tornDisk: new TornDisk(scene, rootfs),
+    clones: new Clones(scene, rootfs),
   }
 }
 
@@ -80,6 +82,13 @@ export interface OutcomeKinds {
   'bad-image starts': CommandRecord[]
   'file before the tear': Fingerprints
   'start on the torn disk': CommandRecord
+  'first file': Fingerprints
+  'second file': Fingerprints
+  'clone file': Fingerprints
+  clone: CloneMade
+  'removal without force': UnforcedRemoval
+  'removal with force': CommandRecord
+  'home baseline': HomeBytes
 }
 
 /** Completes "a step that ... must run first" for each kind. */
@@ -105,4 +114,11 @@ export const PRODUCERS: Producers<OutcomeKinds> = {
   'bad-image starts': 'starts boxes from bad image layouts',
   'file before the tear': 'writes a file and stops the box',
   'start on the torn disk': 'starts the box again on its torn disk',
+  'first file': 'writes a small file in the box before it is cloned',
+  'second file': 'writes a second file in the box after the clone',
+  'clone file': 'writes a file in the clone',
+  clone: 'clones the box',
+  'removal without force': 'removes the box without force',
+  'removal with force': 'removes it with force',
+  'home baseline': 'measures the home with the image cached and no box',
 }
