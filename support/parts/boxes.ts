@@ -45,7 +45,7 @@ export class Boxes {
     refuseIfInterrupted(named(role))
     const box: BoxHandle = {
       role,
-      name: `dgs-${role}-${randomBytes(4).toString('hex')}`,
+      name: `dgs-${role.replace(/[^A-Za-z0-9]+/g, '-')}-${randomBytes(4).toString('hex')}`,
       removed: false,
       rootfsFull: false,
     }
@@ -81,7 +81,7 @@ export class Boxes {
     refuseIfInterrupted(named(role))
     const box: BoxHandle = {
       role,
-      name: `dgs-${role}-${randomBytes(4).toString('hex')}`,
+      name: `dgs-${role.replace(/[^A-Za-z0-9]+/g, '-')}-${randomBytes(4).toString('hex')}`,
       removed: false,
       rootfsFull: false,
     }

@@ -135,11 +135,11 @@ export class Clones {
     return { record, status, clones: clones.map((c) => ({ id: boxes.get(c).id, name: boxes.get(c).name })) }
   }
 
-  /** `rm -f`; a box it removed is left out of the cleanup. */
-  async forceRemove(role: string): Promise<CommandRecord> {
+  /** `rm -f` (judged by a Then step, or setup that must succeed); a box it removed is left out of the cleanup. */
+  async forceRemove(role: string, judgement: 'judged-later' | 'must-succeed' = 'judged-later'): Promise<CommandRecord> {
     const { boxes, calls, driver } = this.scene
     const box = boxes.get(role)
-    const record = await calls.run(`rm -f ${named(role)}`, 'judged-later', CALL.forceRemove, (limit) =>
+    const record = await calls.run(`rm -f ${named(role)}`, judgement, CALL.forceRemove, (limit) =>
       driver.remove(box.id, limit),
     )
     if (record.exitCode === 0) box.removed = true
@@ -154,8 +154,7 @@ export class Clones {
   async homeWithImageCached(role: string): Promise<HomeBytes> {
     const { boxes, clock, driver, report } = this.scene
     const box = await boxes.start(role)
-    const removal = await this.forceRemove(role)
-    if (removal.exitCode !== 0) throw new Error(`removing ${named(role)} failed:\n${removal.stderr}`)
+    await this.forceRemove(role, 'must-succeed')
     const home = driver.home
     await clock.pollUntil(
       () => pathsNaming(home, [box.id, box.name]),
