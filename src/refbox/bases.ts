@@ -1,17 +1,17 @@
 /**
  * Clone bases, as BoxLite keeps them: `<home>/bases/<nanoid8>.qcow2`, the disk a clone operation froze, which
- * the source's new disk and every clone's disk back onto. Who holds a base is kept beside it, in
- * `<home>/bases/<name>.refs.json` (BoxLite: the `base_disk` and `base_disk_ref` tables of its database):
+ * the source's new disk and every clone's disk back onto. Who holds each base is kept beside them, in
+ * `<home>/bases/refs.json` (BoxLite: the `base_disk` and `base_disk_ref` tables of its database):
  *
- *     {"source": "<id of the box that was cloned>", "boxes": ["<ids whose disk backs onto it>"],
- *      "bases": ["<names of bases made on top of it>"], "parent": "<name of the base below it, if any>"}
+ *     {"<name>.qcow2": {"source": "<id of the box that was cloned>", "boxes": ["<ids whose disk backs onto it>"],
+ *                       "bases": ["<names of bases made on top of it>"], "parent": "<the base below it, if any>"}}
  *
  * A base lives while anything holds it: removing its last holder deletes it, and then drops it from its
  * parent, which may go in turn (BoxLite's `try_gc_base`, cascading). A base never backs onto a box's own
  * files (its snapshots): clone flattens those layers into it, so no box's removal can break another's chain.
  */
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { HomePaths } from './home'
 
@@ -44,29 +44,45 @@ export function newBaseName(paths: HomePaths): string {
   }
 }
 
-const refsFile = (paths: HomePaths, name: string) => join(basesDir(paths), name.replace(/\.qcow2$/, '.refs.json'))
+/** One record for every base of the home, keyed by base file name (BoxLite keeps one table for them). */
+const refsFile = (paths: HomePaths) => join(basesDir(paths), 'refs.json')
 
-export function writeRefs(paths: HomePaths, name: string, refs: BaseRefs): void {
+function readAll(paths: HomePaths): Record<string, BaseRefs> {
+  try {
+    return JSON.parse(readFileSync(refsFile(paths), 'utf8')) as Record<string, BaseRefs>
+  } catch {
+    return {} // no record yet
+  }
+}
+
+function writeAll(paths: HomePaths, all: Record<string, BaseRefs>): void {
   mkdirSync(basesDir(paths), { recursive: true })
-  const file = refsFile(paths, name)
-  writeFileSync(`${file}.new`, `${JSON.stringify(refs)}\n`)
+  const file = refsFile(paths)
+  writeFileSync(`${file}.new`, `${JSON.stringify(all, null, 2)}\n`)
   renameSync(`${file}.new`, file)
 }
 
+export function writeRefs(paths: HomePaths, name: string, refs: BaseRefs): void {
+  writeAll(paths, { ...readAll(paths), [name]: refs })
+}
+
+/** Drops a base's record (its file is the caller's). */
+export function forgetBase(paths: HomePaths, name: string): void {
+  const all = readAll(paths)
+  delete all[name]
+  writeAll(paths, all)
+}
+
 function readRefs(paths: HomePaths, name: string): BaseRefs | undefined {
-  try {
-    const refs = JSON.parse(readFileSync(refsFile(paths, name), 'utf8')) as Partial<BaseRefs>
-    return { source: refs.source ?? '', boxes: refs.boxes ?? [], bases: refs.bases ?? [], parent: refs.parent }
-  } catch {
-    return undefined // no record (a file nobody registered): never ours to delete
-  }
+  const refs = readAll(paths)[name] as Partial<BaseRefs> | undefined
+  if (!refs) return undefined // a file nobody registered: never ours to delete
+  return { source: refs.source ?? '', boxes: refs.boxes ?? [], bases: refs.bases ?? [], parent: refs.parent }
 }
 
 /** Every registered base of the home. */
 export function listBases(paths: HomePaths): Base[] {
-  if (!existsSync(basesDir(paths))) return []
-  return readdirSync(basesDir(paths))
-    .filter((f) => BASE_FILE.test(f))
+  return Object.keys(readAll(paths))
+    .filter((name) => BASE_FILE.test(name))
     .flatMap((name) => {
       const refs = readRefs(paths, name)
       return refs ? [{ name, path: join(basesDir(paths), name), refs }] : []
@@ -101,7 +117,7 @@ export function cloneDependents(paths: HomePaths, id: string, exists: (id: strin
 /** Deletes a base and its record, then drops it from its parent (which goes too once nothing holds it). */
 export function deleteBase(paths: HomePaths, base: Base, keepUnheld = false): void {
   rmSync(base.path, { force: true })
-  rmSync(refsFile(paths, base.name), { force: true })
+  forgetBase(paths, base.name)
   const parent = base.refs.parent
   if (parent === undefined) return
   const refs = readRefs(paths, parent)

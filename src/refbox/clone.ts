@@ -11,7 +11,7 @@ import { copyFileSync, constants, existsSync, mkdirSync, renameSync, rmSync } fr
 import { join } from 'node:path'
 import { parseArgs, value } from './args'
 import type { Ctx } from './box'
-import { addHolders, baseAt, basesDir, newBaseName, writeRefs } from './bases'
+import { addHolders, baseAt, basesDir, forgetBase, newBaseName, writeRefs } from './bases'
 import { RefboxError, UsageError } from './errors'
 import { BOX_NAME } from './home'
 import { isAlive } from './proc'
@@ -109,7 +109,7 @@ export async function cloneBox(ctx: Ctx, source: BoxState, name: string | undefi
     } else {
       rmSync(base, { force: true })
     }
-    rmSync(join(basesDir(ctx.paths), baseName.replace(/\.qcow2$/, '.refs.json')), { force: true })
+    forgetBase(ctx.paths, baseName)
     throw e
   }
 }
