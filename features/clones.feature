@@ -33,8 +33,9 @@ Feature: A clone is a box of its own
   Rule: Removing a box or one of its clones never breaks the boxes left
   A clone needs the disk it shares with its source. Removing the source without force must be refused
   with an error that names the clone, so nobody removes it by mistake. Forced, the removal must leave
-  the clone working with its files. Removing one clone must leave the source and the other clones
-  working. Files are compared by size and SHA-256.
+  the clone working with its files, also when the box had snapshots that its disk was built on.
+  Removing one clone must leave the source and the other clones working. Files are compared by size
+  and SHA-256.
 
     Scenario: A box with a clone is refused removal without force, and once force-removed its clone still starts with its files
       Given a running box with a small file on its rootfs
@@ -42,6 +43,13 @@ Feature: A clone is a box of its own
       And the box is removed without force
       Then the removal is refused with an error that names the clone, and the box is still there
       When the box is removed with force
+      Then the clone starts and has the box's first file, byte for byte
+
+    @needs-snapshots
+    Scenario: A box with a snapshot, cloned and then force-removed, leaves its clone starting with its files
+      Given a running box with a small file on its rootfs
+      When the box is stopped, snapshotted and cloned
+      And the box is removed with force
       Then the clone starts and has the box's first file, byte for byte
 
     Scenario: Removing one of two clones leaves the box and the other clone starting with their files

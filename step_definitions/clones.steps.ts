@@ -64,6 +64,16 @@ When(
   },
 )
 
+When(
+  'the box is stopped, snapshotted and cloned',
+  budget(CALL.stop + 2 * CALL.createBox + CALL.quickProbe),
+  async function (this: DiskWorld) {
+    await this.tasks.clones.stop('box')
+    await this.tasks.clones.snapshot('box', 'before-the-clone')
+    await cloneAs(this, 'clone')
+  },
+)
+
 When('the running box is cloned', budget(CALL.createBox + CALL.quickProbe), async function (this: DiskWorld) {
   await cloneAs(this, 'clone')
 })

@@ -84,6 +84,17 @@ export class Clones {
     return calls.run(`start ${named(role)}`, judgement, CALL.start, (limit) => driver.start(id, limit))
   }
 
+  /** A snapshot of the box (setup: the scenario cannot go on without it). */
+  async snapshot(role: string, name: string): Promise<void> {
+    const { boxes, calls, driver } = this.scene
+    const id = boxes.get(role).id
+    const snapshot = driver.snapshotCreate?.bind(driver)
+    if (!snapshot) throw new Error(`the ${driver.kind} driver cannot snapshot a box`)
+    await calls.run(`snapshot ${named(role)} as ${name}`, 'must-succeed', CALL.createBox, (limit) =>
+      snapshot(id, name, limit),
+    )
+  }
+
   /** Clones the box as `role`; the clone is registered for removal by its name before the runtime is asked. */
   async clone(source: string, role: string): Promise<CloneMade> {
     const { boxes, calls, driver, clock } = this.scene
