@@ -133,7 +133,8 @@ function expectFiles(
       expect(now, `${path} in ${named(role)} is not the file the box wrote before`).to.deep.equal(was.get(path))
     }
   }
-  world.log(`✔ ${named(role)}: ${want.map(([p, w]) => `${p} ${w === 'missing' ? 'absent' : 'unchanged'}`).join(', ')}`)
+  const seen = want.map(([p, w]) => `${p} ${w === 'missing' ? 'absent' : 'unchanged'}`)
+  world.log(`✔ ${named(role)}: ${seen.join(', ')}`)
 }
 
 Then(

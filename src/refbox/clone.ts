@@ -19,19 +19,19 @@ import { reachSite } from './sites'
 import { findBox, generatedName, isRunning, listStates, newBoxId, writeState, type BoxState } from './state'
 import { requireRootAndFuse, requireTools, runTool } from './tools'
 
-export async function cmdClone(ctx: Ctx, args: string[]): Promise<number> {
+export function cmdClone(ctx: Ctx, args: string[]): number {
   const p = parseArgs('clone', args, [{ name: 'name', value: true }], false)
   const [ref, ...extra] = p.positionals
   if (ref === undefined) throw new UsageError('the following required arguments were not provided: <BOX>')
   if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}' found for 'clone'`)
   const source = findBox(ctx.paths, ref)
   if (!source) throw new RefboxError(`box not found: ${ref}`)
-  const clone = await cloneBox(ctx, source, value(p, 'name'))
+  const clone = cloneBox(ctx, source, value(p, 'name'))
   process.stdout.write(`${clone.id}\n`)
   return 0
 }
 
-export async function cloneBox(ctx: Ctx, source: BoxState, name: string | undefined): Promise<BoxState> {
+export function cloneBox(ctx: Ctx, source: BoxState, name: string | undefined): BoxState {
   requireRootAndFuse()
   requireTools('qemu-img', 'nsenter', 'fsfreeze')
   if (name !== undefined) {

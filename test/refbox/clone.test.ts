@@ -54,7 +54,7 @@ describe('refbox clone', () => {
   const clone = async (src: string, extra: string[] = [], env: Record<string, string> = {}) =>
     (await refboxOk(home, ['clone', ...extra, src], { env })).trim()
 
-  it("forks a stopped box's disk into bases/: the source and the clone back onto it, the clone copies its options", async () => {
+  it("forks a stopped box's disk into bases/ under the source and the clone, and copies its options", async () => {
     const src = await stoppedSourceWithFile(['--memory', '256', '--disk-size', '1'])
     const id = await clone(src, ['--name', 'c1'])
     expect(id).to.match(/^[0-9A-Za-z]{12}$/)
@@ -80,7 +80,7 @@ describe('refbox clone', () => {
     expect((await sh(home, src, 'ls /c')).code).to.not.equal(0)
   })
 
-  it("copies a running box's frozen disk: its unsynced writes before the clone are in, its later writes are not", async () => {
+  it("copies a running box's frozen disk: unsynced writes before the clone are in, later ones are not", async () => {
     const src = await runBox(home)
     await refboxOk(home, ['exec', src, '--', 'sh', '-c', 'echo before > /f; echo unsynced > /u'])
     const id = await clone(src)
@@ -114,7 +114,7 @@ describe('refbox clone', () => {
     return state.rootfs
   }
 
-  it('refuses rm of a source with clones naming them; rm -f leaves the clone booting; its last holder deletes the base', async () => {
+  it('refuses rm of a cloned box naming its clones; rm -f keeps them; the last holder takes the base', async () => {
     const src = await stoppedSourceWithFile()
     const a = await clone(src)
     const b = await clone(src)
