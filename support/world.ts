@@ -134,18 +134,21 @@ export class DiskWorld extends World<WorldParameters> implements Interruptible {
     if (!opened) return []
     await opened.driver.interrupt()
     await this.boxes.removeAll()
-    let detached: string | undefined
-    try {
-      detached = await this.tasks.hostFull.release()
-    } catch (err) {
-      // the leftover check below names what stayed
-      process.stderr.write(`boxlite-disk-spec: ${(err as Error).message}\n`)
+    const detachedDevices: string[] = []
+    for (const release of [() => this.tasks.hostFull.release(), () => this.tasks.volumes.release()]) {
+      try {
+        const device = await release()
+        if (device) detachedDevices.push(device)
+      } catch (err) {
+        // the leftover check below names what stayed
+        process.stderr.write(`boxlite-disk-spec: ${(err as Error).message}\n`)
+      }
     }
     // A detached loop device that only other processes' copied mounts still hold is released by us; the kernel frees
     // it.
     const left = () =>
       findLeftovers(opened.dirs.dir).filter(
-        (l) => !(detached && l.kind === 'loop device' && l.detail.startsWith(`${detached} `)),
+        (l) => !(l.kind === 'loop device' && detachedDevices.some((d) => l.detail.startsWith(`${d} `))),
       )
     const poll = await this.clock.pollUntil(left, (l) => l.length === 0, {
       intervalMs: 250,

@@ -49,11 +49,20 @@ export interface VolumeSpec {
  * - `snapshots`: snapshot create/list/remove/restore;
  * - `clone`: clone a box;
  * - `export`: export a box to an archive and import it;
- * - `volumes`: host-path volumes (and, on the CLI, anonymous ones);
+ * - `volumes`: host-path volumes (BoxLite's SDK and CLI);
+ * - `anonymous-volumes`: volumes the runtime makes in its home (`-v /BOX`; BoxLite's CLI only, not its SDK);
  * - `sized-volumes`: anonymous volumes with their own bounded disk (`-v /BOX:size=N`);
  * - `gc`: `gc [--dry-run]`, the sweep of what no box uses.
  */
-export const CAPABILITIES = ['snapshots', 'clone', 'export', 'volumes', 'sized-volumes', 'gc'] as const
+export const CAPABILITIES = [
+  'snapshots',
+  'clone',
+  'export',
+  'volumes',
+  'anonymous-volumes',
+  'sized-volumes',
+  'gc',
+] as const
 export type Capability = (typeof CAPABILITIES)[number]
 
 /** A snapshot as the runtime lists it (SDK `JsSnapshotInfo`; refbox `snapshot list --format json`). */

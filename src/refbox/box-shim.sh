@@ -10,7 +10,8 @@
 # Input (environment, set by refbox): REFBOX_BOX_DIR, REFBOX_QSD_FILE / REFBOX_QSD_MOUNT (the qcow2
 # and disk.raw paths, escaped for qemu option syntax), REFBOX_TMP_SIZE, REFBOX_RESIZE (1 = grow the
 # filesystem to the disk's virtual size first), REFBOX_COUNT_DISCARDS, and the knobs REFBOX_MOUNT_DISCARD,
-# REFBOX_TMPFS, REFBOX_REFUSE_FULL, REFBOX_SHARE_ROOT that refbox's defect switches turn. The command is "$@",
+# REFBOX_TMPFS, REFBOX_REFUSE_FULL, REFBOX_SHARE_ROOT that refbox's defect switches turn, and REFBOX_VOLUMES
+# (src/refbox/volumes.ts shimVolumeLines: one line per volume, KIND RO SOURCE BOX_PATH, tab-separated). The command is "$@",
 # never parsed by this script.
 set -u
 box=$REFBOX_BOX_DIR
@@ -29,6 +30,12 @@ alive() {
 
 teardown() {
   hold_disk
+  # Volumes first, newest mount first (one may lie under another's box path).
+  if [ -s "$run/volume-mounts" ]; then
+    tac "$run/volume-mounts" | while IFS= read -r m; do
+      if mountpoint -q "$m" 2>/dev/null; then umount "$m" 2>/dev/null || umount -l "$m"; fi
+    done
+  fi
   for m in "$root/proc" "$root/dev" "$root/tmp" "$root"; do
     if mountpoint -q "$m" 2>/dev/null; then umount "$m" 2>/dev/null || umount -l "$m"; fi
   done
@@ -122,6 +129,56 @@ fi
 mount -t tmpfs -o nosuid,noexec,mode=755,size=64k tmpfs "$root/dev" || fail "cannot mount /dev"
 mkdev() { mknod -m 666 "$root/dev/$1" c "$2" "$3" || fail "cannot create /dev/$1"; }
 mkdev null 1 3; mkdev zero 1 5; mkdev full 1 7; mkdev random 1 8; mkdev urandom 1 9
+
+# The box path of a volume, made in the box's disk one component at a time. A symlink on the way (the
+# image's, or the box's own) would send the mount out of the box onto the host, so it is refused.
+# $2 = file: the last component is a file (a single-file volume), else a directory.
+volume_target() (
+  shape=$2
+  p=$root
+  IFS=/
+  set -f
+  set -- $1
+  n=$#
+  i=0
+  for c in "$@"; do
+    i=$((i + 1))
+    [ -n "$c" ] || continue
+    p=$p/$c
+    [ -L "$p" ] && exit 1
+    if [ ! -e "$p" ]; then
+      if [ "$i" -eq "$n" ] && [ "$shape" = file ]; then : > "$p" || exit 1; else mkdir "$p" || exit 1; fi
+    fi
+  done
+  printf '%s\n' "$p"
+)
+tab=$(printf '\t')
+if [ -n "${REFBOX_VOLUMES:-}" ]; then
+  printf '%s\n' "$REFBOX_VOLUMES" > "$run/volumes"
+  : > "$run/volume-mounts"
+  while IFS=$tab read -r kind ro src guest; do
+    shape=dir
+    [ "$kind" = bind ] && [ -f "$src" ] && shape=file
+    target=$(volume_target "$guest" "$shape") || fail "cannot make the volume's box path $guest (a symlink, or no room)"
+    case "$kind" in
+      bind)
+        mount --bind "$src" "$target" || fail "cannot mount the volume $src on $guest"
+        echo "$target" >> "$run/volume-mounts"
+        if [ "$ro" = 1 ]; then
+          mount -o remount,bind,ro "$target" || fail "cannot make the volume on $guest read-only"
+        fi
+        ;;
+      image)
+        opts=loop,noatime
+        [ "$ro" = 1 ] && opts=$opts,ro
+        mount -t ext4 -o "$opts" "$src" "$target" || fail "cannot mount the sized volume $src on $guest"
+        echo "$target" >> "$run/volume-mounts"
+        ;;
+      dir) ;;
+      *) fail "unknown volume kind $kind" ;;
+    esac
+  done < "$run/volumes"
+fi
 
 if [ "${REFBOX_REFUSE_FULL:-0}" = 1 ]; then
   avail=$(df --output=avail -k "$root" | tail -n 1)

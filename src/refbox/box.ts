@@ -30,6 +30,7 @@ import { collectDiscardReport, reachBootSites, reachSite, recordingSites } from 
 import { generatedName, listStates, newBoxId, writeState, isRunning, type BoxState } from './state'
 import { slowly } from './variant-effects'
 import { BOX_TOOLS, requireRootAndFuse, requireTools } from './tools'
+import { checkVolumesAtStart, createVolumes, shimVolumeLines, type VolumeRequest } from './volumes'
 
 const GiB = 1024 ** 3
 /** Size of the disk `unbounded-rootfs` gives a box: far beyond any image, like a host disk. */
@@ -51,6 +52,7 @@ interface BoxRequest {
   readonly cpus: number
   readonly diskSizeGb?: number
   readonly command: readonly string[]
+  readonly volumes?: readonly VolumeRequest[]
 }
 
 export function createBox(ctx: Ctx, req: BoxRequest): BoxState {
@@ -105,6 +107,11 @@ export function createBox(ctx: Ctx, req: BoxRequest): BoxState {
     }
     createOverlay(baseDisk, box.qcow2, virtualSize)
     reserveIfDefective(ctx.defects, box.qcow2, virtualSize)
+    if (req.volumes?.length) {
+      reachSite(ctx.paths.home, 'create-with-volumes')
+      state = { ...state, volumes: createVolumes(ctx.paths, box, req.volumes, ctx.defects) }
+      writeState(ctx.paths, state)
+    }
   } catch (e) {
     rmSync(box.dir, { recursive: true, force: true })
     throw e
@@ -143,6 +150,10 @@ async function bootBox(ctx: Ctx, state: BoxState): Promise<void> {
   if (torn !== undefined) reachSite(ctx.paths.home, 'torn-disk')
   if (torn !== undefined && !ctx.defects.has('torn-disk-unremovable')) rebuildTorn(state, box.qcow2, torn)
   if (state.needsResize) reachSite(ctx.paths.home, 'start-needing-resize')
+  if (state.volumes?.length) {
+    reachSite(ctx.paths.home, 'start-with-volumes')
+    checkVolumesAtStart(state.volumes)
+  }
   rmSync(box.run, { recursive: true, force: true })
   rmSync(box.exit, { force: true })
   mkdirSync(box.run, { recursive: true })
@@ -160,6 +171,7 @@ async function bootBox(ctx: Ctx, state: BoxState): Promise<void> {
     REFBOX_TMPFS: ctx.defects.has('no-tmpfs') ? '0' : '1',
     REFBOX_REFUSE_FULL: ctx.defects.has('start-refuses-when-full') ? '1' : '0',
     REFBOX_COUNT_DISCARDS: recordingSites() ? '1' : '0',
+    REFBOX_VOLUMES: shimVolumeLines(state.volumes ?? [], ctx.defects),
   }
   const boxCommand = state.command
   let launcher = ['unshare', '--mount', '--propagation', 'private', 'sh', SHIM, ...boxCommand]

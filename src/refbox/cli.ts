@@ -26,6 +26,7 @@ import { runtimeFilesIfVaried, spacePrecheck } from './variant-effects'
 import { reachSite } from './sites'
 import { sayError, sayNote, setVoice, warnFirst } from './voice'
 import { findBox, isRunning, listStates, type BoxState } from './state'
+import { parseVolumeSpecs } from './volumes'
 
 const USAGE = `Usage: refbox [--home ABS_PATH] <command> [args]
        refbox --version
@@ -33,6 +34,9 @@ const USAGE = `Usage: refbox [--home ABS_PATH] <command> [args]
 Commands (BoxLite CLI dialect):
   run -d [--name N] [--memory MiB] [--cpus N] [--disk-size GB] (--rootfs OCI_LAYOUT | IMAGE) [CMD ARGS...]
   create [same options as run]      create a box without starting it
+    -v, --volume HOST:BOX[:ro] | -v /BOX[:ro] | -v /BOX:size=N[,ro]   (repeatable, on run and create)
+                                    a host directory, an anonymous volume kept in the home after rm,
+                                    or one with its own ext4 disk of N bytes (K/M/G; at least 16M), deleted with the box
   exec [-d] [-i] [-e K=V] BOX -- CMD [ARGS...]
   list|ls|ps [-a] [-q] [--format table|json]
   inspect [--format json|'{{.State.Status}}'] BOX...
@@ -151,6 +155,7 @@ async function cmdRun(ctx: Ctx, args: string[], start: boolean): Promise<number>
     { name: 'disk-size', value: true },
     { name: 'rootfs', value: true },
     { name: 'rm' },
+    { name: 'volume', short: 'v', value: true, repeat: true },
   ])
   const memoryMib = positiveInt('memory', value(p, 'memory'), 1 << 20) ?? 512
   const cpus = Math.min(positiveInt('cpus', value(p, 'cpus'), 1 << 16) ?? 1, 255)
@@ -174,8 +179,9 @@ async function cmdRun(ctx: Ctx, args: string[], start: boolean): Promise<number>
   }
   if (start && !flag(p, 'detach')) throw new RefboxError('unsupported: refbox runs boxes detached only; use run -d')
   const command = positionals.length > 0 ? positionals : DEFAULT_COMMAND
+  const volumes = parseVolumeSpecs(values(p, 'volume'))
   spacePrecheck(ctx)
-  const state = createBox(ctx, { image, rootfs, name: value(p, 'name'), memoryMib, cpus, diskSizeGb, command })
+  const state = createBox(ctx, { image, rootfs, name: value(p, 'name'), memoryMib, cpus, diskSizeGb, command, volumes })
   if (start) await startBox(ctx, state)
   out(`${state.id}\n`)
   return 0

@@ -18,6 +18,7 @@ import { isAlive } from './proc'
 import { reachSite } from './sites'
 import { findBox, generatedName, isRunning, listStates, newBoxId, writeState, type BoxState } from './state'
 import { requireRootAndFuse, requireTools, runTool } from './tools'
+import { createVolumes } from './volumes'
 
 export function cmdClone(ctx: Ctx, args: string[]): number {
   const p = parseArgs('clone', args, [{ name: 'name', value: true }], false)
@@ -114,15 +115,32 @@ export function cloneBox(ctx: Ctx, source: BoxState, name: string | undefined): 
   }
 }
 
-/** Records the new box first (as create does, so a killed clone leaves a box rm -f removes), then makes its disk. */
+/**
+ * Records the new box first (as create does, so a killed clone leaves a box rm -f removes), then makes its disk
+ * and volumes. The clone has the source's volumes, as BoxLite copies the options: the same host directories
+ * (anonymous ones too: their path is the option), and a sized volume of the same size of its own, since the
+ * source's image lives in the source's directory and goes with it.
+ */
 function provision(ctx: Ctx, clone: BoxState, makeDisk: () => void): BoxState {
   const box = ctx.paths.box(clone.id)
   mkdirSync(box.dir, { recursive: true })
-  writeState(ctx.paths, clone)
+  writeState(ctx.paths, { ...clone, volumes: undefined })
   try {
     mkdirSync(box.disks, { recursive: true })
     mkdirSync(box.logs, { recursive: true })
     makeDisk()
+    const volumes = clone.volumes
+    if (volumes?.length) {
+      reachSite(ctx.paths.home, 'create-with-volumes')
+      const requests = volumes.map((v) =>
+        v.image === undefined
+          ? { guestPath: v.guestPath, hostPath: v.hostPath, readOnly: v.readOnly }
+          : { guestPath: v.guestPath, readOnly: v.readOnly, sizeBytes: v.sizeBytes },
+      )
+      const made = createVolumes(ctx.paths, box, requests, ctx.defects)
+      clone = { ...clone, volumes: volumes.map((v, i) => (v.image === undefined ? v : made[i])) }
+    }
+    writeState(ctx.paths, clone)
   } catch (e) {
     rmSync(box.dir, { recursive: true, force: true })
     throw e

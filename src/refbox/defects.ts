@@ -49,6 +49,13 @@ export const DEFECTS = {
   'base-outlives-last-clone': 'a clone base is never deleted, even once no box uses it',
   'base-backs-onto-snapshots':
     "a clone base keeps backing onto its source's snapshots, so force-removing the source breaks the clone",
+  'volume-ro-ignored': 'a read-only volume (-v HOST:BOX:ro) is mounted read-write',
+  'volume-in-rootfs':
+    "a host-path or anonymous volume's box path is a directory in the rootfs: its writes fill the rootfs, " +
+    'never reach the host directory, and are lost with the box',
+  'rm-deletes-anonymous-volume': "rm deletes the box's anonymous volumes under <home>/volumes/anonymous/",
+  'sized-volume-unbounded': 'size= is ignored: a sized volume is an anonymous directory on the host, without a cap',
+  'sized-image-kept': 'rm deletes the box but leaves its sized volume images (boxes/<id>/volumes/) behind',
 } as const
 
 export type DefectName = keyof typeof DEFECTS

@@ -11,6 +11,7 @@ import { isAlive, type ProcRef } from './proc'
 import { reachSite, recordingSites } from './sites'
 import { deferDelete, slowly } from './variant-effects'
 import { findBox, isRunning, type BoxState } from './state'
+import { removeVolumes, sizedVolumesDir } from './volumes'
 
 export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Promise<void> {
   return slowly(ctx, () => removeNow(ctx, state, force))
@@ -57,6 +58,17 @@ async function removeNow(ctx: Ctx, state: BoxState, force: boolean): Promise<voi
   // here.
   reachSite(ctx.paths.home, 'remove-box')
   releaseBases(ctx, state.id)
+  if (state.volumes?.length) {
+    reachSite(ctx.paths.home, 'remove-box-with-volumes')
+    removeVolumes(ctx.paths, state.volumes, ctx.defects)
+    // The regression `sized-image-kept`: everything of the box goes but its sized volume images.
+    if (ctx.defects.has('sized-image-kept') && state.volumes.some((v) => v.image !== undefined)) {
+      for (const entry of readdirSync(box.dir))
+        if (join(box.dir, entry) !== sizedVolumesDir(box))
+          rmSync(join(box.dir, entry), { recursive: true, force: true })
+      return
+    }
+  }
   if (ctx.defects.has('leaky-rm') || (ctx.defects.has('rm-keeps-unstarted-disks') && state.startedAt === undefined)) {
     // The regression: cleanup removes the box's record and logs but forgets its disks/ directory.
     for (const entry of readdirSync(box.dir))

@@ -53,6 +53,9 @@ export const SITES = {
   'clone-running-box': 'a running box is cloned',
   'remove-clone-source': 'a box is removed (with force or without) whose clones still exist',
   'remove-base-holder': 'a box is removed whose disk backs onto a clone base',
+  'create-with-volumes': 'a box with volumes is created (anonymous directories and sized images are made here)',
+  'start-with-volumes': 'a box with volumes boots (its volumes are checked and mounted here)',
+  'remove-box-with-volumes': 'a box with volumes is removed',
 } as const
 
 type SiteName = keyof typeof SITES
@@ -166,6 +169,21 @@ export const DEFECT_SITES: Readonly<Record<DefectName, DefectSites>> = {
   'base-backs-onto-snapshots': {
     sites: ['clone-box', 'clone-running-box'],
     why: "it changes only what a new clone base backs onto, and only when the source's disk backs onto its snapshots",
+  },
+  'volume-ro-ignored': { sites: ['start-with-volumes'], why: 'it changes only how a boot mounts volumes' },
+  'volume-in-rootfs': { sites: ['start-with-volumes'], why: 'it changes only how a boot mounts volumes' },
+  'rm-deletes-anonymous-volume': {
+    sites: ['remove-box-with-volumes'],
+    why: 'it acts only in rm, on a box with volumes',
+  },
+  'sized-volume-unbounded': {
+    sites: ['create-with-volumes'],
+    why: 'it changes only what a create makes for a volume',
+  },
+  'sized-image-kept': {
+    sites: ['remove-box-with-volumes'],
+    why: 'it acts only in rm, on a box with volumes, and keeps only files in the home',
+    hostFilesOnly: true,
   },
 }
 

@@ -39,6 +39,21 @@ export interface BoxState {
   rootDev?: string
   startedAt?: string
   failure?: string
+  /** `-v` volumes, in the order given (absent: none). */
+  readonly volumes?: readonly VolumeState[]
+}
+
+/** A volume as the box's record keeps it (BoxState.volumes; made in ./volumes). */
+export interface VolumeState {
+  readonly guestPath: string
+  /** The host directory the box shares: the user's, or the anonymous one refbox made. */
+  readonly hostPath?: string
+  /** refbox made `hostPath` under `<home>/volumes/anonymous/` (it outlives the box). */
+  readonly anonymous?: true
+  readonly readOnly: boolean
+  readonly sizeBytes?: number
+  /** The sized volume's ext4 image, `<home>/boxes/<id>/volumes/uservol<i>.img` (deleted with the box). */
+  readonly image?: string
 }
 
 const ID_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'

@@ -107,6 +107,36 @@ const ENTRIES: readonly Entry[] = [
       "may grow by at most the file's size plus 8 MiB for the archive's headers and the disk's journal. The suite " +
       'measures the peak during the copy, so a file staged on the host first shows.',
   },
+  // Volumes (issue 23): what a box writes to a volume stays out of its rootfs and within the volume's size.
+  {
+    rule:
+      'A box filling a host directory volume leaves its rootfs and its neighbours alone, and the data outlives ' +
+      'the box',
+    feature: 'volumes.feature',
+    severity: 'host-and-neighbours',
+    forUsers:
+      "Data a box writes to a shared host directory lands there, not in the box's own disk, does not slow the " +
+      'boxes next to it, and is still on the host after the box is removed.',
+    whyThreshold:
+      'BoxLite shares host directories with virtio-fs: data lives on the host filesystem, not in the box disk ' +
+      '(docs: boxlite-disks-beyond-rootfs.md section 1.1, guarantee 13). 4 MiB is the slack upstream test 2 leaves ' +
+      "for the box's own logs (BoxLite PR #623). The 64 MiB filesystem is the scenario's own, so the fill cannot " +
+      'reach the host; at least 32 MiB, half of it, shows the fill reached that filesystem. 10 seconds is ' +
+      "upstream's assert_alive window.",
+  },
+  {
+    rule: 'A sized volume holds at most its size, and its disk goes with the box',
+    feature: 'volumes.feature',
+    severity: 'host-and-neighbours',
+    forUsers:
+      'A box given a sized volume cannot write more than that size to it, and removing the box gives the space ' +
+      'back.',
+    whyThreshold:
+      'Unreleased BoxLite PR #636 (sized_volume.rs: sized_volume_caps_writes_and_rm_cleans_up_image): a 64 MiB ' +
+      'volume fills to ENOSPC, the box keeps serving, and rm -f deletes its image. Here 32 MiB, the same rule at ' +
+      "half the cost. 4 MiB is upstream test 2's slack for the box's own logs (BoxLite PR #623), also allowed " +
+      "for the runtime's own records after rm; 30 seconds is the reclaim rule's window for a deferred deletion.",
+  },
   // Data: a failure here loses or damages what a box wrote, or the box itself.
   {
     rule: 'Data a box synced to disk survives a hard kill of its host process, and the disk stays undamaged',
@@ -206,6 +236,25 @@ const ENTRIES: readonly Entry[] = [
     whyThreshold:
       "BoxLite's test_remove_source_box_blocked_by_clone and test_remove_one_of_two_clones_preserves_base: the " +
       'refusal must name the clone so its owner knows what to remove first; files are compared by size and SHA-256.',
+  },
+  {
+    rule: "A read-only volume refuses every write from the box, and the host's files stay as they were",
+    feature: 'volumes.feature',
+    severity: 'data',
+    forUsers: 'A box given a read-only view of a host directory can read it but never change or add a file there.',
+    whyThreshold:
+      'BoxLite mounts readOnly volumes read-only in the kernel (mount_security.rs readonly_mount_enforced), so a ' +
+      'write fails with EROFS, "Read-only file system". 10 seconds is upstream\'s assert_alive window.',
+  },
+  {
+    rule: 'An anonymous volume keeps its data across a restart, and removing the box does not delete it',
+    feature: 'volumes.feature',
+    severity: 'data',
+    forUsers: 'Files a box keeps in an anonymous volume survive a restart, and removing the box does not destroy them.',
+    whyThreshold:
+      "BoxLite's CLI makes <home>/volumes/anonymous/<ULID>/ for -v /BOX and never deletes it: not rm, not --rm " +
+      "(cli.rs VolumeFlags::apply_to; PR #1513). Docker keeps a removed container's anonymous volumes unless asked " +
+      'with -v. A file of 16 KiB must keep its SHA-256.',
   },
   // Cost: a failure here wastes host space or leaves things behind; nothing is lost.
   {

@@ -4,7 +4,7 @@
  * removeAll() force-removes every one of them, also after a failed or timed-out step.
  */
 import { randomBytes } from 'node:crypto'
-import type { BoxStatus, CommandRecord } from '../../src/drivers/types'
+import type { BoxStatus, CommandRecord, VolumeSpec } from '../../src/drivers/types'
 import { formatRecord } from '../../src/evidence/commands'
 import type { BoundProof } from '../../src/guest/interlock'
 import type { GuestProbe } from '../../src/guest/probe'
@@ -40,7 +40,10 @@ export class Boxes {
    * Starts a box (the run's settings, unless `overrides` say otherwise); it is registered for removal before the
    * runtime is asked to create it.
    */
-  async start(role: string, overrides: { diskSizeGb?: number } = {}): Promise<RunningBox> {
+  async start(
+    role: string,
+    overrides: { diskSizeGb?: number; volumes?: readonly VolumeSpec[] } = {},
+  ): Promise<RunningBox> {
     if (this.byRole.has(role)) throw new Error(`the scenario already has a box called ${role}`)
     refuseIfInterrupted(named(role))
     const box: BoxHandle = {
@@ -52,7 +55,15 @@ export class Boxes {
     this.byRole.set(role, box)
     const { image, rootfs, memoryMib, lifetimeSeconds } = this.scene.settings.box
     const diskSizeGb = overrides.diskSizeGb ?? this.scene.settings.box.diskSizeGb
-    const spec = { image, rootfs, memoryMib, diskSizeGb, name: box.name, command: ['sleep', String(lifetimeSeconds)] }
+    const spec = {
+      image,
+      rootfs,
+      memoryMib,
+      diskSizeGb,
+      name: box.name,
+      command: ['sleep', String(lifetimeSeconds)],
+      volumes: overrides.volumes,
+    }
     try {
       const { id, record } = await this.scene.driver.create(spec, this.scene.clock.limit(CALL.createBox))
       box.id = id

@@ -29,6 +29,7 @@ import { type Exhaustion, Inodes } from './running-out-of-inodes'
 import { HardKill } from './surviving-a-crash/hard-kill'
 import { InterruptedStarts, type KilledStartOutcome, type TimedStart } from './surviving-a-crash/interrupted-starts'
 import { TornDisk } from './surviving-a-crash/torn-disk'
+import { type VolumeFillRun, Volumes, type Witness, type WriteTries } from './volumes'
 
 export function createTasks(scene: Scene) {
   const rootfs = new Rootfs(scene)
@@ -54,6 +55,7 @@ export function createTasks(scene: Scene) {
     interruptedStarts: new InterruptedStarts(scene),
     tornDisk: new TornDisk(scene, rootfs),
     clones: new Clones(scene, rootfs),
+    volumes: new Volumes(scene, rootfs),
   }
 }
 
@@ -89,6 +91,10 @@ export interface OutcomeKinds {
   'removal without force': UnforcedRemoval
   'removal with force': CommandRecord
   'home baseline': HomeBytes
+  'volume size': number
+  'volume fill': VolumeFillRun
+  'volume witness': Witness
+  'volume writes': WriteTries
 }
 
 /** Completes "a step that ... must run first" for each kind. */
@@ -121,4 +127,8 @@ export const PRODUCERS: Producers<OutcomeKinds> = {
   'removal without force': 'removes the box without force',
   'removal with force': 'removes it with force',
   'home baseline': 'measures the home with the image cached and no box',
+  'volume size': 'starts it with a volume of a known size',
+  'volume fill': 'fills its volume',
+  'volume witness': 'writes a small file whose SHA-256 is recorded (in the box or the host directory)',
+  'volume writes': 'tries to write to its read-only volume',
 }

@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai'
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, afterEach, before, describe, it } from 'node:test'
 import { destroyHome, freshHome, refbox, refboxOk, runBox, sh } from './helpers'
@@ -135,6 +135,20 @@ describe('refbox clone', () => {
     await refboxOk(home, ['rm', '-f', b])
     expect(bases()).to.deep.equal([])
     expect(allRefs()).to.deep.equal({})
+  })
+
+  it("gives the clone the source's host directories and a fresh sized volume of its own", async () => {
+    const dir = join(home, 'shared')
+    mkdirSync(dir)
+    const src = await runBox(home, ['-v', `${dir}:/hd`, '-v', '/sz:size=32M'])
+    await refboxOk(home, ['exec', src, '--', 'sh', '-c', 'echo s > /sz/s && echo h > /hd/h && sync'])
+    await refboxOk(home, ['stop', src])
+    const id = await clone(src)
+    expect(await cat(id, '/hd/h')).to.equal('h\n')
+    expect((await sh(home, id, 'ls /sz/s')).code).to.not.equal(0) // its own, empty
+    await refboxOk(home, ['rm', '-f', src])
+    expect(existsSync(join(home, 'boxes', id, 'volumes', 'uservol1.img'))).to.equal(true)
+    expect((await sh(home, id, 'touch /sz/c && ls /sz/c')).code).to.equal(0)
   })
 
   it('cascades: a clone of a clone backs onto the first base, and both go with their last holders', async () => {

@@ -53,8 +53,8 @@ describe('refbox defects (REFBOX_DEFECTS)', () => {
     expect(await destroyHome(home)).to.deep.equal([])
   })
 
-  it('has exactly the thirty-two documented defects', () => {
-    expect(KNOWN_DEFECTS).to.have.length(32)
+  it('has exactly the thirty-seven documented defects (volumes in ./volumes.test.ts, clones in ./clone.test.ts)', () => {
+    expect(KNOWN_DEFECTS).to.have.length(37)
   })
 
   it("shared-disk: a second box writes into the first box's filesystem", async () => {
