@@ -18,13 +18,14 @@ import { TS_LOADER } from '../support/package-home.cjs'
 const ROOT = resolve(__dirname, '..')
 /** Two 1 GiB fills side by side (--parallel 2) and the host-full scenario's 384 MiB home with its 1 GiB margin. */
 export const NEEDED_FREE_BYTES = 4 * GiB
-/** Host tools the scenarios that look at the host use with any runtime (disk checks, the host-full home). */
+/** Host tools the scenarios that look at the host use with any runtime (disk checks, the host-full home, archives). */
 const HOST_TOOLS: Readonly<Record<string, string>> = {
   'qemu-img': 'qemu-utils',
   'mkfs.ext4': 'e2fsprogs',
   losetup: 'mount',
   mount: 'mount',
   umount: 'mount',
+  zstd: 'zstd',
 }
 const PREFLIGHT_LIMIT_MS = 300_000
 
@@ -41,6 +42,7 @@ export const SELF_TEST_TOOLS: Readonly<Record<string, string>> = {
   losetup: 'mount',
   mount: 'mount',
   fusermount3: 'fuse3',
+  zstd: 'zstd',
 }
 
 /** The Debian packages whose tools are missing, in one sentence, or undefined when all are there. */

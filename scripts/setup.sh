@@ -19,7 +19,7 @@ done
 
 # qemu-storage-daemon + qemu-img: the qcow2 overlay; busybox-static: the offline test image;
 # e2fsprogs: mkfs/resize2fs; util-linux: unshare/nsenter/losetup; fuse3: the FUSE export.
-packages=(qemu-system-common qemu-utils busybox-static e2fsprogs util-linux fuse3)
+packages=(qemu-system-common qemu-utils busybox-static e2fsprogs util-linux fuse3 zstd)
 [ "$with_browser" = 1 ] && packages+=(chromium)
 need_apt=()
 for p in "${packages[@]}"; do

@@ -46,6 +46,8 @@ Commands (BoxLite CLI dialect):
   logs BOX                          the kernel's messages about the box's disk since it booted
   prune                             release what crashed runs left in the home
   build-image --out DIR [--busybox PATH]   offline busybox OCI layout for --rootfs
+  export BOX DEST                   write the box to a .boxlite archive (DEST a directory: DEST/<name>.boxlite)
+  import [--name N] ARCHIVE         a new, stopped box from a .boxlite archive
 
 Home: --home ABS_PATH or BOXLITE_HOME. Defects: REFBOX_DEFECTS=name[,name...] (see src/refbox/defects.ts).
 Benign variations: REFBOX_VARIANTS=name[,name...] (see src/refbox/variants.ts).

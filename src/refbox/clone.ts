@@ -7,6 +7,7 @@
  * frozen (which flushes it through the loop device and the storage daemon into the qcow2 file) and the disk is
  * copied instead, as upstream main does since 0.10.0.
  */
+import { spawn, type ChildProcess } from 'node:child_process'
 import { copyFileSync, constants, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs, value } from './args'
@@ -165,6 +166,7 @@ function createChild(backing: string, qcow2: string, virtualSize: number): void 
 function copyLiveDisk(ctx: Ctx, source: BoxState, base: string): void {
   const src = ctx.paths.box(source.id)
   const shim = String(source.shim?.pid)
+  const watcher = thawIfKilled(shim, src.root)
   runTool('nsenter', ['-t', shim, '-m', 'fsfreeze', '-f', src.root], `freezing box ${source.id}'s filesystem`)
   try {
     copyFileSync(src.qcow2, base, constants.COPYFILE_EXCL)
@@ -173,7 +175,29 @@ function copyLiveDisk(ctx: Ctx, source: BoxState, base: string): void {
     throw new RefboxError(`storage error: cannot copy ${src.qcow2}: ${(e as Error).message}`)
   } finally {
     runTool('nsenter', ['-t', shim, '-m', 'fsfreeze', '-u', src.root], `thawing box ${source.id}'s filesystem`)
+    watcher.kill('SIGKILL') // thawed: it must not thaw a later freeze of the same box
   }
+}
+
+/**
+ * A clone killed while the box's filesystem is frozen would leave every write of the box, and its removal, hanging:
+ * this watcher thaws it once this process is gone. Killed after the normal thaw.
+ */
+function thawIfKilled(shim: string, root: string): ChildProcess {
+  const watcher = spawn(
+    'sh',
+    [
+      '-c',
+      'while kill -0 "$1" 2>/dev/null; do sleep 0.2; done; nsenter -t "$2" -m -- fsfreeze -u "$3" 2>/dev/null; true',
+      'refbox-clone-thaw',
+      String(process.pid),
+      shim,
+      root,
+    ],
+    { detached: true, stdio: 'ignore', cwd: '/' },
+  )
+  watcher.unref()
+  return watcher
 }
 
 interface ChainLink {

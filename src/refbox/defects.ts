@@ -56,6 +56,21 @@ export const DEFECTS = {
   'rm-deletes-anonymous-volume': "rm deletes the box's anonymous volumes under <home>/volumes/anonymous/",
   'sized-volume-unbounded': 'size= is ignored: a sized volume is an anonymous directory on the host, without a cap',
   'sized-image-kept': 'rm deletes the box but leaves its sized volume images (boxes/<id>/volumes/) behind',
+  // Export and import (issue 23)
+  'export-keeps-backing':
+    "export archives the box's live disk layer as it is, still naming the base disk under it, instead of a " +
+    'flattened standalone disk',
+  'export-drops-symlinks': 'export copies the files the box made file by file over the image and skips symbolic links',
+  'export-loses-modes':
+    'export copies the files the box made or changed file by file over the image, each with a fresh copy’s mode ' +
+    '(0644, directories 0755)',
+  'import-skips-checksum': "import never compares the disk's SHA-256 with the manifest's, so a damaged disk is taken",
+  'import-trusts-backing':
+    'import takes a disk that names a backing file, which then reads a host file the archive chose',
+  'import-half-made-box':
+    'import records the new box before it checks the archive, and a refused import leaves it behind',
+  'import-shares-disk':
+    'imports of one archive share one disk file (deduplicated by checksum), so their boxes share data',
 } as const
 
 export type DefectName = keyof typeof DEFECTS

@@ -56,6 +56,8 @@ export const SITES = {
   'create-with-volumes': 'a box with volumes is created (anonymous directories and sized images are made here)',
   'start-with-volumes': 'a box with volumes boots (its volumes are checked and mounted here)',
   'remove-box-with-volumes': 'a box with volumes is removed',
+  'box-export': 'a box is exported to an archive',
+  'box-import': 'an archive is imported (its box is made here, and its checks decide whether it may be)',
 } as const
 
 type SiteName = keyof typeof SITES
@@ -185,6 +187,14 @@ export const DEFECT_SITES: Readonly<Record<DefectName, DefectSites>> = {
     why: 'it acts only in rm, on a box with volumes, and keeps only files in the home',
     hostFilesOnly: true,
   },
+  // Export and import (issue 23): each acts only inside the command it names.
+  'export-keeps-backing': { sites: ['box-export'], why: 'it acts only in export' },
+  'export-drops-symlinks': { sites: ['box-export'], why: 'it acts only in export' },
+  'export-loses-modes': { sites: ['box-export'], why: 'it acts only in export' },
+  'import-skips-checksum': { sites: ['box-import'], why: 'it acts only in import' },
+  'import-trusts-backing': { sites: ['box-import'], why: 'it acts only in import' },
+  'import-half-made-box': { sites: ['box-import'], why: 'it acts only in import' },
+  'import-shares-disk': { sites: ['box-import'], why: 'it acts only in import' },
 }
 
 /**
@@ -213,8 +223,8 @@ export const VARIANT_SITES: Readonly<Record<VariantName, DefectSites>> = {
   },
   'list-format': { sites: ['list-or-inspect'], why: 'it changes only what list and inspect print' },
   'ids-and-names': {
-    sites: ['create-requested'],
-    why: 'it changes the id (and a missing name) a create gives; every later call names that box by it',
+    sites: ['create-requested', 'box-import'],
+    why: 'it changes the id (and a missing name) a create or an import gives; every later call names that box by it',
   },
   'no-kernel-log': { sites: ['kernel-log-read'], why: 'it changes only what logs BOX answers' },
   'deferred-delete': {

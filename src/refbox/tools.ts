@@ -26,6 +26,8 @@ const PACKAGE_OF: Readonly<Record<string, string>> = {
   tar: 'tar',
   cp: 'coreutils',
   busybox: 'busybox-static',
+  zstd: 'zstd',
+  fsfreeze: 'util-linux',
 }
 
 const SEARCH_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']

@@ -256,6 +256,41 @@ const ENTRIES: readonly Entry[] = [
       "(cli.rs VolumeFlags::apply_to; PR #1513). Docker keeps a removed container's anonymous volumes unless asked " +
       'with -v. A file of 16 KiB must keep its SHA-256.',
   },
+  // Export and import (issue 23)
+  {
+    rule: 'An exported box comes back whole, in a new box with a disk of its own',
+    feature: 'export-and-import.feature',
+    severity: 'data',
+    forUsers:
+      'A box saved to an archive comes back with every file, mode and link it had, as a box of its own that ' +
+      'needs nothing left on the host it came from.',
+    whyThreshold:
+      "BoxLite's export tests (test_export_import_preserves_file_contents, …_preserves_symlinks, " +
+      'test_double_import_from_same_archive): the 1 MiB binary file is random, so its SHA-256 changes with any ' +
+      'byte; modes 750 and 600 are the ones a plain file copy would lose; the imported disk must have no backing ' +
+      'file at all (test_import_validates_no_backing_references).',
+  },
+  {
+    rule: 'A box with a full rootfs is exported and imported whole',
+    feature: 'export-and-import.feature',
+    severity: 'data',
+    forUsers: 'A box whose disk is full can still be saved to an archive and brought back with all of its data.',
+    whyThreshold:
+      'The full disk is the one the rootfs guarantees make (upstream PR #623 fills); its files are compared by ' +
+      'size and SHA-256, so a single lost or changed byte fails.',
+  },
+  {
+    rule: 'A damaged archive is refused, and no box is made from it',
+    feature: 'export-and-import.feature',
+    severity: 'data',
+    forUsers:
+      'An archive that was damaged, cut short, made by a newer runtime or pointing at host files is refused, and ' +
+      'leaves no half-made box behind.',
+    whyThreshold:
+      "BoxLite's import checks (runtime/import.rs): the disk's SHA-256 against the manifest, manifest versions up " +
+      'to 5 (so 6 is refused), and no backing file in the disk (test_import_validates_no_backing_references); ' +
+      'no tolerance: the box list and the home must be exactly as before.',
+  },
   // Cost: a failure here wastes host space or leaves things behind; nothing is lost.
   {
     rule: 'Removing a box gives back the space its disk used',

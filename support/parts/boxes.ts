@@ -100,10 +100,10 @@ export class Boxes {
     return box.name
   }
 
-  /** The id the runtime gave a box reserved by name (a clone made under that name). */
-  arrived(role: string, id: string): RunningBox {
+  /** A reserved box the runtime made from something else (an import, a clone): its id, once the runtime gave one. */
+  settle(role: string, id: string): RunningBox {
     const box = this.byRole.get(role)
-    if (!box) throw new Error(`the scenario reserved no ${named(role)}`)
+    if (!box) throw new Error(`the scenario reserved no box called ${role}`)
     box.id = id
     return box as RunningBox
   }

@@ -114,7 +114,7 @@ export class Clones {
       },
     )
     if (id === undefined) return { record, sourceId: from.id, sourceName: from.name, name }
-    boxes.arrived(role, id)
+    boxes.settle(role, id)
     const { status } = await driver.status(id, clock.limit(CALL.quickProbe)).then((r) => {
       calls.note(r.record)
       return r

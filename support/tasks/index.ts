@@ -8,6 +8,7 @@
  * with the step that produces it in `PRODUCERS`.
  */
 import type { CommandRecord } from '../../src/drivers/types'
+import type { FileKinds } from '../../src/guest/file-kinds'
 import type { Fingerprints } from '../../src/guest/measure'
 import type { Producers } from '../parts/outcomes'
 import type { Scene } from '../parts/scene'
@@ -23,6 +24,7 @@ import { Reclaim, type SmallFiles } from './host-gets-its-space-back/reclaim'
 import { HostFull } from './host-runs-out-of-space'
 import { type CloneMade, Clones, type HomeBytes, type UnforcedRemoval } from './clones'
 import { Crowd, type CrowdFills, type CrowdStart } from './many-boxes-filling-at-once'
+import { Archives, type DamagedImports, type Export, type Import } from './export-and-import'
 import { type FillCycles, Recovery } from './recovering-a-full-box'
 import { RacingWriters, type WriterRace } from './rootfs-is-its-own-disk'
 import { type Exhaustion, Inodes } from './running-out-of-inodes'
@@ -56,6 +58,7 @@ export function createTasks(scene: Scene) {
     tornDisk: new TornDisk(scene, rootfs),
     clones: new Clones(scene, rootfs),
     volumes: new Volumes(scene, rootfs),
+    archives: new Archives(scene, rootfs),
   }
 }
 
@@ -95,6 +98,11 @@ export interface OutcomeKinds {
   'volume fill': VolumeFillRun
   'volume witness': Witness
   'volume writes': WriteTries
+  'files before the export': FileKinds
+  export: Export
+  import: Import
+  'start after the import': CommandRecord
+  'damaged imports': DamagedImports
 }
 
 /** Completes "a step that ... must run first" for each kind. */
@@ -131,4 +139,9 @@ export const PRODUCERS: Producers<OutcomeKinds> = {
   'volume fill': 'fills its volume',
   'volume witness': 'writes a small file whose SHA-256 is recorded (in the box or the host directory)',
   'volume writes': 'tries to write to its read-only volume',
+  'files before the export': 'writes a text file, a binary file, files with modes and a symbolic link',
+  export: 'exports it',
+  import: 'imports an archive as it',
+  'start after the import': 'starts it after its import',
+  'damaged imports': 'imports damaged copies of an archive',
 }

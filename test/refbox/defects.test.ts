@@ -53,8 +53,9 @@ describe('refbox defects (REFBOX_DEFECTS)', () => {
     expect(await destroyHome(home)).to.deep.equal([])
   })
 
-  it('has exactly the thirty-seven documented defects (volumes in ./volumes.test.ts, clones in ./clone.test.ts)', () => {
-    expect(KNOWN_DEFECTS).to.have.length(37)
+  // Five of them volumes (./volumes.test.ts), seven export/import (./archive.test.ts), seven clones (./clone.test.ts).
+  it('has exactly the forty-four documented defects', () => {
+    expect(KNOWN_DEFECTS).to.have.length(44)
   })
 
   it("shared-disk: a second box writes into the first box's filesystem", async () => {
