@@ -7,7 +7,8 @@
  * - the guarantee catalogue (src/report/catalogue.ts): a Rule without an entry or an entry without a
  *   Rule, and a number a Rule's Then steps check that neither the Rule's own text nor the entry's
  *   `whyThreshold` names;
- * - docs/guarantees.md: its table between the catalogue markers differs from the catalogue.
+ * - docs/guarantees.md: its table between the catalogue markers differs from the catalogue;
+ * - a `@needs-<capability>` tag that names no driver capability (src/drivers/types.ts).
  * Formats through stdin/stdout, so the check never touches the files; `--fix` rewrites the feature
  * files' format and the table in docs/guarantees.md (never the words of a feature).
  *
@@ -16,6 +17,7 @@
 import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, join, relative, resolve } from 'node:path'
+import { CAPABILITIES } from '../src/drivers/types'
 import { GUARANTEES, SEVERITY_LABEL, type Guarantee } from '../src/report/catalogue'
 
 const root = resolve(__dirname, '..')
@@ -323,6 +325,23 @@ export function contentProblems(
   ]
 }
 
+/**
+ * `@needs-<capability>` tags that name no capability: the run would stop such a scenario in its first hook
+ * (support/parts/capability-gate.ts); this says so before any run.
+ */
+export function capabilityTagProblems(file: string, text: string): string[] {
+  return text
+    .split('\n')
+    .flatMap((line, i) =>
+      [...line.matchAll(/(?:^|\s)@needs-(\S+)/g)]
+        .filter((m) => !(CAPABILITIES as readonly string[]).includes(m[1]))
+        .map(
+          (m) =>
+            `${file}:${i + 1}: the tag @needs-${m[1]} names no capability (use @needs- with one of ${CAPABILITIES.join(', ')})`,
+        ),
+    )
+}
+
 if (require.main === module) {
   const fix = process.argv.includes('--fix')
   const files = featureFiles(join(root, 'features'))
@@ -356,6 +375,7 @@ if (require.main === module) {
   const features = files.map((f) => parseFeature(readFileSync(f, 'utf8'), relative(root, f)))
   const glossary = glossaryTerms(readFileSync(join(root, 'docs', 'glossary.md'), 'utf8'))
   problems.push(...contentProblems(features, glossary, GUARANTEES))
+  for (const f of files) problems.push(...capabilityTagProblems(relative(root, f), readFileSync(f, 'utf8')))
   for (const p of problems) console.error(`lint:features: ${p}`)
   if (problems.length > 0) process.exit(1)
   console.log(

@@ -11,6 +11,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, write
 import { dirname, join, resolve } from 'node:path'
 import { finished } from 'node:stream/promises'
 import { judgeRun } from './check-run'
+import { describeVerdict } from '../src/report/run-guard'
 import { parseOutcomes } from '../src/proof/outcomes'
 import { checkShardPlans, type ShardPlan } from '../src/shards/check'
 import { type Envelope, MergeError, mergeShardMessages } from '../src/shards/merge'
@@ -55,7 +56,8 @@ async function main(): Promise<number> {
     for (const p of problems) console.error(`  - ${p}`)
     return 1
   }
-  console.log(`merge: ${verdict.scenarios} scenarios ran, all passed`)
+  // The guard's own words: skips and known issues are never reported as passes.
+  console.log(`merge: ${describeVerdict(verdict).replace(/^run guard: /, '')}`)
   return 0
 }
 

@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
+import { CAPABILITIES_FORM, type CapabilityOverride, parseCapabilityOverride } from './drivers/capabilities'
 import { isExecutableFile, isOnPath } from './drivers/executable'
 import type { CallOptions } from './drivers/types'
 import { DRIVER_CHOICES, type DriverChoice, type DriverSettings, resolveAuto } from './drivers/select'
@@ -85,7 +86,13 @@ export function loadSettings(params: WorldParameters, env: NodeJS.ProcessEnv, cw
   const factor = timeoutFactor(env)
   const clock = new Clock(factor)
   return {
-    driver: { kind, bin, registries, globalArgs: registries.flatMap((r) => ['--registry', r]) },
+    driver: {
+      kind,
+      bin,
+      registries,
+      globalArgs: registries.flatMap((r) => ['--registry', r]),
+      ...capabilityOverride(env.BOXLITE_CAPABILITIES),
+    },
     box: {
       rootfs,
       image: rootfs ? undefined : (params.image ?? imageReference(env.BOXLITE_IMAGE)),
@@ -209,6 +216,16 @@ function imageReference(raw: string | undefined): string {
     )
   }
   return raw
+}
+
+/** BOXLITE_CAPABILITIES: unset means what the driver reports (its probe, or its package's list). */
+function capabilityOverride(raw: string | undefined): { capabilities?: CapabilityOverride } {
+  try {
+    const capabilities = parseCapabilityOverride(raw)
+    return capabilities ? { capabilities } : {}
+  } catch (e) {
+    throw new SettingError('BOXLITE_CAPABILITIES', raw ?? '', (e as Error).message, CAPABILITIES_FORM)
+  }
 }
 
 function keepBoxes(raw: string | undefined): KeepBoxes {

@@ -1,13 +1,16 @@
 /**
  * Per scenario: first the runtime under test (its facts attached by the first hook, skipped
- * scenarios included; its line logged first in the first step), then a fresh home; after, in this
+ * scenarios included; its line logged first in the first step), then the skip of a scenario that
+ * needs a capability the runtime lacks (parts/capability-gate.ts), then a fresh home; after, in this
  * order (cucumber runs After hooks in reverse order of definition): the unexamined-outcome guard,
  * the evidence, then the cleanup that cannot be skipped (boxes force-removed, leftovers checked,
  * home deleted).
  */
 import { After, AfterAll, Before, BeforeAll, BeforeStep, Status } from '@cucumber/cucumber'
 import { isInterrupted, onInterruptDone } from './interrupt'
+import { capabilitySkip, neededCapabilities } from './parts/capability-gate'
 import { hasHostAccess } from './parts/host-gate'
+import { driverCapabilities } from '../src/drivers/select'
 import { recordScenarioHome, sweepOrphanedRuns, sweepRunDirectory } from '../src/homes'
 import { attachRuntimeFacts, logRuntimeLine, runtimeFacts } from './runtime-under-test'
 import { budget } from './step-budget'
@@ -28,6 +31,21 @@ BeforeAll(budget(120), async function () {
 Before({ name: 'runtime under test' }, function (this: DiskWorld) {
   attachRuntimeFacts(this, runtimeFacts(this.settings))
 })
+
+// Before any home or box: a scenario tagged @needs-<capability> the runtime lacks is skipped with its sentence.
+Before(
+  { name: 'skip what the runtime cannot do', ...budget(CALL.probe * 2) },
+  async function (this: DiskWorld, { pickle }) {
+    const needed = neededCapabilities(pickle.tags)
+    if (needed.length === 0) return undefined
+    // The binary's help is read once per process (src/drivers/capabilities.ts); two reads at most.
+    const report = await driverCapabilities(this.settings.driver, this.clock.limit(CALL.probe))
+    const sentence = capabilitySkip(needed, report, runtimeFacts(this.settings))
+    if (!sentence) return undefined
+    this.log(sentence)
+    return 'skipped'
+  },
+)
 
 const toldRuntime = new WeakSet<DiskWorld>()
 BeforeStep(function (this: DiskWorld) {
@@ -72,7 +90,8 @@ After({ name: 'attach the measured numbers' }, function (this: DiskWorld, { resu
   if (evidence) {
     this.attach(evidence.json, { mediaType: 'application/json', fileName: 'measurements.json' })
   }
-  if (result?.status !== Status.PASSED) {
+  // A scenario skipped before its home was made has nothing to tell (its reason is already logged).
+  if (result?.status !== Status.PASSED && !(result?.status === Status.SKIPPED && !this.dirs)) {
     this.log(`boxes: ${this.boxes.summary()}; home: ${this.dirs?.home}; ${this.calls.records.length} runtime calls`)
     if (evidence) this.log(`measured so far:\n${evidence.table}`)
   }

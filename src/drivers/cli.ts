@@ -8,6 +8,7 @@
 import { isAbsolute, join } from 'node:path'
 import { execa, type ResultPromise } from 'execa'
 import { renderCommand } from '../shell/command'
+import { type CapabilityOverride, capabilityReport } from './capabilities'
 import { boxliteImageStore } from './home-layout'
 import { parseInspectPid, parseListJson, parseSnapshotList } from './cli-output'
 import {
@@ -39,6 +40,8 @@ interface CliDriverOptions {
    * leave a half-made box that no later `rm -f` can find or stop; a finished one has an id to remove.
    */
   readonly createGraceMs?: number
+  /** `BOXLITE_CAPABILITIES`: replaces or adjusts what the probe of the binary's help finds. */
+  readonly capabilities?: CapabilityOverride
 }
 
 /** A kill planned for one call, and where the driver notes when it went out. */
@@ -100,10 +103,9 @@ export class CliDriver implements BoxDriver {
     return { boxes: record.exitCode === 0 ? parseListJson(record.stdout) : [], record }
   }
 
-  capabilities(opts: CallOptions): Promise<ReadonlySet<Capability>> {
-    // Issue 23's driver work replaces this with the probe of the binary's help.
-    void opts
-    return Promise.resolve(new Set<Capability>())
+  /** What the binary's help advertises (asked once per binary per process), with the override applied. */
+  async capabilities(opts: CallOptions): Promise<ReadonlySet<Capability>> {
+    return (await capabilityReport('cli', this.options.bin, this.options.capabilities, opts)).effective
   }
 
   snapshotCreate(id: string, name: string, opts: CallOptions): Promise<CommandRecord> {

@@ -22,8 +22,27 @@ export interface SdkExecution {
   kill(): Promise<void>
 }
 
+/** A snapshot as the SDK reports it (`JsSnapshotInfo`; `createdAt` in unix seconds). */
+export interface SdkSnapshotInfo {
+  readonly id: string
+  readonly boxId: string
+  readonly name: string
+  readonly createdAt: number
+  readonly containerDiskBytes: number
+  readonly sizeBytes: number
+}
+
+/** `box.snapshot` (`JsSnapshotHandle`); the options are `Record<string, never>`, so the driver passes null. */
+export interface SdkSnapshots {
+  create(name: string, options: null): Promise<SdkSnapshotInfo>
+  list(): Promise<SdkSnapshotInfo[]>
+  remove(name: string): Promise<void>
+  restore(name: string): Promise<void>
+}
+
 export interface SdkBox {
   readonly id: string
+  readonly snapshot: SdkSnapshots
   start(): Promise<void>
   stop(): Promise<void>
   exec(
@@ -36,6 +55,10 @@ export interface SdkBox {
     workingDir: null,
   ): Promise<SdkExecution>
   copyIn(hostPath: string, containerDest: string, options: null): Promise<void>
+  /** A new box (status stopped) on the source's disk; the clone options are `Record<string, never>`. */
+  cloneBox(options: null, name: string | null): Promise<SdkBox>
+  /** Writes the archive (`dest` a directory: `<dest>/<name or "box">.boxlite`); resolves to its path. */
+  export(dest: string, options: null): Promise<string>
 }
 
 /** What `getInfo` tells the driver; the rest of `JsBoxInfo` is passed on as evidence. */
@@ -49,7 +72,11 @@ export interface SdkRuntime {
   create(options: SdkBoxOptions, name: string | null): Promise<SdkBox>
   get(idOrName: string): Promise<SdkBox | null>
   getInfo(idOrName: string): Promise<SdkBoxInfo | null>
+  /** Every box of the home, running or not (`JsBoxInfo`: `name` absent for an unnamed box). */
+  listInfo(): Promise<Array<SdkBoxInfo & { readonly name?: string }>>
   remove(idOrName: string, force: boolean): Promise<void>
+  /** A new box (status stopped) from an archive `box.export` wrote. */
+  importBox(archivePath: string, name: string | null): Promise<SdkBox>
   close(): void
 }
 
@@ -58,8 +85,9 @@ export type RuntimeFactory = (options: JsOptions) => SdkRuntime
 
 /** The method names above, for the test that checks the real package still has them all. */
 export const SEAM_METHODS = {
-  runtime: ['create', 'get', 'getInfo', 'remove', 'close'],
-  box: ['id', 'start', 'stop', 'exec', 'copyIn'],
+  runtime: ['create', 'get', 'getInfo', 'listInfo', 'remove', 'importBox', 'close'],
+  box: ['id', 'snapshot', 'start', 'stop', 'exec', 'copyIn', 'cloneBox', 'export'],
+  snapshots: ['create', 'list', 'remove', 'restore'],
   execution: ['stdout', 'stderr', 'wait', 'kill'],
 } as const
 

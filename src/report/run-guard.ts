@@ -17,6 +17,8 @@ interface RunVerdict {
   readonly scenarios: number
   readonly passed: number
   readonly knownIssues: number
+  /** Skipped with a stated reason (a capability the runtime lacks, an interrupted run): ran, never passed. */
+  readonly skipped: number
   readonly problems: readonly string[]
   /** The messages end with the run's end (not cut short by a crash or a kill). */
   readonly finished: boolean
@@ -35,6 +37,7 @@ export function judgeRun(ndjson: string, source = 'the message file', options: G
     scenarios: j.ran,
     passed: j.passed,
     knownIssues: j.knownIssues,
+    skipped: run.scenarios.filter((s) => s.status === 'SKIPPED').length,
     problems: j.problems,
     finished: run.finished,
   }
@@ -51,12 +54,20 @@ export function guardOptions(explicit?: string, env: NodeJS.ProcessEnv = process
   return path ? { knownIssues: loadKnownIssues(path), knownIssuesSource: path } : {}
 }
 
-/** One line for the console: "15 scenarios ran: 12 passed, 3 known issues". */
+/**
+ * One line for the console: "15 scenarios ran, 12 passed and 1 failed as known issues, 2 skipped with a stated
+ * reason (not passes)". A skip is never called a pass: "all passed" only when every scenario did.
+ */
 export function describeVerdict(v: RunVerdict): string {
   const known = v.knownIssues ? `, ${v.knownIssues} known issues` : ''
-  if (!v.ok) return `run guard: FAILED (${v.passed} of ${v.scenarios} scenarios passed${known})`
-  const how = v.knownIssues ? `${v.passed} passed and ${v.knownIssues} failed as known issues` : 'all passed'
-  return `run guard: ${v.scenarios} scenarios ran, ${how}`
+  const skipped = v.skipped ? `, ${v.skipped} skipped with a stated reason (not passes)` : ''
+  if (!v.ok) return `run guard: FAILED (${v.passed} of ${v.scenarios} scenarios passed${known}${skipped})`
+  const how = v.knownIssues
+    ? `${v.passed} passed and ${v.knownIssues} failed as known issues`
+    : v.skipped
+      ? `${v.passed} passed`
+      : 'all passed'
+  return `run guard: ${v.scenarios} scenarios ran, ${how}${skipped}`
 }
 
 /**

@@ -285,7 +285,10 @@ function verdictSentence(
   runtime: RuntimeFacts | undefined,
   injected: boolean | undefined,
 ): string {
-  const notRun = counts['not-run'] ? `; ${counts['not-run']} not run` : ''
+  // A skip that states its reason (a capability the runtime lacks) is told apart from a scenario left out.
+  const skipped = j.rows.filter((r) => r.status === 'not-run' && r.record.status === 'SKIPPED').length
+  const left = counts['not-run'] - skipped
+  const notRun = (skipped ? `; ${skipped} skipped, each with its reason below` : '') + (left ? `; ${left} not run` : '')
   if (!j.ok)
     return (
       `${j.problems.length} problem${j.problems.length === 1 ? '' : 's'} (listed below); ` +

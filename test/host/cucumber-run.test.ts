@@ -13,7 +13,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, test } from 'node:test'
+import { SDK_CAPABILITIES } from '../../src/drivers/capabilities'
 import { findLeftovers } from '../../src/host/leftovers'
+import { readRunMessages } from '../../src/report/run-messages'
 import { testImage } from '../refbox/helpers'
 import { entriesOf, readHost } from './host-class'
 
@@ -61,6 +63,21 @@ test(
     assert.match(output, /^\d+ scenarios \(1 failed, \d+ skipped\)$/m)
     const junit = readFileSync(join(reports, 'cucumber-junit.xml'), 'utf8')
     assert.equal((junit.match(/<failure /g) ?? []).length, 1)
+    // A scenario needing what the embedded runtime lacks is skipped with the capability sentence, not the preflight's.
+    const messages = readFileSync(join(reports, 'cucumber-messages.ndjson'), 'utf8')
+    const skips = new Map(readRunMessages(messages).scenarios.map((sc) => [sc.name, sc.skipReason]))
+    for (const line of messages.split('\n').filter((l) => l.startsWith('{"pickle"'))) {
+      const { pickle } = JSON.parse(line) as { pickle: { name: string; tags: Array<{ name: string }> } }
+      const lacking = pickle.tags
+        .map((t) => /^@needs-(.+)$/.exec(t.name)?.[1])
+        .filter((c) => c !== undefined && !(SDK_CAPABILITIES as ReadonlySet<string>).has(c))
+      if (lacking.length === 0) continue
+      assert.match(
+        skips.get(pickle.name) ?? '(not skipped)',
+        /^Skipped: the embedded runtime \(@boxlite-ai\/boxlite 0\.10\.0\) has no .*\(@needs-/,
+        pickle.name,
+      )
+    }
     if (hostClass === 'no-kvm') {
       assert.match(
         causes[0],

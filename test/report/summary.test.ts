@@ -74,6 +74,24 @@ function summaryOf(ndjson: string, out: string, flags: Parameters<typeof summary
 }
 
 describe('summary', () => {
+  it('tells a scenario skipped for a capability the runtime lacks apart, with its sentence as the reason', () => {
+    const reason =
+      "BoxLite's CLI (boxlite 0.10.0) has no snapshots (@needs-snapshots); the sdk driver (BOXLITE_DRIVER=sdk) has them"
+    const run = [
+      ...scenarios(0.996, 2.1, 'PASSED'),
+      { name: 'A snapshot restores', rule: 'Snapshots', status: 'SKIPPED', logs: [`Skipped: ${reason}`] },
+    ]
+    const { data, markdown } = summaryOf(syntheticRun(runtimeFacts('boxlite', '0.10.0'), run), join(scratch, 'skip'))
+    assert.equal(data.verdict.ok, true)
+    assert.match(
+      data.verdict.sentence,
+      /all 2 scenarios that ran passed; 1 skipped, each with its reason below; 1 not run\.$/,
+    )
+    const row = data.rows.find((r) => r.name === 'A snapshot restores')
+    assert.deepEqual([row?.status, row?.reason], ['not-run', reason])
+    assert.ok(markdown.includes(`⏭️ not run: ${reason.replace(/\|/g, '\\|')}`), 'the reason is in the job summary')
+  })
+
   it('shows each guarantee and scenario with its status, reason and headline number in plain words', () => {
     const out = join(scratch, 'plain')
     const { data, html, markdown } = summaryOf(

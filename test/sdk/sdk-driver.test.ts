@@ -30,6 +30,7 @@ test('the real package loads from CommonJS (require(esm)) and has every method t
   const classes = {
     runtime: sdk.JsBoxlite.prototype as object,
     box: native.JsBox?.prototype,
+    snapshots: native.JsSnapshotHandle?.prototype,
     execution: native.JsExecution?.prototype,
   }
   for (const [what, methods] of Object.entries(SEAM_METHODS)) {

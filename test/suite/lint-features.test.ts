@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { describe, it } from 'node:test'
 import {
+  capabilityTagProblems,
   catalogueProblems,
   contentProblems,
   featureFiles,
@@ -149,5 +150,15 @@ describe('the repository', () => {
     const glossary = glossaryTerms(readFileSync(join(root, 'docs', 'glossary.md'), 'utf8'))
     for (const term of ['qcow2', 'inode', 'discard', 'sigkill', 'home', 'upstream'])
       assert.ok(glossary.has(term), `docs/glossary.md does not define ${term}`)
+  })
+})
+
+describe('capability tags', () => {
+  it('accepts @needs- tags that name a capability and names the line of one that does not', () => {
+    const text = '@disk-guest @needs-snapshots\nFeature: F\n\n  @needs-clone @needs-snapshot\n  Scenario: S\n'
+    assert.deepEqual(capabilityTagProblems('f.feature', text), [
+      'f.feature:4: the tag @needs-snapshot names no capability (use @needs- with one of snapshots, clone, export, ' +
+        'volumes, anonymous-volumes, sized-volumes, gc)',
+    ])
   })
 })

@@ -2,6 +2,7 @@
 import { strict as assert } from 'node:assert'
 import { describe, it } from 'node:test'
 import { judgeRun } from '../../scripts/check-run'
+import { describeVerdict } from '../../src/report/run-guard'
 import { firstDifference, formatGherkin } from '../../scripts/lint-features'
 
 const pickle = (id: string, name: string) => ({ pickle: { id, name, uri: 'features/x.feature' } })
@@ -40,6 +41,28 @@ describe('run guard', () => {
     const skipped = [pickle('p1', 'A'), testCase('c1', 'p1'), started('s1', 'c1'), step('s1', 'SKIPPED')]
     assert.match(judgeRun(ndjson(...skipped)).problems[0], /skipped without a stated reason/)
     assert.equal(judgeRun(ndjson(...skipped, log('s1', 'Skipped: no KVM on this host'))).ok, true)
+  })
+  it('never calls a skip a pass: the line counts skipped scenarios apart', () => {
+    const reason =
+      "Skipped: BoxLite's CLI (boxlite 0.10.0) has no snapshots (@needs-snapshots); the sdk driver has them"
+    const v = judgeRun(
+      ndjson(
+        ...[pickle('p1', 'A'), testCase('c1', 'p1'), started('s1', 'c1'), step('s1', 'SKIPPED'), log('s1', reason)],
+        ...[pickle('p2', 'B'), testCase('c2', 'p2'), started('s2', 'c2'), step('s2', 'PASSED')],
+      ),
+    )
+    assert.deepEqual([v.ok, v.passed, v.skipped], [true, 1, 1])
+    assert.equal(
+      describeVerdict(v),
+      'run guard: 2 scenarios ran, 1 passed, 1 skipped with a stated reason (not passes)',
+    )
+    const onlySkipped = judgeRun(
+      ndjson(pickle('p1', 'A'), testCase('c1', 'p1'), started('s1', 'c1'), step('s1', 'SKIPPED'), log('s1', reason)),
+    )
+    assert.equal(
+      describeVerdict(onlySkipped),
+      'run guard: 1 scenarios ran, 0 passed, 1 skipped with a stated reason (not passes)',
+    )
   })
 })
 
