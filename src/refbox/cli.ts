@@ -41,6 +41,7 @@ Commands (BoxLite CLI dialect):
   list|ls|ps [-a] [-q] [--format table|json]
   inspect [--format json|'{{.State.Status}}'] BOX...
   start BOX...   stop BOX...   restart BOX...   rm [-f] [-a] BOX...
+  clone [--name N] BOX              a new stopped box with BOX's disk and options; prints its id
   cp HOST_FILE BOX:/path            stream a host file into the box
   logs BOX                          the kernel's messages about the box's disk since it booted
   prune                             release what crashed runs left in the home

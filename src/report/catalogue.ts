@@ -282,6 +282,30 @@ const ENTRIES: readonly Entry[] = [
       "is killed once the snapshot's marker and layer are on the host; serving within 10 seconds is upstream's " +
       'liveness check.',
   },
+  // Clones (features/clones.feature).
+  {
+    rule: "A clone starts with its source's files, and neither sees what the other writes later",
+    feature: 'clones.feature',
+    severity: 'data',
+    forUsers:
+      'A clone begins as an exact copy of its box, and from then on a change made in one of them never shows up ' +
+      'in the other.',
+    whyThreshold:
+      "BoxLite's clone tests (test_clone_write_isolation_from_source, test_clone_data_preserved, and on upstream " +
+      'main test_live_disk_isolation_clone for a running box): files are compared by size and SHA-256, so one ' +
+      'changed byte fails; the files are 64 KiB of random bytes, synced, so they are on the disk when it is cloned.',
+  },
+  {
+    rule: 'Removing a box or one of its clones never breaks the boxes left',
+    feature: 'clones.feature',
+    severity: 'data',
+    forUsers:
+      'A box that others were cloned from cannot be removed by accident, and removing it on purpose, or removing ' +
+      'a clone, leaves every other box working with its files.',
+    whyThreshold:
+      "BoxLite's test_remove_source_box_blocked_by_clone and test_remove_one_of_two_clones_preserves_base: the " +
+      'refusal must name the clone so its owner knows what to remove first; files are compared by size and SHA-256.',
+  },
   {
     rule: "A read-only volume refuses every write from the box, and the host's files stay as they were",
     feature: 'volumes.feature',
@@ -346,6 +370,16 @@ const ENTRIES: readonly Entry[] = [
       'Upstream test 5 (BoxLite PR #623): a fill must grow the disk by at least 50 MiB so the give-back can be ' +
       "measured, and at least 90 % must come back within 30 seconds: 10 % is left for the runtime's own records, " +
       'and 30 seconds for a deletion it puts off.',
+  },
+  {
+    rule: 'Removing a box and its last clone gives back the disk they shared',
+    feature: 'clones.feature',
+    severity: 'cost',
+    forUsers: 'Clones cost disk space only while they exist: removing the last one frees the disk they shared.',
+    whyThreshold:
+      "BoxLite's test_remove_clone_triggers_base_gc_when_last_dependent: the shared disk goes with its last user. " +
+      'The box writes 16 MiB first, so a shared disk left behind is four times the 4 MiB allowed for the ' +
+      "runtime's own records; 30 seconds is the window the suite gives any removal that finishes in the background.",
   },
   {
     rule: 'A start that is interrupted or fails leaves nothing behind',

@@ -22,6 +22,7 @@ import { Serving } from './common/serving'
 import { type Copy, Copying } from './host-gets-its-space-back/copying'
 import { Reclaim, type SmallFiles } from './host-gets-its-space-back/reclaim'
 import { HostFull } from './host-runs-out-of-space'
+import { type CloneMade, Clones, type HomeBytes, type UnforcedRemoval } from './clones'
 import { Crowd, type CrowdFills, type CrowdStart } from './many-boxes-filling-at-once'
 import { Archives, type DamagedImports, type Export, type Import } from './export-and-import'
 import { type FillCycles, Recovery } from './recovering-a-full-box'
@@ -57,6 +58,7 @@ export function createTasks(scene: Scene) {
     interruptedStarts: new InterruptedStarts(scene),
     tornDisk: new TornDisk(scene, rootfs),
     snapshots: new Snapshots(scene, rootfs),
+    clones: new Clones(scene, rootfs),
     volumes: new Volumes(scene, rootfs),
     archives: new Archives(scene, rootfs),
   }
@@ -94,6 +96,13 @@ export interface OutcomeKinds {
   'snapshot restores': Map<string, StartAndRead>
   'home with snapshots': number
   'killed snapshot': KilledSnapshot
+  'first file': Fingerprints
+  'second file': Fingerprints
+  'clone file': Fingerprints
+  clone: CloneMade
+  'removal without force': UnforcedRemoval
+  'removal with force': CommandRecord
+  'home baseline': HomeBytes
   'volume size': number
   'volume fill': VolumeFillRun
   'volume witness': Witness
@@ -135,6 +144,13 @@ export const PRODUCERS: Producers<OutcomeKinds> = {
   'snapshot restores': 'restores each snapshot in turn',
   'home with snapshots': 'measures the home with the snapshots',
   'killed snapshot': 'kills the runtime half-way through a snapshot',
+  'first file': 'writes a small file in the box before it is cloned',
+  'second file': 'writes a second file in the box after the clone',
+  'clone file': 'writes a file in the clone',
+  clone: 'clones the box',
+  'removal without force': 'removes the box without force',
+  'removal with force': 'removes it with force',
+  'home baseline': 'measures the home with the image cached and no box',
   'volume size': 'starts it with a volume of a known size',
   'volume fill': 'fills its volume',
   'volume witness': 'writes a small file whose SHA-256 is recorded (in the box or the host directory)',
