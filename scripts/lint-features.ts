@@ -175,6 +175,7 @@ export function longSentences(feature: Feature, max = MAX_WORDS): string[] {
  */
 export const JARGON: readonly { readonly term: string; readonly pattern: RegExp }[] = [
   { term: 'bystander', pattern: /\bbystander\b/i },
+  { term: 'clone', pattern: /\bclon(e|es|ed|ing)\b/i },
   { term: 'copy-on-write', pattern: /\bcopy-on-write\b/i },
   { term: 'discard', pattern: /\bdiscard\b/i },
   { term: 'ext4', pattern: /\bext4\b/i },

@@ -20,3 +20,15 @@ export const BOXLITE_BASE_DISK_SUFFIX = '.ext4'
 export function boxliteBasesDir(home: string): string {
   return join(home, 'bases')
 }
+
+/**
+ * BoxLite's snapshot files (boxlite-disks-beyond-rootfs.md §2.3): the pending marker a snapshot leaves while it
+ * is taken, and the layer of snapshot `name`. Both drivers' runtimes keep them there.
+ */
+export function boxliteSnapshotPending(home: string, id: string): string {
+  return join(home, 'boxes', id, '.snapshot_pending')
+}
+
+export function boxliteSnapshotLayer(home: string, id: string, name: string): string {
+  return join(home, 'boxes', id, 'snapshots', name, 'disk.qcow2')
+}

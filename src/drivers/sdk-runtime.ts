@@ -72,6 +72,8 @@ export interface SdkRuntime {
   create(options: SdkBoxOptions, name: string | null): Promise<SdkBox>
   get(idOrName: string): Promise<SdkBox | null>
   getInfo(idOrName: string): Promise<SdkBoxInfo | null>
+  /** Every box of the home, running or not (`JsBoxInfo`: `name` absent for an unnamed box). */
+  listInfo(): Promise<Array<SdkBoxInfo & { readonly name?: string }>>
   remove(idOrName: string, force: boolean): Promise<void>
   /** A new box (status stopped) from an archive `box.export` wrote. */
   importBox(archivePath: string, name: string | null): Promise<SdkBox>
@@ -83,7 +85,7 @@ export type RuntimeFactory = (options: JsOptions) => SdkRuntime
 
 /** The method names above, for the test that checks the real package still has them all. */
 export const SEAM_METHODS = {
-  runtime: ['create', 'get', 'getInfo', 'remove', 'importBox', 'close'],
+  runtime: ['create', 'get', 'getInfo', 'listInfo', 'remove', 'importBox', 'close'],
   box: ['id', 'snapshot', 'start', 'stop', 'exec', 'copyIn', 'cloneBox', 'export'],
   snapshots: ['create', 'list', 'remove', 'restore'],
   execution: ['stdout', 'stderr', 'wait', 'kill'],

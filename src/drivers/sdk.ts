@@ -159,6 +159,16 @@ export class SdkDriver implements BoxDriver {
     return { status: record.exitCode === 0 ? status : 'unknown', record }
   }
 
+  async listAll(opts: CallOptions): Promise<{ boxes: Array<{ id: string; name: string }>; record: CommandRecord }> {
+    let boxes: Array<{ id: string; name: string }> = []
+    const record = await this.call(['list', '-a'], opts.timeoutSeconds, async () => {
+      const infos = await this.rt().listInfo()
+      boxes = infos.map((i) => ({ id: i.id, name: i.name ?? '' }))
+      return { exitCode: 0, stdout: `${JSON.stringify(infos)}\n`, stderr: '' }
+    })
+    return { boxes: record.exitCode === 0 ? boxes : [], record }
+  }
+
   stop(id: string, opts: CallOptions): Promise<CommandRecord> {
     return this.call(['stop', id], opts.timeoutSeconds, async () => {
       const box = await this.rt().get(id)

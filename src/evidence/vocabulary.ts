@@ -26,6 +26,7 @@ export type Fact =
   | 'filesystem-error'
   | 'timed-out'
   | 'stack-trace'
+  | 'has-dependents'
 
 interface Words {
   /** The plain-English meaning, for failure messages. */
@@ -170,6 +171,18 @@ const VOCABULARY: Readonly<Record<Fact, Words>> = {
       /^Traceback \(most recent call last\)/,
       /^goroutine \d+ \[/,
     ],
+  },
+  'has-dependents': {
+    // BoxLite: "boxes [<ids>] have clone dependencies on it. Remove those first or use force=true."
+    meaning: 'other boxes depend on it (its clones: "have clone dependencies on it", "in use by", "cloned by")',
+    lines: [
+      /\bdepend(s|ent|ents|ency|encies|ing)?\b/i,
+      /\bclon(es|ed)\b/i,
+      /\bclone (base|dependenc|of it)/i,
+      /\b(in use|used|referenced|required|needed|backed)\s+by\b/i,
+      /\b(is|are) based on (it|this box)\b/i,
+    ],
+    unless: [/\b(no|not|nothing|none|never|without)\b[^\n]{0,30}\b(depend|in use|used by|referenced|clone)/i],
   },
 }
 

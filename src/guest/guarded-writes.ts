@@ -39,6 +39,18 @@ export function writeFileOfSize(budget: FillBudget, path: string, mib: number): 
   )
 }
 
+/**
+ * Writes exactly `mib` MiB of random bytes to `path` and flushes: data no layer of the disk can keep as a hole
+ * (zeros can be, so a copy of them may take no space at all).
+ */
+export function writeRandomFileOfSize(budget: FillBudget, path: string, mib: number): GuestProbe<CommandRecord> {
+  if (mib > budget.capMiB) throw new Error(`refusing to write ${mib} MiB: the proven cap is ${budget.capMiB} MiB`)
+  return command(
+    `write a ${mib} MiB file of random data`,
+    `${boundCheck(budget.limitKiB)} dd if=/dev/urandom of=${q(path)} bs=1M count=${mib} 2>&1 && sync`,
+  )
+}
+
 export interface WriterOutcome {
   readonly index: number
   readonly exitCode: number | undefined

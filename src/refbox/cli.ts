@@ -41,10 +41,13 @@ Commands (BoxLite CLI dialect):
   list|ls|ps [-a] [-q] [--format table|json]
   inspect [--format json|'{{.State.Status}}'] BOX...
   start BOX...   stop BOX...   restart BOX...   rm [-f] [-a] BOX...
+  clone [--name N] BOX              a new stopped box with BOX's disk and options; prints its id
   cp HOST_FILE BOX:/path            stream a host file into the box
   logs BOX                          the kernel's messages about the box's disk since it booted
   prune                             release what crashed runs left in the home
   gc [--dry-run]                    delete box directories, bases and image disks no box uses (10 min grace)
+  snapshot create BOX NAME | snapshot list BOX [--format table|json] | snapshot rm BOX NAME |
+  snapshot restore BOX NAME         snapshots of a box's disk (restore: the box must be stopped)
   build-image --out DIR [--busybox PATH]   offline busybox OCI layout for --rootfs
   export BOX DEST                   write the box to a .boxlite archive (DEST a directory: DEST/<name>.boxlite)
   import [--name N] ARCHIVE         a new, stopped box from a .boxlite archive

@@ -45,6 +45,31 @@ export const DEFECTS = {
   'gc-dry-run-deletes': 'gc --dry-run deletes what it reports, like the real run',
   'gc-sweeps-foreign':
     'gc deletes every unreferenced aged file in bases/ and disk-images/, not only the qcow2 and ext4 disks',
+  // Snapshots (issue 23)
+  'snapshot-renames-live-disk':
+    "a running box's snapshot renames its live disk (BoxLite 0.10.0): the storage daemon keeps the renamed file " +
+    'open, so writes made after the snapshot land in it',
+  'snapshot-drops-child-disk':
+    "snapshot create and restore delete the box's new disk right after making it (BoxLite #323): the box cannot start",
+  'snapshot-restore-while-running':
+    'restore does not check the state: on a running box it replaces the disk under the storage daemon',
+  'snapshot-rm-ignores-chain': 'snapshot rm deletes a layer the live disk or another snapshot still reads',
+  'snapshot-ignores-pending-marker':
+    'a runtime start never looks for snapshots a crash cut short: a box whose disk was moved into one cannot start',
+  'snapshot-layers-outlive-box':
+    "snapshot layers are kept in a store of their own under the home, which the box's removal forgets",
+  // Clones (issue 23): ./clone.ts, ./bases.ts and the clone rules of ./remove.ts.
+  'clone-shares-live-disk':
+    "a clone's disk backs straight onto its stopped source's live disk, so the source's later writes reach the clone",
+  'live-clone-renames':
+    "cloning a running box renames its open disk into the clone base, so the box's later writes land in the base " +
+    'the clone reads (BoxLite 0.10.0)',
+  'rm-ignores-clones': 'rm without force removes a box that clones depend on',
+  'force-rm-deletes-base': 'force-removing a cloned box deletes the clone base with it, so its clones cannot start',
+  'clone-rm-deletes-base': 'removing one clone deletes the clone base that the source and the other clones still use',
+  'base-outlives-last-clone': 'a clone base is never deleted, even once no box uses it',
+  'base-backs-onto-snapshots':
+    "a clone base keeps backing onto its source's snapshots, so force-removing the source breaks the clone",
   'volume-ro-ignored': 'a read-only volume (-v HOST:BOX:ro) is mounted read-write',
   'volume-in-rootfs':
     "a host-path or anonymous volume's box path is a directory in the rootfs: its writes fill the rootfs, " +

@@ -2,14 +2,16 @@
 import { readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { stopBox, type Ctx } from './box'
+import { cloneDependents, deleteBase, listBases, releaseBox } from './bases'
 import { RefboxError } from './errors'
 import { homeAvailableBytes } from './home'
 import { deferDiskDeleteIfDefective } from './host-disk-defects'
 import { tornDisk } from './overlay'
 import { isAlive, type ProcRef } from './proc'
 import { reachSite, recordingSites } from './sites'
+import { releaseSnapshotsOnRemove } from './snapshot'
 import { deferDelete, slowly } from './variant-effects'
-import { isRunning, type BoxState } from './state'
+import { findBox, isRunning, type BoxState } from './state'
 import { removeVolumes, sizedVolumesDir } from './volumes'
 
 export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Promise<void> {
@@ -17,6 +19,7 @@ export async function removeBox(ctx: Ctx, state: BoxState, force: boolean): Prom
 }
 
 async function removeNow(ctx: Ctx, state: BoxState, force: boolean): Promise<void> {
+  refuseIfCloned(ctx, state, force)
   if (isRunning(state) && !force) {
     throw new RefboxError(
       `invalid state: cannot remove box ${state.id} with live pid ${state.main?.pid}. Use force=true to stop first`,
@@ -55,6 +58,8 @@ async function removeNow(ctx: Ctx, state: BoxState, force: boolean): Promise<voi
   // After the stop, which reports the discards of the box's last run (./sites); in a healthy run every removal gets
   // here.
   reachSite(ctx.paths.home, 'remove-box')
+  releaseSnapshotsOnRemove(ctx, box)
+  releaseBases(ctx, state.id)
   if (state.volumes?.length) {
     reachSite(ctx.paths.home, 'remove-box-with-volumes')
     removeVolumes(ctx.paths, state.volumes, ctx.defects)
@@ -76,6 +81,35 @@ async function removeNow(ctx: Ctx, state: BoxState, force: boolean): Promise<voi
   if (deferDelete(ctx, box, state.id)) return
   // Retried: a start killed a moment ago may still have a tool finishing a write in the directory.
   rmSync(box.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
+}
+
+/** BoxLite's rule: a box its clones still depend on is removed only by force (their shared base stays). */
+function refuseIfCloned(ctx: Ctx, state: BoxState, force: boolean): void {
+  const dependents = cloneDependents(ctx.paths, state.id, (id) => findBox(ctx.paths, id) !== undefined)
+  if (dependents.length === 0) return
+  reachSite(ctx.paths.home, 'remove-clone-source')
+  // The regression `rm-ignores-clones`: a plain rm removes a box whatever depends on it.
+  if (force || ctx.defects.has('rm-ignores-clones')) return
+  throw new RefboxError(
+    `invalid state: Cannot remove box: boxes [${dependents.join(', ')}] have clone dependencies on it. ` +
+      'Remove those first or use force=true.',
+  )
+}
+
+/** The box no longer holds its clone bases: each one nothing holds any more goes (./bases.ts). */
+function releaseBases(ctx: Ctx, id: string): void {
+  const held = listBases(ctx.paths).filter((b) => b.refs.boxes.includes(id))
+  if (held.length === 0) return
+  reachSite(ctx.paths.home, 'remove-base-holder')
+  for (const base of held) {
+    const source = base.refs.source === id
+    // The regressions: the source's removal takes its base along (`force-rm-deletes-base`), or any clone's does,
+    // however many boxes still back onto it (`clone-rm-deletes-base`).
+    if ((source && ctx.defects.has('force-rm-deletes-base')) || (!source && ctx.defects.has('clone-rm-deletes-base')))
+      deleteBase(ctx.paths, base)
+  }
+  // The regression `base-outlives-last-clone`: the base stays when its last holder goes.
+  releaseBox(ctx.paths, id, ctx.defects.has('base-outlives-last-clone'))
 }
 
 /**

@@ -29,7 +29,7 @@ export const VARIANTS = {
       'and refusing with a clear sentence is better than failing half-way with a write error',
   },
   'slow-lifecycle': {
-    does: 'starts, stops and removals take about three times as long (idle waits before and after the work)',
+    does: 'starts, stops, removals, snapshots and restores take about three times as long (idle waits before and after the work)',
     legitimate:
       'the contract states no durations; a VM boot or a flushing shutdown takes longer than refbox, and every ' +
       'scenario states the windows it may take (support/timeouts.ts and the sentences)',

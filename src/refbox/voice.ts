@@ -31,6 +31,13 @@ const SECOND_WORDING: ReadonlyArray<readonly [RegExp, string]> = [
   [/^invalid state: /gim, 'the box is in the wrong state for this: '],
   [/^engine reported an error: /gim, 'the box engine failed: '],
   [/^already exists: box name /gim, 'this name is taken by another box: '],
+  [/^already exists: snapshot '([^']*)' already exists for box /gim, "the box already has a snapshot called '$1': "],
+  [/^invalid argument: /gim, 'bad value: '],
+  [/^storage error: Container disk not found at /gim, 'the box has no disk yet: '],
+  [
+    /^refbox: box (\S+): recovered its disk from the snapshot '([^']*)' a crash cut short$/gim,
+    "refbox: box $1's disk was brought back from the unfinished snapshot '$2'",
+  ],
   [/^unsupported: /gim, 'not available in this runtime: '],
   [/^images error: /gim, 'image problem: '],
   [/^internal error: /gim, 'unexpected failure: '],

@@ -213,6 +213,99 @@ const ENTRIES: readonly Entry[] = [
       'and 1 GiB inside the box; 700 MiB of fill shows most of it is usable; the home may grow by at most 1 GiB ' +
       "plus 16 MiB for the disk file's own bookkeeping.",
   },
+  // Snapshots (issue 23)
+  {
+    rule: 'Restoring a snapshot brings back the disk exactly as it was when the snapshot was taken',
+    feature: 'snapshots.feature',
+    severity: 'data',
+    forUsers:
+      'Going back to a snapshot brings back exactly what the box held then, also when the snapshot was taken ' +
+      'while the box was running.',
+    whyThreshold:
+      "BoxLite's test_snapshot_restore_discards_post_snapshot_writes and test_live_disk_isolation_snapshot " +
+      '(upstream main): a word written before the snapshot must read back, one written after must not. BoxLite ' +
+      "0.10.0 renames a running box's disk into the snapshot, so its live scenario is a known issue there.",
+  },
+  {
+    rule: 'Taking or restoring a snapshot never leaves the box unable to start',
+    feature: 'snapshots.feature',
+    severity: 'data',
+    forUsers: 'A snapshot or a restore never costs the box its ability to start.',
+    whyThreshold:
+      'BoxLite #323 and its fix #330: the new disk was deleted after a snapshot or a restore and the box never ' +
+      "started again. Serving within 10 seconds is upstream's liveness check (BoxLite PR #623).",
+  },
+  {
+    rule: 'A running box cannot be restored, and asking leaves it running with its data',
+    feature: 'snapshots.feature',
+    severity: 'data',
+    forUsers: 'A restore asked of a running box by mistake changes nothing: the box goes on with its data.',
+    whyThreshold:
+      "BoxLite's test_snapshot_restore_rejected_while_running: any refusal counts, and the box must answer " +
+      "within 10 seconds, upstream's liveness check, with the word it wrote last.",
+  },
+  {
+    rule: 'Removing snapshots never breaks the box or the snapshots left',
+    feature: 'snapshots.feature',
+    severity: 'data',
+    forUsers: 'Removing a snapshot never damages the box or the other snapshots, whichever one is removed.',
+    whyThreshold:
+      "BoxLite's test_snapshot_remove_current_backing_rejected and test_snapshot_chain_remove_oldest_with_newer_" +
+      'depending: three snapshots removed newest first, each removal followed by a start of the box and a restore ' +
+      'of every snapshot left.',
+  },
+  {
+    rule: 'Snapshots are kept with the box until they are removed',
+    feature: 'snapshots.feature',
+    severity: 'data',
+    forUsers: 'Snapshots are still there after the box or the runtime restarts, and each still restores.',
+    whyThreshold:
+      "BoxLite's test_snapshot_survives_box_restart and #323's test_snapshots_persist_after_stop: two snapshots, " +
+      'each with its own word, listed and restored after a restart.',
+  },
+  {
+    rule: 'A box with a full rootfs can be snapshotted and restored with its data intact',
+    feature: 'snapshots.feature',
+    severity: 'data',
+    forUsers: 'A box whose disk is full can still be snapshotted and brought back from that snapshot intact.',
+    whyThreshold:
+      'The fill of upstream test 11 (BoxLite PR #623), its size and SHA-256 kept through a snapshot and a restore; ' +
+      "serving within 10 seconds is upstream's liveness check.",
+  },
+  {
+    rule: 'A snapshot cut short by a crash is put right at the next start',
+    feature: 'snapshots-on-the-host.feature',
+    severity: 'data',
+    forUsers: 'A runtime that dies in the middle of a snapshot never leaves the box broken or a broken snapshot.',
+    whyThreshold:
+      "BoxLite's recover_pending_snapshot and its tests (test_recover_pending_snapshot_restores_disk): the runtime " +
+      "is killed once the snapshot's marker and layer are on the host; serving within 10 seconds is upstream's " +
+      'liveness check.',
+  },
+  // Clones (features/clones.feature).
+  {
+    rule: "A clone starts with its source's files, and neither sees what the other writes later",
+    feature: 'clones.feature',
+    severity: 'data',
+    forUsers:
+      'A clone begins as an exact copy of its box, and from then on a change made in one of them never shows up ' +
+      'in the other.',
+    whyThreshold:
+      "BoxLite's clone tests (test_clone_write_isolation_from_source, test_clone_data_preserved, and on upstream " +
+      'main test_live_disk_isolation_clone for a running box): files are compared by size and SHA-256, so one ' +
+      'changed byte fails; the files are 64 KiB of random bytes, synced, so they are on the disk when it is cloned.',
+  },
+  {
+    rule: 'Removing a box or one of its clones never breaks the boxes left',
+    feature: 'clones.feature',
+    severity: 'data',
+    forUsers:
+      'A box that others were cloned from cannot be removed by accident, and removing it on purpose, or removing ' +
+      'a clone, leaves every other box working with its files.',
+    whyThreshold:
+      "BoxLite's test_remove_source_box_blocked_by_clone and test_remove_one_of_two_clones_preserves_base: the " +
+      'refusal must name the clone so its owner knows what to remove first; files are compared by size and SHA-256.',
+  },
   {
     rule: "A read-only volume refuses every write from the box, and the host's files stay as they were",
     feature: 'volumes.feature',
@@ -299,6 +392,16 @@ const ENTRIES: readonly Entry[] = [
       'and 30 seconds for a deletion it puts off.',
   },
   {
+    rule: 'Removing a box and its last clone gives back the disk they shared',
+    feature: 'clones.feature',
+    severity: 'cost',
+    forUsers: 'Clones cost disk space only while they exist: removing the last one frees the disk they shared.',
+    whyThreshold:
+      "BoxLite's test_remove_clone_triggers_base_gc_when_last_dependent: the shared disk goes with its last user. " +
+      'The box writes 16 MiB first, so a shared disk left behind is four times the 4 MiB allowed for the ' +
+      "runtime's own records; 30 seconds is the window the suite gives any removal that finishes in the background.",
+  },
+  {
     rule: 'A start that is interrupted or fails leaves nothing behind',
     feature: 'surviving-a-crash.feature',
     severity: 'cost',
@@ -340,6 +443,16 @@ const ENTRIES: readonly Entry[] = [
     whyThreshold:
       "PR #647's CLI test: the real run reclaims more than 0 bytes and leaves no orphan base disk; its at-scale " +
       'test: a second pass reclaims 0. Each base disk deleted must be counted.',
+  },
+  {
+    rule: 'Removing a box gives back everything its snapshots held on the host',
+    feature: 'snapshots-on-the-host.feature',
+    severity: 'cost',
+    forUsers: "Removing a box also frees its snapshots' space on the host.",
+    whyThreshold:
+      "BoxLite's test_box_removal_cleans_all_snapshots: three snapshots of 20 MiB of new data each must grow the " +
+      'home by at least 50 MiB, and within 30 seconds of the removal the home must be back within 1 MiB of what ' +
+      "it held before the box (the runtime's own records), the image store not counted (BoxLite #1487).",
   },
 ]
 

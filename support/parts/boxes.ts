@@ -48,7 +48,7 @@ export class Boxes {
     refuseIfInterrupted(named(role))
     const box: BoxHandle = {
       role,
-      name: `dgs-${role}-${randomBytes(4).toString('hex')}`,
+      name: `dgs-${role.replace(/[^A-Za-z0-9]+/g, '-')}-${randomBytes(4).toString('hex')}`,
       removed: false,
       rootfsFull: false,
     }
@@ -92,7 +92,7 @@ export class Boxes {
     refuseIfInterrupted(named(role))
     const box: BoxHandle = {
       role,
-      name: `dgs-${role}-${randomBytes(4).toString('hex')}`,
+      name: `dgs-${role.replace(/[^A-Za-z0-9]+/g, '-')}-${randomBytes(4).toString('hex')}`,
       removed: false,
       rootfsFull: false,
     }
@@ -100,7 +100,7 @@ export class Boxes {
     return box.name
   }
 
-  /** A reserved box the runtime made from something else (an import): its id, once the runtime gave one. */
+  /** A reserved box the runtime made from something else (an import, a clone): its id, once the runtime gave one. */
   settle(role: string, id: string): RunningBox {
     const box = this.byRole.get(role)
     if (!box) throw new Error(`the scenario reserved no box called ${role}`)

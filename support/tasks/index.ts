@@ -23,6 +23,7 @@ import { GarbageCollection, type FileSizes, type GcRun, type Strays } from './ga
 import { type Copy, Copying } from './host-gets-its-space-back/copying'
 import { Reclaim, type SmallFiles } from './host-gets-its-space-back/reclaim'
 import { HostFull } from './host-runs-out-of-space'
+import { type CloneMade, Clones, type HomeBytes, type UnforcedRemoval } from './clones'
 import { Crowd, type CrowdFills, type CrowdStart } from './many-boxes-filling-at-once'
 import { Archives, type DamagedImports, type Export, type Import } from './export-and-import'
 import { type FillCycles, Recovery } from './recovering-a-full-box'
@@ -31,6 +32,7 @@ import { type Exhaustion, Inodes } from './running-out-of-inodes'
 import { HardKill } from './surviving-a-crash/hard-kill'
 import { InterruptedStarts, type KilledStartOutcome, type TimedStart } from './surviving-a-crash/interrupted-starts'
 import { TornDisk } from './surviving-a-crash/torn-disk'
+import { type KilledSnapshot, type RemovalStep, Snapshots, type StartAndRead, type TakenSnapshot } from './snapshots'
 import { type VolumeFillRun, Volumes, type Witness, type WriteTries } from './volumes'
 
 export function createTasks(scene: Scene) {
@@ -57,6 +59,8 @@ export function createTasks(scene: Scene) {
     interruptedStarts: new InterruptedStarts(scene),
     tornDisk: new TornDisk(scene, rootfs),
     garbageCollection: new GarbageCollection(scene),
+    snapshots: new Snapshots(scene, rootfs),
+    clones: new Clones(scene, rootfs),
     volumes: new Volumes(scene, rootfs),
     archives: new Archives(scene, rootfs),
   }
@@ -92,6 +96,20 @@ export interface OutcomeKinds {
   strays: Strays
   keepsake: Fingerprints
   'start after gc': CommandRecord
+  'word written': string
+  'snapshot taken': TakenSnapshot
+  'restore of the running box': CommandRecord
+  'snapshot removals': RemovalStep[]
+  'snapshot restores': Map<string, StartAndRead>
+  'home with snapshots': number
+  'killed snapshot': KilledSnapshot
+  'first file': Fingerprints
+  'second file': Fingerprints
+  'clone file': Fingerprints
+  clone: CloneMade
+  'removal without force': UnforcedRemoval
+  'removal with force': CommandRecord
+  'home baseline': HomeBytes
   'volume size': number
   'volume fill': VolumeFillRun
   'volume witness': Witness
@@ -131,6 +149,20 @@ export const PRODUCERS: Producers<OutcomeKinds> = {
   strays: 'ages the home and plants a fresh base disk and foreign files',
   keepsake: 'writes a file of its own in it',
   'start after gc': 'starts it after gc',
+  'word written': "writes a word to the box's file",
+  'snapshot taken': 'takes a snapshot of the box',
+  'restore of the running box': 'asks the running box to restore a snapshot',
+  'snapshot removals': 'removes the snapshots in turn',
+  'snapshot restores': 'restores each snapshot in turn',
+  'home with snapshots': 'measures the home with the snapshots',
+  'killed snapshot': 'kills the runtime half-way through a snapshot',
+  'first file': 'writes a small file in the box before it is cloned',
+  'second file': 'writes a second file in the box after the clone',
+  'clone file': 'writes a file in the clone',
+  clone: 'clones the box',
+  'removal without force': 'removes the box without force',
+  'removal with force': 'removes it with force',
+  'home baseline': 'measures the home with the image cached and no box',
   'volume size': 'starts it with a volume of a known size',
   'volume fill': 'fills its volume',
   'volume witness': 'writes a small file whose SHA-256 is recorded (in the box or the host directory)',

@@ -201,6 +201,27 @@ const CASES: Record<Fact, { match: string[]; not: string[] }> = {
       "storage error: the box's disk is torn",
     ],
   },
+  'has-dependents': {
+    match: [
+      'Error: invalid state: Cannot remove box: boxes [AbCdEfGhIjKl] have clone dependencies on it. Remove those ' +
+        'first or use force=true.',
+      'Error: the box is in the wrong state for this: Cannot remove box: boxes [x] have clone dependencies on it.',
+      "Error removing box 'src': box src is in use by box abc",
+      'Error: cannot remove: 2 boxes depend on it',
+      'Error: box src has dependents: abc',
+      'Error: box src was cloned by abc; remove abc first',
+      'Error: still referenced by clone abc',
+      'Error: boxes abc, def are based on it',
+    ],
+    not: [
+      '',
+      'Error: box not found: src',
+      'Error: invalid state: cannot remove box src with live pid 10. Use force=true to stop first',
+      'Error: nothing depends on it, but its disk is busy',
+      'Error: storage error: Container disk not found at /h/boxes/x/disks/disk.qcow2',
+      'Error: already exists: box name c1',
+    ],
+  },
 }
 
 describe('vocabulary: facts matched by meaning', () => {

@@ -303,6 +303,14 @@ export class ScriptedRuntime implements SdkRuntime {
     return box ? { id: box.id, state: { status: box.status } } : null
   }
 
+  async listInfo(): Promise<Array<SdkBoxInfo & { name?: string }>> {
+    return [...this.boxes.values()].map((b) => ({
+      id: b.id,
+      ...(b.name !== null ? { name: b.name } : {}),
+      state: { status: b.status },
+    }))
+  }
+
   async remove(idOrName: string, force: boolean): Promise<void> {
     const box = this.find(idOrName)
     if (!box) throw new Error(RUNTIME_SAYS.boxNotFound(idOrName))

@@ -191,3 +191,18 @@ test('close() removes the clones and imports the driver made, forcing past clone
   await driver.close()
   assert.equal(runtime().boxes.size, 0)
 })
+
+test('listAll lists every box of the home, clones and unnamed ones included', async () => {
+  const { driver, id } = await withBox('listed')
+  const clone = await driver.clone(id, undefined, T)
+  const { boxes, record } = await driver.listAll(T)
+  assert.equal(record.exitCode, 0, record.stderr)
+  assert.deepEqual(
+    boxes.map((b) => b.name),
+    ['listed', ''],
+  )
+  assert.deepEqual(
+    boxes.map((b) => b.id),
+    [id, clone.id],
+  )
+})
