@@ -1,5 +1,5 @@
 @disk-guest @needs-gc @host-access
-Feature: gc gives back the space no box uses, and nothing else
+Feature: Garbage collection (gc) gives back the space no box uses, and nothing else
   A home keeps the base disk of every image it ever ran, even after the image's last box is gone, so it
   only grows (upstream issue #1487). The runtime's gc command deletes what no box uses. It must never
   delete what a box still needs, what is being made right now, or files that are not its disks.

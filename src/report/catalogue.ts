@@ -439,7 +439,7 @@ const ENTRIES: readonly Entry[] = [
     rule: 'gc deletes the base disk of an image no box uses, and a second run finds nothing more',
     feature: 'garbage-collection.feature',
     severity: 'cost',
-    forUsers: 'gc gives back the space of images no box uses any more, which a home otherwise keeps for ever.',
+    forUsers: 'Running gc gives back the space of images no box uses any more, which a home otherwise keeps for ever.',
     whyThreshold:
       "PR #647's CLI test: the real run reclaims more than 0 bytes and leaves no orphan base disk; its at-scale " +
       'test: a second pass reclaims 0. Each base disk deleted must be counted.',
