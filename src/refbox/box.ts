@@ -230,7 +230,8 @@ function readChildRef(file: string, parent: ProcRef | undefined): ProcRef | unde
 
 /** The useful line of a failed boot: what the shim said, else the last lines of its log. */
 function shimFailure(failedFile: string, log: string): string {
-  if (existsSync(failedFile)) return readFileSync(failedFile, 'utf8').trim()
+  const said = existsSync(failedFile) ? readFileSync(failedFile, 'utf8').trim() : ''
+  if (said) return said
   const lines = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []
   return lines.slice(-2).join(' | ') || 'the box shim exited without starting the box'
 }

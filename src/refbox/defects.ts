@@ -45,6 +45,8 @@ export const DEFECTS = {
   'gc-dry-run-deletes': 'gc --dry-run deletes what it reports, like the real run',
   'gc-sweeps-foreign':
     'gc deletes every unreferenced aged file in bases/ and disk-images/, not only the qcow2 and ext4 disks',
+  'gc-skips-image-disks':
+    'gc never sweeps the image disks (images/disk-images/), the space BoxLite 0.10.0 never gives back (#1487)',
   // Snapshots (issue 23)
   'snapshot-renames-live-disk':
     "a running box's snapshot renames its live disk (BoxLite 0.10.0): the storage daemon keeps the renamed file " +

@@ -120,8 +120,9 @@ export function collectGarbage(ctx: Ctx, dryRun: boolean, now: number = Date.now
     reclaim(report.bases, path, statSync(path).size)
   }
 
-  // 3. Image disks nothing kept references.
-  for (const name of entries(paths.diskImagesDir)) {
+  // 3. Image disks nothing kept references. The regression `gc-skips-image-disks` never looks there (BoxLite
+  // 0.10.0 collects no image disk at all, #1487).
+  for (const name of defects.has('gc-skips-image-disks') ? [] : entries(paths.diskImagesDir)) {
     const path = join(paths.diskImagesDir, name)
     if (!isFile(path) || !sweepable(name, '.ext4', defects.has('gc-sweeps-foreign'))) continue
     if (pinned.has(canonical(path)) || !aged(path)) continue

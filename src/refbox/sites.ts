@@ -166,6 +166,7 @@ export const DEFECT_SITES: Readonly<Record<DefectName, DefectSites>> = {
   'gc-deletes-referenced': { sites: ['gc'], why: 'it acts only in what a gc deletes' },
   'gc-dry-run-deletes': { sites: ['gc-dry-run'], why: 'it acts only in a dry run' },
   'gc-sweeps-foreign': { sites: ['gc'], why: 'it acts only in what a gc deletes' },
+  'gc-skips-image-disks': { sites: ['gc', 'gc-dry-run'], why: 'it acts only in what a gc reports and deletes' },
   'snapshot-renames-live-disk': {
     sites: ['snapshot-of-running-box'],
     why: "it renames instead of copying only in a running box's snapshot",
